@@ -1,0 +1,49 @@
+# myorelax: two commands do all the set-up on a fresh machine.
+#   make run   install into .venv (locked dependencies) and start the main job
+#   make test  install and run every check: ruff, mypy (strict), import contracts, pytest
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .uv/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export UV_PYTHON := $(shell command -v $(PYTHON))
+
+.PHONY: install run test lint typecheck contracts pytest lock bench clean schema
+
+$(UV):
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --extra dev --quiet
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/myorelax drugs list
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+contracts: install
+	$(BIN)/lint-imports
+
+pytest: install
+	$(BIN)/pytest -q
+
+test: lint typecheck contracts pytest
+
+lock: $(UV)
+	$(UV) lock
+
+schema: install
+	$(BIN)/python -m myorelax.knowledge.jsonschema > docs/knowledge-base.schema.json
+
+clean:
+	rm -rf $(VENV) .uv .mypy_cache .pytest_cache .ruff_cache

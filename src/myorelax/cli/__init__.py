@@ -1,0 +1,1 @@
+"""The `myorelax` command line (Typer + Rich)."""

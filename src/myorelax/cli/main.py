@@ -1,0 +1,162 @@
+"""`myorelax` command line: the entry point, the error contract and the command groups.
+
+Error contract: bad input prints one line on stderr and exits 2; an internal failure (including
+an invalid knowledge base) prints one line and exits 1; `--json` puts machine output, and nothing
+else, on stdout.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from myorelax.cli.drugs_view import drug_panel, drug_rows, drug_table
+from myorelax.cli.output import console, emit_json, err_console
+from myorelax.errors import InputError, KnowledgeError, MyorelaxError
+from myorelax.knowledge.loader import load_knowledge, validate_knowledge
+from myorelax.knowledge.terminology import default_terminology
+
+log = logging.getLogger(__name__)
+
+app = typer.Typer(
+    name="myorelax",
+    help="Decision support for centrally acting skeletal muscle relaxants. "
+    "Not medical advice: for professionals and informed patients.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+drugs_app = typer.Typer(
+    help="The knowledge base: list drugs, show a monograph.", no_args_is_help=True
+)
+kb_app = typer.Typer(help="Knowledge-base maintenance.", no_args_is_help=True)
+app.add_typer(drugs_app, name="drugs")
+app.add_typer(kb_app, name="kb")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+
+
+@drugs_app.command("list")
+def drugs_list(json_out: JsonFlag = False) -> None:
+    """Every drug in the knowledge base: name, class, schedule, routes, strengths."""
+    kb = load_knowledge()
+    if json_out:
+        emit_json({"knowledge_version": kb.version, "drugs": drug_rows(kb)})
+        return
+    console.print(drug_table(kb))
+
+
+@drugs_app.command("show")
+def drugs_show(
+    name: Annotated[str, typer.Argument(help="Generic, brand, salt or misspelt name, or RxCUI.")],
+    json_out: JsonFlag = False,
+) -> None:
+    """One monograph, with its citations (and its active metabolites)."""
+    kb = load_knowledge()
+    resolution = default_terminology().resolve(name, field="NAME")
+    ingredient = resolution.ingredient
+    if not ingredient.has_monograph:
+        raise InputError(
+            f"{name!r} is {ingredient.name} (RxCUI {ingredient.rxcui}), a member of "
+            f"{', '.join(ingredient.groups)}; it has no monograph here (only muscle relaxants do)",
+            field="NAME",
+        )
+    drug = kb.drugs[ingredient.id]
+    metabolites = [kb.drugs[m.drug] for m in drug.active_metabolites if m.drug in kb.drugs]
+    if json_out:
+        cited = sorted(_cited_sources([drug, *metabolites]))
+        emit_json(
+            {
+                "knowledge_version": kb.version,
+                "query": name,
+                "resolved": resolution,
+                "drug": drug,
+                "metabolites": metabolites,
+                "sources": {sid: kb.sources[sid] for sid in cited},
+            }
+        )
+        return
+    if resolution.how not in ("id", "name"):
+        console.print(f"[dim]{name!r} is {resolution.how} of {drug.name}[/dim]")
+    console.print(drug_panel(kb, drug))
+    for met in metabolites:
+        console.print(f"\n[bold]Active metabolite of {drug.name}:[/bold]")
+        console.print(drug_panel(kb, met))
+
+
+def _cited_sources(models: list[Any]) -> set[str]:
+    found: set[str] = set()
+
+    def visit(node: Any) -> None:
+        if hasattr(node, "model_fields"):
+            src = getattr(node, "source", None)
+            if isinstance(src, str):
+                found.add(src)
+            for name in type(node).model_fields:
+                visit(getattr(node, name))
+        elif isinstance(node, tuple | list):
+            for item in node:
+                visit(item)
+
+    for m in models:
+        visit(m)
+    return found
+
+
+@kb_app.command("validate")
+def kb_validate(json_out: JsonFlag = False) -> None:
+    """Check every file of the knowledge base; list each problem as file: field: problem."""
+    kb, problems = validate_knowledge()
+    if json_out:
+        emit_json(
+            {
+                "valid": kb is not None,
+                "version": kb.version if kb else None,
+                "drugs": sorted(kb.drugs) if kb else [],
+                "problems": [{"file": f, "field": p, "problem": m} for f, p, m in problems],
+            }
+        )
+    elif kb is not None:
+        console.print(
+            f"knowledge base {kb.version} is valid: {len(kb.drugs)} drugs, {len(kb.groups)} "
+            f"classes, {len(kb.sources)} sources, {len(kb.conditions)} conditions"
+        )
+    else:
+        for f, p, m in problems:
+            err_console.print(f"{f}: {p}: {m}", markup=False)
+        err_console.print(f"{len(problems)} problem(s)", markup=False)
+    if kb is None:
+        raise typer.Exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the app and apply the error contract."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app(args=argv, standalone_mode=False)
+    except KnowledgeError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        sys.exit(1)
+    except MyorelaxError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("error: aborted", markup=False)
+        sys.exit(1)
+    except typer.TyperException as exc:  # usage errors from the (vendored) click layer
+        fmt = getattr(exc, "format_message", None)
+        err_console.print(f"error: {fmt() if fmt else exc}", markup=False)
+        sys.exit(getattr(exc, "exit_code", 2) or 2)
+    except Exception as exc:  # the contract: one line, never a traceback
+        log.debug("internal failure", exc_info=True)
+        err_console.print(f"error: internal failure: {exc.__class__.__name__}: {exc}", markup=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

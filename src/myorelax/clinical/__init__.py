@@ -1,0 +1,1 @@
+"""Clinical model: patient, regimen, SIG parser, kidney and liver function."""

@@ -1,0 +1,86 @@
+"""One exception tree for everything myorelax raises on purpose.
+
+::
+
+    MyorelaxError                      base; never raised itself
+    ├── InputError                     bad input from a person or a program (CLI exit 2, HTTP 4xx)
+    │   ├── UnknownDrugError           a name that resolves to no ingredient (with suggestions)
+    │   ├── UnitError                  a unit that does not parse or does not fit the quantity
+    │   ├── SigParseError              dose text that the SIG grammar does not accept
+    │   └── PatientDataError           impossible or contradictory patient facts
+    └── KnowledgeError                 the knowledge base failed validation (CLI exit 1)
+
+Every error names the field it is about and says what is wrong with it in one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class MyorelaxError(Exception):
+    """Base class of every error myorelax raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        if self.field:
+            return f"{self.field}: {self.message}"
+        return self.message
+
+
+class InputError(MyorelaxError):
+    """Input from a person or a program is wrong; the message says which field and why."""
+
+    exit_code = 2
+
+
+class UnknownDrugError(InputError):
+    """A drug name (or code) that resolves to nothing the knowledge base knows."""
+
+    def __init__(
+        self, name: str, suggestions: Sequence[str] = (), *, field: str | None = "drug"
+    ) -> None:
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        if self.suggestions:
+            hint = "did you mean " + " or ".join(self.suggestions[:3]) + "?"
+        else:
+            hint = "no similar name is known"
+        super().__init__(f"unknown drug {name!r}; {hint}", field=field)
+
+
+class UnitError(InputError):
+    """A unit that does not parse, or a quantity in the wrong kind of unit."""
+
+
+class SigParseError(InputError):
+    """Dose text (SIG) that does not follow the grammar; `position` is where parsing stopped."""
+
+    def __init__(
+        self, text: str, position: int, problem: str, *, field: str | None = "sig"
+    ) -> None:
+        self.text = text
+        self.position = position
+        self.problem = problem
+        pointer = f"{text[:position]}\u2038{text[position:]}"
+        super().__init__(f"{problem} at character {position + 1}: {pointer!r}", field=field)
+
+
+class PatientDataError(InputError):
+    """Patient facts that are impossible (age 250) or contradict each other (pregnant and male)."""
+
+
+class KnowledgeError(MyorelaxError):
+    """The knowledge base did not validate; `problems` lists every (file, field, problem)."""
+
+    def __init__(self, problems: Sequence[tuple[str, str, str]]) -> None:
+        self.problems = tuple(problems)
+        first = self.problems[0] if self.problems else ("?", "?", "unknown problem")
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(f"knowledge base invalid: {first[0]}: {first[1]}: {first[2]}{more}")

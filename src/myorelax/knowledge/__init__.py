@@ -1,0 +1,1 @@
+"""The cited knowledge base: schema, loader and terminology."""

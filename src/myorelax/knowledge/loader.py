@@ -1,0 +1,452 @@
+"""Load the knowledge base from YAML and check it whole before anything uses it.
+
+`load_knowledge()` returns a frozen `KnowledgeBase` or raises `KnowledgeError` listing every
+problem as (file, field, problem). The checks: the schema (pydantic, unknown fields forbidden);
+every source id resolves; every number has a unit that pint parses, fits its field and lies in a
+plausible range, and an effective citation (its own or its enclosing block's); every class,
+class member, condition, metabolite, product and interaction partner resolves; RxCUIs agree.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pint
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from myorelax.errors import KnowledgeError
+from myorelax.knowledge.schema import (
+    Amount,
+    ConditionFile,
+    Group,
+    GroupFile,
+    KnowledgeBase,
+    Manifest,
+    Monograph,
+    Source,
+    SourceFile,
+)
+from myorelax.units import registry
+
+log = logging.getLogger(__name__)
+
+Problem = tuple[str, str, str]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class _Range:
+    """Expected dimension (as a reference unit) and plausible bounds in that unit."""
+
+    unit: str
+    low: float
+    high: float
+
+
+_TIME = _Range("h", 0.0, 24 * 365 * 120)
+_DOSE = _Range("mg", 0.0, 20_000.0)
+_RATIO = _Range("dimensionless", 0.0, 1000.0)
+_FRACTION = _Range("dimensionless", 0.0, 1.0)
+_RENAL = _Range("mL/min", 0.0, 250.0)
+
+# Plausibility by field name. A field whose unit can have more than one dimension (a dose may be
+# mg, mg/kg, mg/mL or mcg/day) lists alternatives.
+_PLAUSIBLE: dict[str, tuple[_Range, ...]] = {
+    "half_life": (_Range("h", 0.05, 500.0),),
+    "tmax": (_Range("h", 0.0, 48.0),),
+    "onset": (_TIME,),
+    "duration_of_effect": (_TIME,),
+    "max_duration": (_TIME,),
+    "min_duration": (_TIME,),
+    "suggested_duration": (_TIME,),
+    "applies_after": (_TIME,),
+    "step_interval": (_TIME,),
+    "interval": (_TIME, _DOSE),
+    "tlag": (_Range("h", 0.0, 12.0),),
+    "min_age": (_Range("year", 0.0, 120.0),),
+    "cmax": (_Range("mg/L", 0.0, 10_000.0),),
+    "cmin": (_Range("mg/L", 0.0, 10_000.0),),
+    "auc_inf": (_Range("mg*h/L", 0.0, 1e6),),
+    "auc_tau": (_Range("mg*h/L", 0.0, 1e6),),
+    "auc_last": (_Range("mg*h/L", 0.0, 1e6),),
+    "ka": (_Range("1/h", 0.001, 100.0),),
+    "cl": (_Range("L/h", 0.001, 2000.0), _Range("L/h/kg", 0.0001, 50.0)),
+    "clearance": (_Range("L/h", 0.001, 2000.0), _Range("L/h/kg", 0.0001, 50.0)),
+    "q": (_Range("L/h", 0.001, 2000.0),),
+    "v": (_Range("L", 0.1, 50_000.0), _Range("L/kg", 0.01, 500.0)),
+    "v2": (_Range("L", 0.1, 50_000.0), _Range("L/kg", 0.01, 500.0)),
+    "volume": (_Range("L", 0.1, 50_000.0), _Range("L/kg", 0.01, 500.0)),
+    "f": (_FRACTION,),
+    "bioavailability": (_FRACTION,),
+    "protein_binding": (_FRACTION,),
+    "fraction_excreted_unchanged": (_FRACTION,),
+    "fraction_renal": (_FRACTION,),
+    "fraction_formed": (_FRACTION,),
+    "step_fraction": (_FRACTION,),
+    "dose_fraction": (_FRACTION,),
+    "mw_ratio": (_Range("dimensionless", 0.05, 20.0),),
+    "incidence": (_Range("percent", 0.0, 100.0),),
+    "placebo": (_Range("percent", 0.0, 100.0),),
+    "cv": (_Range("percent", 0.0, 300.0),),
+    "auc_ratio": (_RATIO,),
+    "cmax_ratio": (_RATIO,),
+    "half_life_ratio": (_RATIO,),
+    "metabolite_auc_ratio": (_RATIO,),
+    "factor": (_RATIO,),
+    "exponent": (_Range("dimensionless", -3.0, 3.0),),
+    "reference": (_Range("kg", 0.5, 300.0), _Range("year", 0.0, 120.0)),
+    "reference_crcl": (_RENAL,),
+    "crcl_below": (_RENAL,),
+    "crcl_from": (_RENAL,),
+    "egfr_below": (_Range("mL/min", 0.0, 250.0),),
+    "egfr_from": (_Range("mL/min", 0.0, 250.0),),
+    "doses_per_day": (_Range("dimensionless", 0.0, 24.0),),
+    "max_doses_per_day": (_Range("dimensionless", 0.0, 24.0),),
+    "start": (
+        _DOSE,
+        _Range("mg/kg", 0.0, 100.0),
+        _Range("mg/day", 0.0, 20_000.0),
+        _Range("mg/kg/day", 0.0, 100.0),
+    ),
+    "usual_dose": (
+        _DOSE,
+        _Range("mg/kg", 0.0, 100.0),
+        _Range("mg/day", 0.0, 20_000.0),
+        _Range("mg/kg/day", 0.0, 100.0),
+    ),
+    "max_single": (_DOSE, _Range("mg/kg", 0.0, 100.0)),
+    "max_daily": (
+        _DOSE,
+        _Range("mg/day", 0.0, 20_000.0),
+        _Range("mg/kg", 0.0, 100.0),
+        _Range("mg/kg/day", 0.0, 100.0),
+    ),
+    "step": (_DOSE, _Range("mg/day", 0.0, 20_000.0), _Range("mg/kg", 0.0, 100.0)),
+    "dose": (_DOSE, _Range("mg/kg", 0.0, 100.0), _Range("mg/day", 0.0, 20_000.0)),
+    "strengths": (_DOSE, _Range("mg/mL", 0.0, 1000.0), _Range("mg/actuation", 0.0, 1000.0)),
+}
+
+# Fractions may be written as percent; both are the dimensionless dimension in pint.
+
+
+def _data_root() -> Traversable:
+    return resources.files("myorelax.knowledge") / "data"
+
+
+def _read_yaml(node: Traversable, label: str, problems: list[Problem]) -> Any:
+    try:
+        return yaml.safe_load(node.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        problems.append((label, "-", f"YAML does not parse: {exc}".replace("\n", " ")))
+    except OSError as exc:
+        problems.append((label, "-", f"cannot be read: {exc}"))
+    return None
+
+
+def _parse(model: type[M], data: Any, label: str, problems: list[Problem]) -> M | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "-"
+            problems.append((label, loc, err["msg"]))
+    return None
+
+
+def _yaml_files(folder: Traversable) -> list[Traversable]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        (f for f in folder.iterdir() if f.name.endswith((".yaml", ".yml"))), key=lambda f: f.name
+    )
+
+
+def _walk(obj: Any, path: str) -> Iterator[tuple[str, str, Any]]:
+    """Yield (path, field name, value) for every model field, depth first."""
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            value = getattr(obj, name)
+            sub = f"{path}.{name}" if path else name
+            yield sub, name, value
+            yield from _walk(value, sub)
+    elif isinstance(obj, tuple | list):
+        for i, item in enumerate(obj):
+            yield from _walk(item, f"{path}.{i}")
+
+
+def _check_citations_and_amounts(
+    obj: BaseModel, label: str, sources: Mapping[str, Source], problems: list[Problem]
+) -> None:
+    """Every `source` resolves; every Amount has a unit that fits and an effective source."""
+
+    def visit(node: Any, path: str, field: str, inherited: str | None) -> None:
+        if isinstance(node, BaseModel):
+            own = getattr(node, "source", None)
+            if isinstance(own, str) and own not in sources:
+                problems.append((label, f"{path}.source", f"unknown source id {own!r}"))
+            effective = own if isinstance(own, str) else inherited
+            if isinstance(node, Amount):
+                _check_amount(node, path, field, effective, label, problems)
+            for name in type(node).model_fields:
+                if name == "also_reported":
+                    for i, alt in enumerate(node.also_reported):  # type: ignore[attr-defined]
+                        visit(alt, f"{path}.also_reported.{i}", field, None)
+                    continue
+                sub = f"{path}.{name}" if path else name
+                visit(getattr(node, name), sub, name, effective)
+        elif isinstance(node, tuple | list):
+            for i, item in enumerate(node):
+                visit(item, f"{path}.{i}", field, inherited)
+
+    visit(obj, "", "", None)
+
+
+def _check_amount(
+    amount: Amount,
+    path: str,
+    field: str,
+    source: str | None,
+    label: str,
+    problems: list[Problem],
+) -> None:
+    if source is None:
+        problems.append((label, path, "number without a source (cite it here or on its block)"))
+    reg = registry()
+    try:
+        unit = reg.parse_units(amount.unit)
+    except Exception:
+        problems.append((label, f"{path}.unit", f"{amount.unit!r} is not a valid unit"))
+        return
+    ranges = _PLAUSIBLE.get(field)
+    if not ranges:
+        return
+    for rng in ranges:
+        ref = reg.parse_units(rng.unit)
+        if unit.dimensionality != ref.dimensionality:
+            continue
+        for bound_name in ("value", "low", "high"):
+            raw = getattr(amount, bound_name)
+            if raw is None:
+                continue
+            try:
+                mag = float(reg.Quantity(raw, unit).to(ref).magnitude)
+            except pint.DimensionalityError:  # pragma: no cover - guarded above
+                continue
+            if not rng.low <= mag <= rng.high:
+                problems.append(
+                    (
+                        label,
+                        f"{path}.{bound_name}",
+                        f"{raw:g} {amount.unit} is implausible for {field} "
+                        f"(expected {rng.low:g}-{rng.high:g} {rng.unit})",
+                    )
+                )
+        return
+    expected = " or ".join(r.unit for r in ranges)
+    problems.append(
+        (label, f"{path}.unit", f"{amount.unit!r} does not fit {field} (expected like {expected})")
+    )
+
+
+def _index_members(groups: Mapping[str, Group], problems: list[Problem]) -> dict[str, str]:
+    """Member name -> RxCUI over all groups; an ingredient must have one RxCUI everywhere."""
+    rxcui_of: dict[str, str] = {}
+    for group in groups.values():
+        for i, member in enumerate(group.members):
+            seen = rxcui_of.setdefault(member.name, member.rxcui)
+            if seen != member.rxcui:
+                problems.append(
+                    (
+                        "groups",
+                        f"{group.id}.members.{i}.rxcui",
+                        f"{member.name} has RxCUI {member.rxcui} here but {seen} elsewhere",
+                    )
+                )
+    return rxcui_of
+
+
+def _check_monograph(
+    drug: Monograph,
+    label: str,
+    kb_groups: Mapping[str, Group],
+    member_rxcui: Mapping[str, str],
+    conditions: Mapping[str, Any],
+    drug_ids: frozenset[str],
+    problems: list[Problem],
+) -> None:
+    def known_drug(name: str) -> bool:
+        return name in drug_ids or name in member_rxcui
+
+    rx = drug.identifiers.rxcui.value
+    if not rx.isdigit():
+        problems.append((label, "identifiers.rxcui.value", f"{rx!r} is not an RxCUI"))
+    if drug.id in member_rxcui and member_rxcui[drug.id] != rx:
+        problems.append(
+            (
+                label,
+                "identifiers.rxcui.value",
+                f"RxCUI {rx} disagrees with groups ({member_rxcui[drug.id]})",
+            )
+        )
+    schedules = {"II", "III", "IV", "V", "not_controlled"}
+    if drug.identifiers.dea_schedule.value not in schedules:
+        problems.append(
+            (label, "identifiers.dea_schedule.value", f"must be one of {sorted(schedules)}")
+        )
+    for i, cls in enumerate(drug.classes):
+        if cls not in kb_groups:
+            problems.append((label, f"classes.{i}", f"unknown group {cls!r}"))
+        elif drug.id not in {m.name for m in kb_groups[cls].members}:
+            problems.append((label, f"classes.{i}", f"{drug.id} is not a member of group {cls!r}"))
+    for i, met in enumerate(drug.active_metabolites):
+        if met.drug not in drug_ids and met.drug not in member_rxcui:
+            problems.append((label, f"active_metabolites.{i}.drug", f"unknown drug {met.drug!r}"))
+    model = drug.pk.model
+    if model and model.metabolite and not known_drug(model.metabolite.drug):
+        problems.append(
+            (label, "pk.model.metabolite.drug", f"unknown drug {model.metabolite.drug!r}")
+        )
+    product_ids = [p.id for p in drug.products]
+    if len(set(product_ids)) != len(product_ids):
+        problems.append((label, "products", "product ids are not unique"))
+    indication_ids = {i.id for i in drug.indications}
+    for i, dosing in enumerate(drug.dosing):
+        for j, pid in enumerate(dosing.products):
+            if pid not in product_ids:
+                problems.append((label, f"dosing.{i}.products.{j}", f"unknown product {pid!r}"))
+        if dosing.indication and dosing.indication not in indication_ids:
+            problems.append(
+                (label, f"dosing.{i}.indication", f"unknown indication {dosing.indication!r}")
+            )
+    interaction_ids = [x.id for x in drug.interactions]
+    if len(set(interaction_ids)) != len(interaction_ids):
+        problems.append((label, "interactions", "interaction ids are not unique"))
+    for i, ci in enumerate(drug.contraindications):
+        if ci.condition and ci.condition not in conditions:
+            problems.append(
+                (label, f"contraindications.{i}.condition", f"unknown condition {ci.condition!r}")
+            )
+        if ci.allergy and not (known_drug(ci.allergy) or ci.allergy in kb_groups):
+            problems.append(
+                (label, f"contraindications.{i}.allergy", f"unknown drug or group {ci.allergy!r}")
+            )
+        if ci.interaction and ci.interaction not in interaction_ids:
+            problems.append(
+                (
+                    label,
+                    f"contraindications.{i}.interaction",
+                    f"unknown interaction {ci.interaction!r}",
+                )
+            )
+    for i, beers in enumerate(drug.populations.beers):
+        if beers.condition and beers.condition not in conditions:
+            problems.append(
+                (
+                    label,
+                    f"populations.beers.{i}.condition",
+                    f"unknown condition {beers.condition!r}",
+                )
+            )
+    for i, inter in enumerate(drug.interactions):
+        obj = inter.object
+        if obj.group and obj.group not in kb_groups:
+            problems.append(
+                (label, f"interactions.{i}.object.group", f"unknown group {obj.group!r}")
+            )
+        if obj.drug and not known_drug(obj.drug):
+            problems.append((label, f"interactions.{i}.object.drug", f"unknown drug {obj.drug!r}"))
+
+
+def validate_knowledge(
+    root: Traversable | Path | None = None,
+) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Load and check the knowledge base; return it (or None) with every problem found."""
+    base: Traversable = Path(root) if isinstance(root, str | Path) else (root or _data_root())
+    problems: list[Problem] = []
+
+    manifest = _parse(
+        Manifest,
+        _read_yaml(base / "manifest.yaml", "manifest.yaml", problems),
+        "manifest.yaml",
+        problems,
+    )
+
+    sources: dict[str, Source] = {}
+    for node in _yaml_files(base / "sources"):
+        label = f"sources/{node.name}"
+        parsed = _parse(SourceFile, _read_yaml(node, label, problems), label, problems)
+        for src in parsed.sources if parsed else ():
+            if src.id in sources:
+                problems.append((label, src.id, "source id defined twice"))
+            sources[src.id] = src
+
+    groups: dict[str, Group] = {}
+    group_nodes = _yaml_files(base / "groups")
+    for node in group_nodes:
+        label = f"groups/{node.name}"
+        parsed_groups = _parse(GroupFile, _read_yaml(node, label, problems), label, problems)
+        for grp in parsed_groups.groups if parsed_groups else ():
+            if grp.id in groups:
+                problems.append((label, grp.id, "group id defined twice"))
+            groups[grp.id] = grp
+            _check_citations_and_amounts(grp, f"{label}:{grp.id}", sources, problems)
+            if grp.source is None:
+                problems.append((label, f"{grp.id}.source", "a group needs a source"))
+
+    cond_file = _parse(
+        ConditionFile,
+        _read_yaml(base / "conditions.yaml", "conditions.yaml", problems),
+        "conditions.yaml",
+        problems,
+    )
+    conditions = {c.id: c for c in cond_file.conditions} if cond_file else {}
+
+    member_rxcui = _index_members(groups, problems)
+
+    drugs: dict[str, Monograph] = {}
+    for node in _yaml_files(base / "drugs"):
+        label = f"drugs/{node.name}"
+        drug = _parse(Monograph, _read_yaml(node, label, problems), label, problems)
+        if drug is None:
+            continue
+        if node.name.rsplit(".", 1)[0] != drug.id:
+            problems.append((label, "id", f"id {drug.id!r} does not match the file name"))
+        drugs[drug.id] = drug
+    drug_ids = frozenset(drugs)
+    for drug_id, drug in drugs.items():
+        label = f"drugs/{drug_id}.yaml"
+        _check_citations_and_amounts(drug, label, sources, problems)
+        _check_monograph(drug, label, groups, member_rxcui, conditions, drug_ids, problems)
+
+    if problems or manifest is None:
+        return None, problems
+    kb = KnowledgeBase(
+        manifest=manifest, sources=sources, groups=groups, conditions=conditions, drugs=drugs
+    )
+    return kb, problems
+
+
+@lru_cache(maxsize=1)
+def load_knowledge() -> KnowledgeBase:
+    """The packaged knowledge base, validated once per process; raise KnowledgeError."""
+    kb, problems = validate_knowledge()
+    if kb is None:
+        raise KnowledgeError(problems or [("manifest.yaml", "-", "missing")])
+    log.debug("knowledge base %s loaded: %d drugs", kb.version, len(kb.drugs))
+    return kb
+
+
+def load_knowledge_from(root: Path) -> KnowledgeBase:
+    """A knowledge base from another folder (for tests and for reviewing a change)."""
+    kb, problems = validate_knowledge(root)
+    if kb is None:
+        raise KnowledgeError(problems or [(str(root), "-", "missing")])
+    return kb

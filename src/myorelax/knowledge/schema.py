@@ -1,0 +1,628 @@
+"""The knowledge-base schema: frozen pydantic models, unknown fields forbidden.
+
+The YAML files in ``data/`` are validated against these models; ``docs/knowledge-base.md``
+explains them and ``docs/knowledge-base.schema.json`` is generated from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Severity = Literal["contraindicated", "major", "moderate", "minor"]
+SEVERITY_ORDER: tuple[Severity, ...] = ("contraindicated", "major", "moderate", "minor")
+Route = Literal["oral", "intrathecal", "intravenous", "intramuscular", "rectal", "nasal"]
+Form = Literal[
+    "tablet",
+    "orally_disintegrating_tablet",
+    "capsule",
+    "oral_solution",
+    "oral_suspension",
+    "oral_granules",
+    "injection",
+    "powder_for_injection",
+    "rectal_gel",
+    "nasal_spray",
+]
+Release = Literal["immediate", "extended"]
+DeaSchedule = Literal["II", "III", "IV", "V", "not_controlled"]
+WarningTopic = Literal[
+    "cns_depression",
+    "respiratory_depression",
+    "abuse",
+    "dependence",
+    "withdrawal",
+    "seizures",
+    "hepatotoxicity",
+    "hypotension",
+    "bradycardia",
+    "cardiac",
+    "serotonin_syndrome",
+    "anticholinergic",
+    "psychiatric",
+    "hypersensitivity",
+    "falls",
+    "driving",
+    "neonatal",
+    "overdose",
+    "device",
+    "infection",
+    "hematologic",
+    "other",
+]
+Phenotype = Literal["PM", "IM", "NM", "RM", "UM"]
+PopulationKind = Literal["adult", "pediatric", "geriatric", "all"]
+
+
+class Frozen(BaseModel):
+    """Base of every knowledge model: immutable, unknown fields rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Cited(Frozen):
+    """Anything that may carry a citation: a source id from the registry and a section."""
+
+    source: str | None = None
+    section: str | None = None
+
+
+class Amount(Cited):
+    """A number with its unit and citation: either ``value`` or a ``low``-``high`` range."""
+
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    unit: str
+    note: str | None = None
+    derived: bool = False
+    also_reported: tuple[Amount, ...] = ()
+
+    @model_validator(mode="after")
+    def _value_or_range(self) -> Amount:
+        has_value = self.value is not None
+        has_range = self.low is not None or self.high is not None
+        if has_value == has_range:
+            raise ValueError("give either value, or low and high")
+        if has_range and (self.low is None or self.high is None):
+            raise ValueError("a range needs both low and high")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low {self.low} is above high {self.high}")
+        return self
+
+    @property
+    def upper(self) -> float:
+        """The single value, or the top of the range (the conservative end for a maximum)."""
+        if self.value is not None:
+            return self.value
+        assert self.high is not None
+        return self.high
+
+    @property
+    def lower(self) -> float:
+        """The single value, or the bottom of the range."""
+        if self.value is not None:
+            return self.value
+        assert self.low is not None
+        return self.low
+
+    def text(self) -> str:
+        """Human form: ``350 mg`` or ``2-3 week``."""
+
+        def fmt(x: float) -> str:
+            return f"{x:g}"
+
+        if self.value is not None:
+            return f"{fmt(self.value)} {self.unit}"
+        assert self.low is not None and self.high is not None
+        return f"{fmt(self.low)}-{fmt(self.high)} {self.unit}"
+
+
+class Statement(Cited):
+    """A cited fact in words (our own)."""
+
+    text: str
+    note: str | None = None
+
+
+class Code(Cited):
+    """A cited identifier (RxCUI, ATC code, DEA schedule)."""
+
+    value: str
+    note: str | None = None
+
+
+class Source(Frozen):
+    """An entry of the citation registry."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    type: Literal["label", "article", "guideline", "regulatory", "terminology", "book"]
+    title: str
+    publisher: str | None = None
+    journal: str | None = None
+    setid: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    )
+    url: str | None = None
+    pmid: str | None = Field(default=None, pattern=r"^[0-9]{1,9}$")
+    doi: str | None = Field(default=None, pattern=r"^10\.[0-9]{4,9}/\S+$")
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _identifiable(self) -> Source:
+        if self.type == "label" and not self.setid:
+            raise ValueError("a label source needs its DailyMed setid")
+        if self.type in ("article", "guideline") and not (self.pmid or self.doi or self.url):
+            raise ValueError("an article needs a pmid or a doi")
+        if self.type in ("regulatory", "terminology", "book") and not (self.url or self.doi):
+            raise ValueError("this source needs a url or a doi")
+        return self
+
+    @property
+    def link(self) -> str:
+        """Where a reader can open the source."""
+        if self.setid:
+            return f"https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid={self.setid}"
+        if self.pmid:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        return self.url or ""
+
+
+class SourceFile(Frozen):
+    sources: tuple[Source, ...]
+
+
+class Member(Frozen):
+    """An ingredient in a drug class value set."""
+
+    name: str
+    rxcui: str = Field(pattern=r"^[0-9]{1,9}$")
+    brands: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    note: str | None = None
+
+
+class Group(Cited):
+    """A drug class as a value set of RxNorm ingredients."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str
+    flags: tuple[str, ...] = ()
+    note: str | None = None
+    members: tuple[Member, ...]
+
+
+class GroupFile(Frozen):
+    groups: tuple[Group, ...]
+
+
+class Condition(Frozen):
+    """A patient condition the rules understand, with the codes that map to it."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str
+    synonyms: tuple[str, ...] = ()
+    snomed: tuple[str, ...] = ()
+    icd10: tuple[str, ...] = ()
+    source: str | None = None
+
+
+class ConditionFile(Frozen):
+    conditions: tuple[Condition, ...]
+
+
+class Manifest(Frozen):
+    title: str
+    version: str = Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")
+    released: str
+    note: str | None = None
+
+
+class Identifiers(Frozen):
+    rxcui: Code
+    atc: Code | None = None
+    dea_schedule: Code
+    unii: Code | None = None
+
+
+class Names(Frozen):
+    brands: tuple[str, ...] = ()
+    salts: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()
+
+
+class ActiveMetabolite(Cited):
+    drug: str
+    note: str | None = None
+
+
+class Product(Cited):
+    id: str
+    route: Route
+    form: Form
+    release: Release = "immediate"
+    strengths: tuple[Amount, ...]
+    scored: bool | None = None
+    score_parts: int | None = Field(default=None, ge=2, le=4)
+    brands: tuple[str, ...] = ()
+    notes: tuple[Statement, ...] = ()
+
+
+class Indication(Cited):
+    id: str
+    text: str
+
+
+class TitrationStep(Frozen):
+    dose: Amount
+    doses_per_day: int = Field(ge=1, le=12)
+    days: int | None = Field(default=None, ge=1, le=365)
+    note: str | None = None
+
+
+class Titration(Cited):
+    step: Amount | None = None
+    step_basis: Literal["per_dose", "per_day"] | None = None
+    interval: Amount | None = None
+    schedule: tuple[TitrationStep, ...] = ()
+    notes: tuple[Statement, ...] = ()
+
+
+class Dosing(Cited):
+    """One dosing regimen: for a population, route and indication."""
+
+    id: str
+    population: PopulationKind
+    route: Route
+    indication: str | None = None
+    products: tuple[str, ...] = ()
+    start: Amount | None = None
+    usual_dose: Amount | None = None
+    doses_per_day: Amount | None = None
+    interval: Amount | None = None
+    titration: Titration | None = None
+    max_single: Amount | None = None
+    max_daily: Amount | None = None
+    max_doses_per_day: Amount | None = None
+    max_duration: Amount | None = None
+    onset: Amount | None = None
+    duration_of_effect: Amount | None = None
+    notes: tuple[Statement, ...] = ()
+
+
+class BeersEntry(Statement):
+    recommendation: str
+    condition: str | None = None
+    quality_of_evidence: str | None = None
+    strength: str | None = None
+
+
+class RenalAdjustment(Cited):
+    crcl_below: Amount | None = None
+    crcl_from: Amount | None = None
+    egfr_below: Amount | None = None
+    egfr_from: Amount | None = None
+    dialysis: bool | None = None
+    severity: Severity
+    action: str
+    dose_fraction: Amount | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _has_threshold(self) -> RenalAdjustment:
+        if self.crcl_below is None and self.egfr_below is None and not self.dialysis:
+            raise ValueError("a renal adjustment needs crcl_below, egfr_below or dialysis: true")
+        return self
+
+
+class HepaticAdjustment(Cited):
+    impairment: Literal["any", "mild", "moderate", "severe"]
+    severity: Severity
+    action: str
+    dose_fraction: Amount | None = None
+    note: str | None = None
+
+
+class RenalSection(Frozen):
+    statements: tuple[Statement, ...] = ()
+    adjustments: tuple[RenalAdjustment, ...] = ()
+
+
+class HepaticSection(Frozen):
+    statements: tuple[Statement, ...] = ()
+    adjustments: tuple[HepaticAdjustment, ...] = ()
+
+
+class Pharmacogenomics(Cited):
+    gene: str
+    phenotype: Phenotype
+    effect: str
+    action: str
+    severity: Severity
+    auc_ratio: Amount | None = None
+    metabolite_auc_ratio: Amount | None = None
+    note: str | None = None
+
+
+class Populations(Frozen):
+    min_age: Amount | None = None
+    geriatric: tuple[Statement, ...] = ()
+    beers: tuple[BeersEntry, ...] = ()
+    pediatric: tuple[Statement, ...] = ()
+    pregnancy: tuple[Statement, ...] = ()
+    lactation: tuple[Statement, ...] = ()
+    renal: RenalSection = RenalSection()
+    hepatic: HepaticSection = HepaticSection()
+    pharmacogenomics: tuple[Pharmacogenomics, ...] = ()
+
+
+class Contraindication(Cited):
+    id: str
+    text: str
+    condition: str | None = None
+    allergy: str | None = None
+    interaction: str | None = None
+    population: str | None = None
+
+
+class Warning(Cited):
+    id: str
+    topic: WarningTopic
+    text: str
+
+
+class AdverseReaction(Cited):
+    term: str
+    incidence: Amount | None = None
+    placebo: Amount | None = None
+    frequency: str | None = None
+    note: str | None = None
+
+
+class Withdrawal(Frozen):
+    signs: tuple[str, ...] = ()
+    onset: Amount | None = None
+    statements: tuple[Statement, ...] = ()
+
+
+class Taper(Cited):
+    needed: bool | None = None
+    applies_after: Amount | None = None
+    min_duration: Amount | None = None
+    suggested_duration: Amount | None = None
+    step_fraction: Amount | None = None
+    step_interval: Amount | None = None
+    guidance: tuple[Statement, ...] = ()
+
+
+class Dependence(Frozen):
+    abuse: tuple[Statement, ...] = ()
+    withdrawal: Withdrawal | None = None
+    taper: Taper | None = None
+
+
+class PkParameters(Frozen):
+    ka: Amount | None = None
+    cl: Amount | None = None
+    v: Amount | None = None
+    q: Amount | None = None
+    v2: Amount | None = None
+    tlag: Amount | None = None
+    f: Amount | None = None
+
+
+class Iiv(Cited):
+    parameter: Literal["ka", "cl", "v", "q", "v2", "tlag", "f"]
+    cv: Amount
+
+
+class Correlation(Cited):
+    a: str
+    b: str
+    r: float = Field(ge=-1, le=1)
+
+
+class Residual(Cited):
+    proportional: Amount | None = None
+    additive: Amount | None = None
+
+
+class MetaboliteModel(Cited):
+    drug: str
+    fraction_formed: Amount
+    mw_ratio: Amount
+    cl: Amount
+    v: Amount
+    derived: bool = False
+    derivation: str | None = None
+
+
+class PkModel(Cited):
+    compartments: Literal[1, 2]
+    absorption: Literal["first_order", "iv_bolus", "iv_infusion"]
+    apparent: bool
+    derived: bool = False
+    derivation: str | None = None
+    population: str | None = None
+    parameters: PkParameters
+    iiv: tuple[Iiv, ...] = ()
+    correlations: tuple[Correlation, ...] = ()
+    residual: Residual | None = None
+    metabolite: MetaboliteModel | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> PkModel:
+        p = self.parameters
+        needed = {"cl": p.cl, "v": p.v}
+        if self.absorption == "first_order":
+            needed["ka"] = p.ka
+        if self.compartments == 2:
+            needed |= {"q": p.q, "v2": p.v2}
+        missing = [k for k, v in needed.items() if v is None]
+        if missing:
+            raise ValueError(f"model parameters missing: {', '.join(missing)}")
+        if self.derived and not self.derivation:
+            raise ValueError("a derived model needs its derivation")
+        return self
+
+
+class RenalCovariate(Cited):
+    kind: Literal["renal"]
+    parameter: Literal["cl"] = "cl"
+    fraction_renal: Amount
+    reference_crcl: Amount
+    derived: bool = False
+    note: str | None = None
+
+
+class CategoricalCovariate(Cited):
+    kind: Literal["categorical"]
+    covariate: str
+    category: str
+    parameter: str
+    factor: Amount
+    derived: bool = False
+    note: str | None = None
+
+
+class PowerCovariate(Cited):
+    kind: Literal["power"]
+    covariate: str
+    parameter: str
+    reference: Amount
+    exponent: Amount
+    derived: bool = False
+    note: str | None = None
+
+
+Covariate = Annotated[
+    RenalCovariate | CategoricalCovariate | PowerCovariate, Field(discriminator="kind")
+]
+
+
+class PkSummary(Frozen):
+    bioavailability: Amount | None = None
+    tmax: Amount | None = None
+    half_life: Amount | None = None
+    protein_binding: Amount | None = None
+    fraction_excreted_unchanged: Amount | None = None
+    volume: Amount | None = None
+    clearance: Amount | None = None
+    statements: tuple[Statement, ...] = ()
+
+
+class Observed(Cited):
+    """Reported summary values of one study arm, used to validate the model."""
+
+    analyte: str
+    dose: Amount
+    regimen: str
+    route: Route = "oral"
+    subjects: str | None = None
+    cmax: Amount | None = None
+    tmax: Amount | None = None
+    auc_inf: Amount | None = None
+    auc_tau: Amount | None = None
+    auc_last: Amount | None = None
+    cmin: Amount | None = None
+    half_life: Amount | None = None
+    note: str | None = None
+
+
+class Pk(Frozen):
+    summary: PkSummary = PkSummary()
+    model: PkModel | None = None
+    covariates: tuple[Covariate, ...] = ()
+    observed: tuple[Observed, ...] = ()
+
+
+class InteractionObject(Frozen):
+    drug: str | None = None
+    group: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> InteractionObject:
+        if (self.drug is None) == (self.group is None):
+            raise ValueError("give exactly one of drug or group")
+        return self
+
+
+class Exposure(Cited):
+    auc_ratio: Amount | None = None
+    cmax_ratio: Amount | None = None
+    half_life_ratio: Amount | None = None
+    note: str | None = None
+
+
+class Modifier(Cited):
+    when: str
+    severity: Severity
+    recommendation: str
+
+
+class Interaction(Cited):
+    """A potential drug-drug interaction in the PDDI minimum representation."""
+
+    id: str
+    object: InteractionObject
+    severity: Severity
+    kind: Literal["pharmacokinetic", "pharmacodynamic", "both"]
+    consequence: str
+    mechanism: str
+    exposure: Exposure | None = None
+    recommendation: str
+    modifiers: tuple[Modifier, ...] = ()
+    evidence: tuple[Cited, ...] = ()
+    note: str | None = None
+
+
+class Monograph(Frozen):
+    """Everything the system knows about one ingredient."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str
+    summary: str
+    classes: tuple[str, ...]
+    mechanism: Statement | None = None
+    identifiers: Identifiers
+    names: Names = Names()
+    active_metabolites: tuple[ActiveMetabolite, ...] = ()
+    products: tuple[Product, ...] = ()
+    indications: tuple[Indication, ...] = ()
+    dosing: tuple[Dosing, ...] = ()
+    populations: Populations = Populations()
+    contraindications: tuple[Contraindication, ...] = ()
+    boxed_warnings: tuple[Warning, ...] = ()
+    warnings: tuple[Warning, ...] = ()
+    adverse_reactions: tuple[AdverseReaction, ...] = ()
+    dependence: Dependence = Dependence()
+    pk: Pk = Pk()
+    interactions: tuple[Interaction, ...] = ()
+    notes: tuple[Statement, ...] = ()
+
+
+class KnowledgeBase(Frozen):
+    """The whole validated knowledge base."""
+
+    manifest: Manifest
+    sources: Mapping[str, Source]
+    groups: Mapping[str, Group]
+    conditions: Mapping[str, Condition]
+    drugs: Mapping[str, Monograph]
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    def drug(self, drug_id: str) -> Monograph:
+        return self.drugs[drug_id]
+
+    def members_of(self, group_id: str) -> frozenset[str]:
+        """Ingredient names in a group."""
+        return frozenset(m.name for m in self.groups[group_id].members)

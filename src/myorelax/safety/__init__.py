@@ -1,0 +1,1 @@
+"""Safety check of a regimen against a patient: rules, alerts, report."""
