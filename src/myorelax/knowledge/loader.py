@@ -31,6 +31,7 @@ from myorelax.knowledge.schema import (
     KnowledgeBase,
     Manifest,
     Monograph,
+    Rule,
     Source,
     SourceFile,
 )
@@ -426,10 +427,28 @@ def validate_knowledge(
         _check_citations_and_amounts(drug, label, sources, problems)
         _check_monograph(drug, label, groups, member_rxcui, conditions, drug_ids, problems)
 
+    rules: dict[str, Rule] = {}
+    for node in _yaml_files(base / "rules"):
+        label = f"rules/{node.name}"
+        rule = _parse(Rule, _read_yaml(node, label, problems), label, problems)
+        if rule is None:
+            continue
+        if node.name.rsplit(".", 1)[0] != rule.code:
+            problems.append((label, "code", f"code {rule.code!r} does not match the file name"))
+        if not rule.evidence:
+            problems.append((label, "evidence", "a rule needs at least one cited source"))
+        _check_citations_and_amounts(rule, label, sources, problems)
+        rules[rule.code] = rule
+
     if problems or manifest is None:
         return None, problems
     kb = KnowledgeBase(
-        manifest=manifest, sources=sources, groups=groups, conditions=conditions, drugs=drugs
+        manifest=manifest,
+        sources=sources,
+        groups=groups,
+        conditions=conditions,
+        drugs=drugs,
+        rules=rules,
     )
     return kb, problems
 

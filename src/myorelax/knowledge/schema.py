@@ -607,6 +607,36 @@ class Monograph(Frozen):
     notes: tuple[Statement, ...] = ()
 
 
+class RuleEvidence(Cited):
+    note: str | None = None
+
+
+class Rule(Frozen):
+    """A safety rule: its stable code, what it checks, and the evidence behind it."""
+
+    code: str = Field(pattern=r"^MRX-[A-Z]+-[0-9]{3}$")
+    name: str
+    category: Literal[
+        "dose",
+        "duration",
+        "population",
+        "beers",
+        "renal",
+        "hepatic",
+        "pharmacogenomics",
+        "contraindication",
+        "interaction",
+        "duplication",
+        "abuse",
+        "withdrawal",
+        "input",
+    ]
+    description: str
+    severity: str = Field(description="the severity, or where the check takes it from")
+    recommendation: str | None = None
+    evidence: tuple[RuleEvidence, ...] = ()
+
+
 class KnowledgeBase(Frozen):
     """The whole validated knowledge base."""
 
@@ -615,6 +645,7 @@ class KnowledgeBase(Frozen):
     groups: Mapping[str, Group]
     conditions: Mapping[str, Condition]
     drugs: Mapping[str, Monograph]
+    rules: Mapping[str, Rule] = {}
 
     @property
     def version(self) -> str:

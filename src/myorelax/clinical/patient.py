@@ -1,0 +1,155 @@
+"""The patient: demographics, kidney and liver function, conditions, genotype, medications.
+
+`build_patient(data)` validates raw input (flags, JSON, YAML) into a `Patient`, turning every
+problem into a `PatientDataError` that names the field: impossible values (age 250, weight 0,
+creatinine 0) and contradictions (pregnant and male). `kidney_function(patient)` derives CrCl and
+eGFR and says how.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from myorelax.clinical.hepatic import ChildPugh, Impairment, impairment_of
+from myorelax.clinical.regimen import Order
+from myorelax.clinical.renal import Sex, ckd_epi_2021, cockcroft_gault
+from myorelax.errors import PatientDataError
+
+Phenotype = Literal["PM", "IM", "NM", "RM", "UM"]
+
+
+class Patient(BaseModel):
+    """What the checks know about a person. Unknown is None, never a silent default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    age_years: float | None = Field(default=None, ge=0, le=125)
+    sex: Sex = "unknown"
+    weight_kg: float | None = Field(default=None, gt=0.3, le=400)
+    height_cm: float | None = Field(default=None, ge=30, le=260)
+    scr_mg_dl: float | None = Field(default=None, gt=0.05, le=30)
+    crcl_ml_min: float | None = Field(default=None, ge=0, le=300)
+    egfr_ml_min: float | None = Field(default=None, ge=0, le=300)
+    dialysis: bool = False
+    child_pugh: ChildPugh | None = None
+    pregnant: bool = False
+    lactating: bool = False
+    conditions: tuple[str, ...] = ()
+    allergies: tuple[str, ...] = ()
+    cyp2c19: Phenotype | None = None
+    alcohol: bool = False
+    substance_use_disorder: bool = False
+    medications: tuple[Order, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Patient:
+        if self.pregnant and self.sex == "male":
+            raise ValueError("pregnant: a patient recorded as male cannot be pregnant")
+        if self.lactating and self.sex == "male":
+            raise ValueError("lactating: a patient recorded as male cannot be lactating")
+        if self.pregnant and self.age_years is not None and self.age_years < 8:
+            raise ValueError(f"pregnant: implausible at age {self.age_years:g}")
+        if self.height_cm and self.weight_kg:
+            bmi = self.weight_kg / (self.height_cm / 100) ** 2
+            if not 8 <= bmi <= 150:
+                raise ValueError(
+                    f"weight_kg: {self.weight_kg:g} kg at {self.height_cm:g} cm gives a BMI of "
+                    f"{bmi:.0f}, which is not possible"
+                )
+        return self
+
+    @property
+    def has_condition(self) -> frozenset[str]:
+        extra = {"substance_use_disorder"} if self.substance_use_disorder else set()
+        if self.child_pugh is not None:
+            extra.add("active_liver_disease")
+        return frozenset(self.conditions) | extra
+
+    @property
+    def liver_impairment(self) -> Impairment:
+        return impairment_of(self.child_pugh, "active_liver_disease" in self.conditions)
+
+
+class KidneyFunction(BaseModel):
+    """Derived kidney function with how each number was obtained (None when unknown)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    crcl_ml_min: float | None
+    crcl_basis: str
+    egfr_ml_min: float | None
+    egfr_basis: str
+    dialysis: bool
+
+    @property
+    def known(self) -> bool:
+        return self.dialysis or self.crcl_ml_min is not None or self.egfr_ml_min is not None
+
+    def lowest(self) -> float | None:
+        """The lower of CrCl and eGFR (the cautious figure), or None."""
+        values = [v for v in (self.crcl_ml_min, self.egfr_ml_min) if v is not None]
+        return min(values) if values else None
+
+
+def kidney_function(p: Patient) -> KidneyFunction:
+    """CrCl (given, or Cockcroft-Gault) and eGFR (given, or CKD-EPI 2021), each with its basis."""
+    if p.crcl_ml_min is not None:
+        crcl: float | None = p.crcl_ml_min
+        crcl_basis = "given"
+    elif p.scr_mg_dl is not None and p.age_years is not None and p.weight_kg is not None:
+        est = cockcroft_gault(p.age_years, p.weight_kg, p.scr_mg_dl, p.sex, p.height_cm)
+        crcl = round(est.crcl_ml_min, 1)
+        crcl_basis = (
+            f"Cockcroft-Gault from serum creatinine {p.scr_mg_dl:g} mg/dL, {est.explanation}"
+        )
+    else:
+        crcl = None
+        missing = [
+            n
+            for n, v in (
+                ("serum creatinine", p.scr_mg_dl),
+                ("age", p.age_years),
+                ("weight", p.weight_kg),
+            )
+            if v is None
+        ]
+        crcl_basis = "unknown: no CrCl given and " + ", ".join(missing) + " missing"
+    if p.egfr_ml_min is not None:
+        egfr: float | None = p.egfr_ml_min
+        egfr_basis = "given"
+    elif p.scr_mg_dl is not None and p.age_years is not None and p.age_years >= 18:
+        egfr = round(ckd_epi_2021(p.age_years, p.scr_mg_dl, p.sex), 1)
+        egfr_basis = f"CKD-EPI 2021 from serum creatinine {p.scr_mg_dl:g} mg/dL"
+        if p.sex == "unknown":
+            egfr_basis += " (sex unknown: the lower of the female and male estimates)"
+    else:
+        egfr = None
+        egfr_basis = "unknown: no eGFR given and no serum creatinine with adult age"
+    return KidneyFunction(
+        crcl_ml_min=crcl,
+        crcl_basis=crcl_basis,
+        egfr_ml_min=egfr,
+        egfr_basis=egfr_basis,
+        dialysis=p.dialysis,
+    )
+
+
+def build_patient(data: Mapping[str, Any]) -> Patient:
+    """Validate raw patient data; every problem becomes a PatientDataError naming the field."""
+    try:
+        return Patient.model_validate(dict(data))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg.removeprefix("Value error, ")
+            field, _, rest = msg.partition(": ")
+            if rest:
+                raise PatientDataError(rest, field=field) from None
+        given = err.get("input")
+        shown = f" (got {given!r})" if given is not None and not isinstance(given, dict) else ""
+        raise PatientDataError(f"{msg}{shown}", field=loc or "patient") from None

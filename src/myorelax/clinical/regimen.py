@@ -1,0 +1,90 @@
+"""Orders and regimens: what is (to be) taken, how much, how often, for how long."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from myorelax.units import convert, has_dimension
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Frequency(Frozen):
+    """How often: a code, doses per day, the interval, and default clock times."""
+
+    code: str
+    doses_per_day: float = Field(ge=0, le=24)
+    interval_h: float | None = Field(default=None, gt=0, le=168)
+    times: tuple[str, ...] = ()
+    single: bool = False
+
+
+class Dose(Frozen):
+    """An amount per administration, in the unit it was written in."""
+
+    value: float = Field(gt=0)
+    unit: str
+
+    @property
+    def is_mass(self) -> bool:
+        return has_dimension(self.unit, "mg")
+
+    @property
+    def is_mass_rate(self) -> bool:
+        return has_dimension(self.unit, "mg/day")
+
+    def mg(self) -> float | None:
+        """The dose in mg, or None when it is not a mass (a volume, a count)."""
+        if self.is_mass:
+            return convert(self.value, self.unit, "mg")
+        return None
+
+
+class Order(Frozen):
+    """One drug order or current medication, parsed from dose text (SIG)."""
+
+    text: str
+    drug: str = Field(description="ingredient id (monograph id or class-member name)")
+    drug_name: str
+    rxcui: str
+    has_monograph: bool
+    dose: Dose | None = None
+    tablets: float | None = Field(default=None, gt=0, le=20)
+    route: str | None = None
+    frequency: Frequency | None = None
+    prn: bool = False
+    duration_days: float | None = Field(default=None, gt=0, le=3650)
+    start: date | None = None
+
+    @property
+    def dose_mg(self) -> float | None:
+        if self.dose is None:
+            return None
+        mg = self.dose.mg()
+        if mg is None:
+            return None
+        return mg * (self.tablets or 1.0)
+
+    @property
+    def doses_per_day(self) -> float | None:
+        return self.frequency.doses_per_day if self.frequency else None
+
+    @property
+    def daily_dose_mg(self) -> float | None:
+        """The most that the order allows in a day (an as-needed order at its full frequency)."""
+        if self.dose_mg is None or self.frequency is None:
+            return None
+        if self.frequency.single:
+            return self.dose_mg
+        return self.dose_mg * self.frequency.doses_per_day
+
+
+class Regimen(Frozen):
+    """Orders being checked, and drugs being stopped."""
+
+    orders: tuple[Order, ...] = ()
+    stopping: tuple[Order, ...] = ()

@@ -1,0 +1,121 @@
+"""Helpers shared by the checks: alert construction, dosing lookup, dose arithmetic."""
+
+from __future__ import annotations
+
+from myorelax.clinical.regimen import Order
+from myorelax.errors import InputError
+from myorelax.knowledge.schema import Amount, Cited, Dosing, Monograph, Severity
+from myorelax.safety.alert import Alert, ExposureEstimate, shorten
+from myorelax.safety.context import CheckContext
+from myorelax.units import convert, has_dimension
+
+
+def make_alert(
+    ctx: CheckContext,
+    code: str,
+    severity: Severity,
+    summary: str,
+    detail: str,
+    drugs: tuple[str, ...] | list[str],
+    mechanism: str,
+    recommendation: str,
+    *cited: Cited | None,
+    exposure: ExposureEstimate | None = None,
+) -> Alert:
+    rule = ctx.rule(code)
+    return Alert(
+        code=code,
+        severity=severity,
+        summary=shorten(summary),
+        detail=detail,
+        drugs=tuple(dict.fromkeys(drugs)),
+        mechanism=mechanism,
+        recommendation=recommendation,
+        exposure=exposure,
+        evidence=ctx.evidence(*cited, rule=rule),
+    )
+
+
+def route_of(drug: Monograph, order: Order) -> str:
+    if order.route:
+        return order.route
+    if order.dose is not None and order.dose.is_mass_rate:
+        return "intrathecal"
+    routes = [p.route for p in drug.products]
+    return "oral" if "oral" in routes else (routes[0] if routes else "oral")
+
+
+def dosing_for(ctx: CheckContext, drug: Monograph, order: Order) -> Dosing | None:
+    """The dosing entry for this order's route and the patient's age group (first listed wins)."""
+    route = route_of(drug, order)
+    entries = [d for d in drug.dosing if d.route == route]
+    if not entries:
+        return None
+    age = ctx.patient.age_years
+    wanted = ["adult", "all"]
+    if age is not None and age < 18:
+        wanted = ["pediatric", "all", "adult"]
+    elif age is not None and age >= 65:
+        wanted = ["geriatric", "adult", "all"]
+    for pop in wanted:
+        for d in entries:
+            if d.population == pop:
+                return d
+    return entries[0]
+
+
+def amount_in(
+    amount: Amount, unit: str, weight_kg: float | None, *, upper: bool = True
+) -> float | None:
+    """An amount in `unit` (mg), scaling per-kg amounts by weight; None when not convertible."""
+    value = amount.upper if upper else amount.lower
+    src_unit = amount.unit
+    if has_dimension(src_unit, "mg/kg") and has_dimension(unit, "mg"):
+        if weight_kg is None:
+            return None
+        return convert(value, src_unit, "mg/kg") * weight_kg
+    if has_dimension(src_unit, "mg/day") and has_dimension(unit, "mg"):
+        return convert(value, src_unit, "mg/day")
+    if not has_dimension(src_unit, unit):
+        return None
+    return convert(value, src_unit, unit)
+
+
+def order_dose_mg(drug: Monograph, order: Order) -> float | None:
+    """The dose of one administration in mg; a volume is converted with the liquid's
+    concentration. Raise InputError when a volume is given for a drug without a liquid form or
+    with liquids of different strengths."""
+    if order.dose is None:
+        return None
+    mg = order.dose_mg
+    if mg is not None:
+        return mg
+    if order.dose.is_mass_rate:
+        return convert(order.dose.value, order.dose.unit, "mg/day")
+    if has_dimension(order.dose.unit, "mL"):
+        concentrations = {
+            convert(s.value, s.unit, "mg/mL")
+            for p in drug.products
+            for s in p.strengths
+            if s.value is not None and has_dimension(s.unit, "mg/mL") and p.route == "oral"
+        }
+        volume = convert(order.dose.value, order.dose.unit, "mL") * (order.tablets or 1)
+        if not concentrations:
+            raise InputError(
+                f"{order.dose.value:g} {order.dose.unit} given, but {drug.name} has no oral liquid; "
+                "give the dose in mg",
+                field="dose",
+            )
+        if len(concentrations) > 1:
+            shown = ", ".join(f"{c:g} mg/mL" for c in sorted(concentrations))
+            raise InputError(
+                f"{order.dose.value:g} mL of {drug.name} is ambiguous (liquids of {shown}); give "
+                "the dose in mg",
+                field="dose",
+            )
+        return volume * concentrations.pop()
+    raise InputError(f"{order.dose.value:g} {order.dose.unit} is not a dose", field="dose")
+
+
+def fmt(x: float) -> str:
+    return f"{x:.4g}"

@@ -1,0 +1,311 @@
+"""Dose checks.
+
+MRX-DOSE-001 single dose above the labelled maximum
+MRX-DOSE-002 daily dose above the labelled maximum
+MRX-DOSE-003 doses more often than the label allows
+MRX-DOSE-004 titration faster than the label allows (start above the start dose, or a step
+             larger than the labelled step)
+MRX-DOSE-005 a dose that cannot be made from the strengths that exist
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from functools import reduce
+
+from myorelax.knowledge.schema import Dosing, Monograph
+from myorelax.safety.alert import Alert
+from myorelax.safety.checks.common import (
+    amount_in,
+    dosing_for,
+    fmt,
+    make_alert,
+    order_dose_mg,
+    route_of,
+)
+from myorelax.safety.context import Active, CheckContext
+from myorelax.units import convert, has_dimension
+
+_SOLID = {"tablet", "orally_disintegrating_tablet", "capsule", "oral_granules"}
+
+
+def check(ctx: CheckContext) -> list[Alert]:
+    alerts: list[Alert] = []
+    for a in ctx.subjects:
+        drug = ctx.monograph(a)
+        if drug is None or a.order is None:
+            continue
+        dose_mg = order_dose_mg(drug, a.order)
+        if dose_mg is None:
+            continue
+        dosing = dosing_for(ctx, drug, a.order)
+        if dosing is None:
+            continue
+        alerts += _maxima(ctx, a, drug, dosing, dose_mg)
+        alerts += _frequency(ctx, a, drug, dosing)
+        alerts += _titration(ctx, a, drug, dosing, dose_mg)
+        alerts += _strengths(ctx, a, drug, dose_mg)
+    return alerts
+
+
+def _maxima(
+    ctx: CheckContext, a: Active, drug: Monograph, dosing: Dosing, dose_mg: float
+) -> list[Alert]:
+    assert a.order is not None
+    out: list[Alert] = []
+    weight = ctx.patient.weight_kg
+    rate = a.order.dose is not None and a.order.dose.is_mass_rate
+    per_day = a.order.doses_per_day or 1
+    daily = (
+        dose_mg if (rate or (a.order.frequency and a.order.frequency.single)) else dose_mg * per_day
+    )
+    if dosing.max_single and not rate:
+        limit = amount_in(dosing.max_single, "mg", weight)
+        if limit is not None and dose_mg > limit * 1.0001:
+            out.append(
+                make_alert(
+                    ctx,
+                    "MRX-DOSE-001",
+                    "major",
+                    f"{drug.name} {fmt(dose_mg)} mg per dose is above the labelled maximum of {fmt(limit)} mg",
+                    f"The order gives **{fmt(dose_mg)} mg** per dose; the label's maximum single dose for "
+                    f"{dosing.population} {dosing.route} use is **{dosing.max_single.text()}**"
+                    + (
+                        f" ({fmt(limit)} mg at {weight:g} kg)"
+                        if weight and dosing.max_single.unit.endswith("/kg")
+                        else ""
+                    )
+                    + ". Doses above it were not studied and raise the risk of adverse effects.",
+                    [a.drug],
+                    "Dose-related adverse effects above the studied range.",
+                    f"Lower the dose to at most {fmt(limit)} mg per administration.",
+                    dosing.max_single,
+                    dosing,
+                )
+            )
+    if dosing.max_daily:
+        limit = amount_in(dosing.max_daily, "mg", weight)
+        if limit is not None and daily > limit * 1.0001:
+            freq = a.order.frequency.code if a.order.frequency else "?"
+            out.append(
+                make_alert(
+                    ctx,
+                    "MRX-DOSE-002",
+                    "major",
+                    f"{drug.name} {fmt(daily)} mg/day exceeds the labelled maximum of {fmt(limit)} mg/day",
+                    f"{fmt(dose_mg)} mg {freq} gives up to **{fmt(daily)} mg a day**"
+                    + (" (an as-needed order counted at its full frequency)" if a.order.prn else "")
+                    + f"; the label's maximum is **{dosing.max_daily.text()}**.",
+                    [a.drug],
+                    "Exposure above the labelled range raises dose-related toxicity.",
+                    f"Keep the total at or below {fmt(limit)} mg a day.",
+                    dosing.max_daily,
+                    dosing,
+                )
+            )
+    return out
+
+
+def _frequency(ctx: CheckContext, a: Active, drug: Monograph, dosing: Dosing) -> list[Alert]:
+    assert a.order is not None
+    f = a.order.frequency
+    if f is None or f.single or f.code == "continuous":
+        return []
+    reasons: list[str] = []
+    if dosing.max_doses_per_day and f.doses_per_day > dosing.max_doses_per_day.upper + 1e-9:
+        reasons.append(
+            f"{f.doses_per_day:g} doses a day where the label allows at most "
+            f"{dosing.max_doses_per_day.upper:g}"
+        )
+    elif dosing.doses_per_day and f.doses_per_day > dosing.doses_per_day.upper + 1e-9:
+        reasons.append(
+            f"{f.doses_per_day:g} doses a day where the label gives "
+            f"{dosing.doses_per_day.text().replace(' dimensionless', '')}"
+        )
+    if dosing.interval and f.interval_h and has_dimension(dosing.interval.unit, "h"):
+        shortest = convert(dosing.interval.lower, dosing.interval.unit, "h")
+        if f.interval_h < shortest - 1e-9:
+            reasons.append(
+                f"every {f.interval_h:g} h where the label's interval is {dosing.interval.text()}"
+            )
+    if not reasons:
+        return []
+    return [
+        make_alert(
+            ctx,
+            "MRX-DOSE-003",
+            "moderate",
+            f"{drug.name} ordered more often than the label allows ({f.code})",
+            f"The order is **{f.code}**: " + "; ".join(reasons) + ".",
+            [a.drug],
+            "Doses closer together than labelled accumulate and raise peak effects.",
+            "Space the doses as the label directs.",
+            dosing.max_doses_per_day or dosing.interval or dosing.doses_per_day,
+            dosing,
+        )
+    ]
+
+
+def _largest_step_mg(dosing: Dosing) -> tuple[float | None, str]:
+    t = dosing.titration
+    if t is None:
+        return None, ""
+    if t.step is not None and has_dimension(t.step.unit, "mg"):
+        basis = t.step_basis or "per_dose"
+        return convert(t.step.upper, t.step.unit, "mg"), basis
+    doses = [
+        convert(s.dose.upper, s.dose.unit, "mg")
+        for s in t.schedule
+        if has_dimension(s.dose.unit, "mg")
+    ]
+    steps = [b - a for a, b in itertools.pairwise(doses) if b > a]
+    if steps:
+        return max(steps), "per_dose"
+    return None, ""
+
+
+def _titration(
+    ctx: CheckContext, a: Active, drug: Monograph, dosing: Dosing, dose_mg: float
+) -> list[Alert]:
+    assert a.order is not None
+    if a.order.frequency and a.order.frequency.single:
+        return []
+    current = ctx.current_order(a.drug)
+    t = dosing.titration
+    cited = t or dosing
+    if current is None:
+        start = dosing.start
+        if start is None and t is not None and t.schedule:
+            start = t.schedule[0].dose
+        if start is None or not has_dimension(start.unit, "mg"):
+            return []
+        start_mg = convert(start.upper, start.unit, "mg")
+        if dose_mg <= start_mg * 1.0001 or not (t and (t.step or t.schedule)):
+            return []
+        return [
+            make_alert(
+                ctx,
+                "MRX-DOSE-004",
+                "moderate",
+                f"{drug.name} starts at {fmt(dose_mg)} mg, above the labelled starting dose of {fmt(start_mg)} mg",
+                f"{drug.name} is not among the current medications, so this is a new start at "
+                f"**{fmt(dose_mg)} mg** per dose; the label starts at **{start.text()}** and raises "
+                "the dose gradually.",
+                [a.drug],
+                "Starting high skips the gradual rise that limits sedation, weakness and low blood pressure.",
+                f"Start at {fmt(start_mg)} mg and titrate as labelled (see `myorelax titrate {drug.id}`).",
+                start,
+                cited,
+                dosing,
+            )
+        ]
+    current_mg = order_dose_mg(drug, current)
+    if current_mg is None:
+        return []
+    step, basis = _largest_step_mg(dosing)
+    if step is None:
+        return []
+    if basis == "per_day":
+        cur_daily = current_mg * (current.doses_per_day or 1)
+        new_daily = dose_mg * (a.order.doses_per_day or 1)
+        delta, unit_text = new_daily - cur_daily, "mg/day"
+    else:
+        delta, unit_text = dose_mg - current_mg, "mg per dose"
+    if delta <= step * 1.0001:
+        return []
+    interval = t.interval.text() if t and t.interval else "the labelled interval"
+    return [
+        make_alert(
+            ctx,
+            "MRX-DOSE-004",
+            "moderate",
+            f"{drug.name} raised by {fmt(delta)} {unit_text}; the label steps by at most {fmt(step)}",
+            f"Current: **{current.text}**; new: **{a.order.text}**. The rise of {fmt(delta)} {unit_text} "
+            f"is larger than the labelled step of {fmt(step)} {unit_text} every {interval}.",
+            [a.drug],
+            "Large dose steps raise sedation, weakness and hypotension before tolerance develops.",
+            f"Raise by at most {fmt(step)} {unit_text} per step.",
+            cited,
+            dosing,
+        )
+    ]
+
+
+def _units_of(drug: Monograph, route: str) -> tuple[list[float], bool]:
+    units: list[float] = []
+    liquid = False
+    for p in drug.products:
+        if p.route != route:
+            continue
+        if p.form not in _SOLID:
+            liquid = True
+            continue
+        for s in p.strengths:
+            if s.value is None or not has_dimension(s.unit, "mg"):
+                continue
+            mg = convert(s.value, s.unit, "mg")
+            units.append(mg)
+            if p.scored:
+                parts = p.score_parts or 2
+                units.append(mg / 2)
+                if parts == 4:
+                    units.append(mg / 4)
+    return units, liquid
+
+
+def dose_is_makeable(dose_mg: float, units_mg: list[float], max_units: int = 12) -> bool:
+    """Whether `dose_mg` is a sum of at most `max_units` pieces of the given sizes."""
+    ints = [round(u * 1000) for u in units_mg if u > 0]
+    target = round(dose_mg * 1000)
+    if not ints or abs(target - dose_mg * 1000) > 1e-6 * max(1.0, dose_mg * 1000):
+        return False
+    g = reduce(math.gcd, ints)
+    if target % g:
+        return False
+    sizes = sorted({i // g for i in ints})
+    goal = target // g
+    if goal > 200_000:
+        return True  # beyond a sane table; do not guess against the prescriber
+    best = [math.inf] * (goal + 1)
+    best[0] = 0
+    for v in range(1, goal + 1):
+        for s in sizes:
+            if s <= v and best[v - s] + 1 < best[v]:
+                best[v] = best[v - s] + 1
+    return best[goal] <= max_units
+
+
+def _strengths(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) -> list[Alert]:
+    assert a.order is not None
+    if a.order.dose is None or not a.order.dose.is_mass:
+        return []
+    route = route_of(drug, a.order)
+    units, liquid = _units_of(drug, route)
+    if not units or (liquid and a.order.tablets is None):
+        return []
+    if dose_is_makeable(dose_mg, units):
+        return []
+    shown = ", ".join(
+        f"{p.form.replace('_', ' ')} "
+        + "/".join(f"{s.value:g}" for s in p.strengths if s.value)
+        + f" {p.strengths[0].unit}"
+        + (" (scored)" if p.scored else "")
+        for p in drug.products
+        if p.route == route and p.form in _SOLID and p.strengths
+    )
+    product = next((p for p in drug.products if p.route == route), None)
+    return [
+        make_alert(
+            ctx,
+            "MRX-DOSE-005",
+            "minor",
+            f"{drug.name} {fmt(dose_mg)} mg cannot be made from the strengths that exist",
+            f"Available {route} forms: {shown}. {fmt(dose_mg)} mg is not a whole number of tablets "
+            "(halving only scored tablets).",
+            [a.drug],
+            "A dose that cannot be measured is given inaccurately or not at all.",
+            "Round to a dose that the available strengths make.",
+            product,
+        )
+    ]

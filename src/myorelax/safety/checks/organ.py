@@ -1,0 +1,204 @@
+"""Kidney and liver checks.
+
+MRX-RENAL-001 kidney function below a labelled or published threshold for the drug
+MRX-RENAL-002 dialysis
+MRX-RENAL-003 kidney function unknown where the decision needs it
+MRX-BEERS-002 baclofen with eGFR below 60 at 65 and over (a Beers-sourced renal threshold)
+MRX-HEP-001 liver impairment for which the drug has a labelled adjustment or restriction
+MRX-HEP-002 a drug with a hepatotoxicity warning: monitor the liver
+"""
+
+from __future__ import annotations
+
+from myorelax.clinical.hepatic import matches
+from myorelax.knowledge.schema import SEVERITY_ORDER, RenalAdjustment
+from myorelax.safety.alert import Alert
+from myorelax.safety.checks.common import fmt, make_alert
+from myorelax.safety.context import CheckContext
+from myorelax.units import convert
+
+BEERS_AGE = 65.0
+
+
+def check(ctx: CheckContext) -> list[Alert]:
+    return _renal(ctx) + _hepatic(ctx)
+
+
+def _applies(adj: RenalAdjustment, crcl: float | None, egfr: float | None) -> tuple[bool, str]:
+    """Whether the threshold is met, and which measure decided (CrCl, or eGFR standing in)."""
+    if adj.dialysis:
+        return False, ""
+    if adj.crcl_below is not None:
+        value, label = (crcl, "CrCl") if crcl is not None else (egfr, "eGFR (no CrCl)")
+        if value is None:
+            return False, ""
+        below = convert(adj.crcl_below.upper, adj.crcl_below.unit, "mL/min")
+        above = (
+            convert(adj.crcl_from.lower, adj.crcl_from.unit, "mL/min") if adj.crcl_from else None
+        )
+        ok = value < below and (above is None or value >= above)
+        return ok, f"{label} {fmt(value)} mL/min"
+    if adj.egfr_below is not None:
+        value, label = (egfr, "eGFR") if egfr is not None else (crcl, "CrCl (no eGFR)")
+        if value is None:
+            return False, ""
+        below = convert(adj.egfr_below.upper, adj.egfr_below.unit, "mL/min")
+        above = (
+            convert(adj.egfr_from.lower, adj.egfr_from.unit, "mL/min") if adj.egfr_from else None
+        )
+        ok = value < below and (above is None or value >= above)
+        return ok, f"{label} {fmt(value)} mL/min"
+    return False, ""
+
+
+def _threshold_text(adj: RenalAdjustment) -> str:
+    if adj.crcl_below is not None:
+        lo = f"{adj.crcl_from.text()} to " if adj.crcl_from else ""
+        return f"CrCl {lo}below {adj.crcl_below.text()}"
+    if adj.egfr_below is not None:
+        lo = f"{adj.egfr_from.text()} to " if adj.egfr_from else ""
+        return f"eGFR {lo}below {adj.egfr_below.text()}"
+    return "dialysis"
+
+
+def _renal(ctx: CheckContext) -> list[Alert]:
+    out: list[Alert] = []
+    k = ctx.kidney
+    age = ctx.patient.age_years
+    for a in ctx.subjects:
+        drug = ctx.monograph(a)
+        if drug is None:
+            continue
+        adjustments = drug.populations.renal.adjustments
+        if not adjustments:
+            continue
+        if k.dialysis:
+            for adj in (x for x in adjustments if x.dialysis):
+                out.append(
+                    make_alert(
+                        ctx,
+                        "MRX-RENAL-002",
+                        adj.severity,
+                        f"{drug.name} in a patient on dialysis: {adj.action}",
+                        f"The patient is on dialysis. {adj.action}"
+                        + (f" {adj.note}" if adj.note else ""),
+                        [a.drug],
+                        "Renal elimination is lost; the drug and active metabolites accumulate.",
+                        adj.action,
+                        adj,
+                    )
+                )
+        if not k.known:
+            numeric = [x for x in adjustments if not x.dialysis]
+            if numeric:
+                out.append(
+                    make_alert(
+                        ctx,
+                        "MRX-RENAL-003",
+                        "moderate",
+                        f"Kidney function unknown: {drug.name} needs a dose decision by kidney function",
+                        f"No CrCl, eGFR or serum creatinine with age and weight was given "
+                        f"({k.crcl_basis}). {drug.name} has kidney thresholds: "
+                        + "; ".join(f"{_threshold_text(x)}: {x.action}" for x in numeric),
+                        [a.drug],
+                        "Accumulation in reduced kidney function.",
+                        "Obtain serum creatinine (with age, sex and weight) or an eGFR before "
+                        "choosing the dose.",
+                        *numeric,
+                    )
+                )
+            continue
+        hits: list[tuple[RenalAdjustment, str]] = []
+        for adj in adjustments:
+            ok, why = _applies(adj, k.crcl_ml_min, k.egfr_ml_min)
+            if ok:
+                hits.append((adj, why))
+        beers = [(x, w) for x, w in hits if x.source == "beers-2023"]
+        other = [(x, w) for x, w in hits if x.source != "beers-2023"]
+        if beers and age is not None and age >= BEERS_AGE:
+            adj, why = beers[0]
+            out.append(
+                make_alert(
+                    ctx,
+                    "MRX-BEERS-002",
+                    adj.severity,
+                    f"{drug.name} at {fmt(age)} with {why}: AGS Beers 2023 says {adj.action.lower()}",
+                    f"The patient is {fmt(age)} with **{why}** ({k.egfr_basis if 'eGFR' in why else k.crcl_basis}). "
+                    f"Beers 2023 threshold: {_threshold_text(adj)}. {adj.action}",
+                    [a.drug],
+                    "Baclofen is cleared by the kidneys; accumulation causes encephalopathy.",
+                    adj.action,
+                    adj,
+                )
+            )
+        if other:
+            adj, why = min(other, key=lambda h: SEVERITY_ORDER.index(h[0].severity))
+            frac = (
+                f" (about {adj.dose_fraction.text()} of the usual dose)"
+                if adj.dose_fraction
+                else ""
+            )
+            basis = k.crcl_basis if why.startswith("CrCl") else k.egfr_basis
+            out.append(
+                make_alert(
+                    ctx,
+                    "MRX-RENAL-001",
+                    adj.severity,
+                    f"{drug.name} with {why}: {adj.action}",
+                    f"The patient's **{why}** ({basis}) is in the range {_threshold_text(adj)}. "
+                    f"{adj.action}{frac}" + (f" {adj.note}" if adj.note else ""),
+                    [a.drug],
+                    "Reduced renal elimination raises exposure.",
+                    adj.action + frac,
+                    adj,
+                )
+            )
+    return out
+
+
+def _hepatic(ctx: CheckContext) -> list[Alert]:
+    out: list[Alert] = []
+    grade = ctx.patient.liver_impairment
+    for a in ctx.subjects:
+        drug = ctx.monograph(a)
+        if drug is None:
+            continue
+        hits = [h for h in drug.populations.hepatic.adjustments if matches(h.impairment, grade)]
+        if hits:
+            adj = min(hits, key=lambda h: SEVERITY_ORDER.index(h.severity))
+            cp = ctx.patient.child_pugh
+            desc = f"Child-Pugh {cp} ({grade})" if cp else "liver disease (grade not given)"
+            out.append(
+                make_alert(
+                    ctx,
+                    "MRX-HEP-001",
+                    adj.severity,
+                    f"{drug.name} with {desc}: {adj.action}",
+                    f"The patient has **{desc}**. For {adj.impairment} impairment: {adj.action}"
+                    + (f" {adj.note}" if adj.note else ""),
+                    [a.drug],
+                    "Reduced hepatic metabolism raises exposure; some drugs injure the liver.",
+                    adj.action,
+                    adj,
+                )
+            )
+        hepato = [w for w in (*drug.boxed_warnings, *drug.warnings) if w.topic == "hepatotoxicity"]
+        if hepato:
+            boxed = any(w in drug.boxed_warnings for w in hepato)
+            w = hepato[0]
+            out.append(
+                make_alert(
+                    ctx,
+                    "MRX-HEP-002",
+                    "moderate" if boxed else "minor",
+                    f"{drug.name} can injure the liver: check liver tests"
+                    + (" (boxed warning)" if boxed else ""),
+                    w.text,
+                    [a.drug],
+                    "Drug-induced liver injury.",
+                    "Check liver tests before and during treatment; stop if they rise or if "
+                    "jaundice, dark urine or abdominal pain appear.",
+                    w,
+                )
+            )
+    return out

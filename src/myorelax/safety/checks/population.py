@@ -1,0 +1,209 @@
+"""Population checks: age, pregnancy, lactation, and the AGS Beers Criteria 2023.
+
+MRX-POP-001 below the labelled minimum age
+MRX-POP-002 pregnancy
+MRX-POP-003 lactation
+MRX-BEERS-001 a drug the Beers Criteria say to avoid at 65 and over
+MRX-BEERS-003 three or more CNS-active drugs at 65 and over
+MRX-BEERS-004 an opioid with a benzodiazepine at 65 and over
+MRX-BEERS-005 an opioid with a gabapentinoid at 65 and over
+MRX-BEERS-006 a strongly anticholinergic drug, benzodiazepine or Z-drug in dementia at 65 and over
+(MRX-BEERS-002, baclofen with eGFR < 60 at 65 and over, is in the organ checks.)
+"""
+
+from __future__ import annotations
+
+from myorelax.safety.alert import Alert
+from myorelax.safety.checks.common import fmt, make_alert
+from myorelax.safety.context import Active, CheckContext
+from myorelax.units import convert
+
+BEERS_AGE = 65.0
+CNS_ACTIVE_FLAG = "cns_active_beers"
+
+
+def check(ctx: CheckContext) -> list[Alert]:
+    return _age(ctx) + _pregnancy(ctx) + _beers_drugs(ctx) + _beers_combinations(ctx)
+
+
+def _age(ctx: CheckContext) -> list[Alert]:
+    age = ctx.patient.age_years
+    out: list[Alert] = []
+    if age is None:
+        return out
+    for a in ctx.subjects:
+        drug = ctx.monograph(a)
+        if drug is None or drug.populations.min_age is None:
+            continue
+        min_age = drug.populations.min_age
+        limit = convert(min_age.lower, min_age.unit, "year")
+        if age >= limit:
+            continue
+        out.append(
+            make_alert(
+                ctx,
+                "MRX-POP-001",
+                "major",
+                f"{drug.name} at age {fmt(age)}: below the labelled minimum age of {fmt(limit)} years",
+                f"The patient is **{fmt(age)} years** old. {drug.name}: {min_age.note or ''} "
+                f"(minimum age {min_age.text()}).",
+                [a.drug],
+                "Safety and effectiveness are not established below this age.",
+                "Choose a drug and dose labelled for this age, with a paediatric specialist.",
+                min_age,
+            )
+        )
+    return out
+
+
+def _pregnancy(ctx: CheckContext) -> list[Alert]:
+    out: list[Alert] = []
+    p = ctx.patient
+    for a in ctx.subjects:
+        drug = ctx.monograph(a)
+        if drug is None:
+            continue
+        if p.pregnant and drug.populations.pregnancy:
+            first = drug.populations.pregnancy[0]
+            out.append(
+                make_alert(
+                    ctx,
+                    "MRX-POP-002",
+                    "moderate",
+                    f"{drug.name} in pregnancy: weigh benefit against fetal and neonatal risk",
+                    "The patient is pregnant. "
+                    + " ".join(s.text for s in drug.populations.pregnancy),
+                    [a.drug],
+                    "Drug reaches the fetus; neonatal sedation or withdrawal after use near term.",
+                    "Use only if the benefit justifies the risk; prefer non-drug measures; "
+                    "involve obstetric care.",
+                    *drug.populations.pregnancy,
+                    first,
+                )
+            )
+        if p.lactating and drug.populations.lactation:
+            out.append(
+                make_alert(
+                    ctx,
+                    "MRX-POP-003",
+                    "moderate",
+                    f"{drug.name} while breastfeeding: watch the infant for sedation",
+                    "The patient is breastfeeding. "
+                    + " ".join(s.text for s in drug.populations.lactation),
+                    [a.drug],
+                    "Passage into breast milk.",
+                    "Weigh the benefit; if used, watch the infant for sedation and poor feeding.",
+                    *drug.populations.lactation,
+                )
+            )
+    return out
+
+
+def _beers_drugs(ctx: CheckContext) -> list[Alert]:
+    age = ctx.patient.age_years
+    if age is None or age < BEERS_AGE:
+        return []
+    out: list[Alert] = []
+    for a in ctx.subjects:
+        drug = ctx.monograph(a)
+        if drug is None:
+            continue
+        entries = [b for b in drug.populations.beers if b.condition is None]
+        if not entries:
+            continue
+        b = entries[0]
+        out.append(
+            make_alert(
+                ctx,
+                "MRX-BEERS-001",
+                "major",
+                f"{drug.name} at {fmt(age)}: AGS Beers 2023 says {b.recommendation.lower()}",
+                f"The patient is **{fmt(age)}**. AGS Beers Criteria 2023: {b.text}",
+                [a.drug],
+                "Older adults tolerate these drugs poorly: anticholinergic effects, sedation, "
+                "falls and fractures, with questionable effectiveness at tolerated doses.",
+                "Prefer physical therapy and non-sedating analgesia; if a relaxant is needed, "
+                "use the lowest dose for the shortest time.",
+                b,
+            )
+        )
+    return out
+
+
+def _involved(ctx: CheckContext, actives: list[Active]) -> bool:
+    """A combination is reported when an order takes part (or in a review without orders)."""
+    has_orders = any(a.is_order for a in ctx.active)
+    return (not has_orders) or any(a.is_order for a in actives)
+
+
+def _beers_combinations(ctx: CheckContext) -> list[Alert]:
+    age = ctx.patient.age_years
+    if age is None or age < BEERS_AGE:
+        return []
+    out: list[Alert] = []
+    cns = [a for a in ctx.active if CNS_ACTIVE_FLAG in a.flags]
+    if len(cns) >= 3 and _involved(ctx, cns):
+        names = ", ".join(a.name for a in cns)
+        out.append(
+            make_alert(
+                ctx,
+                "MRX-BEERS-003",
+                "major",
+                f"{len(cns)} CNS-active drugs at {fmt(age)}: AGS Beers 2023 says avoid 3 or more",
+                f"CNS-active drugs: **{names}**. The Beers Criteria advise against three or more "
+                "of antiepileptics, antidepressants, antipsychotics, benzodiazepines, Z-drugs, "
+                "opioids and skeletal muscle relaxants together, because of falls and fractures.",
+                [a.drug for a in cns],
+                "Additive CNS effects raise the risk of falls and fracture.",
+                "Reduce the number of CNS-active drugs; review each for need.",
+            )
+        )
+    opioids = [a for a in ctx.active if "opioids" in a.groups]
+    benzos = [a for a in ctx.active if "benzodiazepines" in a.groups]
+    gaba = [a for a in ctx.active if "gabapentinoids" in a.groups]
+    pairs = (
+        ("MRX-BEERS-004", benzos, "a benzodiazepine"),
+        ("MRX-BEERS-005", gaba, "a gabapentinoid"),
+    )
+    for code, others, label in pairs:
+        if opioids and others and _involved(ctx, opioids + others):
+            both = opioids + others
+            out.append(
+                make_alert(
+                    ctx,
+                    code,
+                    "major",
+                    f"Opioid with {label} at {fmt(age)}: AGS Beers 2023 says avoid",
+                    f"**{', '.join(a.name for a in opioids)}** with "
+                    f"**{', '.join(a.name for a in others)}**: the Beers Criteria advise avoiding "
+                    "this combination in older adults because of sedation, respiratory "
+                    "depression and death.",
+                    [a.drug for a in both],
+                    "Additive CNS and respiratory depression.",
+                    "Avoid the combination; if it cannot be avoided, use the lowest doses and "
+                    "monitor breathing and sedation. Do not stop buprenorphine or methadone "
+                    "given for opioid use disorder.",
+                )
+            )
+    if "dementia" in ctx.patient.has_condition:
+        risky = [
+            a
+            for a in ctx.active
+            if a.groups & {"anticholinergics_strong", "benzodiazepines", "z_drugs"}
+        ]
+        if risky and _involved(ctx, risky):
+            out.append(
+                make_alert(
+                    ctx,
+                    "MRX-BEERS-006",
+                    "major",
+                    f"{', '.join(a.name for a in risky)} in dementia: AGS Beers 2023 says avoid",
+                    "The patient has dementia or cognitive impairment; the Beers Criteria advise "
+                    f"avoiding strongly anticholinergic drugs, benzodiazepines and Z-drugs: "
+                    f"**{', '.join(a.name for a in risky)}**.",
+                    [a.drug for a in risky],
+                    "Anticholinergic and sedative effects worsen cognition.",
+                    "Avoid; choose a drug without anticholinergic or sedative burden.",
+                )
+            )
+    return out

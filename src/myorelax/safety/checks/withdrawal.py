@@ -1,0 +1,95 @@
+"""Withdrawal on stopping or sharply reducing.
+
+MRX-WD-001 stopping or sharply cutting a drug that needs a taper (baclofen, tizanidine,
+           carisoprodol after long use, benzodiazepines)
+MRX-WD-002 stopping or interrupting intrathecal baclofen (boxed warning)
+"""
+
+from __future__ import annotations
+
+from myorelax.clinical.regimen import Order
+from myorelax.knowledge.schema import Monograph
+from myorelax.safety.alert import Alert
+from myorelax.safety.checks.common import make_alert, order_dose_mg, route_of
+from myorelax.safety.context import CheckContext
+from myorelax.units import convert
+
+SHARP_CUT = 0.5  # a new daily dose below half the current one
+
+
+def check(ctx: CheckContext) -> list[Alert]:
+    out: list[Alert] = []
+    for stop in ctx.regimen.stopping:
+        drug = ctx.kb.drugs.get(stop.drug)
+        if drug is None:
+            continue
+        alert = _stopping(ctx, drug, ctx.current_order(stop.drug) or stop, sharp=None)
+        if alert:
+            out.append(alert)
+    for order in ctx.regimen.orders:
+        drug = ctx.kb.drugs.get(order.drug)
+        current = ctx.current_order(order.drug)
+        if drug is None or current is None:
+            continue
+        new_mg, cur_mg = order_dose_mg(drug, order), order_dose_mg(drug, current)
+        if new_mg is None or cur_mg is None or order.frequency is None or current.frequency is None:
+            continue
+        new_daily = new_mg * order.frequency.doses_per_day
+        cur_daily = cur_mg * current.frequency.doses_per_day
+        if cur_daily > 0 and new_daily < SHARP_CUT * cur_daily:
+            alert = _stopping(ctx, drug, current, sharp=(cur_daily, new_daily))
+            if alert:
+                out.append(alert)
+    return out
+
+
+def _stopping(
+    ctx: CheckContext, drug: Monograph, current: Order, sharp: tuple[float, float] | None
+) -> Alert | None:
+    taper = drug.dependence.taper
+    wd = drug.dependence.withdrawal
+    intrathecal = route_of(drug, current) == "intrathecal"
+    if not intrathecal and (taper is None or not taper.needed):
+        return None
+    if taper and taper.applies_after and current.start is not None:
+        used = (ctx.today - current.start).days
+        if used < convert(taper.applies_after.lower, taper.applies_after.unit, "day"):
+            return None
+    signs = ", ".join(wd.signs) if wd and wd.signs else "withdrawal symptoms"
+    what = f"cut from {sharp[0]:g} to {sharp[1]:g} mg/day" if sharp else "stopped"
+    boxed = [w for w in drug.boxed_warnings if w.topic == "withdrawal"]
+    if intrathecal:
+        w = boxed[0] if boxed else None
+        return make_alert(
+            ctx,
+            "MRX-WD-002",
+            "major",
+            f"Intrathecal {drug.name.lower()} {what}: abrupt withdrawal can be fatal",
+            "Abrupt interruption of intrathecal baclofen (a stopped or empty pump, a catheter "
+            f"problem, a missed refill) causes {signs}. " + (w.text if w else ""),
+            [drug.id],
+            "Loss of GABA-B agonism after adaptation: rebound hyperexcitability.",
+            "Do not interrupt intrathecal therapy: keep refills and alarms on schedule; if "
+            "stopped, restore it promptly and treat withdrawal as an emergency.",
+            w,
+            taper,
+        )
+    length = ""
+    if taper and taper.min_duration:
+        length = f" over at least {taper.min_duration.text()}"
+    elif taper and taper.suggested_duration:
+        length = f" over {taper.suggested_duration.text()}"
+    guidance = " ".join(g.text for g in taper.guidance) if taper else ""
+    return make_alert(
+        ctx,
+        "MRX-WD-001",
+        "major" if not sharp else "moderate",
+        f"{drug.name} {what} without a taper: risk of withdrawal ({signs})"[:140],
+        f"{drug.name} is being {what}. Abrupt stopping can cause **{signs}**. {guidance}",
+        [drug.id],
+        "Physical dependence: rebound after the drug's effect is withdrawn.",
+        f"Taper gradually{length} (see `myorelax taper`); tell the patient which signs need "
+        "urgent care.",
+        taper,
+        *(wd.statements if wd else ()),
+    )

@@ -1,0 +1,113 @@
+"""What every check sees: the knowledge base, the patient, kidney function, and the drugs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+from myorelax.clinical.patient import KidneyFunction, Patient, kidney_function
+from myorelax.clinical.regimen import Order, Regimen
+from myorelax.knowledge.schema import Cited, KnowledgeBase, Monograph, Rule
+from myorelax.knowledge.terminology import Ingredient, Terminology
+from myorelax.safety.alert import Evidence
+
+ALCOHOL = "ethanol"
+
+
+@dataclass(frozen=True)
+class Active:
+    """A drug the patient will be taking: a new order or a continuing medication."""
+
+    drug: str
+    name: str
+    order: Order | None
+    is_order: bool
+    groups: frozenset[str]
+    flags: frozenset[str]
+
+
+@dataclass
+class CheckContext:
+    kb: KnowledgeBase
+    terminology: Terminology
+    patient: Patient
+    regimen: Regimen
+    today: date
+    kidney: KidneyFunction = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.kidney = kidney_function(self.patient)
+
+    # -- drugs ---------------------------------------------------------------------------
+    @cached_property
+    def stopping_ids(self) -> frozenset[str]:
+        return frozenset(o.drug for o in self.regimen.stopping)
+
+    @cached_property
+    def active(self) -> tuple[Active, ...]:
+        """Orders, then continuing medications not replaced by an order nor being stopped, then
+        alcohol when the patient drinks."""
+        out: list[Active] = []
+        ordered = {o.drug for o in self.regimen.orders}
+        for o in self.regimen.orders:
+            out.append(self._active(o.drug, o, is_order=True))
+        for m in self.patient.medications:
+            if m.drug in ordered or m.drug in self.stopping_ids:
+                continue
+            if any(a.drug == m.drug for a in out):
+                continue
+            out.append(self._active(m.drug, m, is_order=False))
+        if self.patient.alcohol and ALCOHOL in self.terminology.ingredients:
+            out.append(self._active(ALCOHOL, None, is_order=False))
+        return tuple(out)
+
+    def _active(self, drug: str, order: Order | None, *, is_order: bool) -> Active:
+        ing: Ingredient = self.terminology.ingredient(drug)
+        return Active(
+            drug=drug,
+            name=ing.name,
+            order=order,
+            is_order=is_order,
+            groups=frozenset(ing.groups),
+            flags=frozenset(ing.flags),
+        )
+
+    @cached_property
+    def subjects(self) -> tuple[Active, ...]:
+        """The drugs the check is about: the orders; with no orders, the current muscle relaxants
+        and other drugs with a monograph (a review of current therapy)."""
+        orders = tuple(a for a in self.active if a.is_order)
+        if orders:
+            return orders
+        return tuple(a for a in self.active if a.drug in self.kb.drugs)
+
+    def monograph(self, a: Active) -> Monograph | None:
+        return self.kb.drugs.get(a.drug)
+
+    def current_order(self, drug: str) -> Order | None:
+        """The patient's current medication of this ingredient, if any."""
+        return next((m for m in self.patient.medications if m.drug == drug), None)
+
+    def in_group(self, group: str) -> tuple[Active, ...]:
+        return tuple(a for a in self.active if group in a.groups)
+
+    # -- evidence ------------------------------------------------------------------------
+    def evidence(self, *cited: Cited | None, rule: Rule | None = None) -> tuple[Evidence, ...]:
+        items: list[Evidence] = []
+        seen: set[tuple[str, str | None]] = set()
+        refs = [c for c in cited if c is not None and c.source]
+        if rule is not None:
+            refs += list(rule.evidence)
+        for c in refs:
+            assert c.source is not None
+            key = (c.source, c.section)
+            if key in seen or c.source not in self.kb.sources:
+                continue
+            seen.add(key)
+            src = self.kb.sources[c.source]
+            items.append(Evidence(source=src.id, title=src.title, url=src.link, section=c.section))
+        return tuple(items)
+
+    def rule(self, code: str) -> Rule:
+        return self.kb.rules[code]

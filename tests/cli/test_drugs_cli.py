@@ -1,0 +1,74 @@
+"""End-to-end: the installed `myorelax` command, its output and its error contract."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import CliRunner
+
+
+def test_drugs_list_table(run_cli: CliRunner) -> None:
+    out = run_cli("drugs", "list")
+    assert out.returncode == 0, out.stderr
+    for name in ("carisoprodol", "baclofen", "tizanidine", "dantrolene", "diazepam"):
+        assert name in out.stdout
+    assert "IV" in out.stdout  # carisoprodol's schedule
+
+
+def test_drugs_list_json(run_cli: CliRunner) -> None:
+    out = run_cli("drugs", "list", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    rows = {r["id"]: r for r in data["drugs"]}
+    assert rows["carisoprodol"]["dea_schedule"] == "IV"
+    assert "intrathecal" in rows["baclofen"]["routes"]
+    assert data["knowledge_version"]
+
+
+def test_show_pain_o_soma_json_returns_carisoprodol_with_meprobamate(run_cli: CliRunner) -> None:
+    out = run_cli("drugs", "show", "Pain O Soma", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["drug"]["id"] == "carisoprodol"
+    assert data["resolved"]["how"] == "brand"
+    assert [m["id"] for m in data["metabolites"]] == ["meprobamate"]
+    assert data["drug"]["active_metabolites"][0]["drug"] == "meprobamate"
+    # every cited source is included with a link
+    assert all(s["title"] for s in data["sources"].values())
+
+
+def test_show_human_has_citations(run_cli: CliRunner) -> None:
+    out = run_cli("drugs", "show", "Zanaflex")
+    assert out.returncode == 0, out.stderr
+    assert "Tizanidine" in out.stdout
+    assert "[1]" in out.stdout and "dailymed.nlm.nih.gov" in out.stdout
+
+
+def test_typo_is_one_line_with_suggestion_and_exit_2(run_cli: CliRunner) -> None:
+    out = run_cli("drugs", "show", "baclophen")
+    assert out.returncode == 2
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "did you mean baclofen" in lines[0]
+    assert "Traceback" not in out.stderr
+
+
+def test_class_member_without_monograph_is_explained(run_cli: CliRunner) -> None:
+    out = run_cli("drugs", "show", "ciprofloxacin")
+    assert out.returncode == 2
+    assert "no monograph" in out.stderr
+
+
+def test_missing_argument_is_a_usage_error(run_cli: CliRunner) -> None:
+    out = run_cli("drugs", "show")
+    assert out.returncode == 2
+    assert "Missing argument" in out.stderr
+
+
+def test_kb_validate(run_cli: CliRunner) -> None:
+    out = run_cli("kb", "validate")
+    assert out.returncode == 0, out.stderr
+    assert "is valid" in out.stdout
+    data = json.loads(run_cli("kb", "validate", "--json").stdout)
+    assert data["valid"] is True and data["problems"] == []

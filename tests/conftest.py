@@ -1,0 +1,55 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from myorelax.knowledge.loader import load_knowledge
+from myorelax.knowledge.schema import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_knowledge()
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    """A writable copy of the packaged knowledge data."""
+    src = Path(str(resources.files("myorelax.knowledge") / "data"))
+    dst = tmp_path / "data"
+    shutil.copytree(src, dst)
+    return dst
+
+
+CliRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="session")
+def run_cli() -> CliRunner:
+    """Run the installed `myorelax` console script in a subprocess (end to end)."""
+    exe = Path(sys.executable).parent / "myorelax"
+
+    def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "COLUMNS": "160", "NO_COLOR": "1"}
+        return subprocess.run(
+            [str(exe), *args],
+            capture_output=True,
+            text=True,
+            input=input,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+
+    return run

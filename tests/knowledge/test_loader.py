@@ -1,0 +1,133 @@
+"""The loader refuses a knowledge base with any uncited, mistyped or dangling fact.
+
+Each test breaks one thing in a copy of the real data and checks the problem names the file, the
+field and what is wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from myorelax.errors import KnowledgeError
+from myorelax.knowledge.loader import load_knowledge_from, validate_knowledge
+
+
+def _edit(path: Path, change: Any) -> None:
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _problems(root: Path) -> list[tuple[str, str, str]]:
+    kb, problems = validate_knowledge(root)
+    assert kb is None
+    return problems
+
+
+def test_packaged_knowledge_base_is_valid() -> None:
+    kb, problems = validate_knowledge()
+    assert problems == []
+    assert kb is not None
+
+
+def test_unknown_source_is_named(kb_copy: Path) -> None:
+    _edit(kb_copy / "drugs/baclofen.yaml",
+          lambda d: d["identifiers"]["rxcui"].update(source="no-such-source"))
+    problems = _problems(kb_copy)
+    assert ("drugs/baclofen.yaml", "identifiers.rxcui.source",
+            "unknown source id 'no-such-source'") in problems
+
+
+def test_number_without_source_is_refused(kb_copy: Path) -> None:
+    def strip(d: dict[str, Any]) -> None:
+        d["populations"]["min_age"].pop("source", None)
+        d["populations"]["min_age"].pop("section", None)
+
+    _edit(kb_copy / "drugs/tizanidine.yaml", strip)
+    problems = _problems(kb_copy)
+    assert any(
+        f == "drugs/tizanidine.yaml" and p == "populations.min_age" and "without a source" in m
+        for f, p, m in problems
+    )
+
+
+def test_bad_unit_is_refused(kb_copy: Path) -> None:
+    _edit(kb_copy / "drugs/baclofen.yaml", lambda d: d["products"][0]["strengths"][0].update(
+        unit="milligrammes"))
+    problems = _problems(kb_copy)
+    assert any("products.0.strengths.0.unit" in p and "not a valid unit" in m
+               for _, p, m in problems)
+
+
+def test_unit_of_wrong_kind_is_refused(kb_copy: Path) -> None:
+    _edit(kb_copy / "drugs/carisoprodol.yaml",
+          lambda d: d["pk"]["observed"][0]["cmax"].update(unit="h"))
+    problems = _problems(kb_copy)
+    assert any(p.endswith("observed.0.cmax.unit") and "does not fit cmax" in m
+               for _, p, m in problems)
+
+
+def test_implausible_number_is_refused(kb_copy: Path) -> None:
+    _edit(kb_copy / "drugs/carisoprodol.yaml",
+          lambda d: d["pk"]["observed"][0]["half_life"].update(value=5000, unit="h"))
+    problems = _problems(kb_copy)
+    assert any(p.endswith("observed.0.half_life.value") and "implausible" in m
+               for _, p, m in problems)
+
+
+def test_unknown_interaction_partner_is_refused(kb_copy: Path) -> None:
+    _edit(kb_copy / "drugs/tizanidine.yaml",
+          lambda d: d["interactions"][0].update(object={"drug": "unobtainium"}))
+    problems = _problems(kb_copy)
+    assert ("drugs/tizanidine.yaml", "interactions.0.object.drug",
+            "unknown drug 'unobtainium'") in problems
+
+
+def test_unknown_group_and_condition_are_refused(kb_copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["classes"] = ["no_such_class"]
+        d["contraindications"][0]["condition"] = "no_such_condition"
+        d["contraindications"][0].pop("allergy", None)
+        d["contraindications"][0].pop("interaction", None)
+
+    _edit(kb_copy / "drugs/carisoprodol.yaml", change)
+    problems = _problems(kb_copy)
+    assert ("drugs/carisoprodol.yaml", "classes.0", "unknown group 'no_such_class'") in problems
+    assert ("drugs/carisoprodol.yaml", "contraindications.0.condition",
+            "unknown condition 'no_such_condition'") in problems
+
+
+def test_unknown_field_is_refused(kb_copy: Path) -> None:
+    _edit(kb_copy / "drugs/baclofen.yaml", lambda d: d.update(colour="blue"))
+    problems = _problems(kb_copy)
+    assert ("drugs/baclofen.yaml", "colour", "Extra inputs are not permitted") in problems
+
+
+def test_label_source_needs_setid(kb_copy: Path) -> None:
+    _edit(kb_copy / "sources/common.yaml", lambda d: d["sources"].append(
+        {"id": "x-label", "type": "label", "title": "A label"}))
+    problems = _problems(kb_copy)
+    assert any(f == "sources/common.yaml" and "setid" in m for f, _, m in problems)
+
+
+def test_rxcui_must_agree_between_groups_and_monograph(kb_copy: Path) -> None:
+    _edit(kb_copy / "drugs/baclofen.yaml",
+          lambda d: d["identifiers"]["rxcui"].update(value="999999"))
+    problems = _problems(kb_copy)
+    assert any(f == "drugs/baclofen.yaml" and p == "identifiers.rxcui.value" for f, p, _ in problems)
+
+
+def test_yaml_syntax_error_names_the_file(kb_copy: Path) -> None:
+    (kb_copy / "drugs/baclofen.yaml").write_text("id: [unclosed\n")
+    problems = _problems(kb_copy)
+    assert any(f == "drugs/baclofen.yaml" and "does not parse" in m for f, _, m in problems)
+
+
+def test_load_raises_one_knowledge_error_naming_the_first_problem(kb_copy: Path) -> None:
+    _edit(kb_copy / "drugs/baclofen.yaml", lambda d: d.update(colour="blue"))
+    with pytest.raises(KnowledgeError, match=r"drugs/baclofen.yaml: colour"):
+        load_knowledge_from(kb_copy)
