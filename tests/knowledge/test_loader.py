@@ -35,11 +35,16 @@ def test_packaged_knowledge_base_is_valid() -> None:
 
 
 def test_unknown_source_is_named(kb_copy: Path) -> None:
-    _edit(kb_copy / "drugs/baclofen.yaml",
-          lambda d: d["identifiers"]["rxcui"].update(source="no-such-source"))
+    _edit(
+        kb_copy / "drugs/baclofen.yaml",
+        lambda d: d["identifiers"]["rxcui"].update(source="no-such-source"),
+    )
     problems = _problems(kb_copy)
-    assert ("drugs/baclofen.yaml", "identifiers.rxcui.source",
-            "unknown source id 'no-such-source'") in problems
+    assert (
+        "drugs/baclofen.yaml",
+        "identifiers.rxcui.source",
+        "unknown source id 'no-such-source'",
+    ) in problems
 
 
 def test_number_without_source_is_refused(kb_copy: Path) -> None:
@@ -56,35 +61,49 @@ def test_number_without_source_is_refused(kb_copy: Path) -> None:
 
 
 def test_bad_unit_is_refused(kb_copy: Path) -> None:
-    _edit(kb_copy / "drugs/baclofen.yaml", lambda d: d["products"][0]["strengths"][0].update(
-        unit="milligrammes"))
+    _edit(
+        kb_copy / "drugs/baclofen.yaml",
+        lambda d: d["products"][0]["strengths"][0].update(unit="milligrammes"),
+    )
     problems = _problems(kb_copy)
-    assert any("products.0.strengths.0.unit" in p and "not a valid unit" in m
-               for _, p, m in problems)
+    assert any(
+        "products.0.strengths.0.unit" in p and "not a valid unit" in m for _, p, m in problems
+    )
 
 
 def test_unit_of_wrong_kind_is_refused(kb_copy: Path) -> None:
-    _edit(kb_copy / "drugs/carisoprodol.yaml",
-          lambda d: d["pk"]["observed"][0]["cmax"].update(unit="h"))
+    _edit(
+        kb_copy / "drugs/carisoprodol.yaml",
+        lambda d: d["pk"]["observed"][0]["cmax"].update(unit="h"),
+    )
     problems = _problems(kb_copy)
-    assert any(p.endswith("observed.0.cmax.unit") and "does not fit cmax" in m
-               for _, p, m in problems)
+    assert any(
+        p.endswith("observed.0.cmax.unit") and "does not fit cmax" in m for _, p, m in problems
+    )
 
 
 def test_implausible_number_is_refused(kb_copy: Path) -> None:
-    _edit(kb_copy / "drugs/carisoprodol.yaml",
-          lambda d: d["pk"]["observed"][0]["half_life"].update(value=5000, unit="h"))
+    _edit(
+        kb_copy / "drugs/carisoprodol.yaml",
+        lambda d: d["pk"]["observed"][0]["half_life"].update(value=5000, unit="h"),
+    )
     problems = _problems(kb_copy)
-    assert any(p.endswith("observed.0.half_life.value") and "implausible" in m
-               for _, p, m in problems)
+    assert any(
+        p.endswith("observed.0.half_life.value") and "implausible" in m for _, p, m in problems
+    )
 
 
 def test_unknown_interaction_partner_is_refused(kb_copy: Path) -> None:
-    _edit(kb_copy / "drugs/tizanidine.yaml",
-          lambda d: d["interactions"][0].update(object={"drug": "unobtainium"}))
+    _edit(
+        kb_copy / "drugs/tizanidine.yaml",
+        lambda d: d["interactions"][0].update(object={"drug": "unobtainium"}),
+    )
     problems = _problems(kb_copy)
-    assert ("drugs/tizanidine.yaml", "interactions.0.object.drug",
-            "unknown drug 'unobtainium'") in problems
+    assert (
+        "drugs/tizanidine.yaml",
+        "interactions.0.object.drug",
+        "unknown drug 'unobtainium'",
+    ) in problems
 
 
 def test_unknown_group_and_condition_are_refused(kb_copy: Path) -> None:
@@ -97,8 +116,11 @@ def test_unknown_group_and_condition_are_refused(kb_copy: Path) -> None:
     _edit(kb_copy / "drugs/carisoprodol.yaml", change)
     problems = _problems(kb_copy)
     assert ("drugs/carisoprodol.yaml", "classes.0", "unknown group 'no_such_class'") in problems
-    assert ("drugs/carisoprodol.yaml", "contraindications.0.condition",
-            "unknown condition 'no_such_condition'") in problems
+    assert (
+        "drugs/carisoprodol.yaml",
+        "contraindications.0.condition",
+        "unknown condition 'no_such_condition'",
+    ) in problems
 
 
 def test_unknown_field_is_refused(kb_copy: Path) -> None:
@@ -108,17 +130,22 @@ def test_unknown_field_is_refused(kb_copy: Path) -> None:
 
 
 def test_label_source_needs_setid(kb_copy: Path) -> None:
-    _edit(kb_copy / "sources/common.yaml", lambda d: d["sources"].append(
-        {"id": "x-label", "type": "label", "title": "A label"}))
+    _edit(
+        kb_copy / "sources/common.yaml",
+        lambda d: d["sources"].append({"id": "x-label", "type": "label", "title": "A label"}),
+    )
     problems = _problems(kb_copy)
     assert any(f == "sources/common.yaml" and "setid" in m for f, _, m in problems)
 
 
 def test_rxcui_must_agree_between_groups_and_monograph(kb_copy: Path) -> None:
-    _edit(kb_copy / "drugs/baclofen.yaml",
-          lambda d: d["identifiers"]["rxcui"].update(value="999999"))
+    _edit(
+        kb_copy / "drugs/baclofen.yaml", lambda d: d["identifiers"]["rxcui"].update(value="999999")
+    )
     problems = _problems(kb_copy)
-    assert any(f == "drugs/baclofen.yaml" and p == "identifiers.rxcui.value" for f, p, _ in problems)
+    assert any(
+        f == "drugs/baclofen.yaml" and p == "identifiers.rxcui.value" for f, p, _ in problems
+    )
 
 
 def test_yaml_syntax_error_names_the_file(kb_copy: Path) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from myorelax.cli.check_cmd import check as check_command
 from myorelax.cli.drugs_view import drug_panel, drug_rows, drug_table
 from myorelax.cli.output import console, emit_json, err_console
 from myorelax.errors import InputError, KnowledgeError, MyorelaxError
@@ -35,6 +36,7 @@ drugs_app = typer.Typer(
 kb_app = typer.Typer(help="Knowledge-base maintenance.", no_args_is_help=True)
 app.add_typer(drugs_app, name="drugs")
 app.add_typer(kb_app, name="kb")
+app.command("check")(check_command)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 

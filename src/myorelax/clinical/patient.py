@@ -43,6 +43,9 @@ class Patient(BaseModel):
     alcohol: bool = False
     substance_use_disorder: bool = False
     medications: tuple[Order, ...] = ()
+    unrecognized_medications: tuple[str, ...] = Field(
+        default=(), description="medication texts naming a drug not known here (not checked)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Patient:

@@ -213,6 +213,8 @@ class _Parser:
                 frequency = self.frequency()
             else:
                 raise self.fail("unexpected text after the frequency")
+        if frequency is None and dose is not None and dose.is_mass_rate:
+            frequency = Frequency(code="continuous", doses_per_day=1, interval_h=None, times=())
         if frequency is None:
             raise SigParseError(
                 self.text,

@@ -175,7 +175,7 @@ class Terminology:
         key = normalize_name(" ".join(words) or text)
         if not key:
             return []
-        hits = process.extract(key, self._keys, scorer=fuzz.ratio, limit=12, score_cutoff=60)
+        hits = process.extract(key, self._keys, scorer=fuzz.ratio, limit=12, score_cutoff=72)
         out: list[str] = []
         for hit_key, _score, _ in hits:
             ingredient_id, matched, _how = self._by_key[hit_key]
@@ -198,3 +198,24 @@ def default_terminology() -> Terminology:
 def resolve_drug(text: str, *, field: str = "drug") -> Resolution:
     """Resolve `text` against the packaged knowledge base."""
     return default_terminology().resolve(text, field=field)
+
+
+def resolve_condition(
+    text: str, kb: KnowledgeBase | None = None, *, field: str = "condition"
+) -> str:
+    """A condition id from its id, name or a synonym (case and punctuation ignored); an unknown
+    condition is an InputError listing the closest known ones."""
+    from myorelax.errors import InputError
+
+    kb = kb or load_knowledge()
+    key = normalize_name(text)
+    index: dict[str, str] = {}
+    for c in kb.conditions.values():
+        for label in (c.id, c.name, *c.synonyms):
+            index.setdefault(normalize_name(label), c.id)
+    if key in index:
+        return index[key]
+    hits = process.extract(key, list(index), scorer=fuzz.ratio, limit=3, score_cutoff=60)
+    names = list(dict.fromkeys(index[h[0]] for h in hits))
+    hint = f"; did you mean {' or '.join(names)}?" if names else ""
+    raise InputError(f"unknown condition {text!r}{hint}", field=field)

@@ -85,7 +85,7 @@ def _order_view(ctx: CheckContext, o: Order) -> dict[str, Any]:
 
 def _patient_view(ctx: CheckContext) -> dict[str, Any]:
     p = ctx.patient
-    data = p.model_dump(mode="json", exclude={"medications"})
+    data = p.model_dump(mode="json", exclude={"medications", "unrecognized_medications"})
     k = ctx.kidney
     data.update(
         crcl_ml_min=k.crcl_ml_min,
@@ -112,6 +112,10 @@ def _notes(ctx: CheckContext) -> list[str]:
             notes.append(
                 f"allergy {text!r} is not a drug or class known here{hint}; it was not checked"
             )
+    for med in ctx.patient.unrecognized_medications:
+        notes.append(
+            f"medication {med!r} is not a drug known here; its interactions were not checked"
+        )
     for c in ctx.patient.conditions:
         if c not in ctx.kb.conditions:
             notes.append(f"condition {c!r} is not known here; it was not checked")

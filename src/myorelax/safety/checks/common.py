@@ -32,7 +32,8 @@ def make_alert(
         mechanism=mechanism,
         recommendation=recommendation,
         exposure=exposure,
-        evidence=ctx.evidence(*cited, rule=rule),
+        # Drug-specific citations when the check has them; the rule's general evidence otherwise.
+        evidence=ctx.evidence(*cited, rule=None if any(c and c.source for c in cited) else rule),
     )
 
 
@@ -45,12 +46,9 @@ def route_of(drug: Monograph, order: Order) -> str:
     return "oral" if "oral" in routes else (routes[0] if routes else "oral")
 
 
-def dosing_for(ctx: CheckContext, drug: Monograph, order: Order) -> Dosing | None:
-    """The dosing entry for this order's route and the patient's age group (first listed wins)."""
+def _candidates(ctx: CheckContext, drug: Monograph, order: Order) -> list[Dosing]:
     route = route_of(drug, order)
     entries = [d for d in drug.dosing if d.route == route]
-    if not entries:
-        return None
     age = ctx.patient.age_years
     wanted = ["adult", "all"]
     if age is not None and age < 18:
@@ -58,10 +56,56 @@ def dosing_for(ctx: CheckContext, drug: Monograph, order: Order) -> Dosing | Non
     elif age is not None and age >= 65:
         wanted = ["geriatric", "adult", "all"]
     for pop in wanted:
+        chosen = [d for d in entries if d.population == pop]
+        if chosen:
+            return chosen + [d for d in entries if d.population != pop]
+    return entries
+
+
+def dosing_for(ctx: CheckContext, drug: Monograph, order: Order) -> Dosing | None:
+    """The dosing entry for this order: its route and the patient's age group, preferring the
+    entry whose usual dose contains the ordered dose (methocarbamol's initial vs maintenance
+    dose; cyclobenzaprine IR vs ER); otherwise the first listed."""
+    entries = _candidates(ctx, drug, order)
+    if not entries:
+        return None
+    dose = order_dose_mg(drug, order)
+    if dose is not None:
         for d in entries:
-            if d.population == pop:
-                return d
+            u = d.usual_dose
+            if u is not None and has_dimension(u.unit, "mg"):
+                lo, hi = convert(u.lower, u.unit, "mg"), convert(u.upper, u.unit, "mg")
+                if lo - 1e-9 <= dose <= hi + 1e-9:
+                    return d
     return entries[0]
+
+
+def route_maxima(
+    ctx: CheckContext, drug: Monograph, order: Order
+) -> tuple[Dosing | None, Dosing | None]:
+    """The entries holding the highest labelled single and daily maxima for this route (and
+    age group first): an order above the highest labelled maximum is above the label whatever
+    the indication."""
+    entries = _candidates(ctx, drug, order)
+    weight = ctx.patient.weight_kg
+    age = ctx.patient.age_years
+    group = entries[0].population if entries else None
+    same = [d for d in entries if d.population == group] or entries
+    if age is not None and age < 18:
+        same = entries  # children: pediatric entries first, then the others
+
+    def best(attr: str) -> Dosing | None:
+        scored = []
+        for d in same:
+            amt = getattr(d, attr)
+            if amt is None:
+                continue
+            mg = amount_in(amt, "mg", weight)
+            if mg is not None:
+                scored.append((mg, d))
+        return max(scored, key=lambda t: t[0])[1] if scored else None
+
+    return best("max_single"), best("max_daily")
 
 
 def amount_in(

@@ -22,6 +22,7 @@ from myorelax.safety.checks.common import (
     fmt,
     make_alert,
     order_dose_mg,
+    route_maxima,
     route_of,
 )
 from myorelax.safety.context import Active, CheckContext
@@ -42,25 +43,26 @@ def check(ctx: CheckContext) -> list[Alert]:
         dosing = dosing_for(ctx, drug, a.order)
         if dosing is None:
             continue
-        alerts += _maxima(ctx, a, drug, dosing, dose_mg)
+        alerts += _maxima(ctx, a, drug, dose_mg)
         alerts += _frequency(ctx, a, drug, dosing)
         alerts += _titration(ctx, a, drug, dosing, dose_mg)
         alerts += _strengths(ctx, a, drug, dose_mg)
     return alerts
 
 
-def _maxima(
-    ctx: CheckContext, a: Active, drug: Monograph, dosing: Dosing, dose_mg: float
-) -> list[Alert]:
+def _maxima(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) -> list[Alert]:
     assert a.order is not None
     out: list[Alert] = []
     weight = ctx.patient.weight_kg
+    single_entry, daily_entry = route_maxima(ctx, drug, a.order)
     rate = a.order.dose is not None and a.order.dose.is_mass_rate
     per_day = a.order.doses_per_day or 1
     daily = (
         dose_mg if (rate or (a.order.frequency and a.order.frequency.single)) else dose_mg * per_day
     )
-    if dosing.max_single and not rate:
+    if single_entry and single_entry.max_single and not rate:
+        dosing = single_entry
+        assert dosing.max_single is not None
         limit = amount_in(dosing.max_single, "mg", weight)
         if limit is not None and dose_mg > limit * 1.0001:
             out.append(
@@ -84,7 +86,9 @@ def _maxima(
                     dosing,
                 )
             )
-    if dosing.max_daily:
+    if daily_entry and daily_entry.max_daily:
+        dosing = daily_entry
+        assert dosing.max_daily is not None
         limit = amount_in(dosing.max_daily, "mg", weight)
         if limit is not None and daily > limit * 1.0001:
             freq = a.order.frequency.code if a.order.frequency else "?"

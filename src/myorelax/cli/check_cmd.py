@@ -1,0 +1,159 @@
+"""`myorelax check`: a regimen against a patient, as a coloured table or JSON."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from myorelax.cli import patient_options as po
+from myorelax.cli.output import console, emit_json
+from myorelax.clinical.inputs import regimen_from
+from myorelax.errors import InputError
+from myorelax.knowledge.schema import SEVERITY_ORDER
+from myorelax.safety.alert import CheckReport
+from myorelax.safety.engine import evaluate_regimen
+
+COLOURS = {
+    "contraindicated": "bold white on red",
+    "major": "bold red",
+    "moderate": "yellow",
+    "minor": "cyan",
+}
+
+
+def render(report: CheckReport) -> None:
+    p = report.patient
+    facts = []
+    if p.get("age_years") is not None:
+        facts.append(f"{p['age_years']:g} y")
+    if p.get("sex") != "unknown":
+        facts.append(p["sex"])
+    if p.get("crcl_ml_min") is not None:
+        facts.append(f"CrCl {p['crcl_ml_min']:g} mL/min")
+    if p.get("egfr_ml_min") is not None:
+        facts.append(f"eGFR {p['egfr_ml_min']:g}")
+    if p.get("dialysis"):
+        facts.append("dialysis")
+    console.print(f"[bold]Patient[/bold]: {escape(', '.join(facts) or 'no details given')}")
+    for o in report.orders:
+        console.print(
+            f"[bold]Order[/bold]: {escape(o['text'])} -> {o['drug']} "
+            f"{o['dose_mg'] if o['dose_mg'] is not None else '?'} mg "
+            f"{o['frequency'] or ''} ({o['daily_dose_mg'] or '?'} mg/day)"
+        )
+    for note in p.get("notes", []):
+        console.print(f"[dim]note: {escape(note)}[/dim]")
+    if not report.alerts:
+        console.print("[green]No alerts.[/green]")
+        return
+    table = Table(show_lines=True, title=f"{len(report.alerts)} alert(s)")
+    table.add_column("severity", no_wrap=True)
+    table.add_column("code", no_wrap=True)
+    table.add_column("alert", overflow="fold")
+    refs: list[str] = []
+    for a in report.alerts:
+        nums = []
+        for ev in a.evidence:
+            label = f"{ev.title}{', section ' + ev.section if ev.section else ''}. {ev.url}"
+            if label not in refs:
+                refs.append(label)
+            nums.append(str(refs.index(label) + 1))
+        body = (
+            f"[bold]{escape(a.summary)}[/bold]\n{escape(a.detail)}\n"
+            f"[italic]What to do:[/italic] {escape(a.recommendation)}"
+            + (f" [{', '.join(nums)}]" if nums else "")
+        )
+        if a.exposure and a.exposure.auc_ratio:
+            body += f"\n[italic]Exposure:[/italic] AUC x{a.exposure.auc_ratio:g} ({escape(a.exposure.basis)})"
+        table.add_row(f"[{COLOURS[a.severity]}]{a.severity}[/]", a.code, body)
+    console.print(table)
+    for i, r in enumerate(refs, 1):
+        console.print(f"[dim][{i}] {escape(r)}[/dim]")
+    console.print("[dim]Decision support, not medical advice.[/dim]")
+
+
+def check(
+    order: Annotated[
+        list[str] | None, typer.Option("--order", help="An order as SIG text (repeatable).")
+    ] = None,
+    stopping: Annotated[
+        list[str] | None, typer.Option("--stopping", help="A drug being stopped (repeatable).")
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option("--fail-on", help="Exit 3 when an alert at or above this severity fires."),
+    ] = None,
+    on_date: Annotated[
+        str | None, typer.Option("--date", help="Date of the check (YYYY-MM-DD); default today.")
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Machine-readable JSON on stdout.")
+    ] = False,
+    patient_file: po.PatientFile = None,
+    age: po.Age = None,
+    sex: po.SexOpt = None,
+    weight_kg: po.Weight = None,
+    height_cm: po.Height = None,
+    scr_mg_dl: po.Scr = None,
+    crcl: po.Crcl = None,
+    egfr: po.Egfr = None,
+    dialysis: po.Dialysis = False,
+    child_pugh: po.ChildPugh = None,
+    pregnant: po.Pregnant = False,
+    lactating: po.Lactating = False,
+    condition: po.Conditions = None,
+    allergy: po.Allergies = None,
+    cyp2c19: po.Cyp2c19 = None,
+    substance_use_disorder: po.Sud = False,
+    alcohol: po.Alcohol = False,
+    med: po.Meds = None,
+) -> None:
+    """Check orders (and drugs being stopped) against a patient and their medications."""
+    if fail_on is not None and fail_on not in SEVERITY_ORDER:
+        raise InputError(
+            f"{fail_on!r} is not one of {', '.join(SEVERITY_ORDER)}", field="--fail-on"
+        )
+    today = None
+    if on_date:
+        try:
+            today = date.fromisoformat(on_date)
+        except ValueError:
+            raise InputError(f"{on_date!r} is not a date (YYYY-MM-DD)", field="--date") from None
+    if not order and not stopping and not med and not patient_file:
+        raise InputError(
+            "give at least one --order (or --stopping, or current --med to review)", field="--order"
+        )
+    patient = po.build_from_flags(
+        patient_file,
+        age=age,
+        sex=sex,
+        weight_kg=weight_kg,
+        height_cm=height_cm,
+        scr_mg_dl=scr_mg_dl,
+        crcl=crcl,
+        egfr=egfr,
+        dialysis=dialysis,
+        child_pugh=child_pugh,
+        pregnant=pregnant,
+        lactating=lactating,
+        conditions=condition,
+        allergies=allergy,
+        cyp2c19=cyp2c19,
+        substance_use_disorder=substance_use_disorder,
+        alcohol=alcohol,
+        meds=med,
+    )
+    regimen = regimen_from(order or [], stopping or [], start=today)
+    report = evaluate_regimen(patient, regimen, today=today)
+    if json_out:
+        emit_json(report)
+    else:
+        render(report)
+    if fail_on is not None and report.alerts:
+        threshold = SEVERITY_ORDER.index(fail_on)  # type: ignore[arg-type,unused-ignore]
+        if min(a.rank for a in report.alerts) <= threshold:
+            raise typer.Exit(3)
