@@ -1,4 +1,9 @@
-"""The one pint unit registry of myorelax, and helpers to parse and convert quantities."""
+"""The one pint unit registry of myorelax, and helpers to parse and convert quantities.
+
+Parsing a unit with pint costs tens of microseconds, so parsed units, conversion factors and
+dimension tests are memoised: the units in play are few (mg, mcg, g, mL, mg/mL, mL/min, h, day,
+...) and all multiplicative, so a conversion is one cached factor times the value.
+"""
 
 from __future__ import annotations
 
@@ -19,14 +24,21 @@ def registry() -> pint.UnitRegistry[Any]:
     return reg
 
 
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> pint.Unit | None:
+    try:
+        return registry().parse_units(text)
+    except Exception:  # pint raises several unrelated types
+        return None
+
+
 def parse_unit(text: str, *, field: str = "unit") -> pint.Unit:
     """Parse a unit expression such as ``mg``, ``ng*h/mL`` or ``mL/min``; raise UnitError."""
     if not text or not text.strip():
         raise UnitError("is empty", field=field)
-    try:
-        unit = registry().parse_units(text.strip())
-    except Exception as exc:  # pint raises several unrelated types
-        raise UnitError(f"{text!r} is not a unit ({exc.__class__.__name__})", field=field) from exc
+    unit = _parsed(text.strip())
+    if unit is None:
+        raise UnitError(f"{text!r} is not a unit", field=field)
     return unit
 
 
@@ -35,17 +47,29 @@ def quantity(value: float, unit: str, *, field: str = "unit") -> Any:
     return registry().Quantity(value, parse_unit(unit, field=field))
 
 
+@lru_cache(maxsize=4096)
+def _factor(unit: str, to: str) -> float | None:
+    src, dst = _parsed(unit), _parsed(to)
+    if src is None or dst is None:
+        return None
+    try:
+        return float(registry().Quantity(1.0, src).to(dst).magnitude)
+    except pint.DimensionalityError:
+        return None
+
+
 def convert(value: float, unit: str, to: str, *, field: str = "unit") -> float:
     """Convert `value` from `unit` to `to`; raise UnitError when the dimensions differ."""
-    q = quantity(value, unit, field=field)
-    target = parse_unit(to, field=field)
-    try:
-        return float(q.to(target).magnitude)
-    except pint.DimensionalityError as exc:
-        raise UnitError(f"{unit!r} cannot be expressed in {to!r}", field=field) from exc
+    factor = _factor(unit.strip(), to.strip())
+    if factor is None:
+        parse_unit(unit, field=field)
+        parse_unit(to, field=field)
+        raise UnitError(f"{unit!r} cannot be expressed in {to!r}", field=field)
+    return value * factor
 
 
+@lru_cache(maxsize=4096)
 def has_dimension(unit: str, reference: str) -> bool:
     """Whether `unit` has the same dimensionality as `reference` (e.g. ``mcg`` and ``mg``)."""
-    reg = registry()
-    return bool(reg.parse_units(unit).dimensionality == reg.parse_units(reference).dimensionality)
+    a, b = _parsed(unit), _parsed(reference)
+    return a is not None and b is not None and a.dimensionality == b.dimensionality

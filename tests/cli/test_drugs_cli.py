@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.conftest import CliRunner
 
@@ -72,3 +73,11 @@ def test_kb_validate(run_cli: CliRunner) -> None:
     assert "is valid" in out.stdout
     data = json.loads(run_cli("kb", "validate", "--json").stdout)
     assert data["valid"] is True and data["problems"] == []
+
+
+def test_kb_validate_reports_each_problem_and_exits_1(run_cli: CliRunner, kb_copy: Path) -> None:
+    drug = kb_copy / "drugs" / "baclofen.yaml"
+    drug.write_text(drug.read_text().replace("id: baclofen", "id: baclofen\ncolour: blue", 1))
+    out = run_cli("kb", "validate", "--data", str(kb_copy))
+    assert out.returncode == 1
+    assert "drugs/baclofen.yaml: colour: Extra inputs are not permitted" in out.stderr

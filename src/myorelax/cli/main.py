@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -109,9 +110,17 @@ def _cited_sources(models: list[Any]) -> set[str]:
 
 
 @kb_app.command("validate")
-def kb_validate(json_out: JsonFlag = False) -> None:
+def kb_validate(
+    json_out: JsonFlag = False,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Validate this folder instead of the packaged knowledge."),
+    ] = None,
+) -> None:
     """Check every file of the knowledge base; list each problem as file: field: problem."""
-    kb, problems = validate_knowledge()
+    if data is not None and not (data / "manifest.yaml").is_file():
+        raise InputError(f"{data} holds no manifest.yaml", field="--data")
+    kb, problems = validate_knowledge(data)
     if json_out:
         emit_json(
             {
@@ -138,7 +147,10 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and apply the error contract."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode, click returns the code of a `typer.Exit` instead of raising.
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except KnowledgeError as exc:
         err_console.print(f"error: {exc}", markup=False)
         sys.exit(1)

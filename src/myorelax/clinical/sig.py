@@ -21,7 +21,7 @@ from datetime import date
 from myorelax.clinical.regimen import Dose, Frequency, Order
 from myorelax.errors import SigParseError, UnitError, UnknownDrugError
 from myorelax.knowledge.terminology import Ingredient, Terminology, default_terminology
-from myorelax.units import has_dimension, parse_unit
+from myorelax.units import parse_unit
 
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+|[a-z]+|\S")
 _COUNT_WORDS = {"tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules"}
@@ -43,6 +43,7 @@ _ROUTES = {
     "nasal": "nasal",
     "intranasal": "nasal",
 }
+_DOSE_UNITS = frozenset({"mg", "mcg", "g", "mL", "mg/day", "mcg/day", "mg/kg", "mg/mL"})
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _STOP = set(_ROUTES) | {
     "qd",
@@ -261,8 +262,10 @@ class _Parser:
             j += 1
         if j == start:
             raise self.fail("expected a drug name")
-        # Longest prefix of the name span that resolves.
+        # Longest prefix of the name span, ending in a word, that resolves.
         for k in range(j, start, -1):
+            if not self.toks[k - 1].text[-1].isalnum():
+                continue
             span = self.text[self.toks[start].pos : self.toks[k - 1].end]
             try:
                 res = self.term.resolve(span, field="drug")
@@ -274,6 +277,8 @@ class _Parser:
         raise UnknownDrugError(span, self.term.suggest(span), field="drug")
 
     def strength(self) -> Dose | None:
+        if self.word() == "-" and self.number_at(1) is not None:
+            raise self.fail("a dose cannot be negative")
         first = self.peek()
         value = self.number_at()
         if value is None or first is None or not first.is_number:
@@ -294,9 +299,12 @@ class _Parser:
             parse_unit(unit, field="dose")
         except UnitError:
             raise SigParseError(
-                self.text, unit_tok.pos, f"unknown dose unit {unit_tok.text!r}", field=self.field
+                self.text,
+                unit_tok.pos,
+                f"a dose needs a unit (mg, mcg, g, mL); {unit_tok.text!r} is not one",
+                field=self.field,
             ) from None
-        if not any(has_dimension(unit, ref) for ref in ("mg", "mL", "mg/day", "mg/kg", "mg/mL")):
+        if unit not in _DOSE_UNITS:
             raise UnitError(
                 f"{value:g} {unit} is not a dose: give a mass (mg, mcg, g) or, for a liquid, mL",
                 field="dose",

@@ -60,7 +60,9 @@ class CheckContext:
             out.append(self._active(m.drug, m, is_order=False))
         if self.patient.alcohol and ALCOHOL in self.terminology.ingredients:
             out.append(self._active(ALCOHOL, None, is_order=False))
-        return tuple(out)
+        # A fixed order (orders first, then by ingredient) keeps reports deterministic whatever
+        # order the medications were listed in.
+        return tuple(sorted(out, key=lambda a: (not a.is_order, a.drug)))
 
     def _active(self, drug: str, order: Order | None, *, is_order: bool) -> Active:
         ing: Ingredient = self.terminology.ingredient(drug)
