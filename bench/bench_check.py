@@ -40,7 +40,7 @@ TODAY = date(2026, 11, 21)
 
 def percentile(xs: list[float], q: float) -> float:
     s = sorted(xs)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
 def timed(fn: Callable[[], object], n: int) -> list[float]:
