@@ -67,7 +67,13 @@ def _check(patient: dict[str, object], orders: list[str], meds: list[str]) -> Ch
 
 
 def _ddi(report: CheckReport) -> set[tuple[str, tuple[str, ...]]]:
-    return {(a.code, tuple(sorted(a.drugs))) for a in report.alerts if a.code.startswith("MRX-DDI")}
+    """Pairwise interactions by (code, pair); the three-class 'holy trinity' pattern by code
+    (its drug list grows when another opioid or benzodiazepine is added)."""
+    return {
+        (a.code, () if a.code == "MRX-DDI-004" else tuple(sorted(a.drugs)))
+        for a in report.alerts
+        if a.code.startswith("MRX-DDI")
+    }
 
 
 @settings(max_examples=60, deadline=None)
