@@ -181,7 +181,7 @@ def _beers_combinations(ctx: CheckContext) -> list[Alert]:
                     [a.drug for a in both],
                     "Additive CNS and respiratory depression.",
                     "Avoid the combination; if it cannot be avoided, use the lowest doses and "
-                    "monitor breathing and sedation. Do not stop buprenorphine or methadone "
+                    "monitor breathing and sedation. Do not stop or withhold buprenorphine or methadone "
                     "given for opioid use disorder.",
                 )
             )
