@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_PYTHON := $(shell command -v $(PYTHON))
 
-.PHONY: install run test lint typecheck contracts pytest lock bench clean schema
+.PHONY: install run test lint typecheck contracts pytest lock bench clean schema docs
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -47,3 +47,7 @@ schema: install
 
 clean:
 	rm -rf $(VENV) .uv .mypy_cache .pytest_cache .ruff_cache
+
+docs: install
+	$(BIN)/python -m myorelax.knowledge.jsonschema > docs/knowledge-base.schema.json
+	$(BIN)/python -m myorelax.cli.rules_doc > docs/safety-rules.md

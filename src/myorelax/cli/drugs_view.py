@@ -58,7 +58,7 @@ def drug_table(kb: KnowledgeBase) -> Table:
     for row in drug_rows(kb):
         table.add_row(
             row["id"],
-            ", ".join(row["classes"]),
+            ", ".join(c.replace("_", " ") for c in row["classes"]),
             row["dea_schedule"].replace("not_controlled", "-"),
             ", ".join(row["routes"]),
             row["strengths"],

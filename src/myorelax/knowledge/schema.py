@@ -109,15 +109,17 @@ class Amount(Cited):
         return self.low
 
     def text(self) -> str:
-        """Human form: ``350 mg`` or ``2-3 week``."""
+        """Human form: ``350 mg`` or ``2-3 weeks``."""
 
         def fmt(x: float) -> str:
             return f"{x:g}"
 
+        plural = self.unit in ("day", "week", "month", "year") and self.value != 1
+        unit = self.unit + ("s" if plural else "")
         if self.value is not None:
-            return f"{fmt(self.value)} {self.unit}"
+            return f"{fmt(self.value)} {unit}"
         assert self.low is not None and self.high is not None
-        return f"{fmt(self.low)}-{fmt(self.high)} {self.unit}"
+        return f"{fmt(self.low)}-{fmt(self.high)} {unit}"
 
 
 class Statement(Cited):

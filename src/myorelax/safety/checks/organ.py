@@ -122,7 +122,8 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                     ctx,
                     "MRX-BEERS-002",
                     adj.severity,
-                    f"{drug.name} at {fmt(age)} with {why}: AGS Beers 2023 says {adj.action.lower()}",
+                    f"{drug.name} at {fmt(age)} with {why}: AGS Beers 2023 advises avoiding it "
+                    f"({_threshold_text(adj)})",
                     f"The patient is {fmt(age)} with **{why}** ({k.egfr_basis if 'eGFR' in why else k.crcl_basis}). "
                     f"Beers 2023 threshold: {_threshold_text(adj)}. {adj.action}",
                     [a.drug],
