@@ -366,6 +366,21 @@ def _check_monograph(
             problems.append((label, f"interactions.{i}.object.drug", f"unknown drug {obj.drug!r}"))
 
 
+def _named_files(
+    base: Traversable, folder: str, model: type[M], key: str, problems: list[Problem]
+) -> Iterator[tuple[str, M]]:
+    """Each file of a folder parsed as `model`, whose `key` field must match the file name."""
+    for node in _yaml_files(base / folder):
+        label = f"{folder}/{node.name}"
+        item = _parse(model, _read_yaml(node, label, problems), label, problems)
+        if item is None:
+            continue
+        value = getattr(item, key)
+        if node.name.rsplit(".", 1)[0] != value:
+            problems.append((label, key, f"{key} {value!r} does not match the file name"))
+        yield label, item
+
+
 def validate_knowledge(
     root: Traversable | Path | None = None,
 ) -> tuple[KnowledgeBase | None, list[Problem]]:
@@ -413,13 +428,7 @@ def validate_knowledge(
     member_rxcui = _index_members(groups, problems)
 
     drugs: dict[str, Monograph] = {}
-    for node in _yaml_files(base / "drugs"):
-        label = f"drugs/{node.name}"
-        drug = _parse(Monograph, _read_yaml(node, label, problems), label, problems)
-        if drug is None:
-            continue
-        if node.name.rsplit(".", 1)[0] != drug.id:
-            problems.append((label, "id", f"id {drug.id!r} does not match the file name"))
+    for _label, drug in _named_files(base, "drugs", Monograph, "id", problems):
         drugs[drug.id] = drug
     drug_ids = frozenset(drugs)
     for drug_id, drug in drugs.items():
@@ -428,13 +437,7 @@ def validate_knowledge(
         _check_monograph(drug, label, groups, member_rxcui, conditions, drug_ids, problems)
 
     rules: dict[str, Rule] = {}
-    for node in _yaml_files(base / "rules"):
-        label = f"rules/{node.name}"
-        rule = _parse(Rule, _read_yaml(node, label, problems), label, problems)
-        if rule is None:
-            continue
-        if node.name.rsplit(".", 1)[0] != rule.code:
-            problems.append((label, "code", f"code {rule.code!r} does not match the file name"))
+    for label, rule in _named_files(base, "rules", Rule, "code", problems):
         if not rule.evidence:
             problems.append((label, "evidence", "a rule needs at least one cited source"))
         _check_citations_and_amounts(rule, label, sources, problems)

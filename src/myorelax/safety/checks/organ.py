@@ -11,7 +11,7 @@ MRX-HEP-002 a drug with a hepatotoxicity warning: monitor the liver
 from __future__ import annotations
 
 from myorelax.clinical.hepatic import matches
-from myorelax.knowledge.schema import SEVERITY_ORDER, RenalAdjustment
+from myorelax.knowledge.schema import SEVERITY_ORDER, Amount, RenalAdjustment
 from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import fmt, make_alert
 from myorelax.safety.context import CheckContext
@@ -24,31 +24,28 @@ def check(ctx: CheckContext) -> list[Alert]:
     return _renal(ctx) + _hepatic(ctx)
 
 
+def _in_range(value: float, below: Amount, from_: Amount | None) -> bool:
+    hi = convert(below.upper, below.unit, "mL/min")
+    lo = convert(from_.lower, from_.unit, "mL/min") if from_ else None
+    return value < hi and (lo is None or value >= lo)
+
+
 def _applies(adj: RenalAdjustment, crcl: float | None, egfr: float | None) -> tuple[bool, str]:
-    """Whether the threshold is met, and which measure decided (CrCl, or eGFR standing in)."""
+    """Whether the threshold is met, and which measure decided: the one the threshold is written
+    in, or the other standing in for it (and saying so)."""
     if adj.dialysis:
         return False, ""
     if adj.crcl_below is not None:
+        below, from_ = adj.crcl_below, adj.crcl_from
         value, label = (crcl, "CrCl") if crcl is not None else (egfr, "eGFR (no CrCl)")
-        if value is None:
-            return False, ""
-        below = convert(adj.crcl_below.upper, adj.crcl_below.unit, "mL/min")
-        above = (
-            convert(adj.crcl_from.lower, adj.crcl_from.unit, "mL/min") if adj.crcl_from else None
-        )
-        ok = value < below and (above is None or value >= above)
-        return ok, f"{label} {fmt(value)} mL/min"
-    if adj.egfr_below is not None:
+    elif adj.egfr_below is not None:
+        below, from_ = adj.egfr_below, adj.egfr_from
         value, label = (egfr, "eGFR") if egfr is not None else (crcl, "CrCl (no eGFR)")
-        if value is None:
-            return False, ""
-        below = convert(adj.egfr_below.upper, adj.egfr_below.unit, "mL/min")
-        above = (
-            convert(adj.egfr_from.lower, adj.egfr_from.unit, "mL/min") if adj.egfr_from else None
-        )
-        ok = value < below and (above is None or value >= above)
-        return ok, f"{label} {fmt(value)} mL/min"
-    return False, ""
+    else:
+        return False, ""
+    if value is None:
+        return False, ""
+    return _in_range(value, below, from_), f"{label} {fmt(value)} mL/min"
 
 
 def _threshold_text(adj: RenalAdjustment) -> str:
