@@ -42,11 +42,6 @@ def parse_unit(text: str, *, field: str = "unit") -> pint.Unit:
     return unit
 
 
-def quantity(value: float, unit: str, *, field: str = "unit") -> Any:
-    """A pint quantity of `value` in `unit`."""
-    return registry().Quantity(value, parse_unit(unit, field=field))
-
-
 @lru_cache(maxsize=4096)
 def _factor(unit: str, to: str) -> float | None:
     src, dst = _parsed(unit), _parsed(to)

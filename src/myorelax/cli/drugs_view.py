@@ -19,10 +19,6 @@ from myorelax.knowledge.schema import (
 )
 
 
-def route_summary(drug: Monograph) -> str:
-    return ", ".join(sorted({p.route for p in drug.products}))
-
-
 def strength_summary(drug: Monograph) -> str:
     parts: list[str] = []
     for p in drug.products:

@@ -91,11 +91,6 @@ class KidneyFunction(BaseModel):
     def known(self) -> bool:
         return self.dialysis or self.crcl_ml_min is not None or self.egfr_ml_min is not None
 
-    def lowest(self) -> float | None:
-        """The lower of CrCl and eGFR (the cautious figure), or None."""
-        values = [v for v in (self.crcl_ml_min, self.egfr_ml_min) if v is not None]
-        return min(values) if values else None
-
 
 def kidney_function(p: Patient) -> KidneyFunction:
     """CrCl (given, or Cockcroft-Gault) and eGFR (given, or CKD-EPI 2021), each with its basis."""

@@ -9,7 +9,6 @@ PMID 22250100).
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -101,7 +100,3 @@ def ckd_stage(egfr: float) -> str:
         if egfr >= limit:
             return stage
     return "G5"
-
-
-def is_finite_positive(x: float) -> bool:
-    return math.isfinite(x) and x > 0

@@ -170,19 +170,6 @@ def _yaml_files(folder: Traversable) -> list[Traversable]:
     )
 
 
-def _walk(obj: Any, path: str) -> Iterator[tuple[str, str, Any]]:
-    """Yield (path, field name, value) for every model field, depth first."""
-    if isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            value = getattr(obj, name)
-            sub = f"{path}.{name}" if path else name
-            yield sub, name, value
-            yield from _walk(value, sub)
-    elif isinstance(obj, tuple | list):
-        for i, item in enumerate(obj):
-            yield from _walk(item, f"{path}.{i}")
-
-
 def _check_citations_and_amounts(
     obj: BaseModel, label: str, sources: Mapping[str, Source], problems: list[Problem]
 ) -> None:

@@ -652,10 +652,3 @@ class KnowledgeBase(Frozen):
     @property
     def version(self) -> str:
         return self.manifest.version
-
-    def drug(self, drug_id: str) -> Monograph:
-        return self.drugs[drug_id]
-
-    def members_of(self, group_id: str) -> frozenset[str]:
-        """Ingredient names in a group."""
-        return frozenset(m.name for m in self.groups[group_id].members)

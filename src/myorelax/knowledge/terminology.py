@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz, process
 
-from myorelax.errors import UnknownDrugError
+from myorelax.errors import InputError, UnknownDrugError
 from myorelax.knowledge.loader import load_knowledge
 from myorelax.knowledge.schema import KnowledgeBase
 
@@ -205,8 +205,6 @@ def resolve_condition(
 ) -> str:
     """A condition id from its id, name or a synonym (case and punctuation ignored); an unknown
     condition is an InputError listing the closest known ones."""
-    from myorelax.errors import InputError
-
     kb = kb or load_knowledge()
     key = normalize_name(text)
     index: dict[str, str] = {}

@@ -66,9 +66,6 @@ class CheckReport(Frozen):
     alerts: tuple[Alert, ...]
     knowledge_version: str
 
-    def highest(self) -> Severity | None:
-        return min(self.alerts, key=lambda a: a.rank).severity if self.alerts else None
-
 
 def shorten(text: str, limit: int = SUMMARY_MAX) -> str:
     """Cut a summary at a word boundary to fit `limit` characters."""

@@ -91,9 +91,6 @@ class CheckContext:
         """The patient's current medication of this ingredient, if any."""
         return next((m for m in self.patient.medications if m.drug == drug), None)
 
-    def in_group(self, group: str) -> tuple[Active, ...]:
-        return tuple(a for a in self.active if group in a.groups)
-
     # -- evidence ------------------------------------------------------------------------
     def evidence(self, *cited: Cited | None, rule: Rule | None = None) -> tuple[Evidence, ...]:
         items: list[Evidence] = []

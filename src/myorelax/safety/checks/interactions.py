@@ -132,7 +132,6 @@ def _holy_trinity(ctx: CheckContext) -> list[Alert]:
     benzos = [a for a in ctx.active if "benzodiazepines" in a.groups]
     if not (cari and opioids and benzos) or not _involved(ctx, *cari, *opioids, *benzos):
         return []
-    trio = [cari[0], opioids[0], benzos[0]]
     names = ", ".join(a.name for a in (*cari, *opioids, *benzos))
     oud = [a for a in opioids if OUD_FLAG in a.flags]
     recommendation = (
@@ -142,23 +141,19 @@ def _holy_trinity(ctx: CheckContext) -> list[Alert]:
     )
     if oud:
         recommendation += OUD_NOTE.format(name=oud[0].name)
-    return (
-        [
-            make_alert(
-                ctx,
-                "MRX-DDI-004",
-                "major",
-                "Carisoprodol + opioid + benzodiazepine ('holy trinity'): high risk of overdose and death",
-                f"Active together: **{names}**. This combination is sought for its euphoric effect "
-                "and is repeatedly found in overdose deaths; each adds CNS and respiratory "
-                "depression.",
-                [a.drug for a in (*cari, *opioids, *benzos)],
-                "Additive CNS and respiratory depression from three CNS depressants (carisoprodol "
-                "and its metabolite meprobamate, an opioid, a benzodiazepine).",
-                recommendation,
-                *(ctx.kb.rules["MRX-DDI-004"].evidence),
-            )
-        ]
-        if trio
-        else []
-    )
+    return [
+        make_alert(
+            ctx,
+            "MRX-DDI-004",
+            "major",
+            "Carisoprodol + opioid + benzodiazepine ('holy trinity'): high risk of overdose and death",
+            f"Active together: **{names}**. This combination is sought for its euphoric effect "
+            "and is repeatedly found in overdose deaths; each adds CNS and respiratory "
+            "depression.",
+            [a.drug for a in (*cari, *opioids, *benzos)],
+            "Additive CNS and respiratory depression from three CNS depressants (carisoprodol "
+            "and its metabolite meprobamate, an opioid, a benzodiazepine).",
+            recommendation,
+            *(ctx.kb.rules["MRX-DDI-004"].evidence),
+        )
+    ]

@@ -84,7 +84,7 @@ def _stopping(
         ctx,
         "MRX-WD-001",
         "major" if not sharp else "moderate",
-        f"{drug.name} {what} without a taper: risk of withdrawal ({signs})"[:140],
+        f"{drug.name} {what} without a taper: risk of withdrawal ({signs})",
         f"{drug.name} is being {what}. Abrupt stopping can cause **{signs}**. {guidance}",
         [drug.id],
         "Physical dependence: rebound after the drug's effect is withdrawn.",
