@@ -17,6 +17,7 @@ import typer
 from myorelax.cli.check_cmd import check as check_command
 from myorelax.cli.drugs_view import drug_panel, drug_rows, drug_table
 from myorelax.cli.output import console, emit_json, err_console
+from myorelax.cli.simulate_cmd import simulate as simulate_command
 from myorelax.errors import InputError, KnowledgeError, MyorelaxError
 from myorelax.knowledge.loader import load_knowledge, validate_knowledge
 from myorelax.knowledge.terminology import default_terminology
@@ -38,6 +39,7 @@ kb_app = typer.Typer(help="Knowledge-base maintenance.", no_args_is_help=True)
 app.add_typer(drugs_app, name="drugs")
 app.add_typer(kb_app, name="kb")
 app.command("check")(check_command)
+app.command("simulate")(simulate_command)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
 from myorelax.knowledge.schema import Amount, Cited, Dosing, Monograph, Severity
+from myorelax.pk.exposure import ExposureRatio
 from myorelax.safety.alert import Alert, ExposureEstimate, shorten
 from myorelax.safety.context import CheckContext
 from myorelax.units import convert, has_dimension
@@ -163,3 +164,24 @@ def order_dose_mg(drug: Monograph, order: Order) -> float | None:
 
 def fmt(x: float) -> str:
     return f"{x:.4g}"
+
+
+def simulated_note(ratios: tuple[ExposureRatio, ...]) -> str:
+    """One sentence with the simulator's exposure ratios (empty when there are none)."""
+    if not ratios:
+        return ""
+    parts = [f"{r.analyte} AUC x{r.auc_ratio:.2g}, Cmax x{r.cmax_ratio:.2g}" for r in ratios]
+    return " Simulated versus a typical adult on the same regimen: " + "; ".join(parts) + "."
+
+
+def exposure_from(
+    ratios: tuple[ExposureRatio, ...], drug: str, basis: str
+) -> ExposureEstimate | None:
+    parent = next((r for r in ratios if r.analyte == drug), None)
+    if parent is None:
+        return None
+    return ExposureEstimate(
+        auc_ratio=round(parent.auc_ratio, 3),
+        cmax_ratio=round(parent.cmax_ratio, 3),
+        basis=f"{basis}: {parent.text()}",
+    )

@@ -12,8 +12,9 @@ Buprenorphine and methadone for opioid use disorder are never advised to be stop
 from __future__ import annotations
 
 from myorelax.knowledge.schema import SEVERITY_ORDER, Interaction
+from myorelax.pk.exposure import ExposureRatio, interaction_exposure
 from myorelax.safety.alert import Alert, ExposureEstimate
-from myorelax.safety.checks.common import make_alert
+from myorelax.safety.checks.common import make_alert, simulated_note
 from myorelax.safety.context import Active, CheckContext
 
 CNS_GROUPS = frozenset(
@@ -89,17 +90,27 @@ def check(ctx: CheckContext) -> list[Alert]:
 
 def _alert(ctx: CheckContext, code: str, x: Interaction, a: Active, b: Active) -> Alert:
     exposure = None
+    sim: tuple[ExposureRatio, ...] = ()
+    mono = ctx.monograph(a)
+    if mono is not None and x.exposure and x.exposure.auc_ratio:
+        sim = interaction_exposure(mono, ctx.terminology.ingredient(b.drug), a.order)
+    parent = next((r for r in sim if r.analyte == a.drug), None)
     if x.exposure and (x.exposure.auc_ratio or x.exposure.cmax_ratio):
+        reported_cmax = x.exposure.cmax_ratio.upper if x.exposure.cmax_ratio else None
         exposure = ExposureEstimate(
             auc_ratio=x.exposure.auc_ratio.upper if x.exposure.auc_ratio else None,
-            cmax_ratio=x.exposure.cmax_ratio.upper if x.exposure.cmax_ratio else None,
-            basis=f"reported with {x.object.drug or x.object.group} (interaction study)",
+            cmax_ratio=reported_cmax
+            if reported_cmax is not None
+            else (round(parent.cmax_ratio, 3) if parent else None),
+            basis=f"reported with {x.object.drug or x.object.group} (interaction study)"
+            + (f"; {parent.text()}" if parent else ""),
         )
     via = f" (class: {x.object.group.replace('_', ' ')})" if x.object.group else ""
     detail = (
         f"**{a.name}** with **{b.name}**{via}: {x.consequence}"
         + (f" Exposure: AUC x{exposure.auc_ratio:g}" if exposure and exposure.auc_ratio else "")
         + (f", Cmax x{exposure.cmax_ratio:g}." if exposure and exposure.cmax_ratio else "")
+        + (simulated_note(sim) if parent else "")
     )
     if b.drug == "ethanol" and b.order is None:
         detail += " The patient drinks alcohol."

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from myorelax.clinical.hepatic import matches
 from myorelax.knowledge.schema import SEVERITY_ORDER, Amount, RenalAdjustment
+from myorelax.pk.exposure import patient_exposure
 from myorelax.safety.alert import Alert
-from myorelax.safety.checks.common import fmt, make_alert
+from myorelax.safety.checks.common import exposure_from, fmt, make_alert, simulated_note
 from myorelax.safety.context import CheckContext
 from myorelax.units import convert
 
 BEERS_AGE = 65.0
+RENAL_CAUSES = frozenset({"renal", "crcl_below_25_ml_min", "dialysis"})
 
 
 def check(ctx: CheckContext) -> list[Alert]:
@@ -137,6 +139,7 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                 else ""
             )
             basis = k.crcl_basis if why.startswith("CrCl") else k.egfr_basis
+            sim = patient_exposure(drug, ctx.patient, a.order, RENAL_CAUSES)
             out.append(
                 make_alert(
                     ctx,
@@ -144,11 +147,14 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                     adj.severity,
                     f"{drug.name} with {why}: {adj.action}",
                     f"The patient's **{why}** ({basis}) is in the range {_threshold_text(adj)}. "
-                    f"{adj.action}{frac}" + (f" {adj.note}" if adj.note else ""),
+                    f"{adj.action}{frac}"
+                    + (f" {adj.note}" if adj.note else "")
+                    + simulated_note(sim),
                     [a.drug],
                     "Reduced renal elimination raises exposure.",
                     adj.action + frac,
                     adj,
+                    exposure=exposure_from(sim, drug.id, "kidney function"),
                 )
             )
     return out

@@ -1,0 +1,335 @@
+"""From a patient (and the drugs taken with it) to parameter effects, each with its reason.
+
+The knowledge base holds the covariate effects (renal function on baclofen clearance, CYP2C19
+phenotype on carisoprodol, age, sex, liver disease, dialysis) and the interactions with a fold
+change in exposure (CYP1A2 inhibitors on tizanidine). What the patient record does not say is
+not guessed: the typical adult is used and a note says so plainly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from myorelax.clinical.patient import Patient, kidney_function
+from myorelax.knowledge.schema import (
+    CategoricalCovariate,
+    Interaction,
+    Monograph,
+    PowerCovariate,
+    RenalCovariate,
+)
+from myorelax.knowledge.terminology import Ingredient
+from myorelax.pk.models import Effect, PkModel, with_effects
+from myorelax.units import convert
+
+ELDERLY_AGE = 65.0
+
+
+@dataclass(frozen=True)
+class Individualised:
+    """A model with the patient's effects applied, and what was assumed for lack of data."""
+
+    model: PkModel
+    notes: tuple[str, ...]
+
+
+def _category(p: Patient, covariate: str, fed: bool) -> tuple[str | None, bool]:
+    """The patient's category for a categorical covariate, and whether it is known."""
+    kf = kidney_function(p)
+    match covariate:
+        case "cyp2c19":
+            return p.cyp2c19, p.cyp2c19 is not None
+        case "age_group":
+            if p.age_years is None:
+                return None, False
+            return ("elderly" if p.age_years >= ELDERLY_AGE else "adult"), True
+        case "sex":
+            return (None, False) if p.sex == "unknown" else (p.sex, True)
+        case "crcl_below_25_ml_min":
+            if kf.dialysis:
+                return "yes", True
+            if kf.crcl_ml_min is None:
+                return None, False
+            return ("yes" if kf.crcl_ml_min < 25 else "no"), True
+        case "hepatic_impairment":
+            return p.liver_impairment, True
+        case "dialysis":
+            return ("hemodialysis" if p.dialysis else "none"), True
+        case "alcohol_use":
+            heavy = "alcohol_use_disorder" in p.has_condition
+            return ("heavy_chronic_drinking" if heavy else "none"), True
+        case "food":
+            return ("high_fat_meal" if fed else "fasted"), True
+        case _:
+            return None, False
+
+
+_LABELS = {
+    "cyp2c19": "CYP2C19 phenotype",
+    "age_group": "age",
+    "sex": "sex",
+    "crcl_below_25_ml_min": "kidney function",
+    "hepatic_impairment": "liver function",
+}
+
+
+def _describe(cov: CategoricalCovariate) -> str:
+    what = {"cl": "clearance", "v": "volume", "fraction_formed": "metabolite formation"}.get(
+        cov.parameter, cov.parameter
+    )
+    cat = {"yes": "", "PM": "poor metaboliser"}.get(cov.category, cov.category.replace("_", " "))
+    name = cov.covariate.replace("_", " ") if cov.category == "yes" else cat
+    return f"{name} on {what} (x{cov.factor.upper:g})"
+
+
+# Covariates that stand for a co-medication: the interaction knowledge applies them instead, so
+# that one effect is not counted twice.
+_FROM_INTERACTIONS = frozenset({"oral_contraceptive"})
+
+# A study in cirrhosis applies to any graded liver impairment (Child-Pugh A is cirrhosis too).
+_HEPATIC_ORDER = {"none": 0, "mild": 1, "moderate": 2, "severe": 3, "cirrhosis": 1}
+
+
+def _hepatic_applies(covariate_category: str, patient_category: str) -> bool:
+    """A liver effect applies to its grade and worse."""
+    if patient_category == "unknown_grade":
+        return True  # the cautious reading: an ungraded liver disease counts
+    return _HEPATIC_ORDER.get(patient_category, 0) >= _HEPATIC_ORDER.get(covariate_category, 9)
+
+
+def covariate_effects(
+    mono: Monograph, patient: Patient, *, fed: bool = False
+) -> tuple[list[Effect], list[str]]:
+    """Effects of the patient's covariates on the drug's parameters, and notes on what was
+    unknown and therefore taken as typical."""
+    effects: list[Effect] = []
+    notes: list[str] = []
+    kf = kidney_function(patient)
+    for cov in mono.pk.covariates:
+        if isinstance(cov, RenalCovariate):
+            fr = float(cov.fraction_renal.upper)  # the larger fraction: the larger rise
+            ref = convert(cov.reference_crcl.upper, cov.reference_crcl.unit, "mL/min")
+            if kf.dialysis:
+                crcl = 0.0
+                why = "on dialysis: no renal clearance between sessions"
+            elif kf.crcl_ml_min is None:
+                notes.append(
+                    f"Kidney function unknown ({kf.crcl_basis}); {mono.name} clearance depends "
+                    "on it and was taken as typical. Give --crcl or --scr with age and weight."
+                )
+                continue
+            else:
+                crcl = min(kf.crcl_ml_min, ref)
+                why = f"CrCl {kf.crcl_ml_min:g} mL/min ({kf.crcl_basis})"
+            factor = (1 - fr) + fr * crcl / ref
+            if abs(factor - 1) > 1e-12:
+                effects.append(
+                    Effect(
+                        "cl",
+                        factor,
+                        f"{why}: clearance x{factor:.2f} (renal fraction {fr:g}, reference CrCl "
+                        f"{ref:g} mL/min)",
+                        cov.fraction_renal.source or cov.source,
+                        cov.section,
+                        "renal",
+                    )
+                )
+        elif isinstance(cov, CategoricalCovariate):
+            if cov.covariate in _FROM_INTERACTIONS:
+                continue
+            cat, known = _category(patient, cov.covariate, fed)
+            if not known:
+                notes.append(
+                    f"{_LABELS.get(cov.covariate, cov.covariate.replace('_', ' '))} not given: "
+                    f"the effect of {_describe(cov)} was not applied."
+                )
+                continue
+            hit = (
+                _hepatic_applies(cov.category, str(cat))
+                if cov.covariate == "hepatic_impairment"
+                else cat == cov.category
+            )
+            if hit:
+                effects.append(
+                    Effect(
+                        _parameter(cov.parameter),
+                        float(cov.factor.upper),
+                        f"{cov.covariate.replace('_', ' ')} {cov.category.replace('_', ' ')}: "
+                        f"{cov.parameter} x{cov.factor.upper:g}",
+                        cov.factor.source or cov.source,
+                        cov.factor.section or cov.section,
+                        cov.covariate,
+                    )
+                )
+        elif isinstance(cov, PowerCovariate):
+            value = _continuous(patient, cov.covariate)
+            if value is None:
+                notes.append(
+                    f"{cov.covariate.replace('_', ' ')} unknown: typical value used for "
+                    f"{cov.parameter}."
+                )
+                continue
+            ref = float(cov.reference.upper)
+            exp = float(cov.exponent.upper)
+            factor = (value / ref) ** exp
+            effects.append(
+                Effect(
+                    _parameter(cov.parameter),
+                    factor,
+                    f"{cov.covariate.replace('_', ' ')} {value:g} (reference {ref:g}, exponent "
+                    f"{exp:g}): {cov.parameter} x{factor:.2f}",
+                    cov.source,
+                    cov.section,
+                    cov.covariate,
+                )
+            )
+    return effects, notes
+
+
+def _parameter(name: str) -> str:
+    return {"fraction_formed": "fm"}.get(name, name)
+
+
+def _continuous(p: Patient, covariate: str) -> float | None:
+    return {"weight_kg": p.weight_kg, "weight": p.weight_kg, "age_years": p.age_years}.get(
+        covariate
+    )
+
+
+def _matches(x: Interaction, ing: Ingredient) -> bool:
+    if x.object.drug is not None:
+        return x.object.drug == ing.id
+    return x.object.group in ing.groups
+
+
+@dataclass(frozen=True)
+class InteractionEffect:
+    interaction: Interaction
+    perpetrator: str
+    auc_ratio: float
+
+
+def interaction_effects(
+    mono: Monograph,
+    comedications: Iterable[Ingredient],
+    cmax_of: Callable[[PkModel], float] | None = None,
+    model: PkModel | None = None,
+) -> tuple[list[Effect], list[str]]:
+    """Effects of co-medications with a fold change in exposure in the interaction knowledge.
+
+    Several perpetrators of one drug do not multiply (they act on the same pathway): the one with
+    the largest rise in exposure is applied (or, with only inducers, the largest fall). The AUC
+    ratio R scales CL/F by 1/R. How V/F changes decides the peak: with a known half-life ratio h,
+    V/F is scaled by h/R; with a known Cmax ratio, the V/F factor that reproduces it is solved for
+    (`cmax_of` simulates a single dose); with neither, V/F is kept (the elimination half-life then
+    rises R-fold, the cautious reading for accumulation), and a note says so.
+    """
+    found: list[InteractionEffect] = []
+    for ing in comedications:
+        for x in mono.interactions:
+            if x.exposure is None or x.exposure.auc_ratio is None or not _matches(x, ing):
+                continue
+            found.append(InteractionEffect(x, ing.name, float(x.exposure.auc_ratio.upper)))
+    if not found:
+        return [], []
+    rises = [f for f in found if f.auc_ratio >= 1]
+    chosen = (
+        max(rises, key=lambda f: f.auc_ratio) if rises else min(found, key=lambda f: f.auc_ratio)
+    )
+    x = chosen.interaction
+    assert x.exposure is not None and x.exposure.auc_ratio is not None
+    r = chosen.auc_ratio
+    src = x.exposure.auc_ratio.source or x.exposure.source or x.source
+    sec = x.exposure.auc_ratio.section or x.exposure.section or x.section
+    effects = [
+        Effect(
+            "cl",
+            1 / r,
+            f"{chosen.perpetrator}: AUC x{r:g} ({x.id}): CL/F x{1 / r:.3g}",
+            src,
+            sec,
+            "interaction",
+        )
+    ]
+    notes: list[str] = []
+    if len(found) > 1:
+        others = sorted({f.perpetrator for f in found if f is not chosen})
+        notes.append(
+            f"Also interacting: {', '.join(others)}; only the largest change ({chosen.perpetrator}) "
+            "was applied, as effects on one pathway do not multiply."
+        )
+    if x.exposure.half_life_ratio is not None:
+        h = float(x.exposure.half_life_ratio.upper)
+        effects.append(
+            Effect(
+                "v",
+                h / r,
+                f"{chosen.perpetrator}: half-life x{h:g}: V/F x{h / r:.3g}",
+                src,
+                sec,
+                "interaction",
+            )
+        )
+    elif x.exposure.cmax_ratio is not None and cmax_of is not None and model is not None:
+        target = float(x.exposure.cmax_ratio.upper)
+        g = _solve_volume_factor(model, effects[0], r, target, cmax_of)
+        effects.append(
+            Effect(
+                "v",
+                g,
+                f"{chosen.perpetrator}: V/F x{g:.3g} reproduces the reported Cmax x{target:g}",
+                src,
+                sec,
+                "interaction",
+            )
+        )
+    else:
+        notes.append(
+            f"{chosen.perpetrator}: only the AUC change is known; V/F was kept, so the half-life "
+            f"rises {r:g}-fold (cautious for accumulation)."
+        )
+    return effects, notes
+
+
+def _solve_volume_factor(
+    model: PkModel, cl_effect: Effect, r: float, target: float, cmax_of: Callable[[PkModel], float]
+) -> float:
+    """Bisection (on the log scale) for the V/F factor between 1/R and 1 giving Cmax ratio target."""
+    base = cmax_of(model)
+    with_cl = with_effects(model, (cl_effect,))
+
+    def ratio(g: float) -> float:
+        return cmax_of(with_effects(with_cl, (Effect("v", g, "trial"),))) / base
+
+    lo, hi = math.log(min(1.0, 1 / r)), math.log(max(1.0, 1 / r))
+    f_lo, f_hi = ratio(math.exp(lo)), ratio(math.exp(hi))
+    # Cmax falls as V/F grows: f_lo >= f_hi.
+    if target >= f_lo:
+        return math.exp(lo)
+    if target <= f_hi:
+        return math.exp(hi)
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        if ratio(math.exp(mid)) > target:
+            lo = mid
+        else:
+            hi = mid
+    return math.exp(0.5 * (lo + hi))
+
+
+def individualise(
+    model: PkModel,
+    mono: Monograph,
+    patient: Patient,
+    comedications: Iterable[Ingredient] = (),
+    *,
+    fed: bool = False,
+    cmax_of: Callable[[PkModel], float] | None = None,
+) -> Individualised:
+    """The model for this patient: covariate effects, then interaction effects."""
+    cov, notes = covariate_effects(mono, patient, fed=fed)
+    m = with_effects(model, tuple(cov))
+    inter, inter_notes = interaction_effects(mono, comedications, cmax_of, m)
+    return Individualised(with_effects(m, tuple(inter)), tuple(notes + inter_notes))

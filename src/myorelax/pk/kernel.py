@@ -1,0 +1,369 @@
+# mypy: disable-error-code="no-untyped-def"
+"""Compiled inner loops of the solver (numba): modal coefficients and the superposition sweep.
+
+Both loop over subjects in parallel and keep each subject's few modal states in registers, so the
+cost per output value is a handful of multiply-adds plus the store; see `solver.py` for the
+mathematics and `bench/bench_pk.py` for what this buys over NumPy and over an ODE solver.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+_NUDGE = 1e-7
+
+
+@njit(cache=True, inline="always")
+def _apart(rate: float, other: float, step: float) -> float:  # pragma: no cover - compiled
+    if abs(rate - other) <= _NUDGE * max(abs(rate), abs(other)):
+        return rate * (1.0 + step)
+    return rate
+
+
+@njit(cache=True, parallel=True)
+def modal_coefficients(
+    ka, cl, v, q, v2, fm, mw, clm, vm, has_depot, two_cpt, has_met, inputs
+):  # pragma: no cover - compiled
+    """Rates (n, m) and response (n, n_inputs, d, m): amount in compartment row `out` (index in
+    the model's compartment order) per unit bolus into `inputs[j]`, by mode.
+
+    Compartment order: [depot], central, [peripheral], [metabolite]."""
+    n = cl.shape[0]
+    d = (1 if has_depot else 0) + 1 + (1 if two_cpt else 0) + (1 if has_met else 0)
+    m = d
+    rates = np.empty((n, m))
+    resp = np.zeros((n, inputs.shape[0], d, m))
+    chunk = 1024
+    for c in prange((n + chunk - 1) // chunk):
+        kmat = np.zeros((d, d))
+        lam = np.empty(m)
+        vec = np.empty(d)
+        nxt = np.empty(d)
+        for s in range(c * chunk, min(n, (c + 1) * chunk)):
+            _modes_one(
+                s,
+                ka,
+                cl,
+                v,
+                q,
+                v2,
+                fm,
+                mw,
+                clm,
+                vm,
+                has_depot,
+                two_cpt,
+                has_met,
+                inputs,
+                kmat,
+                lam,
+                vec,
+                nxt,
+                rates,
+                resp,
+            )
+    return rates, resp
+
+
+@njit(cache=True)
+def _modes_one(
+    s,
+    ka,
+    cl,
+    v,
+    q,
+    v2,
+    fm,
+    mw,
+    clm,
+    vm,
+    has_depot,
+    two_cpt,
+    has_met,
+    inputs,
+    kmat,
+    lam,
+    vec,
+    nxt,
+    rates,
+    resp,
+):  # pragma: no cover - compiled
+    d = kmat.shape[0]
+    m = d
+    ic = 1 if has_depot else 0
+    ip = ic + 1
+    im = ic + (2 if two_cpt else 1)
+    kmat[:, :] = 0.0
+    k10 = cl[s] / v[s]
+    j = 0
+    if two_cpt:
+        k12 = q[s] / v[s]
+        k21 = q[s] / v2[s]
+        a = k10 + k12 + k21
+        disc = math.sqrt(max(a * a - 4.0 * k10 * k21, 0.0))
+        alpha = 0.5 * (a + disc)
+        beta = 2.0 * k10 * k21 / (a + disc)
+    else:
+        k12 = 0.0
+        k21 = 0.0
+        alpha = k10
+        beta = k10
+    kas = ka[s]
+    if has_depot:
+        kas = _apart(kas, alpha, 10 * _NUDGE)
+        if two_cpt:
+            kas = _apart(kas, beta, 10 * _NUDGE)
+        lam[j] = kas
+        j += 1
+        kmat[0, 0] = -kas
+        kmat[ic, 0] = kas
+    lam[j] = alpha
+    j += 1
+    if two_cpt:
+        lam[j] = beta
+        j += 1
+    kmat[ic, ic] = -(k10 + k12)
+    if two_cpt:
+        kmat[ip, ic] = k12
+        kmat[ip, ip] = -k21
+        kmat[ic, ip] = k21
+    if has_met:
+        km = clm[s] / vm[s]
+        km = _apart(km, alpha, 20 * _NUDGE)
+        if two_cpt:
+            km = _apart(km, beta, 20 * _NUDGE)
+        if has_depot:
+            km = _apart(km, kas, 20 * _NUDGE)
+        lam[j] = km
+        kmat[im, ic] = fm[s] * mw[s] * k10
+        kmat[im, im] = -km
+    for i in range(m):
+        rates[s, i] = lam[i]
+    for jj in range(inputs.shape[0]):
+        for i in range(m):
+            for r in range(d):
+                vec[r] = 0.0
+            vec[inputs[jj]] = 1.0
+            denom = 1.0
+            for o in range(m):
+                if o == i:
+                    continue
+                # vec <- (K + lam_o I) vec, i.e. (K - mu_o I) with mu_o = -lam_o
+                for r in range(d):
+                    acc = lam[o] * vec[r]
+                    for c in range(d):
+                        acc += kmat[r, c] * vec[c]
+                    nxt[r] = acc
+                for r in range(d):
+                    vec[r] = nxt[r]
+                denom *= lam[o] - lam[i]  # mu_i - mu_o
+            for r in range(d):
+                resp[s, jj, r, i] = vec[r] / denom
+
+
+@njit(cache=True, parallel=True)
+def sweep(
+    rates,
+    coef,
+    ev_input,
+    ev_time,
+    ev_amount,
+    ev_rate,
+    ev_duration,
+    ev_ss,
+    ev_depot,
+    f,
+    lag,
+    grid,
+    out,
+):  # pragma: no cover - compiled
+    """Fill out[o, k, s] = sum_inputs sum_modes coef[o, input, mode, s] * state(s, input, mode)
+    at grid[k], adding each dosing event's input exactly (bolus, infusion, steady state).
+
+    rates is (m, n) and coef (n_out, n_in, m, n): subjects last, so that a block of subjects is
+    updated with SIMD instructions and each output time is a contiguous row."""
+    n = rates.shape[1]
+    n_ev = ev_time.shape[0]
+    shared_lag = True
+    for s in range(1, n):
+        if lag[s] != lag[0]:
+            shared_lag = False
+            break
+    block = 512
+    n_blocks = (n + block - 1) // block
+    if shared_lag and n > 0:
+        # Everybody's events arrive at the same times: sweep blocks of subjects together.
+        starts = np.empty(n_ev)
+        for e in range(n_ev):
+            starts[e] = ev_time[e] + (lag[0] if ev_depot[e] else 0.0)
+        order = np.argsort(starts, kind="mergesort")
+        for c in prange(n_blocks):
+            _sweep_block(
+                c * block,
+                min(n, (c + 1) * block),
+                rates,
+                coef,
+                ev_input,
+                ev_amount,
+                ev_rate,
+                ev_duration,
+                ev_ss,
+                ev_depot,
+                f,
+                grid,
+                out,
+                starts,
+                order,
+            )
+    else:
+        for c in prange(n_blocks):
+            for s in range(c * block, min(n, (c + 1) * block)):
+                starts = np.empty(n_ev)
+                for e in range(n_ev):
+                    starts[e] = ev_time[e] + (lag[s] if ev_depot[e] else 0.0)
+                order = np.argsort(starts, kind="mergesort")
+                _sweep_block(
+                    s,
+                    s + 1,
+                    rates,
+                    coef,
+                    ev_input,
+                    ev_amount,
+                    ev_rate,
+                    ev_duration,
+                    ev_ss,
+                    ev_depot,
+                    f,
+                    grid,
+                    out,
+                    starts,
+                    order,
+                )
+
+
+@njit(cache=True)
+def _sweep_block(
+    lo,
+    hi,
+    rates,
+    coef,
+    ev_input,
+    ev_amount,
+    ev_rate,
+    ev_duration,
+    ev_ss,
+    ev_depot,
+    f,
+    grid,
+    out,
+    starts,
+    order,
+):  # pragma: no cover - compiled
+    """Subjects lo..hi-1, which share event start times `starts` (sorted by `order`)."""
+    m = rates.shape[0]
+    n_out = coef.shape[0]
+    n_in = coef.shape[1]
+    n_ev = starts.shape[0]
+    n_t = grid.shape[0]
+    nb = hi - lo
+    lam = np.ascontiguousarray(rates[:, lo:hi])
+    state = np.zeros((n_in, m, nb))
+    dec = np.empty((m, nb))
+    work = np.empty(nb)
+    open_inf = np.empty(n_ev, dtype=np.int64)
+    n_open = 0
+    ptr = 0
+    prev = -np.inf  # the first step decays nothing: the state is still zero
+    last_dt = -1.0
+    for k in range(n_t):
+        t = grid[k]
+        dt = t - prev
+        if dt != last_dt:
+            for i in range(m):
+                for b in range(nb):
+                    dec[i, b] = math.exp(-lam[i, b] * dt)
+            last_dt = dt
+        for jj in range(n_in):
+            for i in range(m):
+                st = state[jj, i]
+                di = dec[i]
+                for b in range(nb):
+                    st[b] *= di[b]
+        while ptr < n_ev and starts[order[ptr]] <= t:
+            e = order[ptr]
+            ptr += 1
+            jj = ev_input[e]
+            if ev_duration[e] > 0.0:
+                open_inf[n_open] = e
+                n_open += 1
+                if ev_ss[e] > 0.0:
+                    _infusion_history(
+                        e, t, lo, jj, lam, state, starts, ev_rate, ev_duration, ev_ss, ev_depot, f
+                    )
+                continue
+            x = t - starts[e]
+            amt = ev_amount[e]
+            for i in range(m):
+                st = state[jj, i]
+                for b in range(nb):
+                    g = amt * (f[lo + b] if ev_depot[e] else 1.0)
+                    if x != 0.0:
+                        g *= math.exp(-lam[i, b] * x)
+                    if ev_ss[e] > 0.0:
+                        g /= 1.0 - math.exp(-lam[i, b] * ev_ss[e])
+                    st[b] += g
+        if n_open > 0:
+            kept = 0
+            for oi in range(n_open):
+                e = open_inf[oi]
+                end = starts[e] + ev_duration[e]
+                a = max(starts[e], prev)
+                z = min(end, t)
+                if z > a:
+                    jj = ev_input[e]
+                    for i in range(m):
+                        st = state[jj, i]
+                        for b in range(nb):
+                            r = ev_rate[e] * (f[lo + b] if ev_depot[e] else 1.0)
+                            st[b] += (
+                                r
+                                * (math.exp(-lam[i, b] * (t - z)) - math.exp(-lam[i, b] * (t - a)))
+                                / lam[i, b]
+                            )
+                if end > t:
+                    open_inf[kept] = e
+                    kept += 1
+            n_open = kept
+        for o in range(n_out):
+            for b in range(nb):
+                work[b] = 0.0
+            for jj in range(n_in):
+                for i in range(m):
+                    st = state[jj, i]
+                    cf = coef[o, jj, i, lo:hi]
+                    for b in range(nb):
+                        work[b] += cf[b] * st[b]
+            row = out[o, k, lo:hi]
+            for b in range(nb):
+                row[b] = work[b]
+        prev = t
+
+
+@njit(cache=True)
+def _infusion_history(
+    e, t, lo, jj, lam, state, starts, ev_rate, ev_duration, ev_ss, ev_depot, f
+):  # pragma: no cover - compiled
+    """A steady-state infusion: add the earlier infusions of the infinite train (each over before
+    this one starts, since duration <= interval), evaluated at t."""
+    m, nb = lam.shape[0], lam.shape[1]
+    x = t - starts[e]
+    for i in range(m):
+        for b in range(nb):
+            r = ev_rate[e] * (f[lo + b] if ev_depot[e] else 1.0)
+            li = lam[i, b]
+            qq = math.exp(-li * ev_ss[e])
+            hist = r * (math.exp(-li * (ev_ss[e] - ev_duration[e])) - qq) / (1.0 - qq) / li
+            state[jj, i, b] += hist * math.exp(-li * x)

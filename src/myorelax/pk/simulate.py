@@ -1,0 +1,375 @@
+"""Simulation: a model, dosing records, individuals and an output grid in; profiles and metrics out.
+
+`simulate` is the mrgsolve-like core (everything is an explicit input). `simulate_regimen`
+answers the clinical question for an order and a patient: it builds the patient's model
+(covariates, interactions), the schedule (clock times, missed and extra doses, dose changes,
+steady state), runs the typical patient and, if asked, a population, and computes the metrics,
+optionally against a typical adult on the same regimen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from myorelax.clinical.patient import Patient
+from myorelax.clinical.regimen import Order
+from myorelax.errors import InputError
+from myorelax.knowledge.schema import KnowledgeBase
+from myorelax.knowledge.terminology import Ingredient, Terminology
+from myorelax.pk import metrics
+from myorelax.pk.covariates import individualise
+from myorelax.pk.events import (
+    DoseChange,
+    ExtraDose,
+    MissedDose,
+    Schedule,
+    schedule_from_order,
+)
+from myorelax.pk.models import PkModel, model_for
+from myorelax.pk.population import (
+    add_residual_error,
+    percentiles_over_subjects,
+    sample_parameters,
+    typical_parameters,
+)
+from myorelax.pk.solver import CENTRAL, METABOLITE, DoseArrays, Parameters, compute_modes, superpose
+
+FloatArray = NDArray[np.float64]
+UNIT = "mg/L"
+AUC_UNIT = "mg*h/L"
+DEFAULT_STEP_H = 0.1
+ProgressHook = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """Concentrations (n_subjects, n_times) per analyte, with the inputs that produced them."""
+
+    times_h: FloatArray
+    concentrations: dict[str, NDArray[np.floating[Any]]]
+    parameters: Parameters
+    model: PkModel
+    doses: DoseArrays
+
+
+def simulate(
+    model: PkModel,
+    doses: DoseArrays,
+    grid_h: FloatArray,
+    parameters: Parameters | None = None,
+    *,
+    dtype: type[np.floating[Any]] = np.float64,
+) -> Profiles:
+    """Concentrations (mg/L) of the parent (and metabolite) on `grid_h` for each individual
+    (the typical one when `parameters` is None)."""
+    p = parameters if parameters is not None else typical_parameters(model)
+    modes = compute_modes(p, model.structure)
+    outputs = {model.analyte: (CENTRAL, p.v_l)}
+    if model.metabolite:
+        outputs[model.metabolite] = (METABOLITE, p.vm_l)
+    conc = superpose(modes, doses, grid_h, outputs, f=p.f, tlag_h=p.tlag_h, dtype=dtype)
+    return Profiles(np.asarray(grid_h, dtype=np.float64), conc, p, model, doses)
+
+
+def single_dose_cmax(model: PkModel, dose_mg: float = 1.0, hours: float = 72.0) -> float:
+    """Peak concentration of one dose in the typical individual (fine grid)."""
+    from myorelax.pk.events import DoseRecord, expand_records
+
+    cmt = 1 if model.structure.absorption == "first_order" else CENTRAL
+    grid = np.linspace(0.0, hours, 14401)
+    prof = simulate(model, expand_records([DoseRecord(0.0, dose_mg, cmt)]), grid)
+    return float(prof.concentrations[model.analyte].max())
+
+
+@dataclass(frozen=True)
+class AnalyteSummary:
+    """Metrics of one analyte (typical individual) and, for a population, their percentiles."""
+
+    name: str
+    cmax: float
+    tmax_h: float
+    cmin: float | None
+    auc_tau: float | None
+    auc_inf: float
+    half_life_h: float
+    accumulation_ratio: float | None
+    time_to_90pct_steady_state_h: float
+    time_above_threshold_h: float | None
+    concentrations: FloatArray
+    percentiles: dict[str, FloatArray] | None = None
+    metric_percentiles: dict[str, dict[str, float]] | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """This patient versus a typical adult on the same regimen."""
+
+    analyte: str
+    auc_ratio: float
+    cmax_ratio: float
+
+
+@dataclass(frozen=True)
+class RegimenSimulation:
+    drug: str
+    regimen: str
+    patient: dict[str, Any]
+    model: PkModel
+    schedule: Schedule
+    times_h: FloatArray
+    tau_h: float | None
+    window_h: tuple[float, float]
+    analytes: tuple[AnalyteSummary, ...]
+    notes: tuple[str, ...]
+    subjects: int
+    seed: int | None
+    comparison: tuple[Comparison, ...] = field(default=())
+    comedications: tuple[str, ...] = ()
+
+
+def _cycle(schedule: Schedule, grid_end: float) -> tuple[float | None, tuple[float, float]]:
+    """The repeating period and the window of the last whole period that fits."""
+    doses = schedule.doses
+    if schedule.period_h <= 0 or doses.time_h.size < 2:
+        return None, (0.0, grid_end)
+    tau = schedule.period_h
+    last_start = float(np.floor((grid_end + 1e-9) / tau) - 1) * tau
+    if last_start < 0:
+        return tau, (0.0, min(tau, grid_end))
+    return tau, (last_start, last_start + tau)
+
+
+def _summaries(
+    prof: Profiles,
+    schedule: Schedule,
+    tau: float | None,
+    window: tuple[float, float],
+    threshold_mg_l: float | None,
+) -> dict[str, dict[str, FloatArray | None]]:
+    t = prof.times_h
+    out: dict[str, dict[str, FloatArray | None]] = {}
+    hl = metrics.terminal_rates(prof.model, prof.parameters)
+    first_dose = float(schedule.doses.amount_mg[0]) if schedule.doses.amount_mg.size else 0.0
+    auc_inf = metrics.auc_inf_single_dose(prof.model, prof.parameters, first_dose)
+    for name, conc in prof.concentrations.items():
+        c = np.asarray(conc, dtype=np.float64)
+        cmax, tmax = metrics.cmax_tmax(t, c, *window)
+        m: dict[str, FloatArray | None] = {
+            "cmax": cmax,
+            "tmax_h": tmax,
+            "auc_inf": auc_inf[name],
+            "half_life_h": metrics.LN2 / hl[name],
+            "time_to_90pct_steady_state_h": metrics.time_to_steady_state(hl[name]),
+            "cmin": None,
+            "auc_tau": None,
+            "accumulation_ratio": None,
+            "time_above_threshold_h": None,
+        }
+        if tau is not None:
+            m["cmin"] = metrics.value_at(t, c, window[1])
+            auc_tau = metrics.auc(t, c, *window)
+            m["auc_tau"] = auc_tau
+            first = metrics.auc(t, c, 0.0, tau)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                m["accumulation_ratio"] = np.where(first > 0, auc_tau / first, np.nan)
+        if threshold_mg_l is not None:
+            m["time_above_threshold_h"] = metrics.time_above(t, c, threshold_mg_l)
+        out[name] = m
+    return out
+
+
+def _pct(x: FloatArray | None) -> dict[str, float] | None:
+    if x is None:
+        return None
+    p5, p50, p95 = np.percentile(x, [5, 50, 95])
+    return {"p5": float(p5), "p50": float(p50), "p95": float(p95)}
+
+
+def _grid(days: float, step_h: float) -> FloatArray:
+    if not 0.001 <= step_h <= 24:
+        raise InputError(f"must be between 0.001 and 24 hours, not {step_h:g}", field="step")
+    end = days * 24.0
+    n = round(end / step_h)
+    return np.linspace(0.0, n * step_h, n + 1)
+
+
+def patient_summary(p: Patient) -> dict[str, Any]:
+    keys = ("age_years", "sex", "weight_kg", "crcl_ml_min", "scr_mg_dl", "egfr_ml_min",
+            "dialysis", "child_pugh", "cyp2c19")  # fmt: skip
+    return {k: getattr(p, k) for k in keys if getattr(p, k) not in (None, False, "unknown")}
+
+
+def simulate_regimen(
+    order: Order,
+    patient: Patient,
+    kb: KnowledgeBase,
+    terminology: Terminology,
+    *,
+    days: float = 7.0,
+    comedications: Sequence[Ingredient] = (),
+    population: int = 0,
+    seed: int | None = None,
+    residual: bool = False,
+    compare_normal: bool = False,
+    step_h: float = DEFAULT_STEP_H,
+    threshold_mg_l: float | None = None,
+    missed: Sequence[MissedDose] = (),
+    extra: Sequence[ExtraDose] = (),
+    changes: Sequence[DoseChange] = (),
+    steady_state: bool = False,
+    fed: bool = False,
+    infusion_h: float | None = None,
+    progress: ProgressHook | None = None,
+) -> RegimenSimulation:
+    """Simulate an order for a patient; see the module docstring."""
+    del terminology  # names are already resolved in `order` and `comedications`
+    mono = kb.drugs.get(order.drug)
+    if mono is None:
+        raise InputError(
+            f"{order.drug_name} has no monograph here; only the muscle relaxants and their "
+            "comparators can be simulated",
+            field="drug",
+        )
+    base = model_for(order.drug, kb)
+    notes: list[str] = []
+    if base.derived:
+        notes.append(
+            f"The {mono.name.lower()} model is derived from label summary values (see the knowledge base "
+            "for the derivation), not a published population model."
+        )
+    if order.prn:
+        notes.append("As-needed order simulated at its full frequency (the most it allows).")
+    ind = individualise(
+        base,
+        mono,
+        patient,
+        comedications,
+        fed=fed,
+        cmax_of=lambda m: single_dose_cmax(m),
+    )
+    notes.extend(ind.notes)
+    model = ind.model
+    schedule = schedule_from_order(
+        order,
+        model.structure,
+        days=days,
+        weight_kg=patient.weight_kg,
+        missed=missed,
+        extra=extra,
+        changes=changes,
+        steady_state=steady_state,
+        infusion_h=infusion_h,
+    )
+    grid = _grid(days, step_h)
+    tau, window = _cycle(schedule, float(grid[-1]))
+    doses = schedule.doses
+    typical = simulate(model, doses, grid)
+    typ = _summaries(typical, schedule, tau, window, threshold_mg_l)
+
+    pop_stats: dict[str, dict[str, dict[str, float] | None]] = {}
+    pop_bands: dict[str, dict[str, FloatArray]] = {}
+    if population:
+        if not model.iiv:
+            notes.append(
+                f"The {mono.name.lower()} model has no variability between subjects; the population "
+                "equals the typical patient."
+            )
+        rng = np.random.default_rng(seed)
+        params = sample_parameters(model, population, rng)
+        chunk = 2000
+        acc: dict[str, list[NDArray[np.floating[Any]]]] = {}
+        stats_acc: dict[str, dict[str, list[FloatArray]]] = {}
+        done = 0
+        while done < population:
+            sl = slice(done, min(population, done + chunk))
+            part = Parameters(**{k: getattr(params, k)[sl] for k in params.__dataclass_fields__})
+            prof = simulate(model, doses, grid, part)
+            if residual:
+                prof = Profiles(
+                    prof.times_h,
+                    {k: add_residual_error(v, model, rng) for k, v in prof.concentrations.items()},
+                    prof.parameters,
+                    prof.model,
+                    prof.doses,
+                )
+            for k, v in prof.concentrations.items():
+                acc.setdefault(k, []).append(v)
+            for k, mm in _summaries(prof, schedule, tau, window, threshold_mg_l).items():
+                for mk, mv in mm.items():
+                    if mv is not None:
+                        stats_acc.setdefault(k, {}).setdefault(mk, []).append(np.asarray(mv))
+            done = sl.stop
+            if progress:
+                progress(done, population)
+        for k, parts in acc.items():
+            allc = np.concatenate(parts, axis=0)
+            p5, p50, p95 = percentiles_over_subjects(allc)
+            pop_bands[k] = {"p5": p5, "p50": p50, "p95": p95}
+            pop_stats[k] = {mk: _pct(np.concatenate(v)) for mk, v in stats_acc[k].items()}
+
+    comparison: list[Comparison] = []
+    if compare_normal:
+        ref = simulate(base, doses, grid)
+        ref_m = _summaries(ref, schedule, tau, window, None)
+        for name, m in typ.items():
+            a_pt = m["auc_tau"] if m["auc_tau"] is not None else m["auc_inf"]
+            a_ref = (
+                ref_m[name]["auc_tau"]
+                if ref_m[name]["auc_tau"] is not None
+                else ref_m[name]["auc_inf"]
+            )
+            assert a_pt is not None and a_ref is not None
+            cm_ref = ref_m[name]["cmax"]
+            assert m["cmax"] is not None and cm_ref is not None
+            comparison.append(
+                Comparison(
+                    analyte=name,
+                    auc_ratio=float(a_pt[0] / a_ref[0]),
+                    cmax_ratio=float(m["cmax"][0] / cm_ref[0]),
+                )
+            )
+
+    analytes = []
+    for name, m in typ.items():
+
+        def first(x: FloatArray | None) -> float | None:
+            return None if x is None else float(np.asarray(x)[0])
+
+        analytes.append(
+            AnalyteSummary(
+                name=name,
+                cmax=float(first(m["cmax"]) or 0.0),
+                tmax_h=float(first(m["tmax_h"]) or 0.0),
+                cmin=first(m["cmin"]),
+                auc_tau=first(m["auc_tau"]),
+                auc_inf=float(first(m["auc_inf"]) or 0.0),
+                half_life_h=float(first(m["half_life_h"]) or 0.0),
+                accumulation_ratio=first(m["accumulation_ratio"]),
+                time_to_90pct_steady_state_h=float(first(m["time_to_90pct_steady_state_h"]) or 0.0),
+                time_above_threshold_h=first(m["time_above_threshold_h"]),
+                concentrations=np.asarray(typical.concentrations[name][0], dtype=np.float64),
+                percentiles=pop_bands.get(name),
+                metric_percentiles=pop_stats.get(name),  # type: ignore[arg-type]
+            )
+        )
+    return RegimenSimulation(
+        drug=mono.id,
+        regimen=schedule.description,
+        patient=patient_summary(patient),
+        model=model,
+        schedule=schedule,
+        times_h=grid,
+        tau_h=tau,
+        window_h=window,
+        analytes=tuple(analytes),
+        notes=tuple(notes),
+        subjects=population or 1,
+        seed=seed,
+        comparison=tuple(comparison),
+        comedications=tuple(c.name for c in comedications),
+    )

@@ -1,0 +1,1 @@
+"""Reports: plots and printable documents (adapters: they write files)."""
