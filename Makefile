@@ -45,9 +45,15 @@ lock: $(UV)
 schema: install
 	$(BIN)/python -m myorelax.knowledge.jsonschema > docs/knowledge-base.schema.json
 
+bench: install
+	$(UV) sync --frozen --extra dev --extra bench --quiet
+	$(BIN)/python bench/bench_check.py
+	$(BIN)/python bench/bench_pk.py
+
 clean:
 	rm -rf $(VENV) .uv .mypy_cache .pytest_cache .ruff_cache
 
 docs: install
 	$(BIN)/python -m myorelax.knowledge.jsonschema > docs/knowledge-base.schema.json
 	$(BIN)/python -m myorelax.cli.rules_doc > docs/safety-rules.md
+	$(BIN)/python -m myorelax.cli.pk_validation_doc docs/validation.md

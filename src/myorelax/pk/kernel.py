@@ -68,7 +68,7 @@ def modal_coefficients(
     return rates, resp
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _modes_one(
     s,
     ka,

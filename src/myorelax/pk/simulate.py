@@ -68,7 +68,8 @@ def simulate(
     """Concentrations (mg/L) of the parent (and metabolite) on `grid_h` for each individual
     (the typical one when `parameters` is None)."""
     p = parameters if parameters is not None else typical_parameters(model)
-    modes = compute_modes(p, model.structure)
+    dosed = tuple(sorted({int(c) for c in doses.cmt})) or None
+    modes = compute_modes(p, model.structure, dosed)
     outputs = {model.analyte: (CENTRAL, p.v_l)}
     if model.metabolite:
         outputs[model.metabolite] = (METABOLITE, p.vm_l)

@@ -119,10 +119,16 @@ class DoseArrays:
             return np.where(self.rate_mg_per_h > 0, self.amount_mg / self.rate_mg_per_h, 0.0)
 
 
-def compute_modes(p: Parameters, s: Structure) -> Modes:
-    """Eigenvalues in closed form and spectral projectors by Sylvester's formula, per subject."""
+def compute_modes(p: Parameters, s: Structure, inputs: tuple[int, ...] | None = None) -> Modes:
+    """Eigenvalues in closed form and spectral projectors by Sylvester's formula, per subject,
+    for doses into `inputs` (default: every compartment that can be dosed)."""
     present = s.present
     dosable = tuple(c for c in present if c != METABOLITE)
+    if inputs is not None:
+        bad = [c for c in inputs if c not in dosable]
+        if bad:
+            raise ValueError(f"cmt: compartment {bad[0]} cannot be dosed in this model")
+        dosable = tuple(sorted(set(inputs)))
     index = {c: i for i, c in enumerate(present)}
 
     def f64(a: FloatArray) -> FloatArray:
@@ -174,6 +180,9 @@ def superpose(
         if int(c) not in present or int(c) == METABOLITE:
             raise ValueError(f"cmt: compartment {int(c)} cannot be dosed in this model")
     inputs = sorted({int(c) for c in doses.cmt}) or [present[0]]
+    for c in inputs:
+        if (c, present[0]) not in modes.response:
+            raise ValueError(f"cmt: the modes were computed without inputs into {c}")
     slot = {c: i for i, c in enumerate(inputs)}
     names = list(outputs)
     coef = np.empty((len(names), len(inputs), m, n))

@@ -1,0 +1,143 @@
+"""Typical-subject simulations against the summary values reported in labels and papers.
+
+For every single-dose study in a monograph's `pk.observed`, the drug's model is run for that dose
+and route, and Cmax, Tmax, AUC and half-life are compared with the reported means. Tolerances are
+stated per metric; `docs/validation.md` gets this table from `scripts/pk_validation_table.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from myorelax.clinical.patient import Patient
+from myorelax.knowledge.schema import KnowledgeBase, Monograph, Observed
+from myorelax.pk import metrics
+from myorelax.pk.covariates import covariate_effects
+from myorelax.pk.events import DoseRecord, expand_records
+from myorelax.pk.models import NoModelError, PkModel, model_from_monograph, with_effects
+from myorelax.pk.population import typical_parameters
+from myorelax.pk.simulate import simulate
+from myorelax.pk.solver import CENTRAL, DEPOT
+from myorelax.units import convert
+
+# Relative tolerance per metric: the ratio simulated/reported must lie in [1/(1+t), 1+t].
+TOLERANCE = {"auc": 0.25, "half_life": 0.25, "cmax": 0.35, "tmax": 0.50}
+REFERENCE_WEIGHT_KG = 70.0  # for doses per kg; the models are for a 70 kg adult
+_SINGLE = re.compile(r"\bsingle\b|\bafter a single\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ValidationRow:
+    """One reported value and the typical-subject simulation of the same study."""
+
+    drug: str
+    analyte: str
+    study: str
+    source: str
+    metric: str
+    reported: float
+    simulated: float
+    unit: str
+    tolerance: float
+    conditions: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.simulated / self.reported
+
+    @property
+    def within(self) -> bool:
+        return 1 / (1 + self.tolerance) <= self.ratio <= 1 + self.tolerance
+
+
+def _route_ok(model: PkModel, obs: Observed) -> bool:
+    iv = model.structure.absorption != "first_order"
+    return (obs.route == "intravenous") == iv
+
+
+def study_patient(obs: Observed) -> tuple[Patient, bool]:
+    """The covariates a study's description implies (sex, older age) and whether it was fed."""
+    text = obs.regimen.lower()
+    data: dict[str, object] = {}
+    if re.search(r"\bwomen\b", text) and not re.search(r"\bmen\b", text):
+        data["sex"] = "female"
+    elif re.search(r"\bmen\b", text) and not re.search(r"\bwomen\b", text):
+        data["sex"] = "male"
+    if re.search(r"older adults|elderly", text):
+        data["age_years"] = 70.0
+    fed = bool(re.search(r"high-fat|\bfed\b|breakfast|\bmeal\b", text))
+    return Patient.model_validate(data), fed
+
+
+def validate_observed(mono: Monograph, obs: Observed) -> list[ValidationRow]:
+    """Rows for one reported study (empty when it cannot be simulated as a single dose). The
+    study's own conditions (fed, women, older adults) are applied through the model's covariates
+    where it has them."""
+    try:
+        base = model_from_monograph(mono)
+    except NoModelError:
+        return []
+    patient, fed = study_patient(obs)
+    effects, _ = covariate_effects(mono, patient, fed=fed)
+    model = with_effects(base, tuple(effects))
+    if obs.analyte not in (model.analyte, model.metabolite) or obs.dose.value is None:
+        return []
+    if not _SINGLE.search(obs.regimen) or not _route_ok(model, obs):
+        return []
+    if obs.dose.unit == "mg/kg":
+        dose_mg = obs.dose.value * REFERENCE_WEIGHT_KG
+    else:
+        dose_mg = convert(obs.dose.value, obs.dose.unit, "mg")
+    cmt = DEPOT if model.structure.absorption == "first_order" else CENTRAL
+    hours = 24.0 * 14
+    grid = np.linspace(0.0, hours, int(hours / 0.01) + 1)
+    prof = simulate(model, expand_records([DoseRecord(0.0, dose_mg, cmt)]), grid)
+    conc = np.asarray(prof.concentrations[obs.analyte], dtype=np.float64)
+    params = typical_parameters(model)
+    cmax, tmax = metrics.cmax_tmax(grid, conc, 0.0, hours)
+    auc_inf = metrics.auc_inf_single_dose(model, params, dose_mg)[obs.analyte]
+    t_half = metrics.half_lives(model, params)[obs.analyte]
+    src = obs.source or ""
+    rows: list[ValidationRow] = []
+
+    def add(metric: str, reported_unit: str, value: float, simulated: float, tol: str) -> None:
+        rows.append(
+            ValidationRow(
+                drug=mono.id,
+                analyte=obs.analyte,
+                study=obs.regimen,
+                source=src,
+                metric=metric,
+                reported=value,
+                simulated=simulated,
+                unit=reported_unit,
+                tolerance=TOLERANCE[tol],
+                conditions="; ".join(e.reason for e in effects),
+            )
+        )
+
+    if obs.cmax is not None and obs.cmax.value is not None:
+        u = obs.cmax.unit
+        add("Cmax", u, obs.cmax.value, convert(float(cmax[0]), "mg/L", u), "cmax")
+    if obs.tmax is not None and obs.tmax.value is not None:
+        add("Tmax", "h", convert(obs.tmax.value, obs.tmax.unit, "h"), float(tmax[0]), "tmax")
+    for label, amt in (("AUCinf", obs.auc_inf), ("AUClast (vs AUCinf)", obs.auc_last)):
+        if amt is not None and amt.value is not None:
+            add(label, amt.unit, amt.value, convert(float(auc_inf[0]), "mg*h/L", amt.unit), "auc")
+    if obs.half_life is not None and obs.half_life.value is not None:
+        hl = convert(obs.half_life.value, obs.half_life.unit, "h")
+        add("half-life", "h", hl, float(t_half[0]), "half_life")
+    return rows
+
+
+def validation_table(kb: KnowledgeBase) -> list[ValidationRow]:
+    """Every comparable reported value in the knowledge base, drug by drug."""
+    rows: list[ValidationRow] = []
+    for drug_id in sorted(kb.drugs):
+        mono = kb.drugs[drug_id]
+        for obs in mono.pk.observed:
+            rows.extend(validate_observed(mono, obs))
+    return rows

@@ -1,0 +1,147 @@
+"""Dosing records from regimens, models from the knowledge base, covariates and interactions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from myorelax.clinical.inputs import patient_from_data
+from myorelax.clinical.sig import parse_sig
+from myorelax.errors import InputError
+from myorelax.knowledge.schema import KnowledgeBase
+from myorelax.knowledge.terminology import default_terminology
+from myorelax.pk.covariates import individualise
+from myorelax.pk.events import (
+    DoseChange,
+    DoseRecord,
+    ExtraDose,
+    MissedDose,
+    expand_records,
+    schedule_from_order,
+)
+from myorelax.pk.models import NoModelError, model_for
+from myorelax.pk.simulate import single_dose_cmax
+from myorelax.pk.solver import CENTRAL, DEPOT, Structure
+
+ORAL = Structure(1, "first_order")
+
+
+def test_tid_hs_uses_its_clock_times_and_compresses_to_addl() -> None:
+    s = schedule_from_order(parse_sig("carisoprodol 350 mg tid+hs"), ORAL, days=3)
+    assert s.first_clock == "08:00"
+    assert [(r.time_h, r.addl, r.ii_h) for r in s.records] == [
+        (0.0, 2, 24.0), (5.0, 2, 24.0), (10.0, 2, 24.0), (14.0, 2, 24.0),
+    ]  # fmt: skip
+    assert list(s.doses.time_h[:5]) == [0.0, 5.0, 10.0, 14.0, 24.0]
+    assert s.doses.time_h.size == 12
+
+
+def test_missed_extra_and_changed_doses() -> None:
+    order = parse_sig("baclofen 10 mg tid")
+    s = schedule_from_order(
+        order, ORAL, days=4,
+        missed=[MissedDose(2, "14:00")], extra=[ExtraDose(30.5, 5.0)], changes=[DoseChange(3, 20.0)],
+    )  # fmt: skip
+    d = s.doses
+    assert 30.0 not in set(d.time_h)  # day 2, 14:00 is 24 + 6 h
+    assert (30.5, 5.0) in set(zip(d.time_h, d.amount_mg, strict=True))
+    assert set(d.amount_mg[d.time_h >= 48]) == {20.0}
+    assert set(d.amount_mg[(d.time_h < 48) & (d.time_h != 30.5)]) == {10.0}
+
+
+def test_steady_state_adds_the_earlier_train() -> None:
+    s = schedule_from_order(parse_sig("baclofen 10 mg bid"), ORAL, days=1, steady_state=True)
+    d = s.doses
+    assert list(d.time_h) == [-24.0, -12.0, 0.0, 12.0]
+    assert list(d.ss_interval_h) == [24.0, 24.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("sig", "kw", "field"),
+    [
+        ("baclofen 10 mg tid", {"missed": [MissedDose(1, "09:00")]}, "missed"),
+        ("baclofen 300 mcg/day intrathecal", {}, "dose"),
+        ("baclofen 10 mg iv once", {}, "route"),
+        ("baclofen 10 mg tid", {"days": 0}, "days"),
+    ],
+)
+def test_bad_schedules_name_the_field(sig: str, kw: dict, field: str) -> None:
+    with pytest.raises(InputError) as e:
+        schedule_from_order(parse_sig(sig), ORAL, **{"days": 2, **kw})
+    assert e.value.field == field
+
+
+def test_dose_per_kg_needs_weight() -> None:
+    iv = Structure(1, "iv_bolus")
+    with pytest.raises(InputError, match="weight"):
+        schedule_from_order(parse_sig("dantrolene 2.5 mg/kg iv once"), iv, days=1)
+    s = schedule_from_order(parse_sig("dantrolene 2.5 mg/kg iv once"), iv, days=1, weight_kg=70)
+    assert s.records == (DoseRecord(0.0, 175.0, CENTRAL),)
+
+
+def test_records_validate_their_fields() -> None:
+    with pytest.raises(InputError) as e:
+        DoseRecord(0.0, 10.0, DEPOT, addl=3)
+    assert e.value.field == "ii"
+    rows = expand_records([DoseRecord(1.0, 10.0, DEPOT, ii_h=12, addl=2)])
+    assert list(rows.time_h) == [1.0, 13.0, 25.0]
+
+
+def test_every_model_loads_and_orphenadrine_says_it_has_none(kb: KnowledgeBase) -> None:
+    for drug in kb.drugs:
+        if kb.drugs[drug].pk.model is None:
+            with pytest.raises(NoModelError):
+                model_for(drug, kb)
+            continue
+        m = model_for(drug, kb)
+        assert m.value("cl") > 0 and m.value("v") > 0
+    assert kb.drugs["orphenadrine"].pk.model is None
+
+
+def test_baclofen_clearance_follows_creatinine_clearance(kb: KnowledgeBase) -> None:
+    """CL/F(CrCl) = 11.6 x (0.31 + 0.69 x CrCl/133): at CrCl 25, x0.44."""
+    mono = kb.drugs["baclofen"]
+    base = model_for("baclofen", kb)
+    ind = individualise(base, mono, patient_from_data({"crcl_ml_min": 25}))
+    assert ind.model.value("cl") == pytest.approx(11.6 * (0.31 + 0.69 * 25 / 133), rel=1e-9)
+    unknown = individualise(base, mono, patient_from_data({}))
+    assert unknown.model.value("cl") == pytest.approx(11.6)
+    assert any("Kidney function unknown" in n for n in unknown.notes)
+    dialysis = individualise(base, mono, patient_from_data({"dialysis": True}))
+    assert dialysis.model.value("cl") == pytest.approx(11.6 * 0.31)
+
+
+def test_cyp2c19_poor_metaboliser_carisoprodol(kb: KnowledgeBase) -> None:
+    ind = individualise(
+        model_for("carisoprodol", kb),
+        kb.drugs["carisoprodol"],
+        patient_from_data({"cyp2c19": "PM"}),
+    )
+    assert ind.model.value("cl") == pytest.approx(50 * 0.25)
+    assert ind.model.value("fm") == pytest.approx(0.5)
+
+
+def test_cyp1a2_inhibitors_on_tizanidine(kb: KnowledgeBase) -> None:
+    """Fluvoxamine: AUC x33 and half-life x3 (label); ciprofloxacin: AUC x10 and the V/F factor
+    solved so the simulated Cmax ratio is the reported x7."""
+    term = default_terminology()
+    mono = kb.drugs["tizanidine"]
+    base = model_for("tizanidine", kb)
+    p = patient_from_data({})
+    flu = individualise(base, mono, p, [term.resolve("fluvoxamine").ingredient]).model
+    assert flu.value("cl") == pytest.approx(116 / 33)
+    assert (flu.value("v") / flu.value("cl")) / (420 / 116) == pytest.approx(3.0)
+    cip = individualise(
+        base, mono, p, [term.resolve("ciprofloxacin").ingredient], cmax_of=single_dose_cmax
+    ).model
+    assert cip.value("cl") == pytest.approx(11.6)
+    assert single_dose_cmax(cip) / single_dose_cmax(base) == pytest.approx(7.0, rel=1e-3)
+    both = individualise(
+        base,
+        mono,
+        p,
+        [term.resolve("ciprofloxacin").ingredient, term.resolve("fluvoxamine").ingredient],
+    )
+    assert both.model.value("cl") == pytest.approx(116 / 33)  # the strongest, not the product
+    assert any("only the largest" in n for n in both.notes)
+    assert np.isfinite(flu.value("v"))
