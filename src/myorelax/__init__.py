@@ -27,6 +27,8 @@ from myorelax.errors import (
 from myorelax.knowledge.loader import load_knowledge, validate_knowledge
 from myorelax.knowledge.schema import KnowledgeBase, Monograph
 from myorelax.knowledge.terminology import resolve_condition, resolve_drug
+from myorelax.pk.models import NoModelError, PkModel, model_for
+from myorelax.pk.simulate import RegimenSimulation, simulate, simulate_regimen
 from myorelax.safety.alert import Alert, CheckReport
 from myorelax.safety.engine import evaluate_regimen
 
@@ -41,20 +43,26 @@ __all__ = [
     "KnowledgeError",
     "Monograph",
     "MyorelaxError",
+    "NoModelError",
     "Order",
     "Patient",
     "PatientDataError",
+    "PkModel",
     "Regimen",
+    "RegimenSimulation",
     "SigParseError",
     "UnitError",
     "UnknownDrugError",
     "evaluate_regimen",
     "kidney_function",
     "load_knowledge",
+    "model_for",
     "parse_sig",
     "patient_from_data",
     "regimen_from",
     "resolve_condition",
     "resolve_drug",
+    "simulate",
+    "simulate_regimen",
     "validate_knowledge",
 ]

@@ -3,6 +3,7 @@ tolerances), superposition, AUC = F*Dose/CL, mass balance, steady-state formulas
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -27,9 +28,8 @@ RTOL = 1e-6
 
 
 def params(n: int = 1, **kw: float) -> Parameters:
-    base = dict(
-        ka=1.2, cl=10.0, v=50.0, q=5.0, v2=80.0, tlag=0.0, f=0.8, fm=0.6, mw=0.8, clm=4.0, vm=30.0
-    )
+    base = {"ka": 1.2, "cl": 10.0, "v": 50.0, "q": 5.0, "v2": 80.0, "tlag": 0.0, "f": 0.8}
+    base |= {"fm": 0.6, "mw": 0.8, "clm": 4.0, "vm": 30.0}
     base.update(kw)
     a = {k: np.full(n, float(v)) for k, v in base.items()}
     return Parameters(
@@ -92,7 +92,7 @@ def ode(p: Parameters, s: Structure, d: DoseArrays, grid: np.ndarray) -> dict[st
     y = np.zeros(4)
     res_c = np.full(grid.size, np.nan)
     res_m = np.full(grid.size, np.nan)
-    for a, b in zip(breaks[:-1], breaks[1:], strict=True):
+    for a, b in itertools.pairwise(breaks):
         for t, amt, c in boluses:
             if t == a:
                 y[c - 1] += amt

@@ -45,9 +45,9 @@ KNOWN_DEVIATIONS = {
 
 def _key(row: object) -> tuple[str, str, str] | None:
     for k in KNOWN_DEVIATIONS:
-        if (row.analyte if k[0] == "meprobamate" else row.drug) == k[0] and row.metric == k[1]:  # type: ignore[attr-defined]
-            if row.study.startswith(k[2]):  # type: ignore[attr-defined]
-                return k
+        who = row.analyte if k[0] == "meprobamate" else row.drug  # type: ignore[attr-defined]
+        if who == k[0] and row.metric == k[1] and row.study.startswith(k[2]):  # type: ignore[attr-defined]
+            return k
     return None
 
 
