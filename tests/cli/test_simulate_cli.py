@@ -52,6 +52,8 @@ def test_errors_are_one_line(run_cli: CliRunner) -> None:
         (("baclofen 10 mg tid", "--threshold", "ten"), "--threshold"),
         (("baclofen 10 mg tid", "--days", "0"), "days"),
         (("baclofen 10 mg tid", "--population", "-3"), "--population"),
+        (("baclofen 10 mg tid", "--extra", "soon"), "--extra"),
+        (("baclofen 10 mg tid", "--change", "3:0"), "change"),
     ]:
         r = run_cli("simulate", *args)
         assert r.returncode == 2, (args, r.stderr)

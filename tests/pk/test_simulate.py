@@ -11,7 +11,6 @@ from myorelax.clinical.inputs import patient_from_data
 from myorelax.clinical.sig import parse_sig
 from myorelax.errors import InputError
 from myorelax.knowledge.schema import KnowledgeBase
-from myorelax.knowledge.terminology import default_terminology
 from myorelax.pk.models import model_for
 from myorelax.pk.population import sample_parameters
 from myorelax.pk.serialize import simulation_to_dict
@@ -19,9 +18,7 @@ from myorelax.pk.simulate import simulate_regimen
 
 
 def sim(kb: KnowledgeBase, sig: str, patient: dict | None = None, **kw: object):  # type: ignore[no-untyped-def]
-    return simulate_regimen(
-        parse_sig(sig), patient_from_data(patient or {}), kb, default_terminology(), **kw
-    )  # type: ignore[arg-type]
+    return simulate_regimen(parse_sig(sig), patient_from_data(patient or {}), kb, **kw)  # type: ignore[arg-type]
 
 
 def test_steady_state_metrics_match_formulas(kb: KnowledgeBase) -> None:

@@ -210,7 +210,6 @@ def simulate(
             order,
             patient,
             kb,
-            term,
             days=days,
             comedications=comeds,
             population=population,

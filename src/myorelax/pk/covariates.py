@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from myorelax.clinical.patient import Patient, kidney_function
 from myorelax.knowledge.schema import (
@@ -293,6 +294,7 @@ def interaction_effects(
     return effects, notes
 
 
+@lru_cache(maxsize=256)
 def _solve_volume_factor(
     model: PkModel, cl_effect: Effect, r: float, target: float, cmax_of: Callable[[PkModel], float]
 ) -> float:

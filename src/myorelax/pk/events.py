@@ -202,12 +202,13 @@ def schedule_from_order(
             raise InputError("must be more than 0 hours", field="infusion")
     times = freq.times or ("08:00",)
     first = _clock_hours(times[0])
-    offsets = sorted({(_clock_hours(t) - first) % HOURS_PER_DAY for t in times})
-    if freq.single:
+    # A regimen repeats every day (its clock times), or every interval when that is longer.
+    long_interval = bool(freq.interval_h and freq.interval_h > HOURS_PER_DAY)
+    period = freq.interval_h if (long_interval and freq.interval_h) else HOURS_PER_DAY
+    if freq.single or long_interval:
         offsets = [0.0]
-    period = freq.interval_h if (freq.interval_h and freq.interval_h > HOURS_PER_DAY) else 24.0
-    if freq.interval_h and freq.interval_h > HOURS_PER_DAY:
-        offsets = [0.0]
+    else:
+        offsets = sorted({(_clock_hours(t) - first) % HOURS_PER_DAY for t in times})
     horizon = days * HOURS_PER_DAY
     doses: list[tuple[float, float]] = []
     if freq.single:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from myorelax.pk.covariates import covariate_effects, interaction_effects
 from myorelax.pk.events import DoseRecord, expand_records, schedule_from_order
 from myorelax.pk.models import Effect, PkModel, model_from_monograph, with_effects
 from myorelax.pk.simulate import simulate, single_dose_cmax
+from myorelax.pk.solver import CENTRAL, DEPOT
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,13 @@ class ExposureRatio:
         )
 
 
+@lru_cache(maxsize=4096)
 def _profile(
     model: PkModel, order: Order | None, weight_kg: float | None
-) -> dict[str, tuple[float, float]]:
-    """(AUC over one period at steady state, Cmax) per analyte."""
-    cmt = 1 if model.structure.absorption == "first_order" else 2
+) -> tuple[tuple[str, float, float], ...]:
+    """(analyte, AUC over one period at steady state, Cmax) per analyte. Cached: a check of the
+    same regimen (a service answering the same order again) does not simulate again."""
+    cmt = DEPOT if model.structure.absorption == "first_order" else CENTRAL
     sched = None
     if order is not None and order.frequency is not None and not order.frequency.single:
         try:
@@ -61,11 +65,11 @@ def _profile(
         period = 24.0 * 30
     grid = np.linspace(0.0, period, int(period / 0.05) + 1)
     prof = simulate(model, doses, grid)
-    out = {}
+    out = []
     for name, c in prof.concentrations.items():
         c64 = np.asarray(c, dtype=np.float64)
-        out[name] = (float(metrics.auc(grid, c64, 0.0, period)[0]), float(c64.max()))
-    return out
+        out.append((name, float(metrics.auc(grid, c64, 0.0, period)[0]), float(c64.max())))
+    return tuple(out)
 
 
 def _ratios(
@@ -75,14 +79,30 @@ def _ratios(
     if not effects:
         return ()
     ref = _profile(base, order, weight_kg)
-    pt = _profile(with_effects(base, effects), order, weight_kg)
+    pt = {
+        name: (auc, cmax)
+        for name, auc, cmax in _profile(with_effects(base, effects), order, weight_kg)
+    }
     out = []
-    for name, (auc_ref, cmax_ref) in ref.items():
+    for name, auc_ref, cmax_ref in ref:
         auc_pt, cmax_pt = pt[name]
         if auc_ref <= 0 or cmax_ref <= 0:
             continue
         out.append(ExposureRatio(name, auc_pt / auc_ref, cmax_pt / cmax_ref, effects))
     return tuple(out)
+
+
+_MODELS: dict[int, tuple[Monograph, PkModel]] = {}
+
+
+def _model_of(mono: Monograph) -> PkModel:
+    """The monograph's model, built once per monograph object (checks run on a hot path; the
+    cache holds the monograph, so its id cannot be reused while cached)."""
+    hit = _MODELS.get(id(mono))
+    if hit is None or hit[0] is not mono:
+        hit = (mono, model_from_monograph(mono))
+        _MODELS[id(mono)] = hit
+    return hit[1]
 
 
 def patient_exposure(
@@ -98,15 +118,26 @@ def patient_exposure(
     effects, _ = covariate_effects(mono, patient)
     if causes is not None:
         effects = [e for e in effects if e.cause in causes]
-    return _ratios(model_from_monograph(mono), effects, order, patient.weight_kg)
+    return _ratios(_model_of(mono), effects, order, patient.weight_kg)
+
+
+_INTERACTIONS: dict[tuple[int, str, Order | None], tuple[ExposureRatio, ...]] = {}
 
 
 def interaction_exposure(
     mono: Monograph, perpetrator: Ingredient, order: Order | None = None
 ) -> tuple[ExposureRatio, ...]:
-    """Exposure change from one co-medication with a fold change in the interaction knowledge."""
+    """Exposure change from one co-medication with a fold change in the interaction knowledge.
+    Cached per (monograph, perpetrator, order): the safety check asks on every call."""
     if mono.pk.model is None:
         return ()
-    base = model_from_monograph(mono)
-    effects, _ = interaction_effects(mono, [perpetrator], lambda m: single_dose_cmax(m), base)
-    return _ratios(base, effects, order, None)
+    base = _model_of(mono)  # keeps `mono` alive, so id(mono) is a sound key
+    key = (id(mono), perpetrator.id, order)
+    hit = _INTERACTIONS.get(key)
+    if hit is None:
+        effects, _ = interaction_effects(mono, [perpetrator], single_dose_cmax, base)
+        hit = _ratios(base, effects, order, None)
+        if len(_INTERACTIONS) > 4096:
+            _INTERACTIONS.clear()
+        _INTERACTIONS[key] = hit
+    return hit

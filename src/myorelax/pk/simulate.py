@@ -20,14 +20,16 @@ from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
 from myorelax.knowledge.schema import KnowledgeBase
-from myorelax.knowledge.terminology import Ingredient, Terminology
+from myorelax.knowledge.terminology import Ingredient
 from myorelax.pk import metrics
 from myorelax.pk.covariates import individualise
 from myorelax.pk.events import (
     DoseChange,
+    DoseRecord,
     ExtraDose,
     MissedDose,
     Schedule,
+    expand_records,
     schedule_from_order,
 )
 from myorelax.pk.models import PkModel, model_for
@@ -37,7 +39,15 @@ from myorelax.pk.population import (
     sample_parameters,
     typical_parameters,
 )
-from myorelax.pk.solver import CENTRAL, METABOLITE, DoseArrays, Parameters, compute_modes, superpose
+from myorelax.pk.solver import (
+    CENTRAL,
+    DEPOT,
+    METABOLITE,
+    DoseArrays,
+    Parameters,
+    compute_modes,
+    superpose,
+)
 
 FloatArray = NDArray[np.float64]
 UNIT = "mg/L"
@@ -79,9 +89,7 @@ def simulate(
 
 def single_dose_cmax(model: PkModel, dose_mg: float = 1.0, hours: float = 72.0) -> float:
     """Peak concentration of one dose in the typical individual (fine grid)."""
-    from myorelax.pk.events import DoseRecord, expand_records
-
-    cmt = 1 if model.structure.absorption == "first_order" else CENTRAL
+    cmt = DEPOT if model.structure.absorption == "first_order" else CENTRAL
     grid = np.linspace(0.0, hours, 14401)
     prof = simulate(model, expand_records([DoseRecord(0.0, dose_mg, cmt)]), grid)
     return float(prof.concentrations[model.analyte].max())
@@ -209,7 +217,6 @@ def simulate_regimen(
     order: Order,
     patient: Patient,
     kb: KnowledgeBase,
-    terminology: Terminology,
     *,
     days: float = 7.0,
     comedications: Sequence[Ingredient] = (),
@@ -228,7 +235,6 @@ def simulate_regimen(
     progress: ProgressHook | None = None,
 ) -> RegimenSimulation:
     """Simulate an order for a patient; see the module docstring."""
-    del terminology  # names are already resolved in `order` and `comedications`
     mono = kb.drugs.get(order.drug)
     if mono is None:
         raise InputError(
@@ -251,7 +257,7 @@ def simulate_regimen(
         patient,
         comedications,
         fed=fed,
-        cmax_of=lambda m: single_dose_cmax(m),
+        cmax_of=single_dose_cmax,
     )
     notes.extend(ind.notes)
     model = ind.model

@@ -33,12 +33,6 @@ from numpy.typing import NDArray
 from myorelax.pk.kernel import modal_coefficients, sweep
 
 DEPOT, CENTRAL, PERIPHERAL, METABOLITE = 1, 2, 3, 4
-COMPARTMENT_NAMES = {
-    DEPOT: "depot",
-    CENTRAL: "central",
-    PERIPHERAL: "peripheral",
-    METABOLITE: "metabolite",
-}
 
 Absorption = Literal["first_order", "iv_bolus", "iv_infusion"]
 FloatArray = NDArray[np.float64]

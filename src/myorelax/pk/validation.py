@@ -26,7 +26,7 @@ from myorelax.units import convert
 # Relative tolerance per metric: the ratio simulated/reported must lie in [1/(1+t), 1+t].
 TOLERANCE = {"auc": 0.25, "half_life": 0.25, "cmax": 0.35, "tmax": 0.50}
 REFERENCE_WEIGHT_KG = 70.0  # for doses per kg; the models are for a 70 kg adult
-_SINGLE = re.compile(r"\bsingle\b|\bafter a single\b", re.IGNORECASE)
+_SINGLE = re.compile(r"\bsingle\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
