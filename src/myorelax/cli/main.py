@@ -17,6 +17,9 @@ import typer
 from myorelax.cli.check_cmd import check as check_command
 from myorelax.cli.drugs_view import drug_panel, drug_rows, drug_table
 from myorelax.cli.output import console, emit_json, err_console
+from myorelax.cli.plan_cmd import pump as pump_command
+from myorelax.cli.plan_cmd import taper as taper_command
+from myorelax.cli.plan_cmd import titrate as titrate_command
 from myorelax.cli.simulate_cmd import simulate as simulate_command
 from myorelax.errors import InputError, KnowledgeError, MyorelaxError
 from myorelax.knowledge.loader import load_knowledge, validate_knowledge
@@ -40,6 +43,9 @@ app.add_typer(drugs_app, name="drugs")
 app.add_typer(kb_app, name="kb")
 app.command("check")(check_command)
 app.command("simulate")(simulate_command)
+app.command("titrate")(titrate_command)
+app.command("taper")(taper_command)
+app.command("pump")(pump_command)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 

@@ -25,6 +25,8 @@ from pydantic import BaseModel, ValidationError
 from myorelax.errors import KnowledgeError
 from myorelax.knowledge.schema import (
     Amount,
+    CarePlanFile,
+    CarePlanTemplate,
     ConditionFile,
     Group,
     GroupFile,
@@ -92,6 +94,7 @@ _PLAUSIBLE: dict[str, tuple[_Range, ...]] = {
     "fraction_renal": (_FRACTION,),
     "fraction_formed": (_FRACTION,),
     "step_fraction": (_FRACTION,),
+    "step_amount": (_Range("mg/day", 0.0, 10_000.0),),
     "dose_fraction": (_FRACTION,),
     "mw_ratio": (_Range("dimensionless", 0.05, 20.0),),
     "incidence": (_Range("percent", 0.0, 100.0),),
@@ -343,6 +346,17 @@ def _check_monograph(
                     f"unknown condition {beers.condition!r}",
                 )
             )
+    withdrawal = drug.dependence.withdrawal
+    if withdrawal is not None:
+        for i, sign in enumerate(withdrawal.serious_signs):
+            if sign not in withdrawal.signs:
+                problems.append(
+                    (
+                        label,
+                        f"dependence.withdrawal.serious_signs.{i}",
+                        f"{sign!r} is not among the withdrawal signs",
+                    )
+                )
     for i, inter in enumerate(drug.interactions):
         obj = inter.object
         if obj.group and obj.group not in kb_groups:
@@ -430,6 +444,8 @@ def validate_knowledge(
         _check_citations_and_amounts(rule, label, sources, problems)
         rules[rule.code] = rule
 
+    careplans = _load_careplans(base, sources, drug_ids, problems)
+
     if problems or manifest is None:
         return None, problems
     kb = KnowledgeBase(
@@ -439,8 +455,41 @@ def validate_knowledge(
         conditions=conditions,
         drugs=drugs,
         rules=rules,
+        careplans=careplans,
     )
     return kb, problems
+
+
+def _load_careplans(
+    base: Traversable,
+    sources: Mapping[str, Source],
+    drug_ids: frozenset[str],
+    problems: list[Problem],
+) -> dict[str, CarePlanTemplate]:
+    """careplans.yaml: every goal and activity cited, ids unique, drugs known."""
+    node = base / "careplans.yaml"
+    if not node.is_file():
+        return {}
+    label = "careplans.yaml"
+    parsed = _parse(CarePlanFile, _read_yaml(node, label, problems), label, problems)
+    plans: dict[str, CarePlanTemplate] = {}
+    for plan in parsed.careplans if parsed else ():
+        where = f"{label}:{plan.id}"
+        if plan.id in plans:
+            problems.append((label, plan.id, "care plan id defined twice"))
+        plans[plan.id] = plan
+        _check_citations_and_amounts(plan, where, sources, problems)
+        for i, drug in enumerate(plan.drugs):
+            if drug not in drug_ids:
+                problems.append((where, f"drugs.{i}", f"unknown drug {drug!r}"))
+        for kind, items in (("goals", plan.goals), ("activities", plan.activities)):
+            ids = [item.id for item in items]
+            if len(set(ids)) != len(ids):
+                problems.append((where, kind, f"{kind} ids are not unique"))
+            for i, item in enumerate(items):
+                if item.source is None:
+                    problems.append((where, f"{kind}.{i}.source", "needs a cited source"))
+    return plans
 
 
 @lru_cache(maxsize=1)

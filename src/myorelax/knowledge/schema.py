@@ -389,6 +389,9 @@ class AdverseReaction(Cited):
 
 class Withdrawal(Frozen):
     signs: tuple[str, ...] = ()
+    serious_signs: tuple[str, ...] = Field(
+        default=(), description="signs (a subset of `signs`) that call for urgent care"
+    )
     onset: Amount | None = None
     statements: tuple[Statement, ...] = ()
 
@@ -399,6 +402,9 @@ class Taper(Cited):
     min_duration: Amount | None = None
     suggested_duration: Amount | None = None
     step_fraction: Amount | None = None
+    step_amount: Amount | None = Field(
+        default=None, description="reduction of the total daily dose at each step (mg/day)"
+    )
     step_interval: Amount | None = None
     guidance: tuple[Statement, ...] = ()
 
@@ -639,6 +645,49 @@ class Rule(Frozen):
     evidence: tuple[RuleEvidence, ...] = ()
 
 
+CarePlanCategory = Literal[
+    "physical_therapy",
+    "occupational_therapy",
+    "exercise",
+    "stress_management",
+    "sleep",
+    "analgesia",
+    "education",
+]
+
+
+class CareGoal(Cited):
+    """A goal of the non-drug plan, with how progress is measured."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    text: str
+    measure: str | None = None
+
+
+class CareActivity(Cited):
+    """A non-drug activity (therapy, exercise, sleep, simple analgesia) with its cautions."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    category: CarePlanCategory
+    text: str
+    frequency: str | None = None
+    caution: str | None = None
+
+
+class CarePlanTemplate(Frozen):
+    """The non-drug parts of treatment that go with a group of drugs."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    drugs: tuple[str, ...]
+    goals: tuple[CareGoal, ...]
+    activities: tuple[CareActivity, ...]
+
+
+class CarePlanFile(Frozen):
+    careplans: tuple[CarePlanTemplate, ...] = ()
+
+
 class KnowledgeBase(Frozen):
     """The whole validated knowledge base."""
 
@@ -648,6 +697,7 @@ class KnowledgeBase(Frozen):
     conditions: Mapping[str, Condition]
     drugs: Mapping[str, Monograph]
     rules: Mapping[str, Rule] = {}
+    careplans: Mapping[str, CarePlanTemplate] = {}
 
     @property
     def version(self) -> str:

@@ -11,7 +11,8 @@ MRX-HEP-002 a drug with a hepatotoxicity warning: monitor the liver
 from __future__ import annotations
 
 from myorelax.clinical.hepatic import matches
-from myorelax.knowledge.schema import SEVERITY_ORDER, Amount, RenalAdjustment
+from myorelax.clinical.patient import KidneyFunction
+from myorelax.knowledge.schema import SEVERITY_ORDER, Amount, Monograph, RenalAdjustment
 from myorelax.pk.exposure import patient_exposure
 from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import exposure_from, fmt, make_alert, simulated_note
@@ -48,6 +49,25 @@ def _applies(adj: RenalAdjustment, crcl: float | None, egfr: float | None) -> tu
     if value is None:
         return False, ""
     return _in_range(value, below, from_), f"{label} {fmt(value)} mL/min"
+
+
+def applicable_renal_adjustments(
+    drug: Monograph, kidney: KidneyFunction, age_years: float | None
+) -> list[tuple[RenalAdjustment, str]]:
+    """The drug's kidney adjustments that apply to this kidney function (Beers-sourced ones only
+    at 65 and over), with what decided."""
+    out: list[tuple[RenalAdjustment, str]] = []
+    for adj in drug.populations.renal.adjustments:
+        if adj.source == "beers-2023" and (age_years is None or age_years < BEERS_AGE):
+            continue
+        if adj.dialysis:
+            if kidney.dialysis:
+                out.append((adj, "dialysis"))
+            continue
+        ok, why = _applies(adj, kidney.crcl_ml_min, kidney.egfr_ml_min)
+        if ok:
+            out.append((adj, why))
+    return out
 
 
 def _threshold_text(adj: RenalAdjustment) -> str:

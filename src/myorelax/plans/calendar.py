@@ -1,0 +1,157 @@
+"""Plans as iCalendar (RFC 5545) bytes, built with the `icalendar` library.
+
+* `mode="dose"`: one event per clock time of each step, repeated daily over the step (RRULE
+  FREQ=DAILY;COUNT=n), with a reminder before each dose;
+* `mode="day"`: one all-day event per day listing that day's doses.
+
+Times are floating local times (no time zone) unless a zone is given, so a calendar program shows
+them at the same clock time wherever the patient is, as a paper schedule would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from icalendar import Alarm, Calendar, Event
+
+from myorelax.errors import InputError
+from myorelax.plans.model import Plan, PumpPlan, Step
+
+PRODID = "-//myorelax//plans//EN"
+
+
+def _calendar(name: str) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    return cal
+
+
+def _uid(*parts: object) -> str:
+    digest = hashlib.sha1("|".join(str(p) for p in parts).encode()).hexdigest()[:20]
+    return f"{digest}@myorelax"
+
+
+def _alarm(description: str, trigger: timedelta) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", description)
+    alarm.add("trigger", trigger)
+    return alarm
+
+
+def _zone(tz: str | None) -> ZoneInfo | None:
+    if tz is None:
+        return None
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"unknown time zone {tz!r} (use an IANA name such as Europe/Paris)", field="tz"
+        ) from None
+
+
+def _step_description(plan: Plan, step: Step) -> str:
+    lines = [f"Step {step.index}: {step.text}"]
+    if step.note:
+        lines.append(step.note)
+    if step.watch_for:
+        lines.append("Watch for: " + ", ".join(step.watch_for) + ".")
+    lines += list(plan.withdrawal.seek_care)
+    lines.append("Decision support, not a prescription: follow your prescriber's instructions.")
+    return "\n".join(lines)
+
+
+def plan_calendar(
+    plan: Plan,
+    *,
+    mode: Literal["dose", "day"] = "dose",
+    reminder_minutes: int = 10,
+    tz: str | None = None,
+    stamp: datetime | None = None,
+) -> bytes:
+    """The plan as an .ics file's bytes."""
+    if not 0 <= reminder_minutes <= 24 * 60:
+        raise InputError("must be between 0 and 1440 minutes", field="reminder_minutes")
+    zone = _zone(tz)
+    stamp = stamp or datetime.now(UTC)
+    cal = _calendar(f"{plan.drug_name} {plan.kind} plan")
+    for step in plan.steps:
+        days = step.days if step.days is not None else (plan.end - step.start).days + 1
+        if not step.doses:
+            event = Event()
+            event.add("uid", _uid(plan.drug, plan.kind, step.index, "stop", step.start))
+            event.add("dtstamp", stamp)
+            event.add("dtstart", step.start)
+            event.add("dtend", step.start + timedelta(days=1))
+            event.add("summary", f"{plan.drug_name}: {step.text}")
+            event.add("description", _step_description(plan, step))
+            event.add_component(_alarm(step.text, timedelta(hours=9)))
+            cal.add_component(event)
+            continue
+        if mode == "day":
+            for k in range(days):
+                day = step.start + timedelta(days=k)
+                event = Event()
+                event.add("uid", _uid(plan.drug, plan.kind, step.index, day))
+                event.add("dtstamp", stamp)
+                event.add("dtstart", day)
+                event.add("dtend", day + timedelta(days=1))
+                event.add(
+                    "summary", f"{plan.drug_name} {step.daily_mg:g} mg/day (step {step.index})"
+                )
+                event.add("description", _step_description(plan, step))
+                cal.add_component(event)
+            continue
+        for dose in step.doses:
+            hh, mm = (int(x) for x in dose.time.split(":"))
+            start = datetime.combine(step.start, time(hh, mm), tzinfo=zone)
+            tablets = " + ".join(t.text for t in dose.tablets)
+            event = Event()
+            event.add("uid", _uid(plan.drug, plan.kind, step.index, dose.time, step.start))
+            event.add("dtstamp", stamp)
+            event.add("dtstart", start)
+            event.add("dtend", start + timedelta(minutes=15))
+            event.add("rrule", {"freq": "daily", "count": days})
+            event.add("summary", f"{plan.drug_name} {dose.mg:g} mg: {tablets}")
+            event.add("description", _step_description(plan, step))
+            event.add("categories", ["Medication"])
+            event.add_component(
+                _alarm(
+                    f"Take {plan.drug_name} {dose.mg:g} mg ({tablets})",
+                    timedelta(minutes=-reminder_minutes),
+                )
+            )
+            cal.add_component(event)
+    if zone is not None:
+        cal.add_missing_timezones()
+    return bytes(cal.to_ical())
+
+
+def pump_calendar(pump: PumpPlan, *, stamp: datetime | None = None) -> bytes:
+    """Pump reminders, refill-by, alarm and empty dates as all-day events with a 09:00 alert."""
+    stamp = stamp or datetime.now(UTC)
+    cal = _calendar("Baclofen pump refills")
+    for e in pump.events:
+        event = Event()
+        event.add("uid", _uid("pump", pump.last_refill, e.kind, e.date))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", e.date)
+        event.add("dtend", e.date + timedelta(days=1))
+        event.add("summary", e.text)
+        event.add(
+            "description",
+            "\n".join(
+                [e.text, *pump.withdrawal.seek_care, "Decision support, not a prescription."]
+            ),
+        )
+        if e.kind != "dose_change":
+            event.add_component(_alarm(e.text, timedelta(hours=9)))
+        cal.add_component(event)
+    return bytes(cal.to_ical())

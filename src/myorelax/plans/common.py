@@ -1,0 +1,185 @@
+"""Pieces shared by titration and taper: spreading a daily dose over clock times, tablets for
+each dose, day-by-day expansion, vetting each step with the safety check, citations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+
+from myorelax.clinical.patient import Patient
+from myorelax.clinical.regimen import Order, Regimen
+from myorelax.clinical.sig import parse_sig, times_for
+from myorelax.errors import InputError
+from myorelax.knowledge.schema import SEVERITY_ORDER, KnowledgeBase, Monograph
+from myorelax.plans.model import Citation, Day, DoseTime, PlanAlert, Step, Tablets, Withdrawal
+from myorelax.plans.tablets import Formulation, make_dose
+from myorelax.safety.engine import evaluate_regimen
+
+FREQUENCY_CODES = {1: "daily", 2: "bid", 3: "tid", 4: "qid"}
+
+
+def clock_times(doses_per_day: int) -> tuple[str, ...]:
+    code = FREQUENCY_CODES.get(doses_per_day)
+    if code is None:
+        raise InputError(f"{doses_per_day} doses a day is not supported in plans", field="sig")
+    return times_for(code, doses_per_day, None)
+
+
+def slot_priority(n: int) -> list[int]:
+    """Which dose slot gets an extra unit first (and is kept longest): evening, then morning,
+    then the middle ones."""
+    if n <= 0:
+        return []
+    order = [n - 1]
+    if n > 1:
+        order.append(0)
+    order += list(range(1, n - 1))
+    return order
+
+
+def spread_units(units: int, slots: int) -> list[int]:
+    """`units` dose units over `slots` clock times as evenly as possible."""
+    base, extra = divmod(units, slots)
+    out = [base] * slots
+    for i in slot_priority(slots)[:extra]:
+        out[i] += 1
+    return out
+
+
+def doses_at(
+    per_slot_mg: Sequence[float], times: Sequence[str], formulation: Formulation, drug: Monograph
+) -> tuple[DoseTime, ...]:
+    out = []
+    for mg, time in zip(per_slot_mg, times, strict=True):
+        if mg <= 1e-9:
+            continue
+        tablets = make_dose(mg, formulation)
+        if tablets is None:
+            raise InputError(
+                f"{mg:g} mg of {drug.name} cannot be made from {formulation.label}", field="dose"
+            )
+        out.append(
+            DoseTime(
+                time=time,
+                mg=round(mg, 4),
+                tablets=tuple(
+                    Tablets(
+                        product=t.product, strength_mg=t.strength_mg, count=t.count, text=t.text
+                    )
+                    for t in tablets
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def doses_text(doses: Sequence[DoseTime]) -> str:
+    if not doses:
+        return "no dose (stopped)"
+    return "; ".join(
+        f"{d.time} {d.mg:g} mg ({' + '.join(t.text for t in d.tablets)})" for d in doses
+    )
+
+
+def expand_days(steps: Sequence[Step], last_day: date) -> tuple[Day, ...]:
+    days: list[Day] = []
+    for step in steps:
+        end = step.end or last_day
+        d = step.start
+        while d <= end:
+            days.append(Day(date=d, step=step.index, daily_mg=step.daily_mg, doses=step.doses))
+            d += timedelta(days=1)
+    return tuple(days)
+
+
+def order_for(drug: Monograph, doses: Sequence[DoseTime]) -> Order | None:
+    """An order that bounds a step for the safety check: its largest dose at its frequency."""
+    if not doses:
+        return None
+    biggest = max(d.mg for d in doses)
+    code = FREQUENCY_CODES[len(doses)]
+    return parse_sig(f"{drug.id} {biggest:g} mg po {code}", field="plan")
+
+
+def vet(
+    kb: KnowledgeBase,
+    patient: Patient,
+    drug: Monograph,
+    previous: Order | None,
+    order: Order | None,
+    today: date,
+) -> tuple[PlanAlert, ...]:
+    """Safety-check one step: the step's order against the patient, whose current medications
+    hold the previous step (so a planned rise is judged as a step, not a new start)."""
+    if order is None:
+        return ()
+    others = tuple(m for m in patient.medications if m.drug != drug.id)
+    current = (*others, previous) if previous is not None else others
+    report = evaluate_regimen(
+        patient.model_copy(update={"medications": current}),
+        Regimen(orders=(order,)),
+        kb=kb,
+        today=today,
+    )
+    return tuple(
+        PlanAlert(code=a.code, severity=a.severity, summary=a.summary) for a in report.alerts
+    )
+
+
+def merge_alerts(groups: Iterable[Sequence[PlanAlert]]) -> tuple[PlanAlert, ...]:
+    seen: dict[tuple[str, str], PlanAlert] = {}
+    for group in groups:
+        for a in group:
+            seen.setdefault((a.code, a.summary), a)
+    return tuple(sorted(seen.values(), key=lambda a: (SEVERITY_ORDER.index(a.severity), a.code)))
+
+
+def refuse_if_contraindicated(drug: Monograph, alerts: Sequence[PlanAlert]) -> None:
+    bad = [a for a in alerts if a.severity == "contraindicated"]
+    if bad:
+        raise InputError(
+            f"no plan for {drug.name}: {bad[0].summary} ({bad[0].code}, contraindicated)",
+            field="regimen",
+        )
+
+
+def cite(kb: KnowledgeBase, source: str | None, section: str | None = None) -> Citation | None:
+    if source is None or source not in kb.sources:
+        return None
+    s = kb.sources[source]
+    return Citation(id=s.id, title=s.title, url=s.url, section=section)
+
+
+def withdrawal_of(drug: Monograph, route: str = "oral") -> Withdrawal:
+    """Withdrawal signs for this route (signs marked for another route are left out), split into
+    those that need urgent care and those to report the same day."""
+    w = drug.dependence.withdrawal
+    if w is None:
+        return Withdrawal()
+    other_routes = {"intrathecal", "oral"} - {route}
+    w = w.model_copy(
+        update={
+            "signs": tuple(s for s in w.signs if not any(r in s for r in other_routes)),
+            "serious_signs": tuple(
+                s for s in w.serious_signs if not any(r in s for r in other_routes)
+            ),
+        }
+    )
+    seek = []
+    if w.serious_signs:
+        seek.append(
+            "Get urgent medical care (emergency department or emergency number) for: "
+            + ", ".join(w.serious_signs)
+            + "."
+        )
+    other = [s for s in w.signs if s not in w.serious_signs]
+    if other:
+        seek.append(
+            "Call the prescriber (or the pump clinic) the same day if you notice: "
+            + ", ".join(other)
+            + "."
+        )
+    onset = w.onset.text() if w.onset is not None else None
+    return Withdrawal(
+        signs=w.signs, serious_signs=w.serious_signs, onset=onset, seek_care=tuple(seek)
+    )

@@ -1,0 +1,180 @@
+"""Intrathecal baclofen pump: refill-by and low-reservoir alarm dates, with reminders.
+
+Volume used per day = daily dose (mcg/day) / concentration (mcg/mL). The low-reservoir alarm
+sounds when the volume left reaches the pump's programmed alarm volume; the reservoir is empty at
+zero. Dose changes (mcg/day from a date) change the rate from that date. The refill-by date is
+the last whole day before the alarm would sound. Reminders go out 14, 7, 3 and 1 days before it
+(a design choice, not a sourced rule), because the boxed warning ties abrupt withdrawal to missed
+refills and alarms.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from myorelax.errors import InputError
+from myorelax.knowledge.schema import KnowledgeBase
+from myorelax.plans.common import cite, withdrawal_of
+from myorelax.plans.model import PumpEvent, PumpPlan, PumpSegment, Rule
+from myorelax.units import convert
+
+DEFAULT_ALARM_ML = 2.0
+REMINDER_DAYS = (14, 7, 3, 1)
+MAX_RESERVOIR_ML = 100.0
+
+
+def plan_pump(
+    *,
+    kb: KnowledgeBase,
+    reservoir_ml: float,
+    concentration_mcg_ml: float,
+    dose_mcg_day: float,
+    last_refill: date,
+    alarm_ml: float | None = None,
+    changes: Sequence[tuple[date, float]] = (),
+) -> PumpPlan:
+    """Dates for a pump filled with `reservoir_ml` of baclofen at `concentration_mcg_ml` on
+    `last_refill`, delivering `dose_mcg_day` (then each change from its date)."""
+    if not 0 < reservoir_ml <= MAX_RESERVOIR_ML:
+        raise InputError(
+            f"must be more than 0 and at most {MAX_RESERVOIR_ML:g} mL", field="reservoir_ml"
+        )
+    if concentration_mcg_ml <= 0:
+        raise InputError("must be more than 0 mcg/mL", field="concentration_mcg_ml")
+    if dose_mcg_day <= 0:
+        raise InputError("must be more than 0 mcg/day", field="dose_mcg_day")
+    assumed = alarm_ml is None
+    alarm = DEFAULT_ALARM_ML if alarm_ml is None else alarm_ml
+    if not 0 <= alarm < reservoir_ml:
+        raise InputError("must be at least 0 and less than the reservoir volume", field="alarm_ml")
+    drug = kb.drugs["baclofen"]
+    warnings: list[str] = []
+    notes: list[str] = []
+    strengths = sorted(
+        convert(s.value, s.unit, "mcg/mL")
+        for p in drug.products
+        if p.route == "intrathecal"
+        for s in p.strengths
+        if s.value is not None
+    )
+    if not any(abs(s - concentration_mcg_ml) < 1e-6 for s in strengths):
+        warnings.append(
+            f"{concentration_mcg_ml:g} mcg/mL is not a marketed intrathecal baclofen strength "
+            f"({', '.join(f'{s:g}' for s in strengths)} mcg/mL); check the concentration (a "
+            "compounded or diluted solution?)."
+        )
+    usual = [d.usual_dose for d in drug.dosing if d.route == "intrathecal" and d.usual_dose]
+    if usual:
+        top = max(convert(u.upper, u.unit, "mcg/day") for u in usual)
+        for when, dose in [(last_refill, dose_mcg_day), *changes]:
+            if dose > top:
+                warnings.append(
+                    f"{dose:g} mcg/day (from {when.isoformat()}) is above the highest labelled "
+                    f"maintenance dose ({top:g} mcg/day); confirm the programmed dose."
+                )
+    for when, dose in changes:
+        if when < last_refill:
+            raise InputError(
+                f"the dose change on {when.isoformat()} is before the last refill", field="change"
+            )
+        if dose <= 0:
+            raise InputError("a changed dose must be more than 0 mcg/day", field="change")
+    segments = [
+        PumpSegment(
+            start=last_refill,
+            dose_mcg_day=dose_mcg_day,
+            volume_ml_day=dose_mcg_day / concentration_mcg_ml,
+        )
+    ]
+    for when, dose in sorted(changes):
+        if segments[-1].start == when:
+            segments.pop()
+        segments.append(
+            PumpSegment(start=when, dose_mcg_day=dose, volume_ml_day=dose / concentration_mcg_ml)
+        )
+    to_alarm = _days_until(segments, last_refill, reservoir_ml - alarm)
+    to_empty = _days_until(segments, last_refill, reservoir_ml)
+    alarm_date = last_refill + timedelta(days=math.floor(to_alarm + 1e-9))
+    refill_by = last_refill + timedelta(days=max(0, math.ceil(to_alarm - 1e-9) - 1))
+    empty_date = last_refill + timedelta(days=math.floor(to_empty + 1e-9))
+    withdrawal = withdrawal_of(drug, route="intrathecal")
+    reminders = tuple(
+        PumpEvent(
+            date=refill_by - timedelta(days=k),
+            kind="reminder",
+            text=f"Pump refill due by {refill_by.isoformat()} ({k} day{'s' if k > 1 else ''} left): "
+            "book or confirm the refill visit.",
+        )
+        for k in REMINDER_DAYS
+        if refill_by - timedelta(days=k) >= last_refill
+    )
+    events = [
+        *(
+            PumpEvent(date=s.start, kind="dose_change", text=f"Dose {s.dose_mcg_day:g} mcg/day")
+            for s in segments[1:]
+        ),
+        *reminders,
+        PumpEvent(
+            date=refill_by,
+            kind="refill_by",
+            text="Last day to refill the baclofen pump before the low-reservoir alarm.",
+        ),
+        PumpEvent(
+            date=alarm_date,
+            kind="alarm",
+            text=f"Low-reservoir alarm expected ({alarm:g} mL left); refill now.",
+        ),
+        PumpEvent(
+            date=empty_date,
+            kind="empty",
+            text="Reservoir empty: baclofen delivery stops; risk of severe withdrawal.",
+        ),
+    ]
+    if assumed:
+        notes.append(
+            f"The low-reservoir alarm volume was not given; {DEFAULT_ALARM_ML:g} mL was assumed. "
+            "Set it to the value on the pump's programming report."
+        )
+    boxed = drug.boxed_warnings
+    citations = [c for c in (cite(kb, b.source, b.section) for b in boxed) if c]
+    for b in boxed:
+        notes.append(b.text)
+    return PumpPlan(
+        reservoir_ml=reservoir_ml,
+        concentration_mcg_ml=concentration_mcg_ml,
+        last_refill=last_refill,
+        alarm_ml=alarm,
+        alarm_ml_assumed=assumed,
+        segments=tuple(segments),
+        days_to_alarm=round(to_alarm, 3),
+        days_to_empty=round(to_empty, 3),
+        alarm_date=alarm_date,
+        refill_by=refill_by,
+        empty_date=empty_date,
+        reminders=reminders,
+        events=tuple(sorted(events, key=lambda e: e.date)),
+        withdrawal=withdrawal,
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+        rule=Rule(
+            text="Volume per day = dose / concentration. Refill before the low-reservoir alarm; "
+            "never let the reservoir run dry (boxed warning: abrupt discontinuation).",
+            citations=tuple(citations),
+        ),
+        knowledge_version=kb.version,
+    )
+
+
+def _days_until(segments: Sequence[PumpSegment], origin: date, volume_ml: float) -> float:
+    """Days from `origin` until `volume_ml` has been delivered across the rate segments."""
+    used = 0.0
+    for i, seg in enumerate(segments):
+        start = (seg.start - origin).days
+        end = (segments[i + 1].start - origin).days if i + 1 < len(segments) else math.inf
+        span = end - start
+        if used + seg.volume_ml_day * span >= volume_ml:
+            return start + (volume_ml - used) / seg.volume_ml_day
+        used += seg.volume_ml_day * span
+    return math.inf  # pragma: no cover - the last segment is open-ended

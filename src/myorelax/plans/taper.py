@@ -1,0 +1,321 @@
+"""Taper plans: from a current regimen (SIG) to zero, day by day, from sourced guidance.
+
+The rule, per drug, from the knowledge base's `dependence.taper`:
+
+* a labelled step (tizanidine: lower the daily dose by 2-4 mg each day): the smaller step by
+  default (conservative); the larger one sets the shortest allowed taper;
+* a labelled period (baclofen 1-2 weeks; carisoprodol, from its metabolite meprobamate, 1-2
+  weeks): the longer end by default, the shorter end is the minimum; the period is split into
+  equal reductions of the daily dose, never faster than the drug's labelled titration interval,
+  with the longer holds at the low end;
+* taper needed but no sourced period (diazepam): the user must set the period;
+* no taper needed per the sources (cyclobenzaprine after a short course; methocarbamol): the plan
+  says so and stops on the start date, unless the user asks for a gradual reduction.
+
+A period shorter than the sourced minimum is allowed only with a warning in the plan.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+from myorelax.clinical.patient import Patient
+from myorelax.clinical.regimen import Order
+from myorelax.errors import InputError
+from myorelax.knowledge.schema import KnowledgeBase, Taper
+from myorelax.plans.careplan import care_plan_for
+from myorelax.plans.common import (
+    cite,
+    clock_times,
+    doses_at,
+    doses_text,
+    expand_days,
+    merge_alerts,
+    order_for,
+    spread_units,
+    vet,
+    withdrawal_of,
+)
+from myorelax.plans.dosing import amount_days, choose_formulation, oral_dosing, regular_schedule
+from myorelax.plans.model import Citation, Plan, Rule, Step
+from myorelax.plans.tablets import dose_unit_mg
+from myorelax.units import convert
+
+MAX_TAPER_DAYS = 365
+
+
+def _levels(n0: int, m: int) -> list[int]:
+    """m levels (in dose units) strictly between n0 and 0, equal steps, rounded up (keep more)."""
+    out: list[int] = []
+    prev = n0
+    for i in range(1, m + 1):
+        ideal = math.ceil(n0 * (1 - i / (m + 1)) - 1e-9)
+        level = min(prev - 1, ideal)
+        if level < 1:
+            break
+        out.append(level)
+        prev = level
+    return out
+
+
+def _split_days(total: int, parts: int) -> list[int]:
+    base, extra = divmod(total, parts)
+    return [base + (1 if i >= parts - extra else 0) for i in range(parts)]
+
+
+def plan_taper(
+    order: Order,
+    patient: Patient,
+    *,
+    kb: KnowledgeBase,
+    start: date,
+    days: int | None = None,
+    form: str | None = None,
+    used_weeks: float | None = None,
+) -> Plan:
+    """A day-by-day taper from `order` to zero starting on `start`."""
+    if not order.has_monograph or order.drug not in kb.drugs:
+        raise InputError(f"{order.drug_name} is not a drug this tool plans for", field="sig")
+    if days is not None and not 1 <= days <= MAX_TAPER_DAYS:
+        raise InputError(f"must be between 1 and {MAX_TAPER_DAYS} days", field="days")
+    drug = kb.drugs[order.drug]
+    dosing = oral_dosing(drug, patient)
+    try:
+        dose, n = regular_schedule(drug, dosing, order, field="sig", why="a taper")
+    except InputError as exc:
+        if "above the labelled maximum" in exc.message:
+            exc.message += (
+                "; a taper from above the maximum needs the prescriber's confirmation of the "
+                "current dose and specialist supervision, not a standard plan"
+            )
+        raise
+    family = choose_formulation(drug, dosing, [dose], form)
+    unit = dose_unit_mg(dose, family)
+    n0 = round(dose / unit) * n
+    times = clock_times(n)
+    taper = drug.dependence.taper or Taper()
+    withdrawal = withdrawal_of(drug)
+    warnings: list[str] = []
+    notes: list[str] = []
+    citations: list[Citation] = []
+    for g in taper.guidance:
+        c = cite(kb, g.source, g.section)
+        if c:
+            citations.append(c)
+    needed = taper.needed
+
+    if used_weeks is not None and taper.applies_after is not None:
+        after_weeks = convert(taper.applies_after.lower, taper.applies_after.unit, "week")
+        if used_weeks < after_weeks:
+            notes.append(
+                f"Use so far ({used_weeks:g} weeks) is shorter than the {taper.applies_after.text()} "
+                "after which the sources tie withdrawal to stopping; the taper below is still the "
+                "cautious way to stop."
+            )
+
+    base_alerts = vet(kb, patient, drug, order, order, start)
+    hold_days = 1
+    min_days: int | None = None
+    rule_text: str
+    if needed is not True and days is None:
+        # The sources say no taper is needed (or describe no withdrawal): stop on the start date.
+        lead = (
+            f"The sources do not require a taper for {drug.name}; it can be stopped."
+            if needed is False
+            else f"The sources describe no need to taper {drug.name}; it can be stopped."
+        )
+        text = lead + " " + " ".join(g.text for g in taper.guidance)
+        stop = Step(
+            index=1,
+            start=start,
+            end=start,
+            days=1,
+            daily_mg=0.0,
+            doses=(),
+            text=f"Stop {drug.name} from {start.isoformat()}.",
+            watch_for=withdrawal.signs,
+        )
+        return Plan(
+            kind="taper",
+            drug=drug.id,
+            drug_name=drug.name,
+            formulation=family.label,
+            start=start,
+            end=start,
+            stop_date=start,
+            taper_needed=needed,
+            current=order.text,
+            duration_days=0,
+            rule=Rule(text=text.strip(), citations=tuple(citations)),
+            steps=(stop,),
+            days=expand_days((stop,), start),
+            withdrawal=withdrawal,
+            warnings=(),
+            notes=tuple(notes),
+            alerts=merge_alerts([base_alerts]),
+            care_plan=care_plan_for(drug, kb),
+            knowledge_version=kb.version,
+        )
+
+    if taper.step_amount is not None:
+        interval = amount_days(taper.step_interval, "lower") if taper.step_interval else 1
+        slow = convert(taper.step_amount.lower, taper.step_amount.unit, "mg/day")
+        fast = convert(taper.step_amount.upper, taper.step_amount.unit, "mg/day")
+        r_slow = max(1, math.floor(slow / unit + 1e-9))
+        r_fast = max(1, math.floor(fast / unit + 1e-9))
+        min_days = (math.ceil(n0 / r_fast) - 1) * interval
+        default_days = (math.ceil(n0 / r_slow) - 1) * interval
+        hold_days = interval
+        rule_text = (
+            f"Lower the total daily dose by {taper.step_amount.text()} every "
+            f"{taper.step_interval.text() if taper.step_interval else '1 day'}; this plan uses "
+            f"{r_slow * unit:g} mg/day steps by default (the slower end)."
+        )
+        c = cite(kb, taper.source, taper.section)
+        if c:
+            citations.insert(0, c)
+    elif taper.suggested_duration is not None or taper.min_duration is not None:
+        suggested = taper.suggested_duration or taper.min_duration
+        assert suggested is not None
+        default_days = amount_days(suggested, "upper")
+        min_days = amount_days(taper.min_duration, "lower") if taper.min_duration else None
+        titration = dosing.titration
+        if titration is not None and titration.interval is not None:
+            hold_days = amount_days(titration.interval, "lower")
+        rule_text = (
+            f"Reduce gradually over {suggested.text()}"
+            + (f" (at least {taper.min_duration.text()})" if taper.min_duration else "")
+            + f"; this plan uses {default_days} days by default (the longer end), in equal steps"
+            + (
+                f" held at least {hold_days} days each (the labelled titration interval)"
+                if hold_days > 1
+                else ""
+            )
+            + ", with the longer holds at the lowest doses."
+        )
+        for amount in (suggested, taper.min_duration):
+            if amount is not None and amount.derived and amount.note:
+                notes.append(amount.note.strip())
+        for amount in (taper.suggested_duration, taper.min_duration):
+            c = cite(kb, amount.source if amount else None, amount.section if amount else None)
+            if c and c not in citations:
+                citations.insert(0, c)
+    else:
+        if days is None:
+            raise InputError(
+                f"the sources give no taper period for {drug.name} (they say to individualise it); "
+                "set the period in days",
+                field="days",
+            )
+        default_days = days
+        rule_text = (
+            f"The sources require a gradual taper of {drug.name} but give no schedule; the "
+            "period was set by the user and split into equal steps."
+        )
+        if needed is True:
+            warnings.append(
+                f"No sourced minimum period exists for {drug.name}; the {days}-day period is the "
+                "prescriber's choice."
+            )
+    if needed is not True:
+        rule_text = (
+            f"The sources do not require a taper for {drug.name}; this gradual reduction over "
+            f"{days} days was requested."
+        )
+        default_days = days or default_days
+
+    total_days = days if days is not None else default_days
+    if min_days is not None and total_days < min_days:
+        warnings.append(
+            f"This {total_days}-day taper is shorter than the sourced minimum of {min_days} days; "
+            "a faster taper raises the risk of withdrawal. Confirm it with the prescriber."
+        )
+    m = max(1, min(n0 - 1, total_days // max(1, hold_days))) if n0 > 1 else 0
+    levels = _levels(n0, m)
+    if taper.step_amount is not None:
+        fast = convert(taper.step_amount.upper, taper.step_amount.unit, "mg/day")
+        biggest = max((a - b) * unit for a, b in zip([n0, *levels], [*levels, 0], strict=True))
+        if biggest > fast + 1e-9:
+            warnings.append(
+                f"Some steps lower the dose by {biggest:g} mg/day, more than the labelled "
+                f"{taper.step_amount.text()}."
+            )
+    held = _split_days(total_days, len(levels)) if levels else []
+    if levels and min(held) == 0:
+        levels = levels[:total_days]
+        held = [1] * len(levels)
+        total_days = len(levels)
+
+    steps: list[Step] = []
+    day = start
+    previous = order
+    step_alerts = []
+    base_codes = {(a.code, a.summary) for a in base_alerts}
+    for i, (units, hold) in enumerate(zip(levels, held, strict=True), start=1):
+        slot_units = spread_units(units, n)
+        doses = doses_at([u * unit for u in slot_units], times, family, drug)
+        level_order = order_for(drug, doses)
+        alerts = vet(kb, patient, drug, previous, level_order, start)
+        step_alerts.append(alerts)
+        fresh = tuple(a for a in alerts if (a.code, a.summary) not in base_codes)
+        end = day + timedelta(days=hold - 1)
+        steps.append(
+            Step(
+                index=i,
+                start=day,
+                end=end,
+                days=hold,
+                daily_mg=round(units * unit, 4),
+                doses=doses,
+                text=doses_text(doses),
+                watch_for=withdrawal.signs,
+                alerts=fresh,
+            )
+        )
+        previous = level_order or previous
+        day = end + timedelta(days=1)
+    stop_date = day
+    after = (
+        f"Keep watching for withdrawal for the next days (it may start within {withdrawal.onset})."
+        if withdrawal.onset
+        else "Keep watching for withdrawal signs over the following days."
+    )
+    steps.append(
+        Step(
+            index=len(steps) + 1,
+            start=stop_date,
+            end=stop_date,
+            days=1,
+            daily_mg=0.0,
+            doses=(),
+            text=f"Stop: no more {drug.name} from {stop_date.isoformat()}.",
+            watch_for=withdrawal.signs,
+            note=after,
+        )
+    )
+    notes.append(
+        "If withdrawal signs appear, do not take the next step down: stay at (or go back to) the "
+        "previous dose and call the prescriber, then continue more slowly."
+    )
+    return Plan(
+        kind="taper",
+        drug=drug.id,
+        drug_name=drug.name,
+        formulation=family.label,
+        start=start,
+        end=stop_date,
+        stop_date=stop_date,
+        taper_needed=needed,
+        current=order.text,
+        duration_days=(stop_date - start).days,
+        rule=Rule(text=rule_text, citations=tuple(citations)),
+        steps=tuple(steps),
+        days=expand_days(steps, stop_date),
+        withdrawal=withdrawal,
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+        alerts=merge_alerts([base_alerts, *step_alerts]),
+        care_plan=care_plan_for(drug, kb),
+        knowledge_version=kb.version,
+    )

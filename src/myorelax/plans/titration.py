@@ -1,0 +1,335 @@
+"""Titration plans: from the label's start dose, step and interval up to a target or the maximum.
+
+* A labelled schedule (baclofen 5, 10, 15, 20 mg tid every 3 days; dantrolene 25 mg daily, 25
+  tid, 50 tid, 100 tid every 7 days) is followed, then continued with the labelled step.
+* A labelled step (tizanidine 2-4 mg per dose every 1-4 days; cyclobenzaprine 5 mg per dose) is
+  used at its smaller size and, where an interval is a range, its longer end (conservative). A
+  drug whose label gives no interval needs one from the user.
+* Kidney function: where the knowledge base gives a dose fraction for the patient's CrCl
+  (baclofen), every level and the ceiling are scaled by it; a target above the kidney-adjusted
+  maximum is capped, with a warning.
+* Drugs whose exposure rises with the patient's kidney function, genotype or an interacting drug
+  (the safety check says so), and whose label titrates by a step (tizanidine), start at the start
+  dose once a day and raise the single dose before the frequency, as the tizanidine label asks.
+* Every level is vetted by the safety check; a contraindication refuses the plan.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from datetime import date, timedelta
+from functools import reduce
+
+from myorelax.clinical.patient import Patient, kidney_function
+from myorelax.clinical.regimen import Order
+from myorelax.errors import InputError
+from myorelax.knowledge.schema import Amount, Dosing, KnowledgeBase, Monograph
+from myorelax.plans.careplan import care_plan_for
+from myorelax.plans.common import (
+    cite,
+    clock_times,
+    doses_at,
+    doses_text,
+    expand_days,
+    merge_alerts,
+    order_for,
+    refuse_if_contraindicated,
+    spread_units,
+    vet,
+    withdrawal_of,
+)
+from myorelax.plans.dosing import (
+    amount_days,
+    choose_formulation,
+    geriatric_dosing,
+    oral_dosing,
+    regular_schedule,
+)
+from myorelax.plans.model import Citation, Plan, PlanAlert, Rule, Step
+from myorelax.plans.tablets import dose_unit_mg
+from myorelax.safety.checks.organ import applicable_renal_adjustments
+from myorelax.units import convert
+
+EXPOSURE_CODES = frozenset({"MRX-DDI-001", "MRX-RENAL-001", "MRX-PGX-001"})
+MAX_LEVELS = 60
+
+
+def _mg(amount: Amount, which: str = "lower") -> float:
+    return convert(amount.lower if which == "lower" else amount.upper, amount.unit, "mg")
+
+
+def _limits(dosing: Dosing) -> tuple[float | None, float | None, int]:
+    single = _mg(dosing.max_single, "upper") if dosing.max_single else None
+    daily = (
+        convert(dosing.max_daily.upper, dosing.max_daily.unit, "mg") if dosing.max_daily else None
+    )
+    most = int(dosing.max_doses_per_day.upper) if dosing.max_doses_per_day else 4
+    return single, daily, min(most, 4)
+
+
+def _check_target(drug: Monograph, dosing: Dosing, target: Order) -> tuple[float, int]:
+    if target.drug != drug.id:
+        raise InputError(f"the target is {target.drug_name}, not {drug.name}", field="target")
+    return regular_schedule(drug, dosing, target, field="target", why="a target")
+
+
+def _ideal_levels(
+    dosing: Dosing,
+    target_dose: float,
+    target_n: int,
+    restricted: bool,
+    step_days: int | None,
+    drug: Monograph,
+) -> list[tuple[float, int, int]]:
+    """(dose per administration, doses a day, days held) before kidney scaling."""
+    t = dosing.titration
+    levels: list[tuple[float, int, int]] = []
+
+    def add(dose: float, n: int, days: int) -> None:
+        dose = min(dose, target_dose)
+        n = min(n, target_n)
+        if levels and abs(levels[-1][0] - dose) < 1e-9 and levels[-1][1] == n:
+            return
+        levels.append((dose, n, days))
+
+    interval_days = step_days
+    if interval_days is None and t is not None and t.interval is not None:
+        interval_days = amount_days(t.interval, "upper")
+    if t is not None and t.schedule and not restricted:
+        for s in t.schedule:
+            add(_mg(s.dose), s.doses_per_day, s.days or interval_days or 7)
+            if levels[-1][0] >= target_dose - 1e-9:
+                break
+        dose, n = levels[-1][0], levels[-1][1]
+    else:
+        start = dosing.start
+        if start is None:
+            raise InputError(f"the label gives no starting dose for {drug.name}", field="drug")
+        if interval_days is None:
+            raise InputError(
+                f"the {drug.name} label gives no interval between dose increases; set the number "
+                "of days per step",
+                field="step_days",
+            )
+        n = 1 if restricted else target_n
+        dose = _mg(start, "lower")
+        add(dose, n, interval_days)
+    step = None
+    if (
+        t is not None
+        and t.step is not None
+        and (t.step.value is not None or t.step.low is not None)
+    ):
+        step = _mg(t.step, "lower")
+    if step is None and t is not None and t.schedule:
+        doses = [_mg(s.dose) for s in t.schedule]
+        rises = [b - a for a, b in itertools.pairwise(doses) if b > a]
+        step = min(rises) if rises else None
+    while dose < target_dose - 1e-9 and len(levels) < MAX_LEVELS:
+        if step is None or interval_days is None:
+            raise InputError(
+                f"the {drug.name} label gives no step or interval to go beyond "
+                f"{dose:g} mg; set the days per step",
+                field="step_days",
+            )
+        dose = min(dose + step, target_dose)
+        add(dose, n, interval_days)
+    while n < target_n and len(levels) < MAX_LEVELS:
+        n += 1
+        add(target_dose, n, interval_days or 7)
+    return levels
+
+
+def _renal_fraction(
+    drug: Monograph, patient: Patient, kb: KnowledgeBase
+) -> tuple[float | None, list[str], list[Citation]]:
+    kidney = kidney_function(patient)
+    fractions = []
+    texts: list[str] = []
+    cites: list[Citation] = []
+    for adj, why in applicable_renal_adjustments(drug, kidney, patient.age_years):
+        texts.append(f"{why}: {adj.action}")
+        if adj.dose_fraction is not None:
+            fractions.append(adj.dose_fraction.lower)
+            c = cite(kb, adj.source)
+            if c:
+                cites.append(c)
+    return (min(fractions) if fractions else None), texts, cites
+
+
+def plan_titration(
+    drug: Monograph,
+    patient: Patient,
+    *,
+    kb: KnowledgeBase,
+    start: date,
+    target: Order | None = None,
+    form: str | None = None,
+    step_days: int | None = None,
+) -> Plan:
+    """A day-by-day titration of `drug` for `patient` starting on `start`."""
+    if step_days is not None and not 1 <= step_days <= 60:
+        raise InputError("must be between 1 and 60 days", field="step_days")
+    dosing = oral_dosing(drug, patient)
+    t = dosing.titration
+    if t is None or not (t.schedule or t.step):
+        raise InputError(
+            f"the {drug.name} label describes no dose titration; it is taken at its usual dose "
+            f"({dosing.usual_dose.text() if dosing.usual_dose else 'see the label'})",
+            field="drug",
+        )
+    single, daily, most = _limits(dosing)
+    warnings: list[str] = []
+    notes: list[str] = []
+    citations: list[Citation] = []
+    for src in (t.source or dosing.source, dosing.source):
+        c = cite(kb, src, t.section or dosing.section)
+        if c and c not in citations:
+            citations.append(c)
+    if target is None:
+        if single is None or daily is None:
+            raise InputError(f"give a target dose for {drug.name}", field="target")
+        target_n = most
+        target_dose = min(single, daily / most)
+        notes.append(
+            "No target was given, so the plan climbs to the labelled maximum; stop at the lowest "
+            "dose that gives an adequate response."
+        )
+        target_text = None
+    else:
+        target_dose, target_n = _check_target(drug, dosing, target)
+        target_text = target.text
+
+    geriatric = geriatric_dosing(drug, patient)
+    if geriatric is not None:
+        for note in geriatric.notes:
+            notes.append(note.text)
+
+    fraction, renal_texts, renal_cites = _renal_fraction(drug, patient, kb)
+    notes += renal_texts
+    citations += [c for c in renal_cites if c not in citations]
+
+    # Vet the target first: a contraindication refuses; an exposure-raising finding restricts.
+    probe_target = target
+    target_alerts: tuple[PlanAlert, ...] = ()
+    if probe_target is not None:
+        target_alerts = vet(kb, patient, drug, probe_target, probe_target, start)
+        refuse_if_contraindicated(drug, target_alerts)
+    restricted = (
+        bool(t.step) and not t.schedule and any(a.code in EXPOSURE_CODES for a in target_alerts)
+    )
+    if restricted:
+        notes.append(
+            "Exposure is raised (see the alerts), so the plan starts once a day at the start dose "
+            "and raises the single dose before adding doses, as the label advises."
+        )
+
+    levels = _ideal_levels(dosing, target_dose, target_n, restricted, step_days, drug)
+    per_dose = [d for d, _, _ in levels]
+    family = choose_formulation(drug, dosing, per_dose, form)
+    unit = reduce(_gcd_mg, [dose_unit_mg(d, family) for d in per_dose])
+    unit = dose_unit_mg(unit, family)
+
+    ceiling = None
+    if fraction is not None and daily is not None:
+        ceiling = max(unit, math.floor(daily * fraction / unit + 1e-9) * unit)
+        notes.append(
+            f"Kidney function: doses are scaled to about {fraction:g} of the usual dose; the daily "
+            f"ceiling here is {ceiling:g} mg."
+        )
+        if target_dose * target_n > ceiling + 1e-9:
+            warnings.append(
+                f"The target of {target_dose * target_n:g} mg/day is above the kidney-adjusted "
+                f"ceiling of {ceiling:g} mg/day; the plan stops at the ceiling."
+            )
+
+    steps: list[Step] = []
+    day = start
+    previous: Order | None = None
+    all_alerts = []
+    unit_levels: list[tuple[int, int, int]] = []
+    for dose, n, hold in levels:
+        units = round(dose / unit) * n
+        if fraction is not None:
+            units = max(1, math.floor(units * fraction + 1e-9))
+            if ceiling is not None:
+                units = min(units, round(ceiling / unit))
+        if unit_levels and unit_levels[-1][0] == units and unit_levels[-1][1] == n:
+            continue
+        unit_levels.append((units, n, hold))
+    for i, (units, n, hold) in enumerate(unit_levels, start=1):
+        doses = doses_at([u * unit for u in spread_units(units, n)], clock_times(n), family, drug)
+        level_order = order_for(drug, doses)
+        alerts = vet(kb, patient, drug, previous, level_order, start)
+        refuse_if_contraindicated(drug, alerts)
+        all_alerts.append(alerts)
+        last = i == len(unit_levels)
+        end = None if last else day + timedelta(days=hold - 1)
+        steps.append(
+            Step(
+                index=i,
+                start=day,
+                end=end,
+                days=None if last else hold,
+                daily_mg=round(units * unit, 4),
+                doses=doses,
+                text=doses_text(doses),
+                watch_for=_watch(drug),
+                alerts=alerts,
+                note="Target reached: continue at this dose and review the response with the prescriber."
+                if last
+                else None,
+            )
+        )
+        previous = level_order
+        if end is not None:
+            day = end + timedelta(days=1)
+    final = steps[-1]
+    shown_until = final.start + timedelta(days=max(0, (levels[-1][2] if levels else 7) - 1))
+    interval_text = t.interval.text() if t.interval else (f"{step_days} days" if step_days else "")
+    rule = (
+        f"Start at {levels[0][0]:g} mg and raise "
+        + (
+            "along the labelled schedule"
+            if t.schedule
+            else f"by {t.step.text() if t.step else ''} per dose every {interval_text}"
+        )
+        + (
+            f" (this plan: the smaller step, every {levels[0][2]} days)"
+            if t.step and not t.schedule
+            else ""
+        )
+        + f" up to {'the target' if target else 'the labelled maximum'}."
+    )
+    for note in t.notes:
+        notes.append(note.text)
+    return Plan(
+        kind="titration",
+        drug=drug.id,
+        drug_name=drug.name,
+        formulation=family.label,
+        start=start,
+        end=shown_until,
+        current=None,
+        target=target_text,
+        duration_days=(final.start - start).days,
+        rule=Rule(text=rule, citations=tuple(citations)),
+        steps=tuple(steps),
+        days=expand_days(steps, shown_until),
+        withdrawal=withdrawal_of(drug),
+        warnings=tuple(warnings),
+        notes=tuple(dict.fromkeys(notes)),
+        alerts=merge_alerts(all_alerts),
+        care_plan=care_plan_for(drug, kb),
+        knowledge_version=kb.version,
+    )
+
+
+def _watch(drug: Monograph) -> tuple[str, ...]:
+    common = [r.term for r in drug.adverse_reactions[:4]]
+    return tuple(common)
+
+
+def _gcd_mg(a: float, b: float) -> float:
+    return math.gcd(round(a * 1000), round(b * 1000)) / 1000
