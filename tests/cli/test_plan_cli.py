@@ -17,7 +17,7 @@ def test_titrate_issue_example(run_cli: CliRunner) -> None:
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["kind"] == "titration" and d["drug"] == "baclofen"
-    assert [s["daily_mg"] for s in d["steps"]] == [5, 15, 20, 30]
+    assert [s["daily_total_mg"] for s in d["steps"]] == [5, 15, 20, 30]
     assert "kidney-adjusted ceiling" in d["warnings"][0]
     assert d["steps"][0]["doses"][0]["tablets"][0]["strength_mg"] == 5
 
@@ -114,5 +114,5 @@ def test_no_taper_needed_is_shown(run_cli: CliRunner) -> None:
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["taper_needed"] is False
-    assert d["steps"][0]["daily_mg"] == 0
+    assert d["steps"][0]["daily_total_mg"] == 0
     assert "do not require a taper" in d["rule"]["text"]

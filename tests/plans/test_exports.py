@@ -91,7 +91,7 @@ def test_printable_html_has_schedule_signs_and_sources() -> None:
     assert "<table>" in html
     assert "how to stop (taper)" in html
     for step in plan.steps:
-        assert f"{step.daily_mg:g} mg" in html
+        assert f"{step.daily_total_mg:g} mg" in html
     assert "hallucinations" in html
     assert "PMS-BACLOFEN" in html
     assert "<script" not in html and "http://" not in html.split("Where this comes from")[0]

@@ -32,7 +32,7 @@ def test_golden_taper(case: dict[str, Any]) -> None:
         start=case["start"],
         days=case.get("days"),
     )
-    assert [s.daily_mg for s in plan.steps] == case["daily_mg"]
+    assert [s.daily_total_mg for s in plan.steps] == case["daily_mg"]
     if "days_held" in case:
         assert [s.days for s in plan.steps] == case["days_held"]
     assert plan.stop_date == case["stop_date"]
@@ -41,7 +41,7 @@ def test_golden_taper(case: dict[str, Any]) -> None:
         assert plan.taper_needed is case["taper_needed"]
     cited = {c.id for c in plan.rule.citations}
     assert case["source"] in cited, cited
-    assert plan.days[-1].daily_mg == 0
+    assert plan.days[-1].daily_total_mg == 0
     assert plan.days[-1].date == plan.stop_date
 
 
@@ -54,7 +54,7 @@ def test_golden_titration(case: dict[str, Any]) -> None:
         start=case["start"],
         target=parse_sig(case["target"]),
     )
-    assert [s.daily_mg for s in plan.steps] == case["daily_mg"]
+    assert [s.daily_total_mg for s in plan.steps] == case["daily_mg"]
     assert plan.steps[-1].start == case["reached"]
     assert plan.steps[-1].end is None
     assert len(plan.warnings) == case.get("warnings", 0), plan.warnings
@@ -103,7 +103,7 @@ def test_cyclobenzaprine_needs_an_interval_from_the_user() -> None:
         target=target,
         step_days=3,
     )
-    assert [s.daily_mg for s in plan.steps] == [15, 30]
+    assert [s.daily_total_mg for s in plan.steps] == [15, 30]
 
 
 @pytest.mark.parametrize(

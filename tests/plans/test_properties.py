@@ -44,7 +44,7 @@ def _assert_tablets_exist(plan: Plan) -> None:
                     parts = product.score_parts or 2
                     assert abs(t.count * parts - round(t.count * parts)) < 1e-6
                 total += t.count * t.strength_mg
-            assert abs(total - dose.mg) < 1e-6
+            assert abs(total - dose.dose_mg) < 1e-6
 
 
 @settings(max_examples=60, deadline=None)
@@ -68,7 +68,7 @@ def test_taper_never_rises_and_ends_at_zero(
     plan = plan_taper(
         parse_sig(f"{drug} {dose} mg {code}"), patient_from_data({}), kb=KB, start=START, days=days
     )
-    totals = [d.daily_mg for d in plan.days]
+    totals = [d.daily_total_mg for d in plan.days]
     assert all(b <= a + 1e-9 for a, b in itertools.pairwise(totals))
     assert totals[0] < dose * n
     assert totals[-1] == 0
@@ -106,10 +106,10 @@ def test_titration_rises_within_the_labelled_maxima(
     plan = plan_titration(
         KB.drugs[drug], patient, kb=KB, start=START, target=parse_sig(f"{drug} {dose} mg {code}")
     )
-    totals = [s.daily_mg for s in plan.steps]
+    totals = [s.daily_total_mg for s in plan.steps]
     assert all(b >= a - 1e-9 for a, b in itertools.pairwise(totals))
     assert all(t <= max_daily + 1e-9 for t in totals)
-    assert all(d.mg <= max_single + 1e-9 for s in plan.steps for d in s.doses)
+    assert all(d.dose_mg <= max_single + 1e-9 for s in plan.steps for d in s.doses)
     assert totals[-1] <= dose * n + 1e-9
     assert plan.steps[-1].end is None
     _assert_tablets_exist(plan)

@@ -153,7 +153,7 @@ def render_plan(plan: Plan) -> None:
             dates = s.start.isoformat()
         else:
             dates = f"{s.start.isoformat()} to {s.end.isoformat()}"
-        table.add_row(str(s.index), dates, f"{s.daily_mg:g}", escape(s.text))
+        table.add_row(str(s.index), dates, f"{s.daily_total_mg:g}", escape(s.text))
     console.print(table)
     for w in plan.warnings:
         console.print(f"[bold yellow]warning[/bold yellow]: {escape(w)}")

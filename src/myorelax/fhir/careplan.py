@@ -56,9 +56,9 @@ def care_plan_resource(
             "scheduledPeriod": period,
             "description": f"Step {step.index}: {step.text}",
         }
-        if step.daily_mg > 0:
+        if step.daily_total_mg > 0:
             detail["dailyAmount"] = {
-                "value": step.daily_mg,
+                "value": step.daily_total_mg,
                 "unit": "mg",
                 "system": UCUM,
                 "code": "mg",

@@ -104,7 +104,8 @@ def plan_calendar(
                 event.add("dtstart", day)
                 event.add("dtend", day + timedelta(days=1))
                 event.add(
-                    "summary", f"{plan.drug_name} {step.daily_mg:g} mg/day (step {step.index})"
+                    "summary",
+                    f"{plan.drug_name} {step.daily_total_mg:g} mg/day (step {step.index})",
                 )
                 event.add("description", _step_description(plan, step))
                 cal.add_component(event)
@@ -119,12 +120,12 @@ def plan_calendar(
             event.add("dtstart", start)
             event.add("dtend", start + timedelta(minutes=15))
             event.add("rrule", {"freq": "daily", "count": days})
-            event.add("summary", f"{plan.drug_name} {dose.mg:g} mg: {tablets}")
+            event.add("summary", f"{plan.drug_name} {dose.dose_mg:g} mg: {tablets}")
             event.add("description", _step_description(plan, step))
             event.add("categories", ["Medication"])
             event.add_component(
                 _alarm(
-                    f"Take {plan.drug_name} {dose.mg:g} mg ({tablets})",
+                    f"Take {plan.drug_name} {dose.dose_mg:g} mg ({tablets})",
                     timedelta(minutes=-reminder_minutes),
                 )
             )

@@ -61,7 +61,7 @@ def doses_at(
         out.append(
             DoseTime(
                 time=time,
-                mg=round(mg, 4),
+                dose_mg=round(mg, 4),
                 tablets=tuple(
                     Tablets(
                         product=t.product, strength_mg=t.strength_mg, count=t.count, text=t.text
@@ -77,7 +77,7 @@ def doses_text(doses: Sequence[DoseTime]) -> str:
     if not doses:
         return "no dose (stopped)"
     return "; ".join(
-        f"{d.time} {d.mg:g} mg ({' + '.join(t.text for t in d.tablets)})" for d in doses
+        f"{d.time} {d.dose_mg:g} mg ({' + '.join(t.text for t in d.tablets)})" for d in doses
     )
 
 
@@ -87,7 +87,9 @@ def expand_days(steps: Sequence[Step], last_day: date) -> tuple[Day, ...]:
         end = step.end or last_day
         d = step.start
         while d <= end:
-            days.append(Day(date=d, step=step.index, daily_mg=step.daily_mg, doses=step.doses))
+            days.append(
+                Day(date=d, step=step.index, daily_total_mg=step.daily_total_mg, doses=step.doses)
+            )
             d += timedelta(days=1)
     return tuple(days)
 
@@ -96,7 +98,7 @@ def order_for(drug: Monograph, doses: Sequence[DoseTime]) -> Order | None:
     """An order that bounds a step for the safety check: its largest dose at its frequency."""
     if not doses:
         return None
-    biggest = max(d.mg for d in doses)
+    biggest = max(d.dose_mg for d in doses)
     code = FREQUENCY_CODES[len(doses)]
     return parse_sig(f"{drug.id} {biggest:g} mg po {code}", field="plan")
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 
 class Frozen(BaseModel):
@@ -23,7 +24,7 @@ class DoseTime(Frozen):
     """One dose at a clock time, and the tablets that make it."""
 
     time: str = Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$")
-    mg: float = Field(gt=0)
+    dose_mg: float = Field(gt=0)
     tablets: tuple[Tablets, ...]
 
 
@@ -37,21 +38,27 @@ class Step(Frozen):
     """A dose level held from `start` to `end` (inclusive); `end` None: continue (maintenance)."""
 
     index: int = Field(ge=1)
-    start: date
-    end: date | None
+    start: _dt.date
+    end: _dt.date | None
     days: int | None
-    daily_mg: float = Field(ge=0)
+    daily_total_mg: float = Field(ge=0)
     doses: tuple[DoseTime, ...]
     text: str
     watch_for: tuple[str, ...] = ()
     alerts: tuple[PlanAlert, ...] = ()
     note: str | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def date(self) -> _dt.date:
+        """The step's first day (the plan contract's `date`)."""
+        return self.start
+
 
 class Day(Frozen):
     date: date
     step: int
-    daily_mg: float
+    daily_total_mg: float
     doses: tuple[DoseTime, ...]
 
 
@@ -121,6 +128,15 @@ class Plan(Frozen):
     alerts: tuple[PlanAlert, ...] = ()
     care_plan: CarePlan | None = None
     knowledge_version: str
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def evidence(self) -> tuple[Citation, ...]:
+        """Every source the plan rests on: its rule, then its care plan."""
+        seen: dict[str, Citation] = {}
+        for c in (*self.rule.citations, *(self.care_plan.sources if self.care_plan else ())):
+            seen.setdefault(c.id + (c.section or ""), c)
+        return tuple(seen.values())
 
 
 class PumpEvent(Frozen):

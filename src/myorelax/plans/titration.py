@@ -272,7 +272,7 @@ def plan_titration(
                 start=day,
                 end=end,
                 days=None if last else hold,
-                daily_mg=round(units * unit, 4),
+                daily_total_mg=round(units * unit, 4),
                 doses=doses,
                 text=doses_text(doses),
                 watch_for=_watch(drug),
