@@ -7,7 +7,9 @@
     │   ├── UnknownDrugError           a name that resolves to no ingredient (with suggestions)
     │   ├── UnitError                  a unit that does not parse or does not fit the quantity
     │   ├── SigParseError              dose text that the SIG grammar does not accept
-    │   └── PatientDataError           impossible or contradictory patient facts
+    │   ├── PatientDataError           impossible or contradictory patient facts
+    │   └── NotFoundError              a record (patient, entry) that does not exist (HTTP 404)
+    ├── AccessError                    the user may not read or change this record (CLI exit 4, HTTP 403)
     └── KnowledgeError                 the knowledge base failed validation (CLI exit 1)
 
 Every error names the field it is about and says what is wrong with it in one line.
@@ -74,6 +76,16 @@ class SigParseError(InputError):
 
 class PatientDataError(InputError):
     """Patient facts that are impossible (age 250) or contradict each other (pregnant and male)."""
+
+
+class NotFoundError(InputError):
+    """A record that does not exist (or that the user may not know exists)."""
+
+
+class AccessError(MyorelaxError):
+    """The acting user may not read or change this record."""
+
+    exit_code = 4
 
 
 class KnowledgeError(MyorelaxError):

@@ -1,0 +1,109 @@
+"""Diary entries: what a patient records, validated per kind.
+
+Scales: pain, stiffness and daily stress are 0-10 numeric rating scales (NRS); spasm frequency is
+the Penn Spasm Frequency Scale (0-4) and its severity 1-3 (asked only when frequency is above 0);
+the Perceived Stress Scale (PSS-10) has ten items scored 0-4 with items 4, 5, 7 and 8 reversed
+(total 0-40); sleep is hours and quality 0-10; side effects are named with severity 1-3 (mild,
+moderate, severe). Timestamps must carry their time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+EntryKind = Literal[
+    "dose", "pain", "spasm", "stiffness", "stress", "pss10", "sleep", "side_effect", "note"
+]
+KINDS: tuple[str, ...] = EntryKind.__args__  # type: ignore[attr-defined]
+DoseStatus = Literal["planned", "extra", "prn"]
+SIDE_EFFECTS = ("drowsiness", "dizziness", "weakness", "confusion", "nausea")
+PSS10_REVERSED = (4, 5, 7, 8)  # 1-based item numbers scored 4 - answer
+NRS_KINDS = ("pain", "stiffness", "stress")
+
+
+class DiaryEntry(BaseModel):
+    """One diary entry. `id` and `patient_id` are set by the store."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: int | None = None
+    patient_id: int | None = None
+    at: datetime
+    kind: EntryKind
+    drug: str | None = None
+    dose_mg: float | None = Field(default=None, gt=0, le=10_000)
+    dose_status: DoseStatus | None = None
+    value: float | None = None
+    severity: int | None = Field(default=None, ge=1, le=3)
+    quality: float | None = Field(default=None, ge=0, le=10)
+    symptom: str | None = Field(default=None, max_length=80)
+    items: tuple[int, ...] | None = None
+    text: str | None = Field(default=None, max_length=4000)
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, at: datetime) -> datetime:
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError("needs a time zone (e.g. 2026-12-01T08:00:00+01:00)")
+        return at
+
+    @model_validator(mode="after")
+    def _by_kind(self) -> DiaryEntry:
+        k = self.kind
+        if k == "dose":
+            if not self.drug or self.dose_mg is None:
+                raise ValueError("a dose entry needs drug and dose_mg")
+            if self.dose_status is None:
+                object.__setattr__(self, "dose_status", "planned")
+        elif self.drug is not None or self.dose_mg is not None or self.dose_status is not None:
+            raise ValueError(f"drug and dose fields belong to dose entries, not {k}")
+        if k in NRS_KINDS:
+            _need_range(self.value, 0, 10, f"{k} value (0-10)")
+        if k == "spasm":
+            _need_range(self.value, 0, 4, "spasm frequency (Penn 0-4)")
+            assert self.value is not None
+            if self.value != int(self.value):
+                raise ValueError("spasm frequency is a whole number 0-4")
+            if self.value == 0 and self.severity is not None:
+                raise ValueError("spasm severity is skipped when frequency is 0")
+            if self.value > 0 and self.severity is None:
+                raise ValueError("spasm severity (1-3) is needed when frequency is above 0")
+        elif k == "side_effect":
+            if not self.symptom:
+                raise ValueError("a side effect entry needs symptom")
+            if self.severity is None:
+                raise ValueError("a side effect entry needs severity 1-3")
+        elif self.severity is not None:
+            raise ValueError(f"severity does not apply to {k}")
+        if k == "pss10":
+            if (
+                self.items is None
+                or len(self.items) != 10
+                or any(not 0 <= i <= 4 for i in self.items)
+            ):
+                raise ValueError("PSS-10 needs ten answers, each 0-4")
+            object.__setattr__(self, "value", float(pss10_total(self.items)))
+        elif self.items is not None:
+            raise ValueError(f"items apply to PSS-10 only, not {k}")
+        if k == "sleep":
+            _need_range(self.value, 0, 24, "sleep hours (0-24)")
+        elif self.quality is not None:
+            raise ValueError(f"quality applies to sleep only, not {k}")
+        if k == "note" and not self.text:
+            raise ValueError("a note needs text")
+        return self
+
+
+def _need_range(value: float | None, low: float, high: float, what: str) -> None:
+    if value is None:
+        raise ValueError(f"{what} is required")
+    if not low <= value <= high:
+        raise ValueError(f"{what}: {value:g} is out of range")
+
+
+def pss10_total(items: tuple[int, ...]) -> int:
+    """PSS-10 total 0-40: items 4, 5, 7 and 8 (positively worded) are reverse-scored."""
+    return sum((4 - a) if i in PSS10_REVERSED else a for i, a in enumerate(items, start=1))

@@ -1,0 +1,393 @@
+"""Repositories: domain objects in and out, access checked, every call one transaction, and an
+audit row for each read or change of patient data.
+
+Access: an admin sees everything; a clinician sees the patients linked to them (care team); a
+patient sees only their own record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from myorelax.clinical.regimen import Order
+from myorelax.diary.entries import DiaryEntry
+from myorelax.diary.records import (
+    Actor,
+    AuditEvent,
+    PatientRecord,
+    RegimenPeriod,
+    Role,
+    UserAccount,
+)
+from myorelax.errors import AccessError, InputError, NotFoundError
+from myorelax.store.db import Database
+from myorelax.store.tables import (
+    AuditRow,
+    CarePlanRow,
+    CareTeamRow,
+    DiaryEntryRow,
+    PatientRow,
+    RegimenRow,
+    UserRow,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(at: datetime) -> datetime:
+    return at.astimezone(UTC)
+
+
+def _aware(stored: datetime, offset_min: int) -> datetime:
+    if stored.tzinfo is None:  # SQLite keeps no offset: the value is UTC
+        stored = stored.replace(tzinfo=UTC)
+    return stored.astimezone(timezone(timedelta(minutes=offset_min)))
+
+
+def _entry(row: DiaryEntryRow) -> DiaryEntry:
+    return DiaryEntry.model_validate(
+        {
+            "id": row.id,
+            "patient_id": row.patient_id,
+            "at": _aware(row.at, row.utc_offset_min),
+            "kind": row.kind,
+            "drug": row.drug,
+            "dose_mg": row.dose_mg,
+            "dose_status": row.dose_status,
+            "value": None if row.kind == "pss10" else row.value,
+            "severity": row.severity,
+            "quality": row.quality,
+            "symptom": row.symptom,
+            "items": tuple(row.items) if row.items is not None else None,
+            "text": row.text,
+        }
+    )
+
+
+def _regimen(row: RegimenRow) -> RegimenPeriod:
+    return RegimenPeriod(
+        id=row.id,
+        patient_id=row.patient_id,
+        sig=row.sig,
+        drug=row.drug,
+        dose_mg=row.dose_mg,
+        doses_per_day=row.doses_per_day,
+        times=tuple(row.times),
+        prn=row.prn,
+        start=row.start,
+        end=row.end,
+    )
+
+
+class DiaryStore:
+    """The diary's storage, used by the CLI, the service and tests alike."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- access and audit ------------------------------------------------------------------
+    def _patient_row(self, s: Session, actor: Actor, patient_id: int) -> PatientRow:
+        row = s.get(PatientRow, patient_id)
+        if row is None:
+            raise NotFoundError(f"patient {patient_id} does not exist", field="patient")
+        if actor.role == "admin":
+            return row
+        if actor.role == "patient" and row.user_id is not None and row.user_id == actor.user_id:
+            return row
+        if actor.role == "clinician":
+            link = s.scalar(
+                select(CareTeamRow.id).where(
+                    CareTeamRow.clinician_id == actor.user_id,
+                    CareTeamRow.patient_id == patient_id,
+                )
+            )
+            if link is not None:
+                return row
+        self._log_denied(actor, patient_id)
+        raise AccessError(
+            f"user {actor.user_id} ({actor.role}) may not access patient {patient_id}",
+            field="patient",
+        )
+
+    def _log_denied(self, actor: Actor, patient_id: int) -> None:
+        """A refused access is audited in its own transaction (the caller's rolls back)."""
+        with self.db.unit_of_work() as s:
+            self._audit(s, actor, "denied", "patient", patient_id, patient_id)
+
+    def _audit(
+        self,
+        s: Session,
+        actor: Actor,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        patient_id: int | None,
+        detail: str | None = None,
+    ) -> None:
+        s.add(
+            AuditRow(
+                at=_now(),
+                user_id=actor.user_id,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                patient_id=patient_id,
+                detail=detail,
+            )
+        )
+
+    @staticmethod
+    def _require(actor: Actor, *roles: Role) -> None:
+        if actor.role not in roles:
+            raise AccessError(f"a {actor.role} may not do this", field="role")
+
+    # -- users and patients ----------------------------------------------------------------
+    def create_user(
+        self, actor: Actor, username: str, role: Role, password_hash: str | None = None
+    ) -> UserAccount:
+        self._require(actor, "admin")
+        if not username.strip():
+            raise InputError("must not be empty", field="username")
+        with self.db.unit_of_work() as s:
+            row = UserRow(
+                username=username.strip(),
+                role=role,
+                password_hash=password_hash,
+                created_at=_now(),
+            )
+            s.add(row)
+            try:
+                s.flush()
+            except IntegrityError:
+                raise InputError(f"{username!r} is taken", field="username") from None
+            self._audit(s, actor, "create", "user", row.id, None)
+            return UserAccount(id=row.id, username=row.username, role=role)
+
+    def create_patient(
+        self,
+        actor: Actor,
+        display_name: str,
+        *,
+        user_id: int | None = None,
+        tz: str = "UTC",
+    ) -> PatientRecord:
+        self._require(actor, "admin", "clinician")
+        if not display_name.strip():
+            raise InputError("must not be empty", field="display_name")
+        with self.db.unit_of_work() as s:
+            row = PatientRow(
+                display_name=display_name.strip(), user_id=user_id, timezone=tz, created_at=_now()
+            )
+            s.add(row)
+            s.flush()
+            if actor.role == "clinician" and actor.user_id is not None:
+                s.add(CareTeamRow(clinician_id=actor.user_id, patient_id=row.id))
+            self._audit(s, actor, "create", "patient", row.id, row.id)
+            return PatientRecord(
+                id=row.id, display_name=row.display_name, user_id=user_id, timezone=tz
+            )
+
+    def link_clinician(self, actor: Actor, clinician_id: int, patient_id: int) -> None:
+        self._require(actor, "admin")
+        with self.db.unit_of_work() as s:
+            user = s.get(UserRow, clinician_id)
+            if user is None or user.role != "clinician":
+                raise NotFoundError(f"clinician {clinician_id} does not exist", field="clinician")
+            self._patient_row(s, actor, patient_id)
+            s.add(CareTeamRow(clinician_id=clinician_id, patient_id=patient_id))
+            self._audit(s, actor, "update", "care_team", clinician_id, patient_id)
+
+    def patient(self, actor: Actor, patient_id: int) -> PatientRecord:
+        with self.db.unit_of_work() as s:
+            row = self._patient_row(s, actor, patient_id)
+            self._audit(s, actor, "read", "patient", patient_id, patient_id)
+            return PatientRecord(
+                id=row.id, display_name=row.display_name, user_id=row.user_id, timezone=row.timezone
+            )
+
+    def patients(self, actor: Actor) -> tuple[PatientRecord, ...]:
+        with self.db.unit_of_work() as s:
+            query = select(PatientRow).order_by(PatientRow.id)
+            if actor.role == "patient":
+                query = query.where(PatientRow.user_id == actor.user_id)
+            elif actor.role == "clinician":
+                query = query.join(CareTeamRow, CareTeamRow.patient_id == PatientRow.id).where(
+                    CareTeamRow.clinician_id == actor.user_id
+                )
+            rows = s.scalars(query).all()
+            self._audit(s, actor, "read", "patient_list", None, None, f"{len(rows)} patients")
+            return tuple(
+                PatientRecord(
+                    id=r.id, display_name=r.display_name, user_id=r.user_id, timezone=r.timezone
+                )
+                for r in rows
+            )
+
+    # -- regimens ----------------------------------------------------------------------------
+    def set_regimen(
+        self, actor: Actor, patient_id: int, order: Order, start: date
+    ) -> RegimenPeriod:
+        """Start `order` on `start`; a current regimen of the same drug ends the day before."""
+        self._require(actor, "admin", "clinician")
+        with self.db.unit_of_work() as s:
+            self._patient_row(s, actor, patient_id)
+            current = s.scalars(
+                select(RegimenRow).where(
+                    RegimenRow.patient_id == patient_id,
+                    RegimenRow.drug == order.drug,
+                    RegimenRow.end.is_(None),
+                )
+            ).all()
+            for row in current:
+                if row.start >= start:
+                    raise InputError(
+                        f"a {order.drug} regimen already starts on {row.start.isoformat()}; "
+                        "a change must start after it",
+                        field="start",
+                    )
+                row.end = start - timedelta(days=1)
+            freq = order.frequency
+            new = RegimenRow(
+                patient_id=patient_id,
+                sig=order.text,
+                drug=order.drug,
+                dose_mg=order.dose_mg,
+                doses_per_day=freq.doses_per_day if freq else None,
+                times=list(freq.times) if freq else [],
+                prn=order.prn,
+                start=start,
+                end=None,
+                created_by=actor.user_id,
+                created_at=_now(),
+            )
+            s.add(new)
+            s.flush()
+            self._audit(s, actor, "create", "regimen", new.id, patient_id)
+            return _regimen(new)
+
+    def regimens(self, actor: Actor, patient_id: int) -> tuple[RegimenPeriod, ...]:
+        with self.db.unit_of_work() as s:
+            self._patient_row(s, actor, patient_id)
+            rows = s.scalars(
+                select(RegimenRow)
+                .where(RegimenRow.patient_id == patient_id)
+                .order_by(RegimenRow.start, RegimenRow.id)
+            ).all()
+            self._audit(s, actor, "read", "regimen", None, patient_id)
+            return tuple(_regimen(r) for r in rows)
+
+    # -- diary -------------------------------------------------------------------------------
+    def add_entries(
+        self, actor: Actor, patient_id: int, entries: Iterable[DiaryEntry]
+    ) -> tuple[DiaryEntry, ...]:
+        """Store every entry or none (one transaction); return them with their ids."""
+        with self.db.unit_of_work() as s:
+            self._patient_row(s, actor, patient_id)
+            rows = []
+            for e in entries:
+                offset = e.at.utcoffset()
+                assert offset is not None
+                row = DiaryEntryRow(
+                    patient_id=patient_id,
+                    at=_utc(e.at),
+                    utc_offset_min=int(offset.total_seconds() // 60),
+                    kind=e.kind,
+                    drug=e.drug,
+                    dose_mg=e.dose_mg,
+                    dose_status=e.dose_status,
+                    value=e.value,
+                    severity=e.severity,
+                    quality=e.quality,
+                    symptom=e.symptom,
+                    items=list(e.items) if e.items is not None else None,
+                    text=e.text,
+                    created_by=actor.user_id,
+                    created_at=_now(),
+                )
+                s.add(row)
+                rows.append(row)
+            s.flush()
+            self._audit(s, actor, "create", "diary_entry", None, patient_id, f"{len(rows)} entries")
+            return tuple(_entry(r) for r in rows)
+
+    def add_entry(self, actor: Actor, patient_id: int, entry: DiaryEntry) -> DiaryEntry:
+        return self.add_entries(actor, patient_id, [entry])[0]
+
+    def entries(
+        self,
+        actor: Actor,
+        patient_id: int,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> tuple[DiaryEntry, ...]:
+        with self.db.unit_of_work() as s:
+            self._patient_row(s, actor, patient_id)
+            query = select(DiaryEntryRow).where(DiaryEntryRow.patient_id == patient_id)
+            if start is not None:
+                query = query.where(DiaryEntryRow.at >= _utc(start))
+            if end is not None:
+                query = query.where(DiaryEntryRow.at < _utc(end))
+            if kinds:
+                query = query.where(DiaryEntryRow.kind.in_(list(kinds)))
+            rows = s.scalars(query.order_by(DiaryEntryRow.at, DiaryEntryRow.id)).all()
+            self._audit(s, actor, "read", "diary_entry", None, patient_id, f"{len(rows)} entries")
+            return tuple(_entry(r) for r in rows)
+
+    def delete_entry(self, actor: Actor, patient_id: int, entry_id: int) -> None:
+        with self.db.unit_of_work() as s:
+            self._patient_row(s, actor, patient_id)
+            done = s.execute(
+                delete(DiaryEntryRow).where(
+                    DiaryEntryRow.id == entry_id, DiaryEntryRow.patient_id == patient_id
+                )
+            )
+            if not done.rowcount:  # type: ignore[attr-defined]
+                raise NotFoundError(f"entry {entry_id} does not exist", field="entry")
+            self._audit(s, actor, "delete", "diary_entry", entry_id, patient_id)
+
+    def save_care_plan(
+        self, actor: Actor, patient_id: int, kind: str, document: dict[str, object]
+    ) -> int:
+        self._require(actor, "admin", "clinician")
+        with self.db.unit_of_work() as s:
+            self._patient_row(s, actor, patient_id)
+            row = CarePlanRow(
+                patient_id=patient_id,
+                kind=kind,
+                document=document,
+                created_by=actor.user_id,
+                created_at=_now(),
+            )
+            s.add(row)
+            s.flush()
+            self._audit(s, actor, "create", "care_plan", row.id, patient_id)
+            return row.id
+
+    def audit_log(self, actor: Actor, patient_id: int | None = None) -> tuple[AuditEvent, ...]:
+        self._require(actor, "admin")
+        with self.db.unit_of_work() as s:
+            query = select(AuditRow).order_by(AuditRow.id)
+            if patient_id is not None:
+                query = query.where(AuditRow.patient_id == patient_id)
+            return tuple(
+                AuditEvent(
+                    id=r.id,
+                    user_id=r.user_id,
+                    action=r.action,
+                    entity=r.entity,
+                    entity_id=r.entity_id,
+                    patient_id=r.patient_id,
+                    detail=r.detail,
+                    at_iso=_aware(r.at, 0).isoformat(),
+                )
+                for r in s.scalars(query).all()
+            )
