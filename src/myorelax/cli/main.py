@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from myorelax.cli.check_cmd import check as check_command
+from myorelax.cli.diary_cmd import db_app, diary_app, patients_app, regimen_app
 from myorelax.cli.drugs_view import drug_panel, drug_rows, drug_table
 from myorelax.cli.output import console, emit_json, err_console
 from myorelax.cli.plan_cmd import pump as pump_command
@@ -46,6 +47,10 @@ app.command("simulate")(simulate_command)
 app.command("titrate")(titrate_command)
 app.command("taper")(taper_command)
 app.command("pump")(pump_command)
+app.add_typer(db_app, name="db")
+app.add_typer(patients_app, name="patients")
+app.add_typer(regimen_app, name="regimen")
+app.add_typer(diary_app, name="diary")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 

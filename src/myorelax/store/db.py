@@ -13,15 +13,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from myorelax.errors import InputError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 ENV_URL = "MYORELAX_DATABASE_URL"
 
@@ -56,6 +57,8 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config  # alembic is imported only when migrating
+
     cfg = Config()
     cfg.set_main_option("script_location", str(files("myorelax.store") / "migrations"))
     cfg.attributes["engine"] = engine
@@ -64,10 +67,14 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade_database(engine: Engine, revision: str = "head") -> None:
     """Apply the migrations up to `revision` (each migration in its own transaction)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade_database(engine: Engine, revision: str = "base") -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(engine), revision)
 
 

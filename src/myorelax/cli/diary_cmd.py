@@ -1,0 +1,284 @@
+"""`myorelax db`, `patients`, `regimen` and `diary`: the diary on the local database.
+
+The command line acts as the local administrator (it runs with the database owner's rights);
+the service (issue 7) authenticates users and applies the same repository access rules.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.markup import escape
+from rich.table import Table
+
+from myorelax.cli.output import console, emit_json, err_console
+from myorelax.cli.plan_cmd import parse_date
+from myorelax.clinical.sig import parse_sig
+from myorelax.diary.entries import KINDS, DiaryEntry
+from myorelax.diary.records import SYSTEM
+from myorelax.errors import InputError
+from myorelax.knowledge.loader import load_knowledge
+from myorelax.store.db import Database, default_url, make_engine, upgrade_database
+from myorelax.store.repositories import DiaryStore
+
+# The analysis and report modules import statsmodels, ruptures and matplotlib (several seconds);
+# they are imported by the commands that use them, so every other command starts quickly.
+CSV_FIELDS = ("id", "at", "kind", "drug", "dose_mg", "dose_status", "value", "severity",
+              "quality", "symptom", "items", "text")  # fmt: skip
+
+db_app = typer.Typer(
+    help="The local database (SQLite by default; MYORELAX_DATABASE_URL).", no_args_is_help=True
+)
+patients_app = typer.Typer(help="Patients whose diaries are kept.", no_args_is_help=True)
+regimen_app = typer.Typer(
+    help="A patient's prescribed regimens (with history).", no_args_is_help=True
+)
+diary_app = typer.Typer(help="Diary entries: add, import, export, report.", no_args_is_help=True)
+
+PatientId = Annotated[int, typer.Option("--patient", help="Patient id.")]
+JsonOut = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+
+
+def _store() -> DiaryStore:
+    return DiaryStore(Database.connect())
+
+
+def entry_from(data: dict[str, Any], where: str = "") -> DiaryEntry:
+    """A DiaryEntry from loose data; a validation problem becomes one InputError naming the field."""
+    try:
+        return DiaryEntry.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"]) or "entry"
+        message = err["msg"].removeprefix("Value error, ")
+        raise InputError(f"{where}{message}", field=loc) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    url = default_url()
+    upgrade_database(make_engine(url))
+    err_console.print(f"database at {url.split('@')[-1]} is up to date")
+
+
+@patients_app.command("add")
+def patients_add(
+    name: Annotated[str, typer.Argument(help="Display name.")],
+    tz: Annotated[str, typer.Option("--tz", help="The patient's IANA time zone.")] = "UTC",
+    json_out: JsonOut = False,
+) -> None:
+    """Add a patient."""
+    record = _store().create_patient(SYSTEM, name, tz=tz)
+    if json_out:
+        emit_json(record)
+    else:
+        console.print(f"patient {record.id}: {escape(record.display_name)}")
+
+
+@patients_app.command("list")
+def patients_list(json_out: JsonOut = False) -> None:
+    """List patients."""
+    records = _store().patients(SYSTEM)
+    if json_out:
+        emit_json({"patients": list(records)})
+        return
+    for r in records:
+        console.print(f"{r.id}\t{escape(r.display_name)}\t{r.timezone}")
+
+
+@regimen_app.command("set")
+def regimen_set(
+    sig: Annotated[str, typer.Argument(help='The regimen, e.g. "baclofen 10 mg tid".')],
+    patient: PatientId,
+    start: Annotated[
+        str | None, typer.Option("--start", help="From (YYYY-MM-DD); default today.")
+    ] = None,
+    json_out: JsonOut = False,
+) -> None:
+    """Start a regimen (a current one of the same drug ends the day before)."""
+    period = _store().set_regimen(
+        SYSTEM, patient, parse_sig(sig, field="SIG"), parse_date(start, "--start")
+    )
+    if json_out:
+        emit_json(period)
+    else:
+        console.print(f"regimen {period.id}: {escape(period.sig)} from {period.start}")
+
+
+@diary_app.command("add")
+def diary_add(
+    patient: PatientId,
+    kind: Annotated[str, typer.Option("--kind", help="One of: " + ", ".join(KINDS) + ".")],
+    at: Annotated[
+        str | None, typer.Option("--at", help="When, ISO 8601 with offset; default now.")
+    ] = None,
+    value: Annotated[
+        float | None, typer.Option("--value", help="Score, hours or Penn frequency.")
+    ] = None,
+    drug: Annotated[str | None, typer.Option("--drug")] = None,
+    dose_mg: Annotated[float | None, typer.Option("--dose-mg")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="planned, extra or prn.")] = None,
+    severity: Annotated[int | None, typer.Option("--severity", help="1-3.")] = None,
+    quality: Annotated[float | None, typer.Option("--quality", help="Sleep quality 0-10.")] = None,
+    symptom: Annotated[str | None, typer.Option("--symptom")] = None,
+    items: Annotated[
+        str | None, typer.Option("--items", help="PSS-10 answers, e.g. 1,2,3,...")
+    ] = None,
+    text: Annotated[str | None, typer.Option("--text")] = None,
+    json_out: JsonOut = False,
+) -> None:
+    """Add one diary entry."""
+    if kind not in KINDS:
+        raise InputError(f"{kind!r} is not one of {', '.join(KINDS)}", field="--kind")
+    data: dict[str, Any] = {
+        "at": at or datetime.now(UTC).astimezone().isoformat(),
+        "kind": kind,
+        "value": value,
+        "drug": parse_sig(f"{drug} 1 mg once").drug if drug else None,
+        "dose_mg": dose_mg,
+        "dose_status": status,
+        "severity": severity,
+        "quality": quality,
+        "symptom": symptom,
+        "items": _items(items, "--items"),
+        "text": text,
+    }
+    entry = entry_from({k: v for k, v in data.items() if v is not None})
+    saved = _store().add_entry(SYSTEM, patient, entry)
+    if json_out:
+        emit_json(saved)
+    else:
+        console.print(f"entry {saved.id} saved")
+
+
+def _items(text: str | None, field: str) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        return [int(x) for x in text.replace(" ", ",").split(",") if x]
+    except ValueError:
+        raise InputError(f"{text!r} is not a list of whole numbers", field=field) from None
+
+
+@diary_app.command("import")
+def diary_import(
+    file: Annotated[Path, typer.Argument(help=f"CSV with columns {', '.join(CSV_FIELDS[1:])}.")],
+    patient: PatientId,
+    json_out: JsonOut = False,
+) -> None:
+    """Import entries from CSV: every row or none (one transaction)."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror}", field="FILE") from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"at", "kind"} - set(reader.fieldnames or [])
+    if missing:
+        raise InputError(f"the CSV needs columns {', '.join(sorted(missing))}", field="FILE")
+    entries = []
+    for n, row in enumerate(reader, start=2):
+        data: dict[str, Any] = {
+            k: v for k, v in row.items() if k in CSV_FIELDS and k != "id" and v not in (None, "")
+        }
+        if "items" in data:
+            data["items"] = _items(data["items"], f"line {n}: items")
+        entries.append(entry_from(data, where=f"line {n}: "))
+    saved = _store().add_entries(SYSTEM, patient, entries)
+    if json_out:
+        emit_json({"imported": len(saved), "first_id": saved[0].id if saved else None})
+    else:
+        console.print(f"imported {len(saved)} entries")
+
+
+def _range(start: str | None, end: str | None) -> tuple[date, date]:
+    last = parse_date(end, "--to") if end else date.today()
+    first = parse_date(start, "--from") if start else last - timedelta(days=27)
+    if first > last:
+        raise InputError("is after --to", field="--from")
+    return first, last
+
+
+def _window(store: DiaryStore, patient: int, first: date, last: date) -> tuple[DiaryEntry, ...]:
+    """Entries whose local date (in the entry's own offset) is within first..last."""
+    entries = store.entries(
+        SYSTEM,
+        patient,
+        start=datetime.combine(first, time.min, tzinfo=UTC) - timedelta(hours=14),
+        end=datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC) + timedelta(hours=14),
+    )
+    return tuple(e for e in entries if first <= e.at.date() <= last)
+
+
+@diary_app.command("export")
+def diary_export(
+    patient: PatientId,
+    start: Annotated[str | None, typer.Option("--from")] = None,
+    end: Annotated[str | None, typer.Option("--to")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--csv", help="Write CSV here (default stdout).")
+    ] = None,
+) -> None:
+    """Raw entries as CSV."""
+    first, last = _range(start, end)
+    entries = _window(_store(), patient, first, last)
+    from myorelax.reports.diary_report import entries_csv
+
+    data = entries_csv(entries)
+    if out is None:
+        print(data, end="")
+    else:
+        out.write_text(data, encoding="utf-8")
+        err_console.print(f"wrote {out}")
+
+
+@diary_app.command("report")
+def diary_report(
+    patient: PatientId,
+    start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write the clinician report here.")
+    ] = None,
+    json_out: JsonOut = False,
+) -> None:
+    """The clinician summary for a date range: alerts, adherence, trends, statistics."""
+    from myorelax.diary.analysis import analyse_diary
+    from myorelax.reports.diary_report import diary_report_html
+
+    first, last = _range(start, end)
+    store = _store()
+    record = store.patient(SYSTEM, patient)
+    entries = _window(store, patient, first, last)
+    regimens = store.regimens(SYSTEM, patient)
+    analysis = analyse_diary(entries, regimens, start=first, end=last, kb=load_knowledge())
+    if html is not None:
+        html.write_text(diary_report_html(record, analysis, entries, regimens), encoding="utf-8")
+        err_console.print(f"wrote {html}")
+    if json_out:
+        emit_json(analysis)
+        return
+    console.print(
+        f"[bold]{escape(record.display_name)}[/bold]: {first} to {last}, {len(entries)} entries"
+    )
+    for x in analysis.alerts:
+        console.print(f"[red]{x.severity}[/red] {x.code}: {escape(x.summary)}")
+    table = Table(title="Adherence")
+    for col in ("drug", "planned", "taken", "missed", "extra", "rate"):
+        table.add_column(col)
+    for a in analysis.adherence:
+        table.add_row(a.drug, str(a.expected), str(a.taken), str(a.missed), str(a.extra),
+                      f"{100 * (a.rate or 0):.0f}%")  # fmt: skip
+    console.print(table)
+    for c in analysis.pain_stress:
+        console.print(escape(c.statement))
+    for e in analysis.dose_changes:
+        console.print(escape(e.statement))
+    for n in analysis.notes:
+        console.print(f"note: {escape(n)}")
