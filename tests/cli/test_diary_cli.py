@@ -58,10 +58,20 @@ def test_diary_workflow(run_cli: CliRunner, dbenv: Path) -> None:
     spasm = next(e for e in d["dose_changes"] if e["measure"] == "spasm")
     assert spasm["significant"] and spasm["level_change"] < 0
     page = html.read_text()
+    pdf = dbenv / "report.pdf"
+    assert run_cli("diary", "report", "--patient", pid, "--from", "2026-01-01", "--to",
+                   "2026-03-01", "--pdf", str(pdf)).returncode == 0  # fmt: skip
+    assert pdf.read_bytes().startswith(b"%PDF-")
     assert "data:image/png;base64," in page and "Diary summary for Ann" in page
-    r = run_cli("diary", "export", "--patient", pid, "--from", "2026-01-01", "--to", "2026-03-01")
+    bundle = dbenv / "diary.json"
+    r = run_cli("diary", "export", "--patient", pid, "--from", "2026-01-01", "--to", "2026-03-01",
+                "--fhir", str(bundle))  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert len(rows) == len(entries)
+    pid2 = str(json.loads(run_cli("patients", "add", "Ann copy", "--json").stdout)["id"])
+    r = run_cli("diary", "import", str(bundle), "--patient", pid2, "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["imported"] == len(entries)
 
 
 def test_bad_csv_line_writes_nothing(run_cli: CliRunner, dbenv: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -169,7 +170,10 @@ def _items(text: str | None, field: str) -> list[int] | None:
 
 @diary_app.command("import")
 def diary_import(
-    file: Annotated[Path, typer.Argument(help=f"CSV with columns {', '.join(CSV_FIELDS[1:])}.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help=f"CSV ({', '.join(CSV_FIELDS[1:])}) or a FHIR Bundle (.json)."),
+    ],
     patient: PatientId,
     json_out: JsonOut = False,
 ) -> None:
@@ -178,6 +182,19 @@ def diary_import(
         text = file.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read {file}: {exc.strerror}", field="FILE") from None
+    if file.suffix.lower() == ".json":
+        from myorelax.fhir.diary import entries_from_bundle
+
+        try:
+            bundle = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not JSON: {exc.msg} at line {exc.lineno}", field="FILE") from None
+        saved = _store().add_entries(SYSTEM, patient, entries_from_bundle(bundle))
+        if json_out:
+            emit_json({"imported": len(saved), "first_id": saved[0].id if saved else None})
+        else:
+            console.print(f"imported {len(saved)} entries")
+        return
     reader = csv.DictReader(io.StringIO(text))
     missing = {"at", "kind"} - set(reader.fieldnames or [])
     if missing:
@@ -224,10 +241,19 @@ def diary_export(
     out: Annotated[
         Path | None, typer.Option("--csv", help="Write CSV here (default stdout).")
     ] = None,
+    fhir: Annotated[
+        Path | None, typer.Option("--fhir", help="Also write a FHIR R4 Bundle (JSON) here.")
+    ] = None,
 ) -> None:
-    """Raw entries as CSV."""
+    """Raw entries as CSV (and as FHIR Observations and MedicationStatements)."""
     first, last = _range(start, end)
     entries = _window(_store(), patient, first, last)
+    if fhir is not None:
+        from myorelax.fhir.diary import diary_bundle
+
+        bundle = diary_bundle(list(entries), load_knowledge(), f"Patient/{patient}")
+        fhir.write_text(json.dumps(bundle, indent=2), encoding="utf-8")
+        err_console.print(f"wrote {fhir}")
     from myorelax.reports.diary_report import entries_csv
 
     data = entries_csv(entries)
@@ -246,6 +272,7 @@ def diary_report(
     html: Annotated[
         Path | None, typer.Option("--html", help="Write the clinician report here.")
     ] = None,
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the report as PDF here.")] = None,
     json_out: JsonOut = False,
 ) -> None:
     """The clinician summary for a date range: alerts, adherence, trends, statistics."""
@@ -258,9 +285,16 @@ def diary_report(
     entries = _window(store, patient, first, last)
     regimens = store.regimens(SYSTEM, patient)
     analysis = analyse_diary(entries, regimens, start=first, end=last, kb=load_knowledge())
-    if html is not None:
-        html.write_text(diary_report_html(record, analysis, entries, regimens), encoding="utf-8")
-        err_console.print(f"wrote {html}")
+    if html is not None or pdf is not None:
+        page = diary_report_html(record, analysis, entries, regimens)
+        if html is not None:
+            html.write_text(page, encoding="utf-8")
+            err_console.print(f"wrote {html}")
+        if pdf is not None:
+            from myorelax.reports.printable import html_to_pdf
+
+            pdf.write_bytes(html_to_pdf(page))
+            err_console.print(f"wrote {pdf}")
     if json_out:
         emit_json(analysis)
         return
