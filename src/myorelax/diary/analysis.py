@@ -26,6 +26,8 @@ from statsmodels.tsa.ar_model import ar_select_order
 from myorelax.diary.entries import DiaryEntry
 from myorelax.diary.records import RegimenPeriod
 from myorelax.knowledge.schema import KnowledgeBase
+from myorelax.pk.models import NoModelError, model_for
+from myorelax.pk.simulate import single_dose_tmax
 
 SLOT_WINDOW_H = 4.0  # a logged dose within 4 h of a planned time counts for that time
 MISSED_RUN_DOSES = 2  # design choice: two planned doses in a row missed -> alert
@@ -521,6 +523,21 @@ def change_points(values: Sequence[float | None], days: Sequence[date]) -> tuple
 
 
 # ---- side effects and dose time ----------------------------------------------------------
+def _peak_window(drug: str, kb: KnowledgeBase | None) -> tuple[str | None, float, float]:
+    """The simulated time of peak (typical adult, one dose) and the window around it (half to
+    twice the peak time); the labelled Tmax when the drug has no model; none without either."""
+    if kb is None or drug not in kb.drugs:
+        return None, 0.0, math.inf
+    try:
+        peak = single_dose_tmax(model_for(drug, kb))
+    except NoModelError:
+        amount = kb.drugs[drug].pk.summary.tmax
+        if amount is None:
+            return None, 0.0, math.inf
+        return f"{amount.text()} (label)", amount.lower / 2, amount.upper * 2
+    return f"{peak:.1f} h (simulated)", peak / 2, peak * 2
+
+
 def side_effect_timing(
     entries: Sequence[DiaryEntry], kb: KnowledgeBase | None
 ) -> list[SideEffectTiming]:
@@ -535,12 +552,7 @@ def side_effect_timing(
             groups[(e.symptom, last.drug or "")].append((e.at - last.at).total_seconds() / 3600)
     out = []
     for (symptom, drug), hours in sorted(groups.items()):
-        tmax = None
-        lo, hi = 0.0, math.inf
-        amount = kb.drugs[drug].pk.summary.tmax if kb is not None and drug in kb.drugs else None
-        if amount is not None:
-            tmax = amount.text()
-            lo, hi = amount.lower / 2, amount.upper * 2
+        tmax, lo, hi = _peak_window(drug, kb)
         near = sum(1 for h in hours if lo <= h <= hi)
         median = float(np.median(hours))
         statement = f"{symptom} came a median {median:.1f} h after a {drug} dose" + (

@@ -95,6 +95,14 @@ def single_dose_cmax(model: PkModel, dose_mg: float = 1.0, hours: float = 72.0) 
     return float(prof.concentrations[model.analyte].max())
 
 
+def single_dose_tmax(model: PkModel, dose_mg: float = 1.0, hours: float = 24.0) -> float:
+    """Time of the peak of one dose in the typical individual, hours (fine grid)."""
+    cmt = DEPOT if model.structure.absorption == "first_order" else CENTRAL
+    grid = np.linspace(0.0, hours, 4801)
+    prof = simulate(model, expand_records([DoseRecord(0.0, dose_mg, cmt)]), grid)
+    return float(grid[int(np.argmax(prof.concentrations[model.analyte]))])
+
+
 @dataclass(frozen=True)
 class AnalyteSummary:
     """Metrics of one analyte (typical individual) and, for a population, their percentiles."""
