@@ -98,6 +98,10 @@ def test_pump_dose_change(run_cli: CliRunner) -> None:
         (["titrate", "baclofen", "--target", "40 mg tid"], "--target: 40 mg per dose is above"),
         (["taper", "diazepam 5 mg tid"], "--days: the sources give no taper period"),
         (["taper", "baclofen 20 mg qid", "--ics-mode", "week", "--ics", "x.ics"], "--ics-mode"),
+        (
+            ["taper", "baclofen 20 mg qid", "--ics", "x.ics", "--tz", "Mars/Base"],
+            "--tz: unknown time zone",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2(run_cli: CliRunner, args: list[str], message: str) -> None:

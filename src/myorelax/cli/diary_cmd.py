@@ -21,7 +21,7 @@ from rich.table import Table
 from myorelax.cli.output import console, emit_json, err_console
 from myorelax.cli.plan_cmd import parse_date
 from myorelax.clinical.sig import parse_sig
-from myorelax.diary.entries import KINDS, DiaryEntry
+from myorelax.diary.entries import CSV_FIELDS, KINDS, DiaryEntry
 from myorelax.diary.records import SYSTEM
 from myorelax.errors import InputError
 from myorelax.knowledge.loader import load_knowledge
@@ -30,8 +30,6 @@ from myorelax.store.repositories import DiaryStore
 
 # The analysis and report modules import statsmodels, ruptures and matplotlib (several seconds);
 # they are imported by the commands that use them, so every other command starts quickly.
-CSV_FIELDS = ("id", "at", "kind", "drug", "dose_mg", "dose_status", "value", "severity",
-              "quality", "symptom", "items", "text")  # fmt: skip
 
 db_app = typer.Typer(
     help="The local database (SQLite by default; MYORELAX_DATABASE_URL).", no_args_is_help=True

@@ -125,8 +125,7 @@ class DiaryAnalysis(Frozen):
 
 
 # ---- daily series --------------------------------------------------------------------------
-SERIES = {"pain": "pain", "stress": "stress", "spasm": "spasm", "stiffness": "stiffness",
-          "sleep": "sleep"}  # fmt: skip
+SERIES = ("pain", "stress", "spasm", "stiffness", "sleep")
 
 
 def _local_day(e: DiaryEntry) -> date:
@@ -190,15 +189,8 @@ def _adherence_and_use(
             today = [e for e in taken_doses if _local_day(e) == day]
             prescribed_daily = sum((r.dose_mg or 0) * (r.doses_per_day or 0) for r in active)
             prescribed_count = sum(round(r.doses_per_day or 0) for r in active)
-            any_period = [r for r in periods if r.active_on(day)]
-            if (
-                any_period
-                and (
-                    sum(e.dose_mg or 0 for e in today) > prescribed_daily + 1e-9
-                    if active
-                    else False
-                )
-            ) or (active and len(today) > prescribed_count):
+            taken_mg = sum(e.dose_mg or 0 for e in today)
+            if active and (taken_mg > prescribed_daily + 1e-9 or len(today) > prescribed_count):
                 over_days.append(day)
             extra += sum(1 for e in today if e.dose_status in ("extra", "prn"))
             for r in active:

@@ -22,6 +22,20 @@ DoseStatus = Literal["planned", "extra", "prn"]
 SIDE_EFFECTS = ("drowsiness", "dizziness", "weakness", "confusion", "nausea")
 PSS10_REVERSED = (4, 5, 7, 8)  # 1-based item numbers scored 4 - answer
 NRS_KINDS = ("pain", "stiffness", "stress")
+CSV_FIELDS = (
+    "id",
+    "at",
+    "kind",
+    "drug",
+    "dose_mg",
+    "dose_status",
+    "value",
+    "severity",
+    "quality",
+    "symptom",
+    "items",
+    "text",
+)
 
 
 class DiaryEntry(BaseModel):

@@ -64,10 +64,10 @@ def amount_days(amount: Amount, which: str) -> int:
 
 
 def regular_schedule(
-    drug: Monograph, dosing: Dosing, order: Order, *, field: str, why: str
+    drug: Monograph, dosing: Dosing, order: Order, *, field: str, why: str, above_max: str = ""
 ) -> tuple[float, int]:
     """(mg per dose, doses a day) of a regular oral order within the labelled maxima; every
-    problem is an InputError naming `field`."""
+    problem is an InputError naming `field` (`above_max` is added to the over-maximum ones)."""
     if order.route not in (None, "oral"):
         raise InputError(
             f"plans are for oral {drug.name}; for an intrathecal pump use `myorelax pump`",
@@ -94,7 +94,7 @@ def regular_schedule(
     ):
         raise InputError(
             f"{dose:g} mg per dose is above the labelled maximum single dose of "
-            f"{dosing.max_single.text()}",
+            f"{dosing.max_single.text()}{above_max}",
             field=field,
         )
     if (
@@ -102,7 +102,8 @@ def regular_schedule(
         and dose * n > convert(dosing.max_daily.upper, dosing.max_daily.unit, "mg") * 1.0001
     ):
         raise InputError(
-            f"{dose * n:g} mg a day is above the labelled maximum of {dosing.max_daily.text()}",
+            f"{dose * n:g} mg a day is above the labelled maximum of {dosing.max_daily.text()}"
+            f"{above_max}",
             field=field,
         )
     most = int(dosing.max_doses_per_day.upper) if dosing.max_doses_per_day else 4

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
-from myorelax.knowledge.schema import KnowledgeBase, Taper
+from myorelax.knowledge.schema import KnowledgeBase, Monograph, Taper
 from myorelax.plans.careplan import care_plan_for
 from myorelax.plans.common import (
     cite,
@@ -38,7 +38,7 @@ from myorelax.plans.common import (
     withdrawal_of,
 )
 from myorelax.plans.dosing import amount_days, choose_formulation, oral_dosing, regular_schedule
-from myorelax.plans.model import Citation, Plan, Rule, Step
+from myorelax.plans.model import Citation, Plan, PlanAlert, Rule, Step, Withdrawal
 from myorelax.plans.tablets import dose_unit_mg
 from myorelax.units import convert
 
@@ -81,15 +81,15 @@ def plan_taper(
         raise InputError(f"must be between 1 and {MAX_TAPER_DAYS} days", field="days")
     drug = kb.drugs[order.drug]
     dosing = oral_dosing(drug, patient)
-    try:
-        dose, n = regular_schedule(drug, dosing, order, field="sig", why="a taper")
-    except InputError as exc:
-        if "above the labelled maximum" in exc.message:
-            exc.message += (
-                "; a taper from above the maximum needs the prescriber's confirmation of the "
-                "current dose and specialist supervision, not a standard plan"
-            )
-        raise
+    dose, n = regular_schedule(
+        drug,
+        dosing,
+        order,
+        field="sig",
+        why="a taper",
+        above_max="; a taper from above the maximum needs the prescriber's confirmation of the "
+        "current dose and specialist supervision, not a standard plan",
+    )
     family = choose_formulation(drug, dosing, [dose], form)
     unit = dose_unit_mg(dose, family)
     n0 = round(dose / unit) * n
@@ -136,27 +136,10 @@ def plan_taper(
             text=f"Stop {drug.name} from {start.isoformat()}.",
             watch_for=withdrawal.signs,
         )
-        return Plan(
-            kind="taper",
-            drug=drug.id,
-            drug_name=drug.name,
-            formulation=family.label,
-            start=start,
-            end=start,
-            stop_date=start,
-            taper_needed=needed,
-            current=order.text,
-            duration_days=0,
-            rule=Rule(text=text.strip(), citations=tuple(citations)),
-            steps=(stop,),
-            days=expand_days((stop,), start),
-            withdrawal=withdrawal,
-            warnings=(),
-            notes=tuple(notes),
-            alerts=merge_alerts([base_alerts]),
-            care_plan=care_plan_for(drug, kb),
-            knowledge_version=kb.version,
-        )
+        return _plan(
+            drug, family.label, order, start, needed, Rule(text=text.strip(), citations=tuple(citations)),
+            [stop], withdrawal, [], notes, [base_alerts], kb,
+        )  # fmt: skip
 
     if taper.step_amount is not None:
         interval = amount_days(taper.step_interval, "lower") if taper.step_interval else 1
@@ -298,24 +281,46 @@ def plan_taper(
         "If withdrawal signs appear, do not take the next step down: stay at (or go back to) the "
         "previous dose and call the prescriber, then continue more slowly."
     )
+    return _plan(
+        drug, family.label, order, start, needed, Rule(text=rule_text, citations=tuple(citations)),
+        steps, withdrawal, warnings, notes, [base_alerts, *step_alerts], kb,
+    )  # fmt: skip
+
+
+def _plan(
+    drug: Monograph,
+    formulation: str,
+    order: Order,
+    start: date,
+    needed: bool | None,
+    rule: Rule,
+    steps: list[Step],
+    withdrawal: Withdrawal,
+    warnings: list[str],
+    notes: list[str],
+    alerts: list[tuple[PlanAlert, ...]],
+    kb: KnowledgeBase,
+) -> Plan:
+    """The taper plan whose last step is the stop day."""
+    stop_date = steps[-1].start
     return Plan(
         kind="taper",
         drug=drug.id,
         drug_name=drug.name,
-        formulation=family.label,
+        formulation=formulation,
         start=start,
         end=stop_date,
         stop_date=stop_date,
         taper_needed=needed,
         current=order.text,
         duration_days=(stop_date - start).days,
-        rule=Rule(text=rule_text, citations=tuple(citations)),
+        rule=rule,
         steps=tuple(steps),
         days=expand_days(steps, stop_date),
         withdrawal=withdrawal,
         warnings=tuple(warnings),
         notes=tuple(notes),
-        alerts=merge_alerts([base_alerts, *step_alerts]),
+        alerts=merge_alerts(alerts),
         care_plan=care_plan_for(drug, kb),
         knowledge_version=kb.version,
     )

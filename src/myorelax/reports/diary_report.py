@@ -17,24 +17,9 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from myorelax.diary.analysis import DiaryAnalysis
-from myorelax.diary.entries import DiaryEntry
+from myorelax.diary.entries import CSV_FIELDS, DiaryEntry
 from myorelax.diary.records import PatientRecord, RegimenPeriod
-from myorelax.reports.printable import _env
-
-CSV_FIELDS = (
-    "id",
-    "at",
-    "kind",
-    "drug",
-    "dose_mg",
-    "dose_status",
-    "value",
-    "severity",
-    "quality",
-    "symptom",
-    "items",
-    "text",
-)  # fmt: skip  (also in cli/diary_cmd.py)
+from myorelax.reports.printable import template_env
 
 
 def _png(fig: Figure) -> str:
@@ -105,7 +90,7 @@ def diary_report_html(
     regimens: Sequence[RegimenPeriod],
 ) -> str:
     return (
-        _env()
+        template_env()
         .get_template("diary_report.html.j2")
         .render(
             patient=patient,

@@ -19,7 +19,8 @@ class Contacts:
 
 
 @lru_cache(maxsize=1)
-def _env() -> Environment:
+def template_env() -> Environment:
+    """The Jinja2 environment of the report templates (autoescaped)."""
     return Environment(
         loader=PackageLoader("myorelax.reports", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -33,7 +34,7 @@ def plan_html(
 ) -> str:
     """The plan as a self-contained HTML page for the patient."""
     return (
-        _env()
+        template_env()
         .get_template("plan.html.j2")
         .render(
             plan=plan,

@@ -71,6 +71,12 @@ def _entry(row: DiaryEntryRow) -> DiaryEntry:
     )
 
 
+def _patient(row: PatientRow) -> PatientRecord:
+    return PatientRecord(
+        id=row.id, display_name=row.display_name, user_id=row.user_id, timezone=row.timezone
+    )
+
+
 def _regimen(row: RegimenRow) -> RegimenPeriod:
     return RegimenPeriod(
         id=row.id,
@@ -190,9 +196,7 @@ class DiaryStore:
             if actor.role == "clinician" and actor.user_id is not None:
                 s.add(CareTeamRow(clinician_id=actor.user_id, patient_id=row.id))
             self._audit(s, actor, "create", "patient", row.id, row.id)
-            return PatientRecord(
-                id=row.id, display_name=row.display_name, user_id=user_id, timezone=tz
-            )
+            return _patient(row)
 
     def link_clinician(self, actor: Actor, clinician_id: int, patient_id: int) -> None:
         self._require(actor, "admin")
@@ -208,9 +212,7 @@ class DiaryStore:
         with self.db.unit_of_work() as s:
             row = self._patient_row(s, actor, patient_id)
             self._audit(s, actor, "read", "patient", patient_id, patient_id)
-            return PatientRecord(
-                id=row.id, display_name=row.display_name, user_id=row.user_id, timezone=row.timezone
-            )
+            return _patient(row)
 
     def patients(self, actor: Actor) -> tuple[PatientRecord, ...]:
         with self.db.unit_of_work() as s:
@@ -223,12 +225,7 @@ class DiaryStore:
                 )
             rows = s.scalars(query).all()
             self._audit(s, actor, "read", "patient_list", None, None, f"{len(rows)} patients")
-            return tuple(
-                PatientRecord(
-                    id=r.id, display_name=r.display_name, user_id=r.user_id, timezone=r.timezone
-                )
-                for r in rows
-            )
+            return tuple(_patient(r) for r in rows)
 
     # -- regimens ----------------------------------------------------------------------------
     def set_regimen(
