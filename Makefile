@@ -22,7 +22,7 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 install: $(VENV)/.installed
 
 run: install
-	$(BIN)/myorelax drugs list
+	$(BIN)/myorelax serve
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
 from myorelax.cli.output import console, emit_json, err_console
 from myorelax.cli.plan_cmd import parse_date
 from myorelax.clinical.sig import parse_sig
-from myorelax.diary.entries import CSV_FIELDS, KINDS, DiaryEntry
+from myorelax.diary.entries import CSV_FIELDS, KINDS, DiaryEntry, parse_entry
 from myorelax.diary.records import SYSTEM
 from myorelax.errors import InputError
 from myorelax.knowledge.loader import load_knowledge
@@ -46,17 +45,6 @@ JsonOut = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on 
 
 def _store() -> DiaryStore:
     return DiaryStore(Database.connect())
-
-
-def entry_from(data: dict[str, Any], where: str = "") -> DiaryEntry:
-    """A DiaryEntry from loose data; a validation problem becomes one InputError naming the field."""
-    try:
-        return DiaryEntry.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"]) or "entry"
-        message = err["msg"].removeprefix("Value error, ")
-        raise InputError(f"{where}{message}", field=loc) from None
 
 
 @db_app.command("upgrade")
@@ -149,7 +137,7 @@ def diary_add(
         "items": _items(items, "--items"),
         "text": text,
     }
-    entry = entry_from({k: v for k, v in data.items() if v is not None})
+    entry = parse_entry({k: v for k, v in data.items() if v is not None})
     saved = _store().add_entry(SYSTEM, patient, entry)
     if json_out:
         emit_json(saved)
@@ -204,7 +192,7 @@ def diary_import(
         }
         if "items" in data:
             data["items"] = _items(data["items"], f"line {n}: items")
-        entries.append(entry_from(data, where=f"line {n}: "))
+        entries.append(parse_entry(data, where=f"line {n}: "))
     saved = _store().add_entries(SYSTEM, patient, entries)
     if json_out:
         emit_json({"imported": len(saved), "first_id": saved[0].id if saved else None})

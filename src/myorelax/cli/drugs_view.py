@@ -17,34 +17,7 @@ from myorelax.knowledge.schema import (
     Monograph,
     Statement,
 )
-
-
-def strength_summary(drug: Monograph) -> str:
-    parts: list[str] = []
-    for p in drug.products:
-        s = "/".join(f"{a.value:g}" if a.value is not None else a.text() for a in p.strengths)
-        unit = p.strengths[0].unit if p.strengths else ""
-        parts.append(f"{p.form.replace('_', ' ')} {s} {unit}".strip())
-    return "; ".join(parts)
-
-
-def drug_rows(kb: KnowledgeBase) -> list[dict[str, Any]]:
-    """One row per monograph for `drugs list`."""
-    rows = []
-    for drug in sorted(kb.drugs.values(), key=lambda d: d.id):
-        rows.append(
-            {
-                "id": drug.id,
-                "name": drug.name,
-                "classes": list(drug.classes),
-                "rxcui": drug.identifiers.rxcui.value,
-                "dea_schedule": drug.identifiers.dea_schedule.value,
-                "brands": list(drug.names.brands),
-                "routes": sorted({p.route for p in drug.products}),
-                "strengths": strength_summary(drug),
-            }
-        )
-    return rows
+from myorelax.reports.views import drug_rows
 
 
 def drug_table(kb: KnowledgeBase) -> Table:

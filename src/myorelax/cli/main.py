@@ -10,21 +10,23 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from myorelax.cli.check_cmd import check as check_command
 from myorelax.cli.diary_cmd import db_app, diary_app, patients_app, regimen_app
-from myorelax.cli.drugs_view import drug_panel, drug_rows, drug_table
+from myorelax.cli.drugs_view import drug_panel, drug_table
 from myorelax.cli.output import console, emit_json, err_console
 from myorelax.cli.plan_cmd import pump as pump_command
 from myorelax.cli.plan_cmd import taper as taper_command
 from myorelax.cli.plan_cmd import titrate as titrate_command
+from myorelax.cli.serve_cmd import serve as serve_command
 from myorelax.cli.simulate_cmd import simulate as simulate_command
 from myorelax.errors import InputError, KnowledgeError, MyorelaxError
 from myorelax.knowledge.loader import load_knowledge, validate_knowledge
 from myorelax.knowledge.terminology import default_terminology
+from myorelax.reports.views import drug_list_view, drug_show_view, monograph_of
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ app.command("simulate")(simulate_command)
 app.command("titrate")(titrate_command)
 app.command("taper")(taper_command)
 app.command("pump")(pump_command)
+app.command("serve")(serve_command)
 app.add_typer(db_app, name="db")
 app.add_typer(patients_app, name="patients")
 app.add_typer(regimen_app, name="regimen")
@@ -60,7 +63,7 @@ def drugs_list(json_out: JsonFlag = False) -> None:
     """Every drug in the knowledge base: name, class, schedule, routes, strengths."""
     kb = load_knowledge()
     if json_out:
-        emit_json({"knowledge_version": kb.version, "drugs": drug_rows(kb)})
+        emit_json(drug_list_view(kb))
         return
     console.print(drug_table(kb))
 
@@ -72,54 +75,19 @@ def drugs_show(
 ) -> None:
     """One monograph, with its citations (and its active metabolites)."""
     kb = load_knowledge()
-    resolution = default_terminology().resolve(name, field="NAME")
-    ingredient = resolution.ingredient
-    if not ingredient.has_monograph:
-        raise InputError(
-            f"{name!r} is {ingredient.name} (RxCUI {ingredient.rxcui}), a member of "
-            f"{', '.join(ingredient.groups)}; it has no monograph here (only muscle relaxants do)",
-            field="NAME",
-        )
-    drug = kb.drugs[ingredient.id]
-    metabolites = [kb.drugs[m.drug] for m in drug.active_metabolites if m.drug in kb.drugs]
+    term = default_terminology()
     if json_out:
-        cited = sorted(_cited_sources([drug, *metabolites]))
-        emit_json(
-            {
-                "knowledge_version": kb.version,
-                "query": name,
-                "resolved": resolution,
-                "drug": drug,
-                "metabolites": metabolites,
-                "sources": {sid: kb.sources[sid] for sid in cited},
-            }
-        )
+        emit_json(drug_show_view(kb, term, name, field="NAME"))
         return
+    resolution = term.resolve(name, field="NAME")
+    drug = monograph_of(kb, term, name, field="NAME")
+    metabolites = [kb.drugs[m.drug] for m in drug.active_metabolites if m.drug in kb.drugs]
     if resolution.how not in ("id", "name"):
         console.print(f"[dim]{name!r} is {resolution.how} of {drug.name}[/dim]")
     console.print(drug_panel(kb, drug))
     for met in metabolites:
         console.print(f"\n[bold]Active metabolite of {drug.name}:[/bold]")
         console.print(drug_panel(kb, met))
-
-
-def _cited_sources(models: list[Any]) -> set[str]:
-    found: set[str] = set()
-
-    def visit(node: Any) -> None:
-        if hasattr(node, "model_fields"):
-            src = getattr(node, "source", None)
-            if isinstance(src, str):
-                found.add(src)
-            for name in type(node).model_fields:
-                visit(getattr(node, name))
-        elif isinstance(node, tuple | list):
-            for item in node:
-                visit(item)
-
-    for m in models:
-        visit(m)
-    return found
 
 
 @kb_app.command("validate")

@@ -268,13 +268,13 @@ class _Parser:
                 continue
             span = self.text[self.toks[start].pos : self.toks[k - 1].end]
             try:
-                res = self.term.resolve(span, field="drug")
+                res = self.term.resolve(span, field=self.field)
             except UnknownDrugError:
                 continue
             self.i = k
             return res.ingredient, self.toks[k - 1].end
         span = self.text[self.toks[start].pos : self.toks[j - 1].end]
-        raise UnknownDrugError(span, self.term.suggest(span), field="drug")
+        raise UnknownDrugError(span, self.term.suggest(span), field=self.field)
 
     def strength(self) -> Dose | None:
         if self.word() == "-" and self.number_at(1) is not None:
@@ -296,7 +296,7 @@ class _Parser:
         unit = {"ml": "mL", "ug": "mcg", "mgs": "mg", "mcgs": "mcg"}.get(unit, unit)
         unit = unit.replace("/ml", "/mL")
         try:
-            parse_unit(unit, field="dose")
+            parse_unit(unit, field=self.field)
         except UnitError:
             raise SigParseError(
                 self.text,
@@ -307,10 +307,10 @@ class _Parser:
         if unit not in _DOSE_UNITS:
             raise UnitError(
                 f"{value:g} {unit} is not a dose: give a mass (mg, mcg, g) or, for a liquid, mL",
-                field="dose",
+                field=self.field,
             )
         if value <= 0:
-            raise UnitError(f"dose must be positive, got {value:g} {unit}", field="dose")
+            raise UnitError(f"dose must be positive, got {value:g} {unit}", field=self.field)
         self.i += consumed
         return Dose(value=value, unit=unit)
 

@@ -9,10 +9,20 @@ moderate, severe). Timestamps must carry their time zone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from myorelax.errors import InputError
 
 EntryKind = Literal[
     "dose", "pain", "spasm", "stiffness", "stress", "pss10", "sleep", "side_effect", "note"
@@ -121,3 +131,14 @@ def _need_range(value: float | None, low: float, high: float, what: str) -> None
 def pss10_total(items: tuple[int, ...]) -> int:
     """PSS-10 total 0-40: items 4, 5, 7 and 8 (positively worded) are reverse-scored."""
     return sum((4 - a) if i in PSS10_REVERSED else a for i, a in enumerate(items, start=1))
+
+
+def parse_entry(data: Mapping[str, Any], where: str = "") -> DiaryEntry:
+    """A DiaryEntry from loose data; a validation problem becomes one InputError naming the field."""
+    try:
+        return DiaryEntry.model_validate(dict(data))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"]) or "entry"
+        message = err["msg"].removeprefix("Value error, ")
+        raise InputError(f"{where}{message}", field=loc) from None

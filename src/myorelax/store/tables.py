@@ -114,3 +114,36 @@ class AuditRow(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     patient_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(String(200))
+
+
+class SessionTokenRow(Base):
+    """A sign-in: only the SHA-256 of the bearer token is kept, never the token."""
+
+    __tablename__ = "session_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+
+class CdsFeedbackRow(Base):
+    """What a clinician did with a CDS card: accepted or overridden, with the reason.
+
+    The same feedback sent again (same service, card, outcome and time) is stored once."""
+
+    __tablename__ = "cds_feedback"
+    __table_args__ = (UniqueConstraint("service_id", "card_uuid", "outcome", "outcome_timestamp"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(80))
+    card_uuid: Mapped[str] = mapped_column(String(80))
+    outcome: Mapped[str] = mapped_column(String(16))  # accepted | overridden
+    outcome_timestamp: Mapped[str] = mapped_column(String(40))
+    accepted_suggestions: Mapped[list[str]] = mapped_column(JSON)
+    override_code: Mapped[str | None] = mapped_column(String(80))
+    override_system: Mapped[str | None] = mapped_column(String(200))
+    override_display: Mapped[str | None] = mapped_column(String(200))
+    user_comment: Mapped[str | None] = mapped_column(Text)
+    client: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

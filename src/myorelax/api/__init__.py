@@ -1,0 +1,1 @@
+"""The service: REST API, CDS Hooks 2.0 and the web UI, built by `create_app(settings)`."""

@@ -1,0 +1,120 @@
+"""`create_app(settings)`: the FastAPI application, with nothing built at import time.
+
+On start it opens the database (migrating it to the latest schema), loads the knowledge base and
+terminology once, and, when the database has no users and `create_demo_users` is on, creates a
+local administrator and a demo clinician and patient with random passwords, printed once.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from myorelax import __version__
+from myorelax.api.cds_auth import CdsVerifier
+from myorelax.api.deps import AppState
+from myorelax.api.errors import install_error_handlers
+from myorelax.api.middleware import AccessLog, BodyLimit
+from myorelax.api.routes import auth, cds, clinical, diary, knowledge, plans
+from myorelax.api.security import hash_password, new_password
+from myorelax.api.settings import Settings
+from myorelax.api.web import pages
+from myorelax.diary.records import SYSTEM
+from myorelax.knowledge.loader import load_knowledge
+from myorelax.knowledge.terminology import default_terminology
+from myorelax.store.accounts import AccountStore
+from myorelax.store.db import Database
+from myorelax.store.feedback import FeedbackStore
+from myorelax.store.repositories import DiaryStore
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Decision support for centrally acting skeletal muscle relaxants.
+
+- `/api/v1/...`: the same JSON as the command line (`myorelax ... --json`).
+- `/cds-services`: HL7 CDS Hooks 2.0 (order-select, order-sign, patient-view).
+- Errors are RFC 9457 problem details naming the field.
+
+Sign in with `POST /api/v1/auth/login` and send `Authorization: Bearer <token>`.
+Decision support, not a prescriber."""
+
+
+def create_demo_accounts(st: AppState) -> dict[str, str] | None:
+    """On an empty database: an administrator, a demo clinician and a demo patient linked to
+    each other, each with a random password. Returns {username: password} once, or None."""
+    if st.accounts.count_users() > 0:
+        return None
+    made: dict[str, str] = {}
+    users = {}
+    for name, role in (("admin", "admin"), ("demo-clinician", "clinician"),
+                       ("demo-patient", "patient")):  # fmt: skip
+        password = new_password()
+        users[name] = st.diary.create_user(SYSTEM, name, role, hash_password(password))  # type: ignore[arg-type]
+        made[name] = password
+    record = st.diary.create_patient(SYSTEM, "Demo Patient", user_id=users["demo-patient"].id)
+    st.diary.link_clinician(SYSTEM, users["demo-clinician"].id, record.id)
+    return made
+
+
+def build_state(settings: Settings) -> AppState:
+    db = Database.connect(settings.database_url)
+    kb = load_knowledge()
+    return AppState(
+        settings=settings,
+        kb=kb,
+        term=default_terminology(),
+        db=db,
+        diary=DiaryStore(db),
+        accounts=AccountStore(db),
+        feedback=FeedbackStore(db),
+        verifier=CdsVerifier(settings),
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        st = build_state(settings)
+        app.state.myorelax = st
+        if settings.create_demo_users:
+            made = create_demo_accounts(st)
+            if made:
+                lines = ["First start: these accounts were created (passwords shown once):"]
+                lines += [f"  {u:16} {p}" for u, p in made.items()]
+                lines.append(f"Sign in at {settings.public_base}/ or POST /api/v1/auth/login")
+                print("\n".join(lines), file=sys.stderr, flush=True)
+        yield
+        st.db.engine.dispose()
+
+    app = FastAPI(
+        title="myorelax",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.add_exception_handler(cds.UNAUTHORIZED, cds.unauthorized_handler)
+    for module in (knowledge, auth, clinical, plans, diary):
+        app.include_router(module.router)
+    app.include_router(cds.router)
+    app.include_router(pages.router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
+    return app

@@ -1,0 +1,149 @@
+"""Trusting CDS clients: the EHR's JWT (CDS Hooks 2.0, "Trusting CDS Clients").
+
+A request to a CDS service carries `Authorization: Bearer <JWT>` signed by the EHR with ES384 or
+RS384. It is accepted only when: the algorithm is one of those two (never `none`, never HMAC);
+`iss` is on the allowlist in the settings; the signature verifies against that issuer's keys
+(inline JWKS or its JWKS URL; a `jku` header must name that same URL); `aud` is exactly the
+endpoint called; `exp`, `iat` and `jti` are present (CDS Hooks 2.0 has no `sub`), the token is
+not expired and lives no longer than the configured maximum (2.0 sets none; the default is one
+hour, how long used `jti` values are kept); `tenant`, where the issuer lists tenants, is one of
+them; and its `jti` has not been seen before from that issuer.
+Anything else is a bare 401; the reason goes to the log, the token never does.
+
+Replayed `jti` values are remembered in memory until the token expires: one server process
+(as `myorelax serve` runs) sees every request. Several processes would need a shared store.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from jwt import PyJWK, PyJWKClient, PyJWKSet
+
+from myorelax.api.settings import Settings, TrustedIssuer
+
+log = logging.getLogger(__name__)
+
+ALGORITHMS = ("ES384", "RS384")
+LEEWAY_S = 30
+
+
+class CdsAuthError(Exception):
+    """Why a CDS client's token was refused (logged, never sent back)."""
+
+
+@dataclass(frozen=True)
+class CdsClient:
+    iss: str
+    tenant: str | None = None
+
+
+class ReplayCache:
+    """`jti` values seen per issuer, kept until their token expires."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def first_use(self, iss: str, jti: str, exp: float, now: float) -> bool:
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen = {k: v for k, v in self._seen.items() if v > now}
+            key = (iss, jti)
+            if key in self._seen and self._seen[key] > now:
+                return False
+            self._seen[key] = exp + LEEWAY_S
+            return True
+
+
+class CdsVerifier:
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.issuers: dict[str, TrustedIssuer] = {i.iss: i for i in settings.cds_issuers}
+        self.replay = ReplayCache()
+        self._clients: dict[str, PyJWKClient] = {}
+        self._lock = threading.Lock()
+
+    def _key(self, issuer: TrustedIssuer, header: dict[str, Any]) -> PyJWK:
+        kid = header.get("kid")
+        jku = header.get("jku")
+        if jku is not None and jku != issuer.jwks_url:
+            raise CdsAuthError(f"jku is not the JWKS URL configured for {issuer.iss}")
+        if issuer.jwks is not None:
+            keys = PyJWKSet.from_dict(dict(issuer.jwks)).keys
+            matching = [k for k in keys if k.key_id == kid]
+            if not matching:
+                raise CdsAuthError("no configured key matches the token's kid")
+            return matching[0]
+        if issuer.jwks_url is None:
+            raise CdsAuthError(f"issuer {issuer.iss} has no keys configured")
+        with self._lock:
+            client = self._clients.get(issuer.jwks_url)
+            if client is None:
+                client = PyJWKClient(issuer.jwks_url, cache_keys=True, lifespan=3600, timeout=5)
+                self._clients[issuer.jwks_url] = client
+        try:
+            return client.get_signing_key(str(kid))
+        except jwt.PyJWKClientError as exc:
+            raise CdsAuthError(f"cannot get the issuer's key: {exc}") from None
+
+    def verify(self, authorization: str | None, audiences: list[str]) -> CdsClient:
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise CdsAuthError("no bearer token")
+        token = authorization[7:].strip()
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as exc:
+            raise CdsAuthError(f"not a JWT: {exc.__class__.__name__}") from None
+        alg = header.get("alg")
+        if not header.get("kid"):
+            raise CdsAuthError("the JWT header has no kid")
+        if alg not in ALGORITHMS:
+            raise CdsAuthError(f"algorithm {alg!r} is not ES384 or RS384")
+        iss = unverified.get("iss")
+        issuer = self.issuers.get(iss) if isinstance(iss, str) else None
+        if issuer is None:
+            raise CdsAuthError("issuer is not on the allowlist")
+        key = self._key(issuer, header)
+        try:
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=[alg],
+                audience=audiences,
+                issuer=issuer.iss,
+                options={
+                    "require": ["exp", "iat", "iss", "aud", "jti"],
+                    "verify_exp": False,  # checked below against self.clock
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
+            )
+        except jwt.PyJWTError as exc:
+            raise CdsAuthError(f"token refused: {exc.__class__.__name__}: {exc}") from None
+        now = self.clock()
+        try:
+            exp, iat = float(claims["exp"]), float(claims["iat"])
+        except (TypeError, ValueError):
+            raise CdsAuthError("exp and iat must be numbers") from None
+        if exp <= now - LEEWAY_S:
+            raise CdsAuthError("token expired")
+        if iat > now + LEEWAY_S:
+            raise CdsAuthError("token issued in the future")
+        limit = self.settings.cds_jwt_max_lifetime_s
+        if limit is not None and exp - iat > limit + LEEWAY_S:
+            raise CdsAuthError(f"token lives {exp - iat:.0f} s, more than allowed")
+        if not self.replay.first_use(issuer.iss, str(claims["jti"]), exp, now):
+            raise CdsAuthError("jti was already used")
+        tenant = claims.get("tenant")
+        if issuer.tenants is not None and tenant not in issuer.tenants:
+            raise CdsAuthError("tenant is not on the issuer's allowlist")
+        return CdsClient(iss=issuer.iss, tenant=str(tenant) if tenant else None)

@@ -1,0 +1,63 @@
+"""Sign in and out, who am I, and accounts (admin only)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from myorelax.api.deps import State, User, bearer_token, require
+from myorelax.api.errors import problem_responses
+from myorelax.api.schemas import LoginIn, TokenOut, UserIn
+from myorelax.api.security import COOKIE, hash_password, sign_in
+from myorelax.diary.records import UserAccount
+from myorelax.errors import InputError
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+@router.post("/auth/login", response_model=TokenOut, responses=problem_responses(401, 422))
+def login(body: LoginIn, response: Response, st: State) -> TokenOut:
+    """Exchange a user name and password for a bearer token (also set as an HttpOnly cookie)."""
+    result = sign_in(st.accounts, body.username, body.password, st.settings.token_hours)
+    if result is None:
+        from starlette.exceptions import HTTPException
+
+        raise HTTPException(401, "user name or password is wrong")
+    account, token, expires = result
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=st.settings.public_url.startswith("https://"),
+        max_age=int(st.settings.token_hours * 3600),
+        path="/",
+    )
+    return TokenOut(access_token=token, expires_at=expires, username=account.username,
+                    role=account.role)  # fmt: skip
+
+
+@router.post("/auth/logout", status_code=204, responses=problem_responses(401))
+def logout(request: Request, response: Response, st: State, _user: User) -> Response:
+    """End this sign-in: the token stops working at once."""
+    token = bearer_token(request)
+    if token:
+        st.accounts.revoke_token(token)
+    out = Response(status_code=204)
+    out.delete_cookie(COOKIE, path="/")
+    return out
+
+
+@router.get("/auth/me", response_model=UserAccount, responses=problem_responses(401))
+def me(user: User) -> UserAccount:
+    """The signed-in user."""
+    if user.user_id is None:
+        raise InputError("no such user", field="token")
+    return UserAccount(id=user.user_id, username=user.name, role=user.role)
+
+
+@router.post("/users", response_model=UserAccount, status_code=201,
+             responses=problem_responses(401, 403, 422))  # fmt: skip
+def create_user(body: UserIn, st: State, user: User) -> UserAccount:
+    """Create an account (admin only); the password is stored as an Argon2id hash."""
+    require(user, "admin")
+    return st.diary.create_user(user, body.username, body.role, hash_password(body.password))

@@ -1,0 +1,83 @@
+"""The safety check and the PK simulator (as `myorelax check --json` and `simulate --json`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter
+
+from myorelax.api.deps import State, User
+from myorelax.api.errors import problem_responses
+from myorelax.api.schemas import CheckIn, SimulateIn
+from myorelax.clinical.inputs import patient_from_data, regimen_from
+from myorelax.clinical.sig import parse_sig
+from myorelax.errors import InputError
+from myorelax.pk.events import DoseChange, ExtraDose, MissedDose
+from myorelax.pk.serialize import simulation_to_dict
+from myorelax.pk.simulate import simulate_regimen
+from myorelax.reports.views import to_jsonable
+from myorelax.safety.alert import CheckReport
+from myorelax.safety.engine import evaluate_regimen
+from myorelax.units import convert, has_dimension
+
+router = APIRouter(prefix="/api/v1", tags=["clinical"])
+PROBLEMS = problem_responses(401, 413, 422)
+_THRESHOLD = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z/*]+)\s*$")
+MAX_POINTS = 200_000
+MAX_VALUES = 20_000_000
+
+
+@router.post("/check", response_model=CheckReport, response_model_exclude_none=True,
+             responses=PROBLEMS)  # fmt: skip
+def check(body: CheckIn, _user: User) -> Any:
+    """Check orders (and drugs being stopped) against a patient and their medications:
+    graded, explained, cited alerts."""
+    if not body.orders and not body.stopping and not body.patient.medications:
+        raise InputError("give at least one order (or stopping, or current medications)",
+                         field="orders")  # fmt: skip
+    patient = patient_from_data(body.patient.data())
+    regimen = regimen_from(body.orders, body.stopping, start=body.date)
+    return to_jsonable(evaluate_regimen(patient, regimen, today=body.date))
+
+
+def threshold_mg_l(text: str | None) -> float | None:
+    if text is None:
+        return None
+    m = _THRESHOLD.match(text)
+    if not m or not has_dimension(m.group(2), "mg/L"):
+        raise InputError(f"{text!r} is not a concentration such as 10 mcg/mL", field="threshold")
+    return convert(float(m.group(1)), m.group(2), "mg/L")
+
+
+@router.post("/simulate", responses=PROBLEMS)
+def simulate(body: SimulateIn, st: State, _user: User) -> dict[str, Any]:
+    """Concentrations over time (parent and metabolite) with exposure metrics, for a typical
+    adult or this patient, optionally with a simulated population."""
+    points = body.days * 24 / body.step_h
+    if points > MAX_POINTS or points * max(1, body.population) > MAX_VALUES:
+        raise InputError("too many output points: raise step_h or lower days or population",
+                         field="step_h")  # fmt: skip
+    order = parse_sig(body.sig, field="sig")
+    patient = patient_from_data(body.patient.data())
+    comeds = [st.term.ingredient(m.drug) for m in patient.medications if m.drug != order.drug]
+    sim = simulate_regimen(
+        order,
+        patient,
+        st.kb,
+        days=body.days,
+        comedications=comeds,
+        population=body.population,
+        seed=body.seed,
+        residual=body.residual,
+        compare_normal=body.compare_normal,
+        step_h=body.step_h,
+        threshold_mg_l=threshold_mg_l(body.threshold),
+        missed=[MissedDose(m.day, m.clock.zfill(5)) for m in body.missed],
+        extra=[ExtraDose(e.hours, e.amount_mg) for e in body.extra],
+        changes=[DoseChange(c.day, c.amount_mg) for c in body.changes],
+        steady_state=body.steady_state,
+        fed=body.fed,
+        infusion_h=body.infusion_h,
+    )
+    return simulation_to_dict(sim, include_profiles=body.include_profiles)

@@ -1,0 +1,37 @@
+"""The knowledge base: the drug list and each monograph with its sources (no patient data, so
+no sign-in needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path
+
+from myorelax.api.deps import State
+from myorelax.api.errors import problem_responses
+from myorelax.reports.views import drug_list_view, drug_show_view
+
+router = APIRouter(prefix="/api/v1", tags=["knowledge"])
+
+
+@router.get("/health")
+def health(st: State) -> dict[str, str]:
+    """The service is up; the knowledge base version it serves."""
+    return {"status": "ok", "knowledge_version": st.kb.version}
+
+
+@router.get("/drugs")
+def list_drugs(st: State) -> dict[str, Any]:
+    """Every drug: name, classes, RxCUI, DEA schedule, brands, routes, strengths (as
+    `myorelax drugs list --json`)."""
+    return drug_list_view(st.kb)
+
+
+@router.get("/drugs/{name}", responses=problem_responses(404, 422))
+def show_drug(
+    st: State,
+    name: str = Path(min_length=1, max_length=100, examples=["soma"]),
+) -> dict[str, Any]:
+    """One monograph by generic, brand, salt or misspelt name or RxCUI, with its active
+    metabolites and every cited source (as `myorelax drugs show NAME --json`)."""
+    return drug_show_view(st.kb, st.term, name, field="name")

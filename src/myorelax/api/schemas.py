@@ -1,0 +1,194 @@
+"""Request bodies of the REST API. Field names are the CLI's `--patient` file fields, so an
+error names the same field in both. Limits keep one request from taking the server down."""
+
+from __future__ import annotations
+
+from datetime import date as Date  # noqa: N812
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Text = Field(min_length=1, max_length=300)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MedicationIn(Body):
+    sig: str = Field(min_length=1, max_length=300)
+    start: Date | None = None
+
+
+class PatientIn(Body):
+    """What is known about the patient. Leave out what is unknown: nothing is assumed."""
+
+    age_years: float | None = Field(default=None, ge=0, le=125)
+    sex: Literal["female", "male", "unknown"] | None = None
+    weight_kg: float | None = Field(default=None, gt=0.3, le=400)
+    height_cm: float | None = Field(default=None, ge=30, le=260)
+    scr_mg_dl: float | None = Field(default=None, gt=0.05, le=30)
+    crcl_ml_min: float | None = Field(default=None, ge=0, le=300)
+    egfr_ml_min: float | None = Field(default=None, ge=0, le=300)
+    dialysis: bool = False
+    child_pugh: Literal["A", "B", "C"] | None = None
+    pregnant: bool = False
+    lactating: bool = False
+    conditions: list[str] = Field(default_factory=list, max_length=100)
+    allergies: list[str] = Field(default_factory=list, max_length=100)
+    cyp2c19: Literal["PM", "IM", "NM", "RM", "UM"] | None = None
+    alcohol: bool = False
+    substance_use_disorder: bool = False
+    medications: list[str | MedicationIn] = Field(
+        default_factory=list, max_length=100, description="current medications as SIG text"
+    )
+
+    def data(self) -> dict[str, Any]:
+        raw = self.model_dump(exclude_none=True)
+        raw["medications"] = [
+            m if isinstance(m, str) else m.model_dump(exclude_none=True) for m in self.medications
+        ]
+        return raw
+
+
+class CheckIn(Body):
+    patient: PatientIn = Field(default_factory=PatientIn)
+    orders: list[str] = Field(default_factory=list, max_length=50, description="SIG texts")
+    stopping: list[str] = Field(default_factory=list, max_length=50)
+    date: Date | None = Field(default=None, description="date of the check; default today")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "patient": {
+                        "age_years": 72,
+                        "sex": "female",
+                        "egfr_ml_min": 38,
+                        "medications": ["oxycodone 5 mg q6h prn"],
+                    },
+                    "orders": ["carisoprodol 350 mg tid"],
+                }
+            ]
+        },
+    )
+
+
+class MissedIn(Body):
+    day: int = Field(ge=1, le=366)
+    clock: str = Field(pattern=r"^\d{1,2}:\d{2}$")
+
+
+class ExtraIn(Body):
+    hours: float = Field(ge=0, le=24 * 366)
+    amount_mg: float = Field(gt=0, le=10_000)
+
+
+class ChangeIn(Body):
+    day: int = Field(ge=1, le=366)
+    amount_mg: float = Field(gt=0, le=10_000)
+
+
+class SimulateIn(Body):
+    sig: str = Field(min_length=1, max_length=300)
+    days: float = Field(default=7.0, gt=0, le=90)
+    population: int = Field(default=0, ge=0, le=1000)
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    residual: bool = False
+    compare_normal: bool = False
+    step_h: float = Field(default=0.1, ge=0.01, le=24)
+    threshold: str | None = Field(default=None, max_length=40, examples=["10 mcg/mL"])
+    missed: list[MissedIn] = Field(default_factory=list, max_length=100)
+    extra: list[ExtraIn] = Field(default_factory=list, max_length=100)
+    changes: list[ChangeIn] = Field(default_factory=list, max_length=100)
+    steady_state: bool = False
+    fed: bool = False
+    infusion_h: float | None = Field(default=None, gt=0, le=24)
+    include_profiles: bool = Field(default=True, description="include the concentration series")
+    patient: PatientIn = Field(default_factory=PatientIn)
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "sig": "tizanidine 4 mg tid",
+                    "days": 3,
+                    "compare_normal": True,
+                    "patient": {"age_years": 60, "medications": ["ciprofloxacin 500 mg bid"]},
+                }
+            ]
+        },
+    )
+
+
+class PlanPatientIn(PatientIn):
+    pass
+
+
+class TitrateIn(Body):
+    drug: str = Field(min_length=1, max_length=80, examples=["baclofen"])
+    target: str | None = Field(default=None, max_length=100, examples=["20 mg tid"])
+    step_days: int | None = Field(default=None, ge=1, le=60)
+    start: Date | None = None
+    form: str | None = Field(default=None, max_length=40)
+    patient: PatientIn = Field(default_factory=PatientIn)
+
+
+class TaperIn(Body):
+    sig: str = Field(min_length=1, max_length=300, examples=["baclofen 20 mg qid"])
+    days: int | None = Field(default=None, ge=1, le=365)
+    used_weeks: float | None = Field(default=None, ge=0, le=2600)
+    start: Date | None = None
+    form: str | None = Field(default=None, max_length=40)
+    patient: PatientIn = Field(default_factory=PatientIn)
+
+
+class PumpChangeIn(Body):
+    date: Date
+    dose_mcg_day: float = Field(gt=0, le=5000)
+
+
+class PumpIn(Body):
+    reservoir_ml: float = Field(gt=0, le=100, examples=[20])
+    concentration_mcg_ml: float = Field(gt=0, le=10_000, examples=[2000])
+    dose_mcg_day: float = Field(gt=0, le=5000, examples=[400])
+    last_refill: Date
+    alarm_ml: float | None = Field(default=None, gt=0, le=100)
+    changes: list[PumpChangeIn] = Field(default_factory=list, max_length=50)
+
+
+class LoginIn(Body):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+    username: str
+    role: str
+
+
+class UserIn(Body):
+    username: str = Field(min_length=1, max_length=80)
+    role: Literal["patient", "clinician", "admin"]
+    password: str = Field(min_length=12, max_length=200)
+
+
+class PatientRecordIn(Body):
+    display_name: str = Field(min_length=1, max_length=120)
+    user_id: int | None = Field(default=None, ge=1)
+    timezone: str = Field(default="UTC", max_length=64)
+
+
+class RegimenIn(Body):
+    sig: str = Field(min_length=1, max_length=300)
+    start: Date
+
+
+class EntriesIn(Body):
+    entries: list[dict[str, Any]] = Field(min_length=1, max_length=5000)

@@ -1,0 +1,67 @@
+"""Service settings, read from the environment (`MYORELAX_...`) by pydantic-settings.
+
+Nothing is read at import time: `Settings()` reads the environment when the app is built.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TrustedIssuer(BaseModel):
+    """A CDS client (an EHR) allowed to call the CDS services: its `iss`, and where its public
+    keys are (a JWKS URL, or the JWKS itself inline)."""
+
+    iss: str
+    jwks_url: str | None = None
+    jwks: dict[str, object] | None = None
+    tenants: list[str] | None = Field(default=None, description="allowed `tenant` values, if any")
+
+    @field_validator("iss")
+    @classmethod
+    def _not_empty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be empty")
+        return v
+
+
+class Settings(BaseSettings):
+    """Every setting has a safe default: local only, no CORS, CDS clients must sign."""
+
+    model_config = SettingsConfigDict(env_prefix="MYORELAX_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite in the user's data folder"
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The service's address as clients see it; CDS JWT `aud` is checked against it",
+    )
+    cds_issuers: list[TrustedIssuer] = Field(
+        default_factory=list,
+        description="CDS clients allowed to call (JSON list of {iss, jwks_url | jwks})",
+    )
+    cds_allow_unsigned: bool = Field(
+        default=False,
+        description="Development only: accept CDS requests without a JWT (never in production)",
+    )
+    cds_fetch_timeout_s: float = Field(default=3.0, gt=0, le=30)
+    cds_jwt_max_lifetime_s: int | None = Field(
+        default=3600,
+        ge=1,
+        description="longest accepted exp - iat (CDS Hooks 2.0 sets none; None: no limit)",
+    )
+    max_body_bytes: int = Field(default=2_000_000, ge=1024)
+    cors_origins: list[str] = Field(default_factory=list, description="Off unless listed")
+    token_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    create_demo_users: bool = Field(
+        default=True, description="On first start with no users, create admin and demo accounts"
+    )
+    log_level: str = "info"
+
+    @property
+    def public_base(self) -> str:
+        return self.public_url.rstrip("/")

@@ -1,0 +1,282 @@
+"""The CDS services: what discovery lists, what each asks the EHR to prefetch, and how a call
+is answered.
+
+- `myorelax-order-check` answers `order-select` and `order-sign` under one id, so an EHR that
+  follows the specification's "update stale guidance" replaces the order-select cards with the
+  order-sign ones. It checks the draft MedicationRequests (the `selections` for order-select,
+  every draft for order-sign) against the patient's record and current medications.
+- `myorelax-patient-review` answers `patient-view`: it reviews the muscle relaxants the patient
+  is taking now (Beers criteria, duration, duplicates, missing kidney function, interactions).
+
+The FHIR data comes from `prefetch`, or from the EHR's FHIR server when a key is absent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from myorelax.cds_hooks.mapping import (
+    alert_to_card,
+    delete_suggestion,
+    info_card,
+    replace_suggestion,
+)
+from myorelax.cds_hooks.models import Card, Discovery, ServiceDefinition, Suggestion
+from myorelax.clinical.patient import Patient
+from myorelax.clinical.regimen import Order, Regimen
+from myorelax.clinical.sig import parse_sig
+from myorelax.errors import MyorelaxError
+from myorelax.fhir.importing import DraftOrders, FhirRecord, orders_from_fhir, record_from_fhir
+from myorelax.knowledge.schema import KnowledgeBase, Monograph
+from myorelax.plans.titration import plan_titration
+from myorelax.safety.alert import Alert
+from myorelax.safety.engine import evaluate_regimen
+
+log = logging.getLogger(__name__)
+
+ORDER_SERVICE = "myorelax-order-check"
+REVIEW_SERVICE = "myorelax-patient-review"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+_LABS = ",".join(
+    f"http://loinc.org|{c}"
+    for c in ("2160-0", "38483-4", "33914-3", "62238-1", "98979-8", "29463-7", "8302-2")
+)
+PREFETCH: dict[str, str] = {
+    "patient": "Patient/{{context.patientId}}",
+    "medications": "MedicationRequest?patient={{context.patientId}}&status=active",
+    "statements": "MedicationStatement?patient={{context.patientId}}&status=active",
+    "conditions": "Condition?patient={{context.patientId}}",
+    "allergies": "AllergyIntolerance?patient={{context.patientId}}",
+    "observations": f"Observation?patient={{{{context.patientId}}}}&code={_LABS}&_sort=-date&_count=100",
+}
+# Without these the check cannot run at all (412); the others make it better when present.
+REQUIRED_KEYS = ("patient", "medications")
+
+_ORDER_TEXT = (
+    "Checks draft orders for muscle relaxants and the drugs that interact with them "
+    "(opioids, benzodiazepines, CYP1A2 inhibitors, MAO inhibitors...) against the patient's "
+    "age, kidney and liver function, conditions and current medications."
+)
+
+
+def discovery() -> Discovery:
+    return Discovery(
+        services=[
+            ServiceDefinition(
+                hook=hook,
+                title="Muscle relaxant order check",
+                description=_ORDER_TEXT,
+                id=ORDER_SERVICE,
+                prefetch=dict(PREFETCH),
+            )
+            for hook in ("order-select", "order-sign")
+        ]
+        + [
+            ServiceDefinition(
+                hook="patient-view",
+                title="Muscle relaxant therapy review",
+                description="Reviews the muscle relaxants a patient takes now: Beers criteria, "
+                "duration, duplicates, interactions and missing kidney function.",
+                id=REVIEW_SERVICE,
+                prefetch=dict(PREFETCH),
+            )
+        ]
+    )
+
+
+HOOKS_OF = {ORDER_SERVICE: ("order-select", "order-sign"), REVIEW_SERVICE: ("patient-view",)}
+
+
+@dataclass(frozen=True)
+class HookData:
+    """What a call carries once prefetch (or fetching) is done."""
+
+    hook: str
+    instance: str
+    context: Mapping[str, Any]
+    resources: Sequence[Mapping[str, Any]]
+    missing: tuple[str, ...] = ()
+
+
+def _relevant(alert: Alert, drugs: set[str]) -> bool:
+    return bool(drugs.intersection(alert.drugs))
+
+
+def _draft_resource(order: Order, mono: Monograph, patient_ref: str | None) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationRequest",
+        "status": "draft",
+        "intent": "proposal",
+        "medicationCodeableConcept": {
+            "coding": [
+                {"system": RXNORM, "code": mono.identifiers.rxcui.value, "display": mono.name}
+            ],
+            "text": mono.name,
+        },
+        "dosageInstruction": [{"text": order.text}],
+    }
+    if patient_ref:
+        resource["subject"] = {"reference": patient_ref}
+    return resource
+
+
+def _controlled(drug: Monograph) -> bool:
+    return drug.identifiers.dea_schedule.value not in (None, "not_controlled")
+
+
+def _same_indication(a: str, b: str) -> bool:
+    """Indication ids name the same use when one refines the other (`spasticity` and
+    `spasticity_ms`)."""
+    return a == b or a.startswith(b + "_") or b.startswith(a + "_")
+
+
+def _alternative(
+    drug: str, patient: Patient, kb: KnowledgeBase, today: date
+) -> tuple[Order, Monograph] | None:
+    """Another drug for the same labelled indication (label section 1, in the knowledge base)
+    that is not a controlled substance, at its labelled starting dose (the first step of its
+    titration plan), and that raises no major or contraindicated alert for this patient."""
+    mono = kb.drugs.get(drug)
+    if mono is None:
+        return None
+    indications = {i.id for i in mono.indications}
+    taken = {m.drug for m in patient.medications}
+    for other in sorted(kb.drugs.values(), key=lambda d: d.id):
+        if other.id == drug or other.id in taken or _controlled(other):
+            continue
+        if not any(_same_indication(a, b.id) for a in indications for b in other.indications):
+            continue
+        try:
+            plan = plan_titration(other, patient, kb=kb, start=today)
+        except MyorelaxError:
+            continue
+        first = plan.steps[0]
+        per_day = len(first.doses)
+        if not per_day:
+            continue
+        freq = {1: "daily", 2: "bid", 3: "tid", 4: "qid"}.get(per_day)
+        if freq is None:
+            continue
+        order = parse_sig(f"{other.id} {first.doses[0].dose_mg:g} mg {freq}", start=today)
+        vetted = evaluate_regimen(patient, Regimen(orders=(order,)), today=today)
+        if any(a.rank <= 1 and other.id in a.drugs for a in vetted.alerts):
+            continue
+        return order, other
+    return None
+
+
+def review_orders(
+    data: HookData, *, kb: KnowledgeBase, today: date, source_label: str, base_url: str
+) -> list[Card]:
+    """Cards for order-select / order-sign."""
+    record: FhirRecord = record_from_fhir(data.resources, today=today)
+    drafts_bundle = data.context.get("draftOrders")
+    drafts: DraftOrders = orders_from_fhir(drafts_bundle or {"resourceType": "Bundle"})
+    selections = data.context.get("selections")
+    chosen: list[int]
+    if data.hook == "order-select" and isinstance(selections, list) and selections:
+        wanted = {str(s) for s in selections}
+        chosen = [
+            i for i, rid in enumerate(drafts.ids)
+            if rid is not None and f"MedicationRequest/{rid}" in wanted
+        ]  # fmt: skip
+        if not chosen:
+            log.warning("order-select: no selected MedicationRequest in draftOrders")
+    else:
+        if data.hook == "order-select":
+            log.warning("order-select without selections: every draft order is checked")
+        chosen = list(range(len(drafts.orders)))
+    others = tuple(o for i, o in enumerate(drafts.orders) if i not in chosen)
+    checked = tuple(drafts.orders[i] for i in chosen)
+    if not checked:
+        return []
+    current = tuple(
+        m for m in record.patient.medications if m not in checked
+    )  # drafts may also be prefetched
+    patient = record.patient.model_copy(update={"medications": current + others})
+    report = evaluate_regimen(patient, Regimen(orders=checked), today=today)
+    ordered = {o.drug for o in checked}
+    id_of = {drafts.orders[i].drug: drafts.ids[i] for i in chosen if drafts.ids[i]}
+    patient_ref = f"Patient/{record.patient_fhir_id}" if record.patient_fhir_id else None
+    cards: list[Card] = []
+    for alert in report.alerts:
+        if not _relevant(alert, ordered):
+            continue
+        suggestions: list[Suggestion] = []
+        if alert.rank <= 1:
+            for drug in sorted(ordered.intersection(alert.drugs)):
+                rid = id_of.get(drug)
+                if rid is None:
+                    continue
+                name = kb.drugs[drug].name.lower() if drug in kb.drugs else drug
+                resource_id = f"MedicationRequest/{rid}"
+                alt = _alternative(drug, patient, kb, today)
+                if alt is not None:
+                    order, mono = alt
+                    suggestions.append(
+                        replace_suggestion(
+                            data.instance,
+                            alert,
+                            name,
+                            resource_id,
+                            f"{mono.name.lower()} {order.text.split(' ', 1)[1]}",
+                            _draft_resource(order, mono, patient_ref),
+                        )
+                    )
+                suggestions.append(delete_suggestion(data.instance, alert, name, resource_id))
+        cards.append(
+            alert_to_card(
+                alert,
+                instance=data.instance,
+                source_label=source_label,
+                source_url=f"{base_url}/drugs/{sorted(ordered.intersection(alert.drugs))[0]}",
+                suggestions=suggestions,
+            )
+        )
+    if cards and data.missing:
+        cards.append(_missing_card(data, source_label))
+    return cards
+
+
+def review_patient(
+    data: HookData, *, kb: KnowledgeBase, today: date, source_label: str, base_url: str
+) -> list[Card]:
+    """Cards for patient-view: the muscle relaxants taken now, reviewed."""
+    record = record_from_fhir(data.resources, today=today)
+    relaxants = tuple(m for m in record.patient.medications if m.drug in kb.drugs)
+    if not relaxants:
+        return []
+    rest = tuple(m for m in record.patient.medications if m.drug not in kb.drugs)
+    patient = record.patient.model_copy(update={"medications": rest})
+    report = evaluate_regimen(patient, Regimen(orders=relaxants), today=today)
+    drugs = {m.drug for m in relaxants}
+    cards = [
+        alert_to_card(
+            a,
+            instance=data.instance,
+            source_label=source_label,
+            source_url=f"{base_url}/drugs/{sorted(drugs.intersection(a.drugs))[0]}",
+        )
+        for a in report.alerts
+        if _relevant(a, drugs)
+    ]
+    if cards and data.missing:
+        cards.append(_missing_card(data, source_label))
+    return cards
+
+
+def _missing_card(data: HookData, source_label: str) -> Card:
+    names = ", ".join(data.missing)
+    return info_card(
+        data.instance,
+        "missing:" + names,
+        f"Not checked against: {names} (not available from the EHR)",
+        f"The EHR sent no {names} and they could not be fetched, so these cards do not "
+        "consider them. Nothing was assumed in their place.",
+        source_label,
+    )

@@ -1,0 +1,259 @@
+"""The REST API over HTTP against a real server process: same JSON as the CLI, problem+json
+errors naming the field, sign-in, roles and care-team access, size limits, safe logs."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import httpx
+import pytest
+
+from tests.api.server import Server
+from tests.conftest import CliRunner
+
+PROBLEM = "application/problem+json"
+
+
+def test_first_start_creates_accounts_with_random_passwords(server: Server) -> None:
+    # Rationale: never a fixed password; the operator is told once how to sign in.
+    assert set(server.passwords) == {"admin", "demo-clinician", "demo-patient"}
+    assert len(set(server.passwords.values())) == 3
+    assert all(len(p) >= 16 for p in server.passwords.values())
+    assert "Sign in at" in server.output
+
+
+def test_health_and_drugs_are_public_and_match_the_cli(server: Server, run_cli: CliRunner) -> None:
+    assert httpx.get(server.base + "/api/v1/health").json()["status"] == "ok"
+    api = httpx.get(server.base + "/api/v1/drugs").json()
+    cli = json.loads(run_cli("drugs", "list", "--json").stdout)
+    assert api == cli
+    soma = httpx.get(server.base + "/api/v1/drugs/soma").json()
+    assert soma == json.loads(run_cli("drugs", "show", "soma", "--json").stdout)
+    assert soma["drug"]["id"] == "carisoprodol"
+
+
+def test_unknown_drug_is_a_problem_naming_the_field(server: Server) -> None:
+    r = httpx.get(server.base + "/api/v1/drugs/tizanadine")
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith(PROBLEM)
+    body = r.json()
+    assert body["field"] == "name" and "tizanidine" in body["suggestions"]
+
+
+def test_clinical_routes_need_sign_in(server: Server) -> None:
+    r = httpx.post(server.base + "/api/v1/check", json={"orders": ["baclofen 5 mg tid"]})
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith(PROBLEM)
+    assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_wrong_password_and_logout(server: Server) -> None:
+    r = httpx.post(server.base + "/api/v1/auth/login",
+                   json={"username": "admin", "password": "not-the-password"})  # fmt: skip
+    assert r.status_code == 401
+    r = httpx.post(server.base + "/api/v1/auth/login",
+                   json={"username": "nobody", "password": "not-the-password"})  # fmt: skip
+    assert r.status_code == 401
+    headers = server.login("demo-clinician")
+    assert httpx.get(server.base + "/api/v1/auth/me", headers=headers).json()["role"] == "clinician"
+    assert httpx.post(server.base + "/api/v1/auth/logout", headers=headers).status_code == 204
+    assert httpx.get(server.base + "/api/v1/auth/me", headers=headers).status_code == 401
+
+
+def test_check_returns_the_cli_json(
+    server: Server, clinician: dict[str, str], run_cli: CliRunner
+) -> None:
+    body = {
+        "patient": {
+            "age_years": 72,
+            "sex": "female",
+            "egfr_ml_min": 38,
+            "medications": ["oxycodone 5 mg q6h prn"],
+        },
+        "orders": ["carisoprodol 350 mg tid"],
+        "date": "2026-11-21",
+    }
+    r = httpx.post(server.base + "/api/v1/check", json=body, headers=clinician)
+    assert r.status_code == 200, r.text
+    cli = run_cli("check", "--order", "carisoprodol 350 mg tid", "--age", "72", "--sex", "female",
+                  "--egfr", "38", "--med", "oxycodone 5 mg q6h prn", "--date", "2026-11-21",
+                  "--json")  # fmt: skip
+    assert r.json() == json.loads(cli.stdout)
+    codes = {a["code"] for a in r.json()["alerts"]}
+    assert any(c.startswith("MRX-DDI") for c in codes)  # opioid + carisoprodol
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"orders": ["baclofen 10 mg tid"], "patient": {"age_years": 250}}, "patient.age_years"),
+        ({"orders": ["bacloffen 10 mg tid"]}, "order[0]"),
+        ({"orders": ["baclofen ten mg"]}, "order[0]"),
+        ({"orders": []}, "orders"),
+        ({"orders": ["baclofen 10 mg tid"], "patient": {"sex": "male", "pregnant": True}},
+         "pregnant"),
+        ({"orders": ["baclofen 10 mg tid"], "surprise": 1}, "surprise"),
+    ],
+)  # fmt: skip
+def test_bad_check_input_names_the_field(
+    server: Server, clinician: dict[str, str], body: dict[str, object], field: str
+) -> None:
+    r = httpx.post(server.base + "/api/v1/check", json=body, headers=clinician)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith(PROBLEM)
+    assert r.json()["field"] == field
+
+
+def test_malformed_json_is_a_problem(server: Server, clinician: dict[str, str]) -> None:
+    r = httpx.post(server.base + "/api/v1/check", content=b"{not json",
+                   headers={**clinician, "content-type": "application/json"})  # fmt: skip
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith(PROBLEM)
+
+
+def test_simulate_matches_the_cli(
+    server: Server, clinician: dict[str, str], run_cli: CliRunner
+) -> None:
+    body = {"sig": "tizanidine 4 mg tid", "days": 2, "step_h": 0.5, "compare_normal": True,
+            "patient": {"age_years": 60, "medications": ["ciprofloxacin 500 mg bid"]}}  # fmt: skip
+    r = httpx.post(server.base + "/api/v1/simulate", json=body, headers=clinician)
+    assert r.status_code == 200, r.text
+    cli = run_cli("simulate", "tizanidine 4 mg tid", "--days", "2", "--step", "0.5",
+                  "--compare-normal", "--age", "60", "--med", "ciprofloxacin 500 mg bid",
+                  "--json")  # fmt: skip
+    assert r.json() == json.loads(cli.stdout)
+
+
+def test_simulate_refuses_an_oversized_grid(server: Server, clinician: dict[str, str]) -> None:
+    body = {"sig": "baclofen 10 mg tid", "days": 90, "step_h": 0.01, "population": 1000}
+    r = httpx.post(server.base + "/api/v1/simulate", json=body, headers=clinician)
+    assert r.status_code == 422 and r.json()["field"] == "step_h"
+
+
+def test_taper_json_ics_and_fhir(
+    server: Server, clinician: dict[str, str], run_cli: CliRunner
+) -> None:
+    body = {"sig": "baclofen 20 mg qid", "start": "2026-12-01"}
+    r = httpx.post(server.base + "/api/v1/taper", json=body, headers=clinician)
+    assert r.status_code == 200, r.text
+    cli = run_cli("taper", "baclofen 20 mg qid", "--start", "2026-12-01", "--json")
+    assert r.json() == json.loads(cli.stdout)
+    ics = httpx.post(server.base + "/api/v1/taper?format=ics", json=body, headers=clinician)
+    assert ics.headers["content-type"].startswith("text/calendar")
+    assert ics.text.startswith("BEGIN:VCALENDAR") and "attachment" in ics.headers[
+        "content-disposition"]  # fmt: skip
+    fhir = httpx.post(server.base + "/api/v1/taper?format=fhir", json=body, headers=clinician)
+    assert fhir.json()["resourceType"] == "CarePlan"
+
+
+def test_titrate_and_pump_match_the_cli(
+    server: Server, clinician: dict[str, str], run_cli: CliRunner
+) -> None:
+    r = httpx.post(server.base + "/api/v1/titrate", headers=clinician,
+                   json={"drug": "baclofen", "target": "20 mg tid", "start": "2026-12-01",
+                         "patient": {"crcl_ml_min": 45}})  # fmt: skip
+    cli = run_cli("titrate", "baclofen", "--target", "20 mg tid", "--start", "2026-12-01",
+                  "--crcl", "45", "--json")  # fmt: skip
+    assert r.json() == json.loads(cli.stdout)
+    pump = {"reservoir_ml": 20, "concentration_mcg_ml": 2000, "dose_mcg_day": 400,
+            "last_refill": "2026-11-01"}  # fmt: skip
+    r = httpx.post(server.base + "/api/v1/pump", json=pump, headers=clinician)
+    cli = run_cli("pump", "--reservoir-ml", "20", "--concentration-mcg-ml", "2000",
+                  "--dose-mcg-day", "400", "--last-refill", "2026-11-01", "--json")  # fmt: skip
+    assert r.json() == json.loads(cli.stdout)
+    assert r.json()["alarm_date"] == "2027-01-30"
+
+
+def test_tizanidine_with_ciprofloxacin_is_refused_as_a_plan(
+    server: Server, clinician: dict[str, str]
+) -> None:
+    r = httpx.post(server.base + "/api/v1/titrate", headers=clinician,
+                   json={"drug": "tizanidine",
+                         "patient": {"medications": ["ciprofloxacin 500 mg bid"]}})  # fmt: skip
+    assert r.status_code == 422
+    assert "contraindicated" in r.json()["detail"].lower()
+
+
+def test_diary_access_by_role_and_link(
+    server: Server, admin: dict[str, str], clinician: dict[str, str], patient_user: dict[str, str]
+) -> None:
+    base = server.base + "/api/v1/patients"
+    mine = httpx.get(base, headers=patient_user).json()["patients"]
+    assert [p["display_name"] for p in mine] == ["Demo Patient"]
+    pid = mine[0]["id"]
+    entries = {"entries": [
+        {"at": "2026-11-20T08:00:00+01:00", "kind": "pain", "value": 6},
+        {"at": "2026-11-20T08:05:00+01:00", "kind": "dose", "drug": "Lioresal", "dose_mg": 10},
+    ]}  # fmt: skip
+    r = httpx.post(f"{base}/{pid}/entries", json=entries, headers=patient_user)
+    assert r.status_code == 201, r.text
+    assert r.json()["entries"][1]["drug"] == "baclofen"
+    got = httpx.get(f"{base}/{pid}/entries?from=2026-11-19&to=2026-11-21", headers=clinician)
+    assert [e["kind"] for e in got.json()["entries"]] == ["pain", "dose"]
+    # A second patient, not linked to the demo clinician:
+    other = httpx.post(base, json={"display_name": "Other Person"}, headers=admin).json()
+    for who in (patient_user, clinician):
+        r = httpx.get(f"{base}/{other['id']}/entries", headers=who)
+        assert r.status_code == 403 and r.headers["content-type"].startswith(PROBLEM)
+    assert httpx.get(f"{base}/999999", headers=admin).status_code == 404
+    # a bad entry: nothing stored, the field named
+    bad = {"entries": [{"at": "2026-11-20T09:00:00+01:00", "kind": "pain", "value": 4},
+                       {"at": "2026-11-20T09:00:00", "kind": "pain", "value": 4}]}  # fmt: skip
+    r = httpx.post(f"{base}/{pid}/entries", json=bad, headers=patient_user)
+    assert r.status_code == 422 and r.json()["field"] == "at"
+    assert "entries[1]" in r.json()["detail"]
+    got = httpx.get(f"{base}/{pid}/entries?from=2026-11-19&to=2026-11-21", headers=patient_user)
+    assert len(got.json()["entries"]) == 2
+    # patients may not set regimens
+    r = httpx.post(f"{base}/{pid}/regimens", json={"sig": "baclofen 10 mg tid",
+                   "start": "2026-11-01"}, headers=patient_user)  # fmt: skip
+    assert r.status_code == 403
+    r = httpx.post(f"{base}/{pid}/regimens", json={"sig": "baclofen 10 mg tid",
+                   "start": "2026-11-01"}, headers=clinician)  # fmt: skip
+    assert r.status_code == 201
+    report = httpx.get(f"{base}/{pid}/report?from=2026-11-01&to=2026-11-21", headers=clinician)
+    assert report.status_code == 200 and "adherence" in report.json()
+    csv = httpx.get(f"{base}/{pid}/report?format=csv&from=2026-11-01&to=2026-11-21",
+                    headers=clinician)  # fmt: skip
+    assert csv.headers["content-type"].startswith("text/csv") and "pain" in csv.text
+
+
+def test_reads_and_writes_of_patient_data_are_audited(server: Server) -> None:
+    path = server.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        actions = {(a, e) for a, e in conn.execute("select action, entity from audit_log")}
+    assert ("read", "diary_entry") in actions and ("create", "diary_entry") in actions
+    assert ("denied", "patient") in actions
+
+
+def test_body_size_limit(server: Server, clinician: dict[str, str]) -> None:
+    big = {"orders": ["baclofen 10 mg tid"], "stopping": ["x" * 200] * 2000}
+    r = httpx.post(server.base + "/api/v1/check", json=big, headers=clinician)
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith(PROBLEM)
+
+
+def test_logs_hold_no_tokens_or_patient_data(server: Server, clinician: dict[str, str]) -> None:
+    httpx.post(server.base + "/api/v1/check", headers=clinician,
+               json={"orders": ["baclofen 10 mg tid"], "patient": {"age_years": 83.5}})  # fmt: skip
+    out = server.output
+    token = clinician["Authorization"].split()[1]
+    assert token not in out
+    assert "83.5" not in out and "Other Person" not in out
+    assert "POST /api/v1/check 200" in out
+
+
+def test_openapi_has_examples_and_problem_responses(server: Server) -> None:
+    doc = httpx.get(server.base + "/openapi.json").json()
+    check = doc["paths"]["/api/v1/check"]["post"]
+    assert "422" in check["responses"]
+    schema = doc["components"]["schemas"]["CheckIn"]
+    assert schema["examples"][0]["orders"] == ["carisoprodol 350 mg tid"]
+    assert "/cds-services/{service_id}" in doc["paths"]
+
+
+def test_cors_is_off_by_default(server: Server) -> None:
+    r = httpx.options(server.base + "/api/v1/check", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})  # fmt: skip
+    assert "access-control-allow-origin" not in r.headers
