@@ -20,7 +20,7 @@ from myorelax.api.cds_auth import CdsVerifier
 from myorelax.api.deps import AppState
 from myorelax.api.errors import install_error_handlers
 from myorelax.api.middleware import AccessLog, BodyLimit
-from myorelax.api.routes import auth, cds, clinical, diary, knowledge, plans
+from myorelax.api.routes import auth, cds, clinical, diary, fhir, knowledge, plans
 from myorelax.api.security import hash_password, new_password
 from myorelax.api.settings import Settings
 from myorelax.api.web import pages
@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_exception_handler(cds.UNAUTHORIZED, cds.unauthorized_handler)
-    for module in (knowledge, auth, clinical, plans, diary):
+    for module in (knowledge, auth, clinical, plans, diary, fhir):
         app.include_router(module.router)
     app.include_router(cds.router)
     app.include_router(pages.router)

@@ -131,7 +131,8 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         413: "Request too large",
         422: "Invalid input (the field is named)",
     }
+    wanted = sorted({400, *codes})  # 400: a body that is not JSON at all
     return {
         c: {"model": Problem, "description": text.get(c, "Problem"), "content": {PROBLEM: {}}}
-        for c in codes
+        for c in wanted
     }

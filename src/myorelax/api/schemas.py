@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date as Date  # noqa: N812
 from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Text = Field(min_length=1, max_length=300)
 
@@ -182,7 +183,16 @@ class UserIn(Body):
 class PatientRecordIn(Body):
     display_name: str = Field(min_length=1, max_length=120)
     user_id: int | None = Field(default=None, ge=1)
-    timezone: str = Field(default="UTC", max_length=64)
+    timezone: str = Field(default="UTC", max_length=64, description="IANA time zone")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{v!r} is not an IANA time zone such as Europe/Berlin") from None
+        return v
 
 
 class RegimenIn(Body):

@@ -25,6 +25,15 @@ REMINDER_DAYS = (14, 7, 3, 1)
 MAX_RESERVOIR_ML = 100.0
 
 
+# A reservoir lasting longer than this means a mistyped dose or concentration (and dates past
+# the calendar's range).
+MAX_DAYS = 3650
+# Bounds that catch a unit slip (mg/mL for mcg/mL) without judging the marketed strengths, which
+# are checked, with a warning, against the knowledge base below.
+MIN_CONCENTRATION = 1.0
+MAX_CONCENTRATION = 100_000.0
+
+
 def plan_pump(
     *,
     kb: KnowledgeBase,
@@ -41,8 +50,11 @@ def plan_pump(
         raise InputError(
             f"must be more than 0 and at most {MAX_RESERVOIR_ML:g} mL", field="reservoir_ml"
         )
-    if concentration_mcg_ml <= 0:
-        raise InputError("must be more than 0 mcg/mL", field="concentration_mcg_ml")
+    if not MIN_CONCENTRATION <= concentration_mcg_ml <= MAX_CONCENTRATION:
+        raise InputError(
+            f"must be between {MIN_CONCENTRATION:g} and {MAX_CONCENTRATION:g} mcg/mL",
+            field="concentration_mcg_ml",
+        )
     if dose_mcg_day <= 0:
         raise InputError("must be more than 0 mcg/day", field="dose_mcg_day")
     assumed = alarm_ml is None
@@ -96,6 +108,12 @@ def plan_pump(
         )
     to_alarm = _days_until(segments, last_refill, reservoir_ml - alarm)
     to_empty = _days_until(segments, last_refill, reservoir_ml)
+    if not to_empty <= MAX_DAYS:
+        raise InputError(
+            f"at this dose the reservoir would last {to_empty:.0f} days; no pump refill interval "
+            f"is that long (more than {MAX_DAYS} days): check the dose and concentration",
+            field="dose_mcg_day",
+        )
     alarm_date = last_refill + timedelta(days=math.floor(to_alarm + 1e-9))
     refill_by = last_refill + timedelta(days=max(0, math.ceil(to_alarm - 1e-9) - 1))
     empty_date = last_refill + timedelta(days=math.floor(to_empty + 1e-9))

@@ -188,11 +188,20 @@ class DiaryStore:
         if not display_name.strip():
             raise InputError("must not be empty", field="display_name")
         with self.db.unit_of_work() as s:
+            if user_id is not None:
+                user = s.get(UserRow, user_id)
+                if user is None or user.role != "patient":
+                    raise NotFoundError(f"no patient account {user_id}", field="user_id")
             row = PatientRow(
                 display_name=display_name.strip(), user_id=user_id, timezone=tz, created_at=_now()
             )
             s.add(row)
-            s.flush()
+            try:
+                s.flush()
+            except IntegrityError:
+                raise InputError(
+                    f"account {user_id} already has a patient record", field="user_id"
+                ) from None
             if actor.role == "clinician" and actor.user_id is not None:
                 s.add(CareTeamRow(clinician_id=actor.user_id, patient_id=row.id))
             self._audit(s, actor, "create", "patient", row.id, row.id)
