@@ -49,6 +49,7 @@ bench: install
 	$(UV) sync --frozen --extra dev --extra bench --quiet
 	$(BIN)/python bench/bench_check.py
 	$(BIN)/python bench/bench_pk.py
+	$(BIN)/python bench/bench_cds.py
 
 clean:
 	rm -rf $(VENV) .uv .mypy_cache .pytest_cache .ruff_cache

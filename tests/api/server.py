@@ -81,6 +81,7 @@ class Server:
 
     def __init__(self, database_url: str, keys: Keys, extra_env: dict[str, str] | None = None):
         self.database_url = database_url
+        self.keys = keys
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         issuers = [

@@ -234,7 +234,7 @@ def review_orders(
                 alert,
                 instance=data.instance,
                 source_label=source_label,
-                source_url=f"{base_url}/drugs/{sorted(ordered.intersection(alert.drugs))[0]}",
+                source_url=f"{base_url}/api/v1/drugs/{sorted(ordered.intersection(alert.drugs))[0]}",
                 suggestions=suggestions,
             )
         )
@@ -260,7 +260,7 @@ def review_patient(
             a,
             instance=data.instance,
             source_label=source_label,
-            source_url=f"{base_url}/drugs/{sorted(drugs.intersection(a.drugs))[0]}",
+            source_url=f"{base_url}/api/v1/drugs/{sorted(drugs.intersection(a.drugs))[0]}",
         )
         for a in report.alerts
         if _relevant(a, drugs)

@@ -41,6 +41,7 @@ def serve(
             )
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s",
                         force=True)  # fmt: skip
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
