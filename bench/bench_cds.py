@@ -148,6 +148,10 @@ def starlette_app() -> Any:
                               base_url=settings.public_base)  # fmt: skip
         return JSONResponse(CdsResponse(cards=cards).model_dump(mode="json", exclude_none=True))
 
+    import gc
+
+    gc.collect()
+    gc.freeze()  # as create_app does after start-up
     return Starlette(routes=[Route(SERVICE, order_check, methods=["POST"])])
 
 
@@ -252,6 +256,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=float, default=60.0)
     ap.add_argument("--rates", default="25,50,100,150,200,300")
+    ap.add_argument("--servers", default="fastapi,starlette")
     ap.add_argument("--serve-starlette", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve_starlette is not None:
@@ -269,7 +274,7 @@ def main() -> None:
            "MYORELAX_CDS_JWT_MAX_LIFETIME_S": "3600"}  # fmt: skip
     rates = [float(r) for r in args.rates.split(",")]
     results: dict[str, list[tuple[float, float, float, float, int]]] = {}
-    for kind in ("fastapi", "starlette"):
+    for kind in args.servers.split(","):
         port = free_port()
         proc = start(kind, env, port)
         try:
@@ -296,8 +301,8 @@ def main() -> None:
         best = max(ok, key=lambda r: r[0]) if ok else None
         print(f"  {kind:9} " + (f"{best[0]:.0f}/s (median {best[2]:.2f} ms, p99 {best[3]:.2f} ms)"
                                 if best else "none"))  # fmt: skip
-    both = [(a, b) for a, b in zip(results["fastapi"], results["starlette"], strict=False)
-            if a[0] == b[0]]  # fmt: skip
+    both = [(a, b) for a, b in zip(results.get("fastapi", []), results.get("starlette", []),
+            strict=False) if a[0] == b[0]]  # fmt: skip
     for a, b in both:
         print(f"  at {a[0]:.0f}/s: median FastAPI/Starlette = {a[2] / b[2]:.2f}")
 

@@ -69,7 +69,29 @@ class CdsVerifier:
         self.issuers: dict[str, TrustedIssuer] = {i.iss: i for i in settings.cds_issuers}
         self.replay = ReplayCache()
         self._clients: dict[str, PyJWKClient] = {}
+        self._parsed: dict[str, list[PyJWK]] = {}
         self._lock = threading.Lock()
+
+    def _inline_keys(self, issuer: TrustedIssuer) -> list[PyJWK]:
+        keys = self._parsed.get(issuer.iss)
+        if keys is None:
+            keys = PyJWKSet.from_dict(dict(issuer.jwks or {})).keys
+            self._parsed[issuer.iss] = keys
+        return keys
+
+    def may_fetch_keys(self, authorization: str | None) -> bool:
+        """Whether verifying this token may fetch a JWKS over the network (the issuer's keys
+        are given by URL, not inline)."""
+        if not authorization or not authorization.lower().startswith("bearer "):
+            return False
+        try:
+            iss = jwt.decode(authorization[7:].strip(), options={"verify_signature": False}).get(
+                "iss"
+            )
+        except jwt.PyJWTError:
+            return False
+        issuer = self.issuers.get(iss) if isinstance(iss, str) else None
+        return issuer is not None and issuer.jwks is None and issuer.jwks_url is not None
 
     def _key(self, issuer: TrustedIssuer, header: dict[str, Any]) -> PyJWK:
         kid = header.get("kid")
@@ -77,7 +99,7 @@ class CdsVerifier:
         if jku is not None and jku != issuer.jwks_url:
             raise CdsAuthError(f"jku is not the JWKS URL configured for {issuer.iss}")
         if issuer.jwks is not None:
-            keys = PyJWKSet.from_dict(dict(issuer.jwks)).keys
+            keys = self._inline_keys(issuer)
             matching = [k for k in keys if k.key_id == kid]
             if not matching:
                 raise CdsAuthError("no configured key matches the token's kid")

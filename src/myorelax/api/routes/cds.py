@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
@@ -62,7 +62,9 @@ async def cds_client(request: Request, st: State) -> CdsClient:
     if path.endswith("/feedback"):
         audiences.append(st.settings.public_base + path.removesuffix("/feedback"))
     try:
-        return await run_in_threadpool(st.verifier.verify, header, audiences)
+        if st.verifier.may_fetch_keys(header):  # a JWKS URL: network I/O off the event loop
+            return await run_in_threadpool(st.verifier.verify, header, audiences)
+        return st.verifier.verify(header, audiences)  # inline keys: about 0.3 ms of CPU
     except CdsAuthError as exc:
         log.warning("CDS request refused: %s", exc)
         raise _Unauthorized(401) from None
@@ -130,7 +132,9 @@ async def cds_service(
                            "An internal error stopped the check; check this order by hand.",
                            SOURCE)]  # fmt: skip
     log.info("CDS %s %s: %d card(s) for %s", service_id, request.hook, len(cards), client.iss)
-    return CdsResponse(cards=cards)
+    # The cards are already validated models: serialise them once (returning a Response skips
+    # FastAPI's second validation of the response model, which cost about a third of the time).
+    return JSONResponse(CdsResponse(cards=cards).model_dump(mode="json", exclude_none=True))
 
 
 @router.post(
