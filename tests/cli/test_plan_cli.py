@@ -76,7 +76,7 @@ def test_pump_dose_change(run_cli: CliRunner) -> None:
                 "--last-refill",
                 "2026-11-01",
             ],
-            "--concentration-mcg-ml: must be more than 0",
+            "--concentration-mcg-ml: must be between 1 and 100000 mcg/mL",
         ),
         (
             [
