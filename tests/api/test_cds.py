@@ -279,7 +279,15 @@ def test_jwt_refusals_are_bare_401s(server: Server, keys: Keys) -> None:
     now = int(time.time())
     claims = {"iss": ISSUER, "aud": url, "iat": now, "exp": now + 60, "jti": "x1"}
     _refused(post(jwt.encode(claims, None, algorithm="none")))  # unsigned
-    _refused(post(jwt.encode(claims, "a-shared-secret-long-enough-for-hs384-without-warnings-0123456789", algorithm="HS384")))
+    _refused(
+        post(
+            jwt.encode(
+                claims,
+                "a-shared-secret-long-enough-for-hs384-without-warnings-0123456789",
+                algorithm="HS384",
+            )
+        )
+    )
     header_only = keys.token(url).rsplit(".", 1)[0] + "."
     _refused(post(header_only))  # signature stripped
     assert keys.token(url) not in server.output
