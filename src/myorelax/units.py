@@ -7,6 +7,7 @@ dimension tests are memoised: the units in play are few (mg, mcg, g, mL, mg/mL, 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -68,3 +69,14 @@ def has_dimension(unit: str, reference: str) -> bool:
     """Whether `unit` has the same dimensionality as `reference` (e.g. ``mcg`` and ``mg``)."""
     a, b = _parsed(unit), _parsed(reference)
     return a is not None and b is not None and a.dimensionality == b.dimensionality
+
+
+_CONCENTRATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z/*]+)\s*$")
+
+
+def parse_concentration(text: str, *, field: str = "threshold") -> float:
+    """A concentration written with its unit ("10 mcg/mL", "0.5 mg/L") in mg/L."""
+    m = _CONCENTRATION.match(text)
+    if not m or not has_dimension(m.group(2), "mg/L"):
+        raise UnitError(f"{text!r} is not a concentration such as 10 mcg/mL", field=field)
+    return convert(float(m.group(1)), m.group(2), "mg/L")

@@ -57,5 +57,6 @@ def test_the_api_conforms_to_its_openapi_document(fuzz_server: Server) -> None:
         "--exclude-path", "/api/v1/auth/logout", "--exclude-path-regex", "^/cds-services",
     )  # fmt: skip
     cds, _ = run_schemathesis(fuzz_server, "--include-path-regex", "^/cds-services")
+    print(f"schemathesis: {rest} REST + {cds} CDS generated requests")
     assert rest + cds >= MIN_REQUESTS, (rest, cds)
     assert "Traceback" not in fuzz_server.output

@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    app.add_exception_handler(cds.UNAUTHORIZED, cds.unauthorized_handler)
+    app.add_exception_handler(cds.CdsUnauthorized, cds.unauthorized_handler)
     for module in (knowledge, auth, clinical, plans, diary, fhir):
         app.include_router(module.router)
     app.include_router(cds.router)

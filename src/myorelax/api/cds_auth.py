@@ -70,6 +70,8 @@ class CdsVerifier:
         self.replay = ReplayCache()
         self._clients: dict[str, PyJWKClient] = {}
         self._parsed: dict[str, list[PyJWK]] = {}
+        # Whether verifying may fetch a JWKS over the network (some issuer's keys are by URL).
+        self.fetches_keys = any(i.jwks is None for i in settings.cds_issuers)
         self._lock = threading.Lock()
 
     def _inline_keys(self, issuer: TrustedIssuer) -> list[PyJWK]:
@@ -78,20 +80,6 @@ class CdsVerifier:
             keys = PyJWKSet.from_dict(dict(issuer.jwks or {})).keys
             self._parsed[issuer.iss] = keys
         return keys
-
-    def may_fetch_keys(self, authorization: str | None) -> bool:
-        """Whether verifying this token may fetch a JWKS over the network (the issuer's keys
-        are given by URL, not inline)."""
-        if not authorization or not authorization.lower().startswith("bearer "):
-            return False
-        try:
-            iss = jwt.decode(authorization[7:].strip(), options={"verify_signature": False}).get(
-                "iss"
-            )
-        except jwt.PyJWTError:
-            return False
-        issuer = self.issuers.get(iss) if isinstance(iss, str) else None
-        return issuer is not None and issuer.jwks is None and issuer.jwks_url is not None
 
     def _key(self, issuer: TrustedIssuer, header: dict[str, Any]) -> PyJWK:
         kid = header.get("kid")

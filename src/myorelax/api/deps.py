@@ -9,10 +9,9 @@ from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
 from myorelax.api.cds_auth import CdsVerifier
-from myorelax.api.security import COOKIE
+from myorelax.api.security import COOKIE, actor_of
 from myorelax.api.settings import Settings
-from myorelax.diary.records import Actor, Role
-from myorelax.errors import AccessError
+from myorelax.diary.records import Actor
 from myorelax.knowledge.schema import KnowledgeBase
 from myorelax.knowledge.terminology import Terminology
 from myorelax.store.accounts import AccountStore
@@ -53,12 +52,7 @@ def current_actor(request: Request, st: State) -> Actor:
     user = st.accounts.user_for_token(token) if token else None
     if user is None:
         raise HTTPException(401, "sign in first: POST /api/v1/auth/login")
-    return Actor(user_id=user.id, role=user.role, name=user.username)
+    return actor_of(user)
 
 
 User = Annotated[Actor, Depends(current_actor)]
-
-
-def require(actor: Actor, *roles: Role) -> None:
-    if actor.role not in roles:
-        raise AccessError(f"a {actor.role} may not do this", field="role")

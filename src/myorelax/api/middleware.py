@@ -6,30 +6,15 @@ id), the status and the time taken: no query string, no body, no header, no toke
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from myorelax.api.errors import problem_response
+
 log = logging.getLogger("myorelax.access")
-
-
-def _problem(status: int, title: str, detail: str) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-    body = json.dumps(
-        {
-            "type": f"https://myorelax.dev/problems/{title.lower().replace(' ', '-')}",
-            "title": title,
-            "status": status,
-            "detail": detail,
-        }
-    ).encode()
-    headers = [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    return body, headers
 
 
 class BodyLimit:
@@ -46,7 +31,7 @@ class BodyLimit:
         declared = dict(scope.get("headers") or ()).get(b"content-length")
         too_big = f"the body is larger than {self.max_bytes} bytes"
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send, too_big)
+            await self._refuse(scope, receive, send, too_big)
             return
         seen = 0
         started = False
@@ -70,13 +55,12 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLargeError:
             if not started:
-                await self._refuse(send, too_big)
+                await self._refuse(scope, receive, send, too_big)
 
     @staticmethod
-    async def _refuse(send: Send, detail: str) -> None:
-        body, headers = _problem(413, "Request too large", detail)
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+    async def _refuse(scope: Scope, receive: Receive, send: Send, detail: str) -> None:
+        response = problem_response(413, "request-too-large", "Request too large", detail)
+        await response(scope, receive, send)
 
 
 class _TooLargeError(Exception):

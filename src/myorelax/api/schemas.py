@@ -10,8 +10,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Text = Field(min_length=1, max_length=300)
-
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -123,10 +121,6 @@ class SimulateIn(Body):
             ]
         },
     )
-
-
-class PlanPatientIn(PatientIn):
-    pass
 
 
 class TitrateIn(Body):

@@ -90,8 +90,6 @@ class HookRequest(BaseModel):
     """A CDS Hooks call, read tolerantly: unknown fields are kept, wrong shapes are checked
     where they are used (and logged), so a non-conformant EHR still gets an answer."""
 
-    model_config = ConfigDict(extra="allow")
-
     hook: str
     hookInstance: str | None = None  # noqa: N815
     fhirServer: str | None = None  # noqa: N815

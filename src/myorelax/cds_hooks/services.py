@@ -203,6 +203,7 @@ def review_orders(
     ordered = {o.drug for o in checked}
     id_of = {drafts.orders[i].drug: drafts.ids[i] for i in chosen if drafts.ids[i]}
     patient_ref = f"Patient/{record.patient_fhir_id}" if record.patient_fhir_id else None
+    alternatives: dict[str, tuple[Order, Monograph] | None] = {}
     cards: list[Card] = []
     for alert in report.alerts:
         if not _relevant(alert, ordered):
@@ -215,7 +216,9 @@ def review_orders(
                     continue
                 name = kb.drugs[drug].name.lower() if drug in kb.drugs else drug
                 resource_id = f"MedicationRequest/{rid}"
-                alt = _alternative(drug, patient, kb, today)
+                if drug not in alternatives:
+                    alternatives[drug] = _alternative(drug, patient, kb, today)
+                alt = alternatives[drug]
                 if alt is not None:
                     order, mono = alt
                     suggestions.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +20,7 @@ from rich.table import Table
 from myorelax.cli.output import console, emit_json, err_console
 from myorelax.cli.plan_cmd import parse_date
 from myorelax.clinical.sig import parse_sig
-from myorelax.diary.entries import CSV_FIELDS, KINDS, DiaryEntry, parse_entry
+from myorelax.diary.entries import CSV_FIELDS, KINDS, parse_entry
 from myorelax.diary.records import SYSTEM
 from myorelax.errors import InputError
 from myorelax.knowledge.loader import load_knowledge
@@ -208,17 +208,6 @@ def _range(start: str | None, end: str | None) -> tuple[date, date]:
     return first, last
 
 
-def _window(store: DiaryStore, patient: int, first: date, last: date) -> tuple[DiaryEntry, ...]:
-    """Entries whose local date (in the entry's own offset) is within first..last."""
-    entries = store.entries(
-        SYSTEM,
-        patient,
-        start=datetime.combine(first, time.min, tzinfo=UTC) - timedelta(hours=14),
-        end=datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC) + timedelta(hours=14),
-    )
-    return tuple(e for e in entries if first <= e.at.date() <= last)
-
-
 @diary_app.command("export")
 def diary_export(
     patient: PatientId,
@@ -233,7 +222,7 @@ def diary_export(
 ) -> None:
     """Raw entries as CSV (and as FHIR Observations and MedicationStatements)."""
     first, last = _range(start, end)
-    entries = _window(_store(), patient, first, last)
+    entries = _store().entries_on_days(SYSTEM, patient, first, last)
     if fhir is not None:
         from myorelax.fhir.diary import diary_bundle
 
@@ -268,7 +257,7 @@ def diary_report(
     first, last = _range(start, end)
     store = _store()
     record = store.patient(SYSTEM, patient)
-    entries = _window(store, patient, first, last)
+    entries = store.entries_on_days(SYSTEM, patient, first, last)
     regimens = store.regimens(SYSTEM, patient)
     analysis = analyse_diary(entries, regimens, start=first, end=last, kb=load_knowledge())
     if html is not None or pdf is not None:

@@ -17,8 +17,8 @@ from rich.table import Table
 
 from myorelax.cli import patient_options as po
 from myorelax.cli.output import console, emit_json, err_console
+from myorelax.clinical.inputs import target_order
 from myorelax.clinical.patient import Patient
-from myorelax.clinical.regimen import Order
 from myorelax.clinical.sig import parse_sig
 from myorelax.errors import InputError
 from myorelax.fhir.careplan import care_plan_resource
@@ -30,6 +30,7 @@ from myorelax.plans.pump import plan_pump
 from myorelax.plans.taper import plan_taper
 from myorelax.plans.titration import plan_titration
 from myorelax.reports.printable import Contacts, html_to_pdf, plan_html
+from myorelax.reports.views import monograph_of
 
 _CHANGE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*[=:]\s*(\d+(?:\.\d+)?)\s*(?:mcg(?:/day)?)?\s*$")
 
@@ -202,15 +203,6 @@ def _patient(
     )
 
 
-def _target(drug_id: str, text: str | None) -> Order | None:
-    if text is None:
-        return None
-    body = text.strip()
-    if body[:1].isdigit() or body[:1] == ".":
-        body = f"{drug_id} {body}"
-    return parse_sig(body, field="--target")
-
-
 def titrate(
     drug: Annotated[str, typer.Argument(help="The drug to start, e.g. baclofen.")],
     target: Annotated[
@@ -243,20 +235,18 @@ def titrate(
 ) -> None:
     """A day-by-day titration from the label's start dose to a target, from real tablets."""
     kb = load_knowledge()
-    ingredient = default_terminology().resolve(drug, field="DRUG").ingredient
-    if not ingredient.has_monograph or ingredient.id not in kb.drugs:
-        raise InputError(f"{drug!r} is not a drug this tool plans for", field="DRUG")
+    mono = monograph_of(kb, default_terminology(), drug, field="DRUG")
     first = parse_date(start, "--start")
     patient = _patient(
         patient_file, age, sex, weight_kg, scr_mg_dl, crcl, egfr, dialysis, child_pugh, cyp2c19, med
     )
     with cli_fields():
         plan = plan_titration(
-            kb.drugs[ingredient.id],
+            mono,
             patient,
             kb=kb,
             start=first,
-            target=_target(ingredient.id, target),
+            target=None if target is None else target_order(mono.id, target, field="--target"),
             form=form,
             step_days=step_days,
         )

@@ -21,11 +21,10 @@ from myorelax.knowledge.terminology import default_terminology
 from myorelax.pk.events import DoseChange, ExtraDose, MissedDose
 from myorelax.pk.serialize import simulation_rows, simulation_to_dict
 from myorelax.pk.simulate import AUC_UNIT, UNIT, RegimenSimulation, simulate_regimen
-from myorelax.units import convert, has_dimension
+from myorelax.units import convert, parse_concentration
 
 _MISSED = re.compile(r"^\s*(\d+)\s*@\s*(\d{1,2}:\d{2})\s*$")
 _AT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*h?\s*[:=@]\s*(\d+(?:\.\d+)?)\s*(mg|mcg|g)?\s*$")
-_THRESHOLD = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z/*]+)\s*$")
 
 
 def _missed(texts: list[str]) -> list[MissedDose]:
@@ -50,12 +49,7 @@ def _pairs(texts: list[str], field: str, example: str) -> list[tuple[float, floa
 
 
 def _threshold(text: str | None) -> float | None:
-    if text is None:
-        return None
-    m = _THRESHOLD.match(text)
-    if not m or not has_dimension(m.group(2), "mg/L"):
-        raise InputError(f"{text!r} is not a concentration such as 10 mcg/mL", field="--threshold")
-    return convert(float(m.group(1)), m.group(2), "mg/L")
+    return None if text is None else parse_concentration(text, field="--threshold")
 
 
 def render(sim: RegimenSimulation) -> None:

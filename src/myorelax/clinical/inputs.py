@@ -82,6 +82,14 @@ def patient_from_data(data: Mapping[str, Any]) -> Patient:
     return build_patient(raw)
 
 
+def target_order(drug_id: str, text: str, *, field: str = "target") -> Order:
+    """A titration target: a full SIG, or only dose and frequency ("20 mg tid") of `drug_id`."""
+    body = text.strip()
+    if body[:1].isdigit() or body[:1] == ".":
+        body = f"{drug_id} {body}"
+    return parse_sig(body, field=field)
+
+
 def regimen_from(
     orders: Iterable[str], stopping: Iterable[str] = (), *, start: date | None = None
 ) -> Regimen:

@@ -40,12 +40,6 @@ class AccountStore:
             account = UserAccount(id=row.id, username=row.username, role=row.role)
             return account, row.password_hash
 
-    def set_password_hash(self, user_id: int, password_hash: str) -> None:
-        with self.db.unit_of_work() as s:
-            s.execute(
-                update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash)
-            )
-
     def issue_token(self, user_id: int, token: str, expires_at: datetime) -> None:
         with self.db.unit_of_work() as s:
             s.add(

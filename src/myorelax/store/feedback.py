@@ -76,22 +76,3 @@ class FeedbackStore:
                 s.flush()
                 stored += 1
         return stored, known
-
-    def all(self, service_id: str | None = None) -> tuple[CardFeedback, ...]:
-        with self.db.unit_of_work() as s:
-            q = select(CdsFeedbackRow).order_by(CdsFeedbackRow.id)
-            if service_id is not None:
-                q = q.where(CdsFeedbackRow.service_id == service_id)
-            return tuple(
-                CardFeedback(
-                    card_uuid=r.card_uuid,
-                    outcome=r.outcome,
-                    outcome_timestamp=r.outcome_timestamp,
-                    accepted_suggestions=tuple(r.accepted_suggestions),
-                    override_code=r.override_code,
-                    override_system=r.override_system,
-                    override_display=r.override_display,
-                    user_comment=r.user_comment,
-                )
-                for r in s.scalars(q).all()
-            )

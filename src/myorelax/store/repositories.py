@@ -8,7 +8,7 @@ patient sees only their own record.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -347,6 +347,20 @@ class DiaryStore:
             rows = s.scalars(query.order_by(DiaryEntryRow.at, DiaryEntryRow.id)).all()
             self._audit(s, actor, "read", "diary_entry", None, patient_id, f"{len(rows)} entries")
             return tuple(_entry(r) for r in rows)
+
+    def entries_on_days(
+        self, actor: Actor, patient_id: int, first: date, last: date
+    ) -> tuple[DiaryEntry, ...]:
+        """Entries whose local date (in the entry's own UTC offset) is within first..last.
+        Offsets run from -12 to +14 h, so the UTC query is widened by 14 h on each side."""
+        entries = self.entries(
+            actor,
+            patient_id,
+            start=datetime.combine(first, time.min, tzinfo=UTC) - timedelta(hours=14),
+            end=datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
+            + timedelta(hours=14),
+        )
+        return tuple(e for e in entries if first <= e.at.date() <= last)
 
     def delete_entry(self, actor: Actor, patient_id: int, entry_id: int) -> None:
         with self.db.unit_of_work() as s:

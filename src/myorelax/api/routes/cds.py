@@ -48,8 +48,8 @@ EXAMPLES: dict[str, Any] = {
 }
 
 
-class _Unauthorized(HTTPException):
-    pass
+class CdsUnauthorized(HTTPException):
+    """A CDS client without a trusted JWT: answered with a bare 401."""
 
 
 async def cds_client(request: Request, st: State) -> CdsClient:
@@ -62,12 +62,12 @@ async def cds_client(request: Request, st: State) -> CdsClient:
     if path.endswith("/feedback"):
         audiences.append(st.settings.public_base + path.removesuffix("/feedback"))
     try:
-        if st.verifier.may_fetch_keys(header):  # a JWKS URL: network I/O off the event loop
+        if st.verifier.fetches_keys:  # a JWKS URL may be fetched: keep I/O off the event loop
             return await run_in_threadpool(st.verifier.verify, header, audiences)
         return st.verifier.verify(header, audiences)  # inline keys: about 0.3 ms of CPU
     except CdsAuthError as exc:
         log.warning("CDS request refused: %s", exc)
-        raise _Unauthorized(401) from None
+        raise CdsUnauthorized(401) from None
 
 
 @router.get("/cds-services", response_model=Discovery, response_model_exclude_none=True)
@@ -177,6 +177,3 @@ async def cds_feedback(
 def unauthorized_handler(_request: Request, _exc: Exception) -> Response:
     """The bare 401 for CDS clients: no body, no reason."""
     return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-
-
-UNAUTHORIZED = _Unauthorized

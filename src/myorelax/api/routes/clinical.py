@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter
@@ -19,11 +18,10 @@ from myorelax.pk.simulate import simulate_regimen
 from myorelax.reports.views import to_jsonable
 from myorelax.safety.alert import CheckReport
 from myorelax.safety.engine import evaluate_regimen
-from myorelax.units import convert, has_dimension
+from myorelax.units import parse_concentration
 
 router = APIRouter(prefix="/api/v1", tags=["clinical"])
 PROBLEMS = problem_responses(401, 413, 422)
-_THRESHOLD = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z/*]+)\s*$")
 MAX_POINTS = 200_000
 MAX_VALUES = 20_000_000
 
@@ -39,15 +37,6 @@ def check(body: CheckIn, _user: User) -> Any:
     patient = patient_from_data(body.patient.data())
     regimen = regimen_from(body.orders, body.stopping, start=body.date)
     return to_jsonable(evaluate_regimen(patient, regimen, today=body.date))
-
-
-def threshold_mg_l(text: str | None) -> float | None:
-    if text is None:
-        return None
-    m = _THRESHOLD.match(text)
-    if not m or not has_dimension(m.group(2), "mg/L"):
-        raise InputError(f"{text!r} is not a concentration such as 10 mcg/mL", field="threshold")
-    return convert(float(m.group(1)), m.group(2), "mg/L")
 
 
 @router.post("/simulate", responses=PROBLEMS)
@@ -72,7 +61,7 @@ def simulate(body: SimulateIn, st: State, _user: User) -> dict[str, Any]:
         residual=body.residual,
         compare_normal=body.compare_normal,
         step_h=body.step_h,
-        threshold_mg_l=threshold_mg_l(body.threshold),
+        threshold_mg_l=(None if body.threshold is None else parse_concentration(body.threshold)),
         missed=[MissedDose(m.day, m.clock.zfill(5)) for m in body.missed],
         extra=[ExtraDose(e.hours, e.amount_mg) for e in body.extra],
         changes=[DoseChange(c.day, c.amount_mg) for c in body.changes],

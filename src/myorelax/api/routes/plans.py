@@ -14,15 +14,14 @@ from fastapi.responses import JSONResponse, Response
 from myorelax.api.deps import State, User
 from myorelax.api.errors import problem_responses
 from myorelax.api.schemas import PumpIn, TaperIn, TitrateIn
-from myorelax.clinical.inputs import patient_from_data
+from myorelax.clinical.inputs import patient_from_data, target_order
 from myorelax.clinical.sig import parse_sig
-from myorelax.errors import InputError
 from myorelax.plans.calendar import plan_calendar, pump_calendar
 from myorelax.plans.model import Plan
 from myorelax.plans.pump import plan_pump
 from myorelax.plans.taper import plan_taper
 from myorelax.plans.titration import plan_titration
-from myorelax.reports.views import to_jsonable
+from myorelax.reports.views import monograph_of, to_jsonable
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
 Format = Literal["json", "ics", "html", "pdf", "fhir"]
@@ -87,17 +86,10 @@ def titrate(
     output: Annotated[Output, Depends()],
 ) -> Response:
     """A day-by-day titration from the label's start dose to a target, from real tablets."""
-    ingredient = st.term.resolve(body.drug, field="drug").ingredient
-    if not ingredient.has_monograph or ingredient.id not in st.kb.drugs:
-        raise InputError(f"{body.drug!r} is not a drug this tool plans for", field="drug")
-    target = None
-    if body.target is not None:
-        text = body.target.strip()
-        if text[:1].isdigit() or text[:1] == ".":
-            text = f"{ingredient.id} {text}"
-        target = parse_sig(text, field="target")
+    mono = monograph_of(st.kb, st.term, body.drug, field="drug")
+    target = None if body.target is None else target_order(mono.id, body.target)
     plan = plan_titration(
-        st.kb.drugs[ingredient.id],
+        mono,
         patient_from_data(body.patient.data()),
         kb=st.kb,
         start=_start(body.start),
