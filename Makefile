@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_PYTHON := $(shell command -v $(PYTHON))
 
-.PHONY: install run test lint typecheck contracts pytest lock bench clean schema docs
+.PHONY: install run test lint typecheck contracts pytest browser lock bench clean schema docs
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -34,7 +34,14 @@ typecheck: install
 contracts: install
 	$(BIN)/lint-imports
 
-pytest: install
+# Browser tests drive Debian's chromium (Playwright's own browser download cannot work here).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@[ -x /usr/bin/chromium ] || { export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get install -y -q chromium || \
+	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }; }
+
+pytest: install browser
 	$(BIN)/pytest -q
 
 test: lint typecheck contracts pytest

@@ -24,7 +24,8 @@ from myorelax.api.middleware import AccessLog, BodyLimit
 from myorelax.api.routes import auth, cds, clinical, diary, fhir, knowledge, plans
 from myorelax.api.security import hash_password, new_password
 from myorelax.api.settings import Settings
-from myorelax.api.web import pages
+from myorelax.api.web import diary_pages, drug_pages, pages, workspace
+from myorelax.api.web.session import SignInRequiredError
 from myorelax.diary.records import SYSTEM
 from myorelax.knowledge.loader import load_knowledge
 from myorelax.knowledge.terminology import default_terminology
@@ -113,7 +114,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (knowledge, auth, clinical, plans, diary, fhir):
         app.include_router(module.router)
     app.include_router(cds.router)
-    app.include_router(pages.router)
+    for web in (pages, workspace, drug_pages, diary_pages):
+        app.include_router(web.router)
+    app.add_exception_handler(SignInRequiredError, pages.sign_in_redirect)
+    app.mount("/static", pages.static_files(), name="static")
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -3,12 +3,13 @@ no sign-in needed)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from myorelax.api.deps import State
 from myorelax.api.errors import problem_responses
+from myorelax.clinical.sig_suggest import suggest_sig
 from myorelax.reports.views import drug_list_view, drug_show_view
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge"])
@@ -35,3 +36,14 @@ def show_drug(
     """One monograph by generic, brand, salt or misspelt name or RxCUI, with its active
     metabolites and every cited source (as `myorelax drugs show NAME --json`)."""
     return drug_show_view(st.kb, st.term, name, field="name")
+
+
+@router.get("/suggest", responses=problem_responses(422))
+def suggest(
+    st: State,
+    q: Annotated[str, Query(max_length=300, description="the order typed so far")],
+    limit: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> dict[str, list[str]]:
+    """Completions of an order being typed as SIG text: drug names and brands, then the
+    strengths the knowledge base lists, then frequencies (each full suggestion parses)."""
+    return {"suggestions": suggest_sig(st.kb, st.term, q, limit=limit)}

@@ -1,33 +1,85 @@
-"""The start page. The full clinician workspace and patient diary come with the web UI issue;
-until then `/` says what the service offers and where its documentation is."""
+"""The start of the web UI: sign in and out, and `/`, which sends each user to their page (a
+clinician to the workspace, a patient to their diary); static files; the sign-in redirect."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from myorelax.api.deps import State
+from myorelax.api.security import COOKIE, sign_in
+from myorelax.api.web.render import page
+from myorelax.api.web.session import (
+    MaybeUser,
+    SameOrigin,
+    SignInRequiredError,
+    login_url,
+    safe_next,
+)
 
 router = APIRouter(include_in_schema=False)
+STATIC_DIR = Path(__file__).parent / "static"
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>myorelax</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;
-color:#1b1b1b}code{background:#f1f1f1;padding:0 .2em}a{color:#0b5cad}</style></head>
-<body><h1>myorelax</h1>
-<p>Decision support for centrally acting skeletal muscle relaxants: a cited knowledge base, a
-safety check, a pharmacokinetic simulator, titration and taper plans, and a patient diary.
-Not a prescriber: for professionals and informed patients.</p>
-<ul>
-<li><a href="/docs">API documentation</a> (OpenAPI: <a href="/openapi.json">/openapi.json</a>)</li>
-<li><a href="/api/v1/drugs">Drugs in the knowledge base</a></li>
-<li>CDS Hooks discovery: <a href="/cds-services">/cds-services</a></li>
-</ul>
-<p>Sign in with <code>POST /api/v1/auth/login</code>; the accounts created on first start are
-printed in the server's console.</p>
-</body></html>"""
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=STATIC_DIR)
+
+
+async def sign_in_redirect(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequiredError)
+    return RedirectResponse(login_url(exc.next_path), status_code=303)
 
 
 @router.get("/", response_class=HTMLResponse)
-def index() -> str:
-    return PAGE
+def index(user: MaybeUser) -> Response:
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse("/diary" if user.role == "patient" else "/workspace", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, user: MaybeUser, next: str | None = None) -> Response:
+    return page(request, "login.html.j2", user=user, next=safe_next(next), username="",
+                error=None)  # fmt: skip
+
+
+@router.post("/login", response_class=HTMLResponse, dependencies=[SameOrigin])
+def login(
+    request: Request,
+    st: State,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    error = None
+    if not username.strip():
+        error = ("username", "Enter your user name.")
+    elif not password:
+        error = ("password", "Enter your password.")
+    else:
+        result = sign_in(st.accounts, username.strip(), password, st.settings.token_hours)
+        if result is not None:
+            _account, token, _expires = result
+            out = RedirectResponse(safe_next(next), status_code=303)
+            out.set_cookie(COOKIE, token, httponly=True, samesite="strict",
+                           secure=st.settings.public_url.startswith("https://"),
+                           max_age=int(st.settings.token_hours * 3600), path="/")  # fmt: skip
+            return out
+        error = ("password", "The user name or password is wrong.")
+    return page(request, "login.html.j2", user=None, status=401 if error[0] == "password" and
+                username.strip() and password else 422, next=safe_next(next),
+                username=username, error=error)  # fmt: skip
+
+
+@router.post("/logout", dependencies=[SameOrigin])
+def logout(request: Request, st: State) -> Response:
+    token = request.cookies.get(COOKIE)
+    if token:
+        st.accounts.revoke_token(token)
+    out = RedirectResponse("/login", status_code=303)
+    out.delete_cookie(COOKIE, path="/")
+    return out

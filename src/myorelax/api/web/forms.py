@@ -1,0 +1,192 @@
+"""Web forms: the raw text a user typed (kept, so an error never loses it) and its reading into
+the same request models as the REST API, with every problem named by its form field."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData, UploadFile
+
+from myorelax.api.schemas import PatientIn
+from myorelax.clinical.inputs import patient_from_data
+from myorelax.clinical.patient import Patient
+from myorelax.clinical.regimen import Order
+from myorelax.clinical.sig import parse_sig
+from myorelax.errors import InputError, MyorelaxError, UnknownDrugError
+from myorelax.knowledge.terminology import default_terminology, normalize_name
+
+LIST_FIELDS = ("orders", "medications")
+PATIENT_NUMBERS = ("age_years", "weight_kg", "height_cm", "scr_mg_dl", "egfr_ml_min")
+PATIENT_CHOICES = ("sex", "child_pugh", "cyp2c19")
+PATIENT_FLAGS = ("dialysis", "pregnant", "lactating", "alcohol", "substance_use_disorder")
+PATIENT_LINES = ("conditions", "allergies")
+LABELS = {
+    "age_years": "Age",
+    "sex": "Sex",
+    "weight_kg": "Weight",
+    "height_cm": "Height",
+    "scr_mg_dl": "Serum creatinine",
+    "egfr_ml_min": "eGFR",
+    "crcl_ml_min": "Creatinine clearance",
+    "child_pugh": "Liver function (Child-Pugh)",
+    "cyp2c19": "CYP2C19 phenotype",
+    "conditions": "Conditions",
+    "allergies": "Allergies",
+    "medications": "Current medications",
+    "orders": "New orders",
+}
+_INDEX = re.compile(r"^(\w+)\[(\d+)\]")
+Values = dict[str, Any]
+
+
+class FormError(Exception):
+    """Problems with a form, by field name (the element id is `field_id(name)`)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def field_id(field: str) -> str:
+    """`orders[1]` -> `orders-1`, `patient.age_years` -> `age_years`: the input's id."""
+    field = field.removeprefix("patient.")
+    m = _INDEX.match(field)
+    if m:
+        return f"{m.group(1)}-{m.group(2)}"
+    return field.split(".")[0].split("[")[0]
+
+
+def errors_of(exc: MyorelaxError | ValidationError, default: str) -> dict[str, str]:
+    """Field id -> message for a domain error or a pydantic validation error."""
+    if isinstance(exc, ValidationError):
+        out: dict[str, str] = {}
+        for err in exc.errors():
+            loc = [str(x) for x in err["loc"]]
+            name = loc[0] if loc else default
+            if len(loc) > 1 and loc[1].isdigit():
+                name = f"{name}[{loc[1]}]"
+            message = str(err["msg"]).removeprefix("Value error, ")
+            out.setdefault(field_id(name), message)
+        return out
+    return {field_id(exc.field or default): exc.message}
+
+
+def read_form(form: FormData) -> Values:
+    """Every text field as typed (lists for repeated fields); files are left out."""
+    values: Values = {}
+    for key in set(form.keys()):
+        items = [v for v in form.getlist(key) if not isinstance(v, UploadFile)]
+        if key in LIST_FIELDS:
+            values[key] = [str(v) for v in items]
+        elif items:
+            values[key] = str(items[-1])
+    return values
+
+
+def text(values: Values, name: str) -> str:
+    value = values.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def rows(values: Values, name: str) -> list[tuple[int, str]]:
+    """The non-blank rows of a repeated field with their row numbers (from 0)."""
+    raw = values.get(name) or []
+    return [(i, str(v).strip()) for i, v in enumerate(raw) if str(v).strip()]
+
+
+def entries(values: Values, name: str) -> list[str]:
+    """The non-blank rows of a repeated field."""
+    return [text for _, text in rows(values, name)]
+
+
+def row_field(field: str | None, name: str, numbered: list[tuple[int, str]]) -> str | None:
+    """`name[k]` of the non-blank list back to `name[row]` of the form."""
+    m = _INDEX.match(field or "")
+    if m and m.group(1) == name and int(m.group(2)) < len(numbered):
+        return f"{name}[{numbered[int(m.group(2))][0]}]{field[m.end() :]}"  # type: ignore[index]
+    return field
+
+
+def split_lines(value: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[\n;,]+", value) if part.strip()]
+
+
+def patient_in(values: Values) -> PatientIn:
+    """The patient part of a workspace form, validated as the REST API validates it."""
+    data: dict[str, Any] = {}
+    for name in PATIENT_NUMBERS:
+        if text(values, name):
+            data[name] = text(values, name).replace(",", ".")
+    for name in PATIENT_CHOICES:
+        if text(values, name):
+            data[name] = text(values, name)
+    for name in PATIENT_FLAGS:
+        data[name] = text(values, name) in ("on", "true", "1", "yes")
+    for name in PATIENT_LINES:
+        data[name] = split_lines(text(values, name))
+    data["medications"] = entries(values, "medications")
+    try:
+        return PatientIn.model_validate(data)
+    except ValidationError as exc:
+        errors = errors_of(exc, "patient")
+        raise FormError(errors) from None
+
+
+def _medication(text: str, field: str) -> Order:
+    """A current medication: dose text, or a bare drug name (checked as the drug only, as a
+    FHIR medication without dosage is)."""
+    try:
+        return parse_sig(text, field=field)
+    except UnknownDrugError:
+        raise
+    except InputError as exc:
+        try:
+            ingredient = default_terminology().resolve(text, field=field).ingredient
+        except InputError:
+            raise exc from None
+        if normalize_name(text) not in (normalize_name(ingredient.id),
+                                         normalize_name(ingredient.name)):  # fmt: skip
+            raise exc from None
+        return Order(text=text, drug=ingredient.id, drug_name=ingredient.name,
+                     rxcui=ingredient.rxcui, has_monograph=ingredient.has_monograph)  # fmt: skip
+
+
+def patient_of(values: Values) -> Patient:
+    """The patient of a workspace form; a medication problem is named by its own row. A current
+    medication naming a drug not known here is reported with the check, not refused."""
+    checked = patient_in(values)
+    orders: list[Order] = []
+    unknown: list[str] = []
+    for row, text_ in rows(values, "medications"):
+        try:
+            orders.append(_medication(text_, f"medications[{row}]"))
+        except UnknownDrugError as exc:
+            hint = f" (did you mean {exc.suggestions[0]}?)" if exc.suggestions else ""
+            unknown.append(f"{text_}{hint}")
+    data = checked.data()
+    data["medications"] = []
+    data["unrecognized_medications"] = unknown
+    patient = patient_from_data(data)
+    return patient.model_copy(update={"medications": tuple(orders)})
+
+
+def values_of_patient(patient: Patient) -> Values:
+    """Form values from a patient read elsewhere (a FHIR record)."""
+    values: Values = {}
+    for name in PATIENT_NUMBERS:
+        number = getattr(patient, name)
+        if number is not None:
+            values[name] = f"{number:g}"
+    values["sex"] = "" if patient.sex == "unknown" else patient.sex
+    values["child_pugh"] = patient.child_pugh or ""
+    values["cyp2c19"] = patient.cyp2c19 or ""
+    for name in PATIENT_FLAGS:
+        values[name] = "on" if getattr(patient, name) else ""
+    values["conditions"] = "\n".join(patient.conditions)
+    values["allergies"] = "\n".join(patient.allergies)
+    values["medications"] = [
+        m.text if m.dose is not None else m.drug for m in patient.medications
+    ] + [m.split(" (did you mean")[0] for m in patient.unrecognized_medications]
+    return values

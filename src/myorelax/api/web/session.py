@@ -1,0 +1,61 @@
+"""Who is using a web page: the session cookie set at sign-in. A page that needs a user sends
+anyone else to the sign-in page (and back afterwards); a form post from another site is refused
+(the cookie is SameSite=Strict, and the Origin header is checked as well)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote, urlsplit
+
+from fastapi import Depends, Request
+from starlette.exceptions import HTTPException
+
+from myorelax.api.deps import State
+from myorelax.api.security import COOKIE, actor_of
+from myorelax.diary.records import Actor
+
+
+class SignInRequiredError(Exception):
+    """Raised by a page that needs a signed-in user; answered with a redirect to /login."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def login_url(next_path: str) -> str:
+    return f"/login?next={quote(next_path, safe='/')}"
+
+
+def safe_next(value: str | None) -> str:
+    """Only a local path may follow sign-in (no open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def optional_user(request: Request, st: State) -> Actor | None:
+    token = request.cookies.get(COOKIE)
+    user = st.accounts.user_for_token(token) if token else None
+    return None if user is None else actor_of(user)
+
+
+def web_user(request: Request, st: State) -> Actor:
+    actor = optional_user(request, st)
+    if actor is None:
+        raise SignInRequiredError(request.url.path)
+    return actor
+
+
+def same_origin(request: Request) -> None:
+    """A form post must come from this site's own pages."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        host = request.headers.get("host", "")
+        if urlsplit(origin).netloc != host:
+            raise HTTPException(403, "form posted from another site")
+
+
+MaybeUser = Annotated[Actor | None, Depends(optional_user)]
+WebUser = Annotated[Actor, Depends(web_user)]
+SameOrigin = Depends(same_origin)
