@@ -11,6 +11,8 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,3 +147,25 @@ class Server:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+@contextmanager
+def postgres_server(prefix: str) -> Iterator[Server]:
+    """A server on a fresh PostgreSQL schema, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    from tests.store.conftest import PG_URL
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'create schema "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    srv = Server(f"{PG_URL}{sep}options=-csearch_path%3D{schema}", Keys())
+    try:
+        yield srv
+    finally:
+        srv.stop()
+        with admin.begin() as conn:
+            conn.execute(text(f'drop schema "{schema}" cascade'))
+        admin.dispose()

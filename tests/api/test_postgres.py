@@ -3,32 +3,21 @@ accounts, sign-in, diary writes and reads with access rules, and CDS feedback, i
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.api.server import Keys, Server
-from tests.store.conftest import PG, PG_URL
+from tests.api.server import Server, postgres_server
+from tests.store.conftest import PG
 
 pytestmark = pytest.mark.skipif(not PG, reason="PostgreSQL not reachable")
 
 
 @pytest.fixture(scope="module")
 def pg_server() -> Iterator[Server]:
-    schema = f"svc_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'create schema "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    srv = Server(f"{PG_URL}{sep}options=-csearch_path%3D{schema}", Keys())
-    yield srv
-    srv.stop()
-    with admin.begin() as conn:
-        conn.execute(text(f'drop schema "{schema}" cascade'))
-    admin.dispose()
+    with postgres_server("svc") as srv:
+        yield srv
 
 
 def test_service_on_postgresql(pg_server: Server) -> None:

@@ -3,7 +3,6 @@ through the browser is stored (read back over the API) and a failed one stores n
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,10 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
-from sqlalchemy import create_engine, text
 
-from tests.api.server import Keys, Server
-from tests.store.conftest import PG, PG_URL
+from tests.api.server import Server, postgres_server
+from tests.store.conftest import PG
 from tests.web.conftest import Visit
 
 pytestmark = pytest.mark.skipif(not PG, reason="PostgreSQL not reachable")
@@ -22,17 +20,8 @@ pytestmark = pytest.mark.skipif(not PG, reason="PostgreSQL not reachable")
 
 @pytest.fixture(scope="module")
 def pg_web() -> Iterator[Server]:
-    schema = f"web_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'create schema "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    srv = Server(f"{PG_URL}{sep}options=-csearch_path%3D{schema}", Keys())
-    yield srv
-    srv.stop()
-    with admin.begin() as conn:
-        conn.execute(text(f'drop schema "{schema}" cascade'))
-    admin.dispose()
+    with postgres_server("web") as srv:
+        yield srv
 
 
 def test_diary_day_through_the_browser_on_postgresql(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from starlette.exceptions import HTTPException
 
 from myorelax.api.cds_auth import CdsVerifier
@@ -46,13 +46,31 @@ def bearer_token(request: Request) -> str | None:
     return request.cookies.get(COOKIE) or None
 
 
+def actor_for_token(st: AppState, token: str | None) -> Actor | None:
+    """The user a live token belongs to, or None."""
+    user = st.accounts.user_for_token(token) if token else None
+    return None if user is None else actor_of(user)
+
+
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    """The sign-in token as an HttpOnly, SameSite=Strict cookie (Secure over https)."""
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.public_url.startswith("https://"),
+        max_age=int(settings.token_hours * 3600),
+        path="/",
+    )
+
+
 def current_actor(request: Request, st: State) -> Actor:
     """The signed-in user; a bare 401 without a live token."""
-    token = bearer_token(request)
-    user = st.accounts.user_for_token(token) if token else None
-    if user is None:
+    actor = actor_for_token(st, bearer_token(request))
+    if actor is None:
         raise HTTPException(401, "sign in first: POST /api/v1/auth/login")
-    return actor_of(user)
+    return actor
 
 
 User = Annotated[Actor, Depends(current_actor)]

@@ -10,7 +10,7 @@ from myorelax.clinical.patient import Patient, build_patient
 from myorelax.clinical.regimen import Order, Regimen
 from myorelax.clinical.sig import parse_sig
 from myorelax.errors import InputError, PatientDataError, UnknownDrugError
-from myorelax.knowledge.terminology import default_terminology, resolve_condition
+from myorelax.knowledge.terminology import Ingredient, default_terminology, resolve_condition
 
 _SEX = {
     "f": "female",
@@ -37,6 +37,11 @@ def stopping_order(text: str) -> Order:
         return parse_sig(text, field="stopping")
     except InputError:
         ing = term.resolve(text, field="stopping").ingredient
+    return drug_only_order(text, ing)
+
+
+def drug_only_order(text: str, ing: Ingredient) -> Order:
+    """An order naming the drug alone (no dose): checked as the drug only."""
     return Order(
         text=text, drug=ing.id, drug_name=ing.name, rxcui=ing.rxcui, has_monograph=ing.has_monograph
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.exceptions import HTTPException
 
-from myorelax.api.deps import State, User, bearer_token
+from myorelax.api.deps import State, User, bearer_token, set_session_cookie
 from myorelax.api.errors import problem_responses
 from myorelax.api.schemas import LoginIn, TokenOut, UserIn
 from myorelax.api.security import COOKIE, hash_password, sign_in
@@ -22,15 +22,7 @@ def login(body: LoginIn, response: Response, st: State) -> TokenOut:
     if result is None:
         raise HTTPException(401, "user name or password is wrong")
     account, token, expires = result
-    response.set_cookie(
-        COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=st.settings.public_url.startswith("https://"),
-        max_age=int(st.settings.token_hours * 3600),
-        path="/",
-    )
+    set_session_cookie(response, token, st.settings)
     return TokenOut(access_token=token, expires_at=expires, username=account.username,
                     role=account.role)  # fmt: skip
 

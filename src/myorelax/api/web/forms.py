@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from myorelax.api.schemas import PatientIn
-from myorelax.clinical.inputs import patient_from_data
+from myorelax.clinical.inputs import drug_only_order, patient_from_data
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order
 from myorelax.clinical.sig import parse_sig
@@ -149,8 +149,7 @@ def _medication(text: str, field: str) -> Order:
         if normalize_name(text) not in (normalize_name(ingredient.id),
                                          normalize_name(ingredient.name)):  # fmt: skip
             raise exc from None
-        return Order(text=text, drug=ingredient.id, drug_name=ingredient.name,
-                     rxcui=ingredient.rxcui, has_monograph=ingredient.has_monograph)  # fmt: skip
+        return drug_only_order(text, ingredient)
 
 
 def patient_of(values: Values) -> Patient:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from myorelax.api.deps import State
+from myorelax.api.deps import State, set_session_cookie
 from myorelax.api.security import COOKIE, sign_in
 from myorelax.api.web.render import page
 from myorelax.api.web.session import (
@@ -55,7 +55,7 @@ def login(
     password: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    error = None
+    status = 422
     if not username.strip():
         error = ("username", "Enter your user name.")
     elif not password:
@@ -65,13 +65,10 @@ def login(
         if result is not None:
             _account, token, _expires = result
             out = RedirectResponse(safe_next(next), status_code=303)
-            out.set_cookie(COOKIE, token, httponly=True, samesite="strict",
-                           secure=st.settings.public_url.startswith("https://"),
-                           max_age=int(st.settings.token_hours * 3600), path="/")  # fmt: skip
+            set_session_cookie(out, token, st.settings)
             return out
-        error = ("password", "The user name or password is wrong.")
-    return page(request, "login.html.j2", user=None, status=401 if error[0] == "password" and
-                username.strip() and password else 422, next=safe_next(next),
+        error, status = ("password", "The user name or password is wrong."), 401
+    return page(request, "login.html.j2", user=None, status=status, next=safe_next(next),
                 username=username, error=error)  # fmt: skip
 
 

@@ -10,8 +10,8 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
-from myorelax.api.deps import State
-from myorelax.api.security import COOKIE, actor_of
+from myorelax.api.deps import State, actor_for_token
+from myorelax.api.security import COOKIE
 from myorelax.diary.records import Actor
 
 
@@ -35,9 +35,7 @@ def safe_next(value: str | None) -> str:
 
 
 def optional_user(request: Request, st: State) -> Actor | None:
-    token = request.cookies.get(COOKIE)
-    user = st.accounts.user_for_token(token) if token else None
-    return None if user is None else actor_of(user)
+    return actor_for_token(st, request.cookies.get(COOKIE))
 
 
 def web_user(request: Request, st: State) -> Actor:
