@@ -1,0 +1,1 @@
+"""Population screening of OMOP CDM prescription data for the safety rules' risky patterns."""

@@ -1,0 +1,336 @@
+"""The screening patterns, derived from the knowledge base (no I/O, no engine).
+
+Each pattern carries the stable code of the safety rule it screens for, and every ingredient
+set and threshold comes from the knowledge base: class membership from the drug-class value
+sets (`data/groups/*.yaml`), interaction partners from the monographs' interaction knowledge
+(classified by `myorelax.safety.checks.interactions.code_for`, the same function that codes the
+check's alerts), the carisoprodol duration limit from its label's `max_duration`, the eGFR
+threshold and the dialysis statement from baclofen's renal adjustments, and the Beers age from
+the safety check. The engines turn these definitions into SQL (`screening.sql`).
+
+A pattern is a set of conditions that must hold on the same day for a person ("concurrent"), or
+one drug taken continuously for longer than a limit ("long course"). A condition is either a
+drug set (the days someone is exposed to any of its ingredients) or a state: 65 or older, the
+latest eGFR below the threshold, on dialysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from myorelax.errors import InputError, KnowledgeError
+from myorelax.knowledge.schema import Cited, KnowledgeBase, Monograph
+from myorelax.knowledge.terminology import Ingredient, Terminology
+from myorelax.safety.checks.duplication import GROUP as RELAXANT_GROUP
+from myorelax.safety.checks.interactions import code_for
+from myorelax.safety.checks.population import BEERS_AGE
+from myorelax.units import convert
+
+OPIOID_GROUP = "opioids"
+BENZODIAZEPINE_GROUP = "benzodiazepines"
+MAOI_GROUP = "maois"
+
+AGE_STATE = "age_beers"
+EGFR_STATE = "egfr_low"
+DIALYSIS_STATE = "dialysis"
+STATES = (AGE_STATE, EGFR_STATE, DIALYSIS_STATE)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Citation(_Frozen):
+    """A source from the knowledge base's citation registry."""
+
+    source: str
+    title: str
+    url: str
+    section: str | None = None
+
+
+class DrugSet(_Frozen):
+    """A value set of ingredients: exposure to any of them counts as exposure to the set."""
+
+    key: str
+    label: str
+    ingredients: tuple[Ingredient, ...]
+
+    @property
+    def rxcuis(self) -> tuple[str, ...]:
+        return tuple(sorted({i.rxcui for i in self.ingredients}, key=int))
+
+
+class Pattern(_Frozen):
+    """One screening pattern with the code of the safety rule it screens for."""
+
+    code: str
+    name: str
+    summary: str
+    kind: Literal["concurrent", "long_course"]
+    sets: tuple[str, ...]
+    min_active: int
+    longer_than_days: int | None = None
+    evidence: tuple[Citation, ...]
+
+
+class Thresholds(_Frozen):
+    """The clinical numbers the patterns use, each with where it comes from."""
+
+    beers_age_years: int
+    egfr_below_ml_min: float
+    carisoprodol_max_days: int
+    cited: tuple[Citation, ...]
+
+
+class ScreeningKnowledge(_Frozen):
+    """Everything the engines need: patterns, drug sets, thresholds, the knowledge version."""
+
+    knowledge_version: str
+    patterns: tuple[Pattern, ...]
+    drug_sets: Mapping[str, DrugSet]
+    thresholds: Thresholds
+
+    def pattern(self, code: str) -> Pattern:
+        for p in self.patterns:
+            if p.code == code.upper():
+                return p
+        known = ", ".join(p.code for p in self.patterns)
+        raise InputError(f"unknown pattern {code!r}; known: {known}", field="--pattern")
+
+    def select(self, codes: Iterable[str] = ()) -> ScreeningKnowledge:
+        """The same knowledge with only the patterns named (all when none are named)."""
+        wanted = [self.pattern(c).code for c in codes]
+        if not wanted:
+            return self
+        patterns = tuple(p for p in self.patterns if p.code in wanted)
+        return self.model_copy(update={"patterns": patterns})
+
+    @property
+    def screened_ingredients(self) -> tuple[Ingredient, ...]:
+        """Every ingredient any drug set holds, by RxCUI (one per code)."""
+        seen: dict[str, Ingredient] = {}
+        for s in self.drug_sets.values():
+            for i in s.ingredients:
+                seen.setdefault(i.rxcui, i)
+        return tuple(seen[k] for k in sorted(seen, key=int))
+
+
+def _cite(kb: KnowledgeBase, *cited: Cited | None) -> tuple[Citation, ...]:
+    out: dict[tuple[str, str | None], Citation] = {}
+    for c in cited:
+        if c is None or c.source is None or c.source not in kb.sources:
+            continue
+        src = kb.sources[c.source]
+        out.setdefault(
+            (c.source, c.section),
+            Citation(source=c.source, title=src.title, url=src.link, section=c.section),
+        )
+    return tuple(out.values())
+
+
+def _unique(citations: Iterable[Citation]) -> tuple[Citation, ...]:
+    return tuple({(c.source, c.section): c for c in citations}.values())
+
+
+def _in_group(term: Terminology, group: str) -> tuple[Ingredient, ...]:
+    found = [i for i in term.ingredients.values() if group in i.groups]
+    return tuple(sorted(found, key=lambda i: i.id))
+
+
+def _partners(
+    kb: KnowledgeBase, term: Terminology, drug: Monograph, code: str, group: str | None = None
+) -> tuple[Ingredient, ...]:
+    """Ingredients the monograph's interaction knowledge names for alerts of `code`."""
+    found: dict[str, Ingredient] = {}
+    for x in drug.interactions:
+        if code_for(x) != code or (group is not None and x.object.group != group):
+            continue
+        if x.object.drug is not None:
+            found[x.object.drug] = term.ingredient(x.object.drug)
+        else:
+            for i in _in_group(term, x.object.group or ""):
+                found[i.id] = i
+    found.pop(drug.id, None)
+    return tuple(found[k] for k in sorted(found))
+
+
+def _monograph(kb: KnowledgeBase, drug_id: str) -> Monograph:
+    if drug_id not in kb.drugs:
+        raise KnowledgeError([(f"drugs/{drug_id}.yaml", "id", "screening needs this monograph")])
+    return kb.drugs[drug_id]
+
+
+def _carisoprodol_limit(kb: KnowledgeBase) -> tuple[int, tuple[Citation, ...]]:
+    drug = _monograph(kb, "carisoprodol")
+    limits = [
+        (convert(d.max_duration.upper, d.max_duration.unit, "day"), d)
+        for d in drug.dosing
+        if d.max_duration is not None
+    ]
+    if not limits:
+        raise KnowledgeError([("drugs/carisoprodol.yaml", "dosing", "no max_duration")])
+    days, dosing = max(limits, key=lambda t: t[0])
+    return round(days), _cite(kb, dosing.max_duration, dosing)
+
+
+def _baclofen_renal(kb: KnowledgeBase) -> tuple[float, tuple[Citation, ...], tuple[Citation, ...]]:
+    """The lowest eGFR floor of baclofen's renal adjustments (an open-ended `egfr_below`), and
+    the citations of that floor and of its dialysis statement."""
+    drug = _monograph(kb, "baclofen")
+    floors = [
+        (convert(a.egfr_below.value or a.egfr_below.upper, a.egfr_below.unit, "mL/min"), a)
+        for a in drug.populations.renal.adjustments
+        if a.egfr_below is not None and a.egfr_from is None
+    ]
+    dialysis = [a for a in drug.populations.renal.adjustments if a.dialysis]
+    if not floors or not dialysis:
+        raise KnowledgeError([("drugs/baclofen.yaml", "populations.renal", "no eGFR floor")])
+    value, adjustment = min(floors, key=lambda t: t[0])
+    return value, _cite(kb, adjustment), _cite(kb, dialysis[0])
+
+
+def _rule(kb: KnowledgeBase, code: str) -> tuple[str, tuple[Citation, ...]]:
+    rule = kb.rules.get(code)
+    if rule is None:
+        raise KnowledgeError([(f"rules/{code}.yaml", "code", "screening needs this rule")])
+    return rule.name, _cite(kb, *rule.evidence)
+
+
+def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowledge:
+    """The patterns of issue 9, with sets and thresholds read from `kb`."""
+    one = {
+        d: (term.ingredient(d),)
+        for d in ("carisoprodol", "baclofen", "tizanidine", "cyclobenzaprine")
+    }
+    relaxants = _in_group(term, RELAXANT_GROUP)
+    beers = tuple(
+        i
+        for i in relaxants
+        if i.id in kb.drugs and any(b.condition is None for b in kb.drugs[i.id].populations.beers)
+    )
+    cyp1a2 = _partners(kb, term, _monograph(kb, "tizanidine"), "MRX-DDI-001")
+    maois = _partners(kb, term, _monograph(kb, "cyclobenzaprine"), "MRX-DDI-002", MAOI_GROUP)
+    if not cyp1a2 or not maois or not beers:
+        raise KnowledgeError([("groups", "members", "a screening value set is empty")])
+    sets = [
+        DrugSet(key="opioids", label="opioid", ingredients=_in_group(term, OPIOID_GROUP)),
+        DrugSet(
+            key="benzodiazepines",
+            label="benzodiazepine",
+            ingredients=_in_group(term, BENZODIAZEPINE_GROUP),
+        ),
+        DrugSet(key="relaxants", label="skeletal muscle relaxant", ingredients=relaxants),
+        DrugSet(key="beers_relaxants", label="Beers-listed muscle relaxant", ingredients=beers),
+        DrugSet(key="cyp1a2_inhibitors", label="CYP1A2 inhibitor", ingredients=cyp1a2),
+        DrugSet(key="maois", label="MAO inhibitor", ingredients=maois),
+        *(DrugSet(key=d, label=d, ingredients=i) for d, i in one.items()),
+        *(DrugSet(key=f"relaxant:{i.id}", label=i.name, ingredients=(i,)) for i in relaxants),
+    ]
+    drug_sets = {s.key: s for s in sets}
+    cari_days, cari_cited = _carisoprodol_limit(kb)
+    egfr, egfr_cited, dialysis_cited = _baclofen_renal(kb)
+    age = round(BEERS_AGE)
+    beers_name, beers_cited = _rule(kb, "MRX-BEERS-001")
+    thresholds = Thresholds(
+        beers_age_years=age,
+        egfr_below_ml_min=egfr,
+        carisoprodol_max_days=cari_days,
+        cited=_unique((*cari_cited, *egfr_cited, *dialysis_cited, *beers_cited)),
+    )
+
+    def pattern(
+        code: str,
+        summary: str,
+        sets: tuple[str, ...],
+        *extra: Citation,
+        min_active: int | None = None,
+    ) -> Pattern:
+        name, cited = _rule(kb, code)
+        return Pattern(
+            code=code,
+            name=name,
+            summary=summary,
+            kind="concurrent",
+            sets=sets,
+            min_active=len(sets) if min_active is None else min_active,
+            evidence=_unique((*extra, *cited)),
+        )
+
+    dup_sets = tuple(f"relaxant:{i.id}" for i in relaxants)
+    patterns = (
+        pattern(
+            "MRX-DDI-004",
+            "carisoprodol, an opioid and a benzodiazepine on the same days",
+            ("carisoprodol", "opioids", "benzodiazepines"),
+        ),
+        pattern(
+            "MRX-DDI-003",
+            "an opioid and a skeletal muscle relaxant on the same days",
+            ("opioids", "relaxants"),
+        ),
+        Pattern(
+            code="MRX-DUR-001",
+            name=_rule(kb, "MRX-DUR-001")[0],
+            summary=f"a continuous carisoprodol course (refills joined) longer than {cari_days} days",
+            kind="long_course",
+            sets=("carisoprodol",),
+            min_active=1,
+            longer_than_days=cari_days,
+            evidence=_unique((*cari_cited, *_rule(kb, "MRX-DUR-001")[1])),
+        ),
+        pattern(
+            "MRX-DUP-001",
+            "two or more different skeletal muscle relaxants on the same days",
+            dup_sets,
+            min_active=2,
+        ),
+        Pattern(
+            code="MRX-BEERS-001",
+            name=beers_name,
+            summary=f"a Beers-listed muscle relaxant at {age} years or older",
+            kind="concurrent",
+            sets=("beers_relaxants", AGE_STATE),
+            min_active=2,
+            evidence=beers_cited,
+        ),
+        pattern(
+            "MRX-RENAL-001",
+            f"baclofen while the latest eGFR is below {egfr:g} mL/min",
+            ("baclofen", EGFR_STATE),
+            *egfr_cited,
+        ),
+        pattern(
+            "MRX-RENAL-002",
+            "baclofen while on dialysis or with end-stage kidney disease",
+            ("baclofen", DIALYSIS_STATE),
+            *dialysis_cited,
+        ),
+        pattern(
+            "MRX-DDI-001",
+            "tizanidine with a CYP1A2 inhibitor on the same days",
+            ("tizanidine", "cyp1a2_inhibitors"),
+        ),
+        pattern(
+            "MRX-DDI-002",
+            "cyclobenzaprine with an MAO inhibitor on the same days",
+            ("cyclobenzaprine", "maois"),
+        ),
+    )
+    return ScreeningKnowledge(
+        knowledge_version=kb.version,
+        patterns=patterns,
+        drug_sets=drug_sets,
+        thresholds=thresholds,
+    )
+
+
+def default_screening_knowledge() -> ScreeningKnowledge:
+    """The patterns from the packaged knowledge base."""
+    from myorelax.knowledge.loader import load_knowledge
+    from myorelax.knowledge.terminology import default_terminology
+
+    return screening_knowledge(load_knowledge(), default_terminology())
