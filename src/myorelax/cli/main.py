@@ -21,6 +21,7 @@ from myorelax.cli.output import console, emit_json, err_console
 from myorelax.cli.plan_cmd import pump as pump_command
 from myorelax.cli.plan_cmd import taper as taper_command
 from myorelax.cli.plan_cmd import titrate as titrate_command
+from myorelax.cli.screen_cmd import screen as screen_command
 from myorelax.cli.serve_cmd import serve as serve_command
 from myorelax.cli.simulate_cmd import simulate as simulate_command
 from myorelax.errors import InputError, KnowledgeError, MyorelaxError
@@ -50,6 +51,7 @@ app.command("titrate")(titrate_command)
 app.command("taper")(taper_command)
 app.command("pump")(pump_command)
 app.command("serve")(serve_command)
+app.command("screen")(screen_command)
 app.add_typer(db_app, name="db")
 app.add_typer(patients_app, name="patients")
 app.add_typer(regimen_app, name="regimen")
