@@ -1,0 +1,129 @@
+"""The patterns' sets, thresholds and codes come from the knowledge base; the shipped concept map
+is current; the SQL's CKD-EPI agrees with the clinical module."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from myorelax.clinical.renal import ckd_epi_2021
+from myorelax.errors import InputError
+from myorelax.fhir import codes as fhir_codes
+from myorelax.knowledge.loader import load_knowledge
+from myorelax.knowledge.terminology import default_terminology
+from myorelax.screening.concepts import (
+    ICD10CM_DIALYSIS,
+    LOCAL_DRUG_BASE,
+    LOINC_CREATININE,
+    LOINC_EGFR,
+    SNOMED_DIALYSIS,
+    code_rows,
+    render_concept_map,
+    shipped_concept_map,
+)
+from myorelax.screening.patterns import ScreeningKnowledge
+from myorelax.screening.sql import Dialect, _ckd_epi, _Gen
+
+
+def ids(k: ScreeningKnowledge, key: str) -> set[str]:
+    return {i.id for i in k.drug_sets[key].ingredients}
+
+
+def test_every_pattern_code_is_a_safety_rule(knowledge: ScreeningKnowledge) -> None:
+    kb = load_knowledge()
+    assert [p.code for p in knowledge.patterns] == [
+        "MRX-DDI-004",
+        "MRX-DDI-003",
+        "MRX-DUR-001",
+        "MRX-DUP-001",
+        "MRX-BEERS-001",
+        "MRX-RENAL-001",
+        "MRX-RENAL-002",
+        "MRX-DDI-001",
+        "MRX-DDI-002",
+    ]
+    for p in knowledge.patterns:
+        assert p.name == kb.rules[p.code].name
+        assert p.evidence and all(e.source in kb.sources for e in p.evidence)
+
+
+def test_sets_are_the_knowledge_base_value_sets(knowledge: ScreeningKnowledge) -> None:
+    kb = load_knowledge()
+    assert ids(knowledge, "opioids") == {m.name for m in kb.groups["opioids"].members}
+    assert ids(knowledge, "benzodiazepines") == {
+        m.name for m in kb.groups["benzodiazepines"].members
+    }
+    relaxants = {m.name for m in kb.groups["skeletal_muscle_relaxants"].members}
+    assert ids(knowledge, "relaxants") == relaxants
+    # Beers: the relaxants whose monograph says avoid at 65+ without a condition.
+    assert ids(knowledge, "beers_relaxants") == relaxants - {"baclofen", "tizanidine", "dantrolene"}
+    cyp1a2 = {
+        m.name
+        for g in ("cyp1a2_inhibitors_strong", "cyp1a2_inhibitors_other")
+        for m in kb.groups[g].members
+    }
+    assert ids(knowledge, "cyp1a2_inhibitors") == cyp1a2
+    assert ids(knowledge, "maois") == {m.name for m in kb.groups["maois"].members}
+    assert {"ciprofloxacin", "fluvoxamine"} <= ids(knowledge, "cyp1a2_inhibitors")
+
+
+def test_every_code_is_a_knowledge_base_rxcui(knowledge: ScreeningKnowledge) -> None:
+    term = default_terminology()
+    known = {i.rxcui for i in term.ingredients.values()}
+    drugs = [r for r in code_rows(knowledge) if r.kind == "drug"]
+    assert {r.concept_code for r in drugs} <= known
+    assert all(r.concept_id == LOCAL_DRUG_BASE + int(r.concept_code) for r in drugs)
+    assert all(r.concept_id > 2_000_000_000 for r in code_rows(knowledge))
+    assert len({r.concept_id for r in code_rows(knowledge)}) == len(code_rows(knowledge))
+
+
+def test_kidney_and_dialysis_codes_are_the_fhir_adapters(knowledge: ScreeningKnowledge) -> None:
+    egfr = {c for c, k in fhir_codes.OBSERVATION_CODES.items() if k == "egfr"}
+    assert set(LOINC_EGFR) == egfr
+    assert set(LOINC_CREATININE) <= {
+        c for c, k in fhir_codes.OBSERVATION_CODES.items() if k == "creatinine"
+    }
+    assert set(SNOMED_DIALYSIS) <= set(fhir_codes.SNOMED_CONDITIONS)
+    assert {fhir_codes.icd10_condition(c) for c in ICD10CM_DIALYSIS} <= {
+        "reduced_kidney_function",
+        None,
+    }
+    assert "Z992" in ICD10CM_DIALYSIS and fhir_codes.ICD10_DIALYSIS_PREFIXES == ("Z992",)
+
+
+def test_thresholds_are_read_from_the_knowledge_base(knowledge: ScreeningKnowledge) -> None:
+    kb = load_knowledge()
+    cari = [d.max_duration for d in kb.drugs["carisoprodol"].dosing if d.max_duration]
+    assert knowledge.thresholds.carisoprodol_max_days == max(7 * a.upper for a in cari)
+    floors = [
+        a.egfr_below.upper
+        for a in kb.drugs["baclofen"].populations.renal.adjustments
+        if a.egfr_below and a.egfr_from is None
+    ]
+    assert knowledge.thresholds.egfr_below_ml_min == min(floors)
+    assert knowledge.thresholds.beers_age_years == 65
+    dur = knowledge.pattern("MRX-DUR-001")
+    assert dur.longer_than_days == knowledge.thresholds.carisoprodol_max_days
+
+
+def test_unknown_pattern_is_an_input_error(knowledge: ScreeningKnowledge) -> None:
+    with pytest.raises(InputError, match="--pattern: unknown pattern 'MRX-NOPE-001'"):
+        knowledge.select(["MRX-NOPE-001"])
+    assert [p.code for p in knowledge.select(["mrx-ddi-001"]).patterns] == ["MRX-DDI-001"]
+
+
+def test_shipped_concept_map_is_current(knowledge: ScreeningKnowledge) -> None:
+    assert shipped_concept_map() == render_concept_map(knowledge), (
+        "run `python -m myorelax.screening.concepts > src/myorelax/screening/data/concept_map.csv`"
+    )
+
+
+@pytest.mark.parametrize("sex", ["female", "male", "unknown"])
+def test_sql_ckd_epi_matches_the_clinical_module(sex: str) -> None:
+    g = _Gen(Dialect("duckdb"), {})
+    con = duckdb.connect()
+    for scr in (0.5, 0.7, 0.9, 1.4, 3.0, 6.5):
+        for age in (19.0, 45.5, 70.0, 92.0):
+            sql = _ckd_epi(g, f"CAST({scr} AS DOUBLE)", f"CAST({age} AS DOUBLE)", f"'{sex}'")
+            (got,) = con.execute(f"SELECT {sql}").fetchall()[0]
+            assert got == pytest.approx(ckd_epi_2021(age, scr, sex), rel=1e-12)  # type: ignore[arg-type]
