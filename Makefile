@@ -57,6 +57,7 @@ bench: install
 	$(BIN)/python bench/bench_check.py
 	$(BIN)/python bench/bench_pk.py
 	$(BIN)/python bench/bench_cds.py
+	$(BIN)/python bench/bench_screening.py
 
 clean:
 	rm -rf $(VENV) .uv .mypy_cache .pytest_cache .ruff_cache
