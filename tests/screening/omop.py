@@ -84,7 +84,9 @@ class Omop:
         )
         return self
 
-    def creatinine(self, pid: int, day: str, value: float, *, unit: str = "mg/dL") -> Omop:
+    def creatinine(
+        self, pid: int, day: str, value: float, *, unit: str = "mg/dL", loinc: str = "2160-0"
+    ) -> Omop:
         self.measurements.append(
             {
                 "person_id": pid,
@@ -92,7 +94,7 @@ class Omop:
                 "measurement_date": d(day),
                 "value_as_number": value,
                 "unit_source_value": unit,
-                "measurement_source_value": "2160-0",
+                "measurement_source_value": loinc,
             }
         )
         return self

@@ -140,18 +140,25 @@ def test_a_site_concept_table_and_concept_ancestor_map_products_to_ingredients()
 
 
 def test_the_latest_kidney_value_decides() -> None:
-    o = Omop().person(1).person(2).person(3).person(4, sex=None).person(5)
+    o = Omop().person(1).person(2).person(3).person(4, sex=None).person(5).person(6).person(7)
     # 1: low eGFR replaced by a normal one before baclofen: not flagged
     o.egfr(1, "2021-01-01", 20).egfr(1, "2021-06-01", 75)
     o.drug(1, "baclofen", "2021-07-01", supply=30)
     # 2: normal, then low during the course: flagged from the low value on
     o.egfr(2, "2021-01-01", 80).egfr(2, "2021-07-11", 25)
     o.drug(2, "baclofen", "2021-07-01", supply=30)
-    # 3: creatinine 4.5 mg/dL at 51 (CKD-EPI 2021 about 10): flagged; in umol/L: ignored
+    # 3: creatinine 4.5 mg/dL at 51 (CKD-EPI 2021 about 10): flagged
     o.creatinine(3, "2021-06-01", 4.5)
     o.drug(3, "baclofen", "2021-07-01", supply=30)
-    o.creatinine(4, "2021-06-01", 400, unit="umol/L")
+    # 4: 400 umol/L (4.52 mg/dL), sex unknown (the lower of the two estimates): flagged
+    o.creatinine(4, "2021-06-01", 400, unit="umol/L", loinc="14682-9")
     o.drug(4, "baclofen", "2021-07-01", supply=30)
+    # 6: 90 umol/L is 1.02 mg/dL (eGFR about 66), not 90 mg/dL: not flagged
+    o.creatinine(6, "2021-06-01", 90, unit="\u00b5mol/L", loinc="14682-9")
+    o.drug(6, "baclofen", "2021-07-01", supply=30)
+    # 7: a creatinine whose unit is not known is not used (never assumed to be mg/dL)
+    o.creatinine(7, "2021-06-01", 4.5, unit="mg")
+    o.drug(7, "baclofen", "2021-07-01", supply=30)
     # 5: eGFR exactly at the threshold is not below it
     o.egfr(5, "2021-06-01", 30)
     o.drug(5, "baclofen", "2021-07-01", supply=30)
@@ -159,6 +166,7 @@ def test_the_latest_kidney_value_decides() -> None:
     assert got == {
         2: (day_number_of("2021-07-11"), day_number_of("2021-07-30"), 20),
         3: (day_number_of("2021-07-01"), day_number_of("2021-07-30"), 30),
+        4: (day_number_of("2021-07-01"), day_number_of("2021-07-30"), 30),
     }
 
 

@@ -15,6 +15,7 @@ from myorelax.screening.concepts import (
     ICD10CM_DIALYSIS,
     LOCAL_DRUG_BASE,
     LOINC_CREATININE,
+    LOINC_CREATININE_MOLAR,
     LOINC_EGFR,
     SNOMED_DIALYSIS,
     code_rows,
@@ -80,7 +81,7 @@ def test_every_code_is_a_knowledge_base_rxcui(knowledge: ScreeningKnowledge) -> 
 def test_kidney_and_dialysis_codes_are_the_fhir_adapters(knowledge: ScreeningKnowledge) -> None:
     egfr = {c for c, k in fhir_codes.OBSERVATION_CODES.items() if k == "egfr"}
     assert set(LOINC_EGFR) == egfr
-    assert set(LOINC_CREATININE) <= {
+    assert set(LOINC_CREATININE) | set(LOINC_CREATININE_MOLAR) <= {
         c for c, k in fhir_codes.OBSERVATION_CODES.items() if k == "creatinine"
     }
     assert set(SNOMED_DIALYSIS) <= set(fhir_codes.SNOMED_CONDITIONS)

@@ -40,6 +40,9 @@ def test_spark_edge_cases_with_grace_and_missing_dates_match_duckdb(spark: Any) 
     o.drug(2, "oxycodone", "2021-03-05", supply=3)
     o.creatinine(3, "2021-06-01", 4.5).egfr(3, "2021-07-10", 70)
     o.drug(3, "baclofen", "2021-07-01", supply=30).condition(3, "2021-07-20", source="N18.6")
+    # Creatinine in umol/L spelt with the micro sign (upper-cased by each engine's UPPER)
+    o.person(4).creatinine(4, "2021-06-01", 400, unit="\u00b5mol/L", loinc="14682-9")
+    o.drug(4, "baclofen", "2021-07-01", supply=30)
     options = ScreeningOptions(grace_days=2)
     a = screen(ArrowInput(o.tables()), options=options)
     b = screen(ArrowInput(o.tables()), engine="spark", spark=spark, options=options)
@@ -53,3 +56,5 @@ def test_spark_edge_cases_with_grace_and_missing_dates_match_duckdb(spark: Any) 
         "MRX-RENAL-001",
         "MRX-RENAL-002",
     }
+    renal = [r["person_id"] for r in a.persons.to_pylist() if r["code"] == "MRX-RENAL-001"]
+    assert renal == [3, 4]

@@ -14,6 +14,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 Sex = Literal["female", "male", "unknown"]
+
+# Serum creatinine: 1 mg/dL = 88.42 umol/L (molar mass of creatinine 113.12 g/mol: 10 mg/L divided
+# by 0.11312 mg/umol). A unit conversion, not a clinical threshold.
+CREATININE_UMOL_PER_MG_DL = 88.42
 WeightBasis = Literal["actual", "ideal", "adjusted"]
 
 

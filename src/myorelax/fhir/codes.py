@@ -29,6 +29,7 @@ OBSERVATION_CODES: dict[str, ObservationKind] = {
     "2160-0": "creatinine",  # Creatinine [Mass/volume] in Serum or Plasma
     "38483-4": "creatinine",  # Creatinine [Mass/volume] in Blood
     "14682-9": "creatinine",  # Creatinine [Moles/volume] in Serum or Plasma
+    "59826-8": "creatinine",  # Creatinine [Moles/volume] in Blood
     "33914-3": "egfr",  # GFR/1.73 sq M.predicted, creatinine-based (MDRD)
     "48642-3": "egfr",  # GFR/1.73 sq M.predicted among non-blacks (MDRD)
     "48643-1": "egfr",  # GFR/1.73 sq M.predicted among blacks (MDRD)

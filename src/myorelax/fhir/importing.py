@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from myorelax.clinical.patient import Patient, build_patient
 from myorelax.clinical.regimen import Order
+from myorelax.clinical.renal import CREATININE_UMOL_PER_MG_DL
 from myorelax.clinical.sig import parse_sig
 from myorelax.errors import InputError, PatientDataError
 from myorelax.fhir.codes import (
@@ -46,8 +47,6 @@ from myorelax.knowledge.loader import load_knowledge
 from myorelax.knowledge.terminology import Ingredient, default_terminology, normalize_name
 
 Resource = dict[str, Any]
-
-CREATININE_UMOL_PER_MG_DL = 88.42
 
 
 class FhirRecord(BaseModel):

@@ -14,12 +14,12 @@ The steps, each materialised by the engine:
 
 1. `mrx_person`: birth day, the day the person reaches the Beers age, sex.
 2. `mrx_concept`: concept id -> what it is (a screened ingredient, an eGFR or creatinine test, a
-   dialysis condition, the unit mg/dL), from the site's CONCEPT and CONCEPT_ANCESTOR tables or,
+   dialysis condition, the units mg/dL and umol/L), from the site's CONCEPT and CONCEPT_ANCESTOR tables or,
    without them, the shipped local concept map.
 3. `mrx_exposure`: drug exposures of screened ingredients (by concept; where the concept is 0
    or missing, by `drug_source_value` holding the RxNorm code).
-4. `mrx_kidney`, `mrx_kidney_low`: eGFR values (measured, or from serum creatinine in mg/dL by
-   CKD-EPI 2021) and the spans during which the latest value is below the threshold.
+4. `mrx_kidney`, `mrx_kidney_low`: eGFR values (measured, or from serum creatinine in mg/dL or
+   umol/L by CKD-EPI 2021) and the spans during which the latest value is below the threshold.
 5. `mrx_dialysis`: spans of a dialysis or end-stage kidney disease condition.
 6. `mrx_era`: per person and set, exposures joined into eras when the gap between them is at
    most `grace_days`; each era also covers `grace_days` after its last day for concurrency.
@@ -37,8 +37,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from myorelax.clinical.renal import CREATININE_UMOL_PER_MG_DL
 from myorelax.errors import InputError
-from myorelax.screening.concepts import code_rows, normalize_code
+from myorelax.screening.concepts import UMOL_L_SPELLINGS, code_rows, normalize_code
 from myorelax.screening.patterns import (
     AGE_STATE,
     DIALYSIS_STATE,
@@ -282,6 +283,11 @@ def _kidney(g: _Gen) -> str:
     t = "measurement"
     d = g.d.double
     age = f"(CAST(k.day - p.birth_day AS {d}) / {g.num(365.25)})"
+    umol = ", ".join(f"'{u}'" for u in UMOL_L_SPELLINGS)
+
+    def unit_ids(kind: str) -> str:
+        return f"SELECT concept_id FROM mrx_concept WHERE kind = '{kind}'"
+
     return f"""
 WITH m AS (
   SELECT {g.col(t, "person_id", "BIGINT")} AS person_id,
@@ -302,11 +308,16 @@ k AS (
   WHERE m.value IS NOT NULL AND m.day IS NOT NULL AND m.person_id IS NOT NULL)
 SELECT person_id, day, value AS egfr FROM k WHERE kind = 'egfr'
 UNION ALL
-SELECT k.person_id, k.day, {_ckd_epi(g, "k.value", age, "p.sex")} AS egfr
-FROM k JOIN mrx_person p ON p.person_id = k.person_id
-WHERE k.kind = 'creatinine' AND k.value > 0
-  AND (k.unit = 'MG/DL'
-       OR k.unit_concept_id IN (SELECT concept_id FROM mrx_concept WHERE kind = 'unit_mg_dl'))"""
+SELECT k.person_id, k.day, {_ckd_epi(g, "k.scr", age, "p.sex")} AS egfr
+FROM (
+  SELECT person_id, day,
+         CASE WHEN unit = 'MG/DL' OR unit_concept_id IN ({unit_ids("unit_mg_dl")}) THEN value
+              WHEN unit IN ({umol}) OR unit_concept_id IN ({unit_ids("unit_umol_l")})
+              THEN value / {g.num(CREATININE_UMOL_PER_MG_DL)}
+         END AS scr
+  FROM k WHERE kind = 'creatinine') k
+JOIN mrx_person p ON p.person_id = k.person_id
+WHERE k.scr > 0"""
 
 
 def _kidney_low(egfr_below: float, g: _Gen) -> str:
