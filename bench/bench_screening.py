@@ -43,8 +43,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from myorelax.clinical.renal import CREATININE_UMOL_PER_MG_DL
-from myorelax.screening.concepts import UMOL_L_SPELLINGS, normalize_code
+from myorelax.clinical.renal import CREATININE_MG_DL_PER_UNIT
+from myorelax.screening.concepts import normalize_code
 from myorelax.screening.engines import DuckDBEngine, PostgresEngine
 from myorelax.screening.inputs import open_input
 from myorelax.screening.patterns import (
@@ -312,18 +312,16 @@ def pandas_screen(
         eg = m[m.kind == "egfr"][["person_id", "day", "value_as_number"]].rename(
             columns={"value_as_number": "egfr"}
         )
-        unit = m.unit_source_value.str.strip().str.upper()
-        mg_dl = (unit == "MG/DL") | m.unit_concept_id.isin(
-            set(cmap[cmap.kind == "unit_mg_dl"].concept_id)
+        per_unit = CREATININE_MG_DL_PER_UNIT
+        factor = m.unit_source_value.str.strip().str.replace(" ", "").str.lower().map(per_unit)
+        factor = factor.where(
+            ~m.unit_concept_id.isin(set(cmap[cmap.kind == "unit_mg_dl"].concept_id)),
+            per_unit["mg/dl"],
+        ).where(
+            ~m.unit_concept_id.isin(set(cmap[cmap.kind == "unit_umol_l"].concept_id)),
+            per_unit["umol/l"],
         )
-        umol_l = unit.isin(UMOL_L_SPELLINGS) | m.unit_concept_id.isin(
-            set(cmap[cmap.kind == "unit_umol_l"].concept_id)
-        )
-        m["scr"] = np.where(
-            mg_dl,
-            m.value_as_number,
-            np.where(umol_l, m.value_as_number / CREATININE_UMOL_PER_MG_DL, np.nan),
-        )
+        m["scr"] = m.value_as_number * factor
         cr = m[(m.kind == "creatinine") & (m.scr > 0)].merge(
             person[["person_id", "birth_day", "sex"]], on="person_id"
         )

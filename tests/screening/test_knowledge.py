@@ -15,7 +15,6 @@ from myorelax.screening.concepts import (
     ICD10CM_DIALYSIS,
     LOCAL_DRUG_BASE,
     LOINC_CREATININE,
-    LOINC_CREATININE_MOLAR,
     LOINC_EGFR,
     SNOMED_DIALYSIS,
     code_rows,
@@ -79,11 +78,10 @@ def test_every_code_is_a_knowledge_base_rxcui(knowledge: ScreeningKnowledge) -> 
 
 
 def test_kidney_and_dialysis_codes_are_the_fhir_adapters(knowledge: ScreeningKnowledge) -> None:
-    egfr = {c for c, k in fhir_codes.OBSERVATION_CODES.items() if k == "egfr"}
-    assert set(LOINC_EGFR) == egfr
-    assert set(LOINC_CREATININE) | set(LOINC_CREATININE_MOLAR) <= {
-        c for c, k in fhir_codes.OBSERVATION_CODES.items() if k == "creatinine"
-    }
+    kidney = {c: k for c, k in fhir_codes.OBSERVATION_CODES.items() if k in ("egfr", "creatinine")}
+    assert set(LOINC_EGFR) == {c for c, k in kidney.items() if k == "egfr"}
+    assert set(LOINC_CREATININE) == {c for c, k in kidney.items() if k == "creatinine"}
+    assert {"2160-0", "14682-9"} <= set(LOINC_CREATININE)
     assert set(SNOMED_DIALYSIS) <= set(fhir_codes.SNOMED_CONDITIONS)
     assert {fhir_codes.icd10_condition(c) for c in ICD10CM_DIALYSIS} <= {
         "reduced_kidney_function",

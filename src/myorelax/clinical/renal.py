@@ -18,6 +18,17 @@ Sex = Literal["female", "male", "unknown"]
 # Serum creatinine: 1 mg/dL = 88.42 umol/L (molar mass of creatinine 113.12 g/mol: 10 mg/L divided
 # by 0.11312 mg/umol). A unit conversion, not a clinical threshold.
 CREATININE_UMOL_PER_MG_DL = 88.42
+# Serum creatinine units as written (lower case, no spaces; UCUM codes and common spellings, the
+# micro sign and the Greek mu) -> factor to mg/dL. Any other unit is not read.
+CREATININE_MG_DL_PER_UNIT: dict[str, float] = {
+    "mg/dl": 1.0,
+    "mg/l": 0.1,
+    "umol/l": 1 / CREATININE_UMOL_PER_MG_DL,
+    "\u00b5mol/l": 1 / CREATININE_UMOL_PER_MG_DL,
+    "\u03bcmol/l": 1 / CREATININE_UMOL_PER_MG_DL,
+    "micromol/l": 1 / CREATININE_UMOL_PER_MG_DL,
+    "mmol/l": 1000 / CREATININE_UMOL_PER_MG_DL,
+}
 WeightBasis = Literal["actual", "ideal", "adjusted"]
 
 

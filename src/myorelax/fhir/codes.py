@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from myorelax.clinical.lab_codes import KIDNEY_LOINC
+
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -22,22 +24,12 @@ ALERT_SYSTEM = "urn:myorelax:alert"
 
 ObservationKind = Literal["weight", "height", "creatinine", "egfr"]
 
-# LOINC codes of the observations the importer reads.
+# LOINC codes of the observations the importer reads (the kidney tests are shared with the
+# screening: `clinical.lab_codes`).
 OBSERVATION_CODES: dict[str, ObservationKind] = {
     "29463-7": "weight",  # Body weight
     "8302-2": "height",  # Body height
-    "2160-0": "creatinine",  # Creatinine [Mass/volume] in Serum or Plasma
-    "38483-4": "creatinine",  # Creatinine [Mass/volume] in Blood
-    "14682-9": "creatinine",  # Creatinine [Moles/volume] in Serum or Plasma
-    "59826-8": "creatinine",  # Creatinine [Moles/volume] in Blood
-    "33914-3": "egfr",  # GFR/1.73 sq M.predicted, creatinine-based (MDRD)
-    "48642-3": "egfr",  # GFR/1.73 sq M.predicted among non-blacks (MDRD)
-    "48643-1": "egfr",  # GFR/1.73 sq M.predicted among blacks (MDRD)
-    "50044-7": "egfr",  # GFR/1.73 sq M.predicted among females (MDRD)
-    "62238-1": "egfr",  # GFR/1.73 sq M.predicted, creatinine-based (CKD-EPI)
-    "88293-6": "egfr",  # GFR/1.73 sq M.predicted among blacks (CKD-EPI)
-    "88294-4": "egfr",  # GFR/1.73 sq M.predicted among non-blacks (CKD-EPI)
-    "98979-8": "egfr",  # GFR/1.73 sq M.predicted, creatinine-based (CKD-EPI 2021)
+    **{code: kind for code, (kind, _name) in KIDNEY_LOINC.items()},
 }
 
 # SNOMED CT concepts -> knowledge-base condition ids.

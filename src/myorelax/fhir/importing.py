@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from myorelax.clinical.patient import Patient, build_patient
 from myorelax.clinical.regimen import Order
-from myorelax.clinical.renal import CREATININE_UMOL_PER_MG_DL
+from myorelax.clinical.renal import CREATININE_MG_DL_PER_UNIT
 from myorelax.clinical.sig import parse_sig
 from myorelax.errors import InputError, PatientDataError
 from myorelax.fhir.codes import (
@@ -671,15 +671,6 @@ def _read_medication(r: Resource, index: _Index) -> _Read:
 
 _WEIGHT_KG = {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237, "lb": 0.45359237, "lbs": 0.45359237}
 _HEIGHT_CM = {"cm": 1.0, "m": 100.0, "mm": 0.1, "[in_i]": 2.54, "in": 2.54}
-_CREATININE_MG_DL = {
-    "mg/dl": 1.0,
-    "mg/l": 0.1,
-    "umol/l": 1 / CREATININE_UMOL_PER_MG_DL,
-    "µmol/l": 1 / CREATININE_UMOL_PER_MG_DL,
-    "μmol/l": 1 / CREATININE_UMOL_PER_MG_DL,
-    "micromol/l": 1 / CREATININE_UMOL_PER_MG_DL,
-    "mmol/l": 1000 / CREATININE_UMOL_PER_MG_DL,
-}
 
 
 def _egfr_factor(unit: str) -> float | None:
@@ -716,7 +707,7 @@ def _observation_value(r: Mapping[str, Any], kind: ObservationKind, i: int) -> _
         elif kind == "height":
             factor = _HEIGHT_CM.get(key)
         elif kind == "creatinine":
-            factor = _CREATININE_MG_DL.get(key)
+            factor = CREATININE_MG_DL_PER_UNIT.get(key)
         else:
             factor = _egfr_factor(key)
         if factor is not None:

@@ -22,6 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from myorelax.clinical.lab_codes import KIDNEY_LOINC
 from myorelax.screening.patterns import ScreeningKnowledge
 
 CodeKind = Literal["drug", "egfr", "creatinine", "dialysis", "unit_mg_dl", "unit_umol_l"]
@@ -29,26 +30,9 @@ CodeKind = Literal["drug", "egfr", "creatinine", "dialysis", "unit_mg_dl", "unit
 LOCAL_DRUG_BASE = 2_000_000_000
 LOCAL_OTHER_BASE = 2_100_000_000
 
-# LOINC: estimated GFR (per 1.73 m2) and creatinine, in mass (mg/dL) or moles (umol/L) per volume.
-# The unit, not the code, decides the conversion; a creatinine without a known unit is not used.
-LOINC_EGFR: dict[str, str] = {
-    "33914-3": "GFR/1.73 sq M.predicted, creatinine-based (MDRD)",
-    "48642-3": "GFR/1.73 sq M.predicted among non-blacks (MDRD)",
-    "48643-1": "GFR/1.73 sq M.predicted among blacks (MDRD)",
-    "50044-7": "GFR/1.73 sq M.predicted among females (MDRD)",
-    "62238-1": "GFR/1.73 sq M.predicted, creatinine-based (CKD-EPI)",
-    "88293-6": "GFR/1.73 sq M.predicted among blacks (CKD-EPI)",
-    "88294-4": "GFR/1.73 sq M.predicted among non-blacks (CKD-EPI)",
-    "98979-8": "GFR/1.73 sq M.predicted, creatinine-based (CKD-EPI 2021)",
-}
-LOINC_CREATININE: dict[str, str] = {
-    "2160-0": "Creatinine [Mass/volume] in Serum or Plasma",
-    "38483-4": "Creatinine [Mass/volume] in Blood",
-}
-LOINC_CREATININE_MOLAR: dict[str, str] = {
-    "14682-9": "Creatinine [Moles/volume] in Serum or Plasma",
-    "59826-8": "Creatinine [Moles/volume] in Blood",
-}
+# LOINC: estimated GFR (per 1.73 m2) and creatinine, the codes the FHIR adapter reads too.
+LOINC_EGFR: dict[str, str] = {c: n for c, (k, n) in KIDNEY_LOINC.items() if k == "egfr"}
+LOINC_CREATININE: dict[str, str] = {c: n for c, (k, n) in KIDNEY_LOINC.items() if k == "creatinine"}
 # Dialysis or end-stage kidney disease (SNOMED CT concepts; ICD-10-CM codes without the dot).
 SNOMED_DIALYSIS: dict[str, str] = {
     "714152005": "Chronic kidney disease stage 5 on dialysis",
@@ -60,8 +44,6 @@ ICD10CM_DIALYSIS: dict[str, str] = {
 }
 UCUM_MG_DL = "mg/dL"
 UCUM_UMOL_L = "umol/L"
-# Unit source values read as umol/L after upper-casing (the micro sign, its Greek capital, u).
-UMOL_L_SPELLINGS = ("UMOL/L", "\u00b5MOL/L", "\u039cMOL/L", "MICROMOL/L")
 
 VOCABULARY_OF: dict[CodeKind, str] = {
     "drug": "RxNorm",
@@ -105,8 +87,6 @@ def code_rows(knowledge: ScreeningKnowledge) -> tuple[CodeRow, ...]:
         *(("SNOMED", c, n, "dialysis") for c, n in SNOMED_DIALYSIS.items()),
         *(("ICD10CM", c, n, "dialysis") for c, n in ICD10CM_DIALYSIS.items()),
         ("UCUM", UCUM_MG_DL, "milligram per deciliter", "unit_mg_dl"),
-        # Added later, at the end, so that the earlier local ids stay as shipped.
-        *(("LOINC", c, n, "creatinine") for c, n in LOINC_CREATININE_MOLAR.items()),
         ("UCUM", UCUM_UMOL_L, "micromole per liter", "unit_umol_l"),
     ]
     rows += [

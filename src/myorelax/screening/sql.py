@@ -37,9 +37,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from myorelax.clinical.renal import CREATININE_UMOL_PER_MG_DL
+from myorelax.clinical.renal import CREATININE_MG_DL_PER_UNIT
 from myorelax.errors import InputError
-from myorelax.screening.concepts import UMOL_L_SPELLINGS, code_rows, normalize_code
+from myorelax.screening.concepts import code_rows, normalize_code
 from myorelax.screening.patterns import (
     AGE_STATE,
     DIALYSIS_STATE,
@@ -283,7 +283,8 @@ def _kidney(g: _Gen) -> str:
     t = "measurement"
     d = g.d.double
     age = f"(CAST(k.day - p.birth_day AS {d}) / {g.num(365.25)})"
-    umol = ", ".join(f"'{u}'" for u in UMOL_L_SPELLINGS)
+    per_unit = CREATININE_MG_DL_PER_UNIT
+    by_source = " ".join(f"WHEN '{u}' THEN {g.num(f)}" for u, f in per_unit.items())
 
     def unit_ids(kind: str) -> str:
         return f"SELECT concept_id FROM mrx_concept WHERE kind = '{kind}'"
@@ -296,7 +297,7 @@ WITH m AS (
          {g.date_day(t, "measurement_date")} AS day,
          {g.col(t, "value_as_number", "DOUBLE")} AS value,
          {g.col(t, "unit_concept_id", "BIGINT")} AS unit_concept_id,
-         UPPER(TRIM({g.col(t, "unit_source_value", "TEXT")})) AS unit
+         LOWER(REPLACE(TRIM({g.col(t, "unit_source_value", "TEXT")}), ' ', '')) AS unit
   FROM {raw(t)}),
 k AS (
   SELECT m.person_id, m.day, m.value, m.unit, m.unit_concept_id, COALESCE(a.kind, b.kind) AS kind
@@ -311,9 +312,10 @@ UNION ALL
 SELECT k.person_id, k.day, {_ckd_epi(g, "k.scr", age, "p.sex")} AS egfr
 FROM (
   SELECT person_id, day,
-         CASE WHEN unit = 'MG/DL' OR unit_concept_id IN ({unit_ids("unit_mg_dl")}) THEN value
-              WHEN unit IN ({umol}) OR unit_concept_id IN ({unit_ids("unit_umol_l")})
-              THEN value / {g.num(CREATININE_UMOL_PER_MG_DL)}
+         value * CASE
+           WHEN unit_concept_id IN ({unit_ids("unit_mg_dl")}) THEN {g.num(per_unit["mg/dl"])}
+           WHEN unit_concept_id IN ({unit_ids("unit_umol_l")}) THEN {g.num(per_unit["umol/l"])}
+           ELSE CASE unit {by_source} END
          END AS scr
   FROM k WHERE kind = 'creatinine') k
 JOIN mrx_person p ON p.person_id = k.person_id
