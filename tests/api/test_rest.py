@@ -257,3 +257,36 @@ def test_cors_is_off_by_default(server: Server) -> None:
     r = httpx.options(server.base + "/api/v1/check", headers={
         "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})  # fmt: skip
     assert "access-control-allow-origin" not in r.headers
+
+
+def test_a_record_id_beyond_the_database_integer_is_422_not_500(
+    server: Server, admin: dict[str, str]
+) -> None:
+    # Found by schemathesis (security probe finding 10): ids are 32-bit in every database.
+    r = httpx.post(
+        server.base + "/api/v1/patients",
+        json={"display_name": "Too big", "user_id": 48376125206183767179264},
+        headers=admin,
+    )
+    assert r.status_code == 422, r.text
+    assert "user_id" in r.text
+    r = httpx.get(server.base + "/api/v1/patients/2147483648", headers=admin)
+    assert r.status_code == 422, r.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/v1/patients/1/entries?from=0001-01-01&to=0003-01-01", None),
+        ("GET", "/api/v1/patients/1/entries?to=9999-12-31", None),
+        ("POST", "/api/v1/taper", {"sig": "baclofen 10 mg tid", "start": "9999-12-30"}),
+        ("POST", "/api/v1/check", {"orders": ["baclofen 10 mg tid"], "date": "0001-01-01"}),
+    ],
+)
+def test_dates_near_the_calendar_limits_are_422_not_500(
+    server: Server, admin: dict[str, str], method: str, path: str, body: dict[str, object] | None
+) -> None:
+    # Security probe finding 6: such dates raised OverflowError (500) on several routes.
+    r = httpx.request(method, server.base + path, json=body, headers=admin)
+    assert r.status_code == 422, r.text
+    assert "between" in r.text

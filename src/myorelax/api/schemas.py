@@ -5,10 +5,27 @@ from __future__ import annotations
 
 from datetime import date as Date  # noqa: N812
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+# Record ids are 32-bit integers in every supported database (SQLAlchemy Integer).
+MAX_RECORD_ID = 2**31 - 1
+# Dates a clinical record can carry. Outside this window, date arithmetic (a plan's last day,
+# a pump's refill date, a diary window in UTC) would leave the calendar; such input is refused
+# with the field named instead.
+FIRST_DATE = Date(1900, 1, 1)
+LAST_DATE = Date(2199, 12, 31)
+
+
+def _clinical_date(value: Date) -> Date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"must be between {FIRST_DATE} and {LAST_DATE}")
+    return value
+
+
+ClinicalDate = Annotated[Date, AfterValidator(_clinical_date)]
 
 
 class Body(BaseModel):
@@ -17,7 +34,7 @@ class Body(BaseModel):
 
 class MedicationIn(Body):
     sig: str = Field(min_length=1, max_length=300)
-    start: Date | None = None
+    start: ClinicalDate | None = None
 
 
 class PatientIn(Body):
@@ -55,7 +72,7 @@ class CheckIn(Body):
     patient: PatientIn = Field(default_factory=PatientIn)
     orders: list[str] = Field(default_factory=list, max_length=50, description="SIG texts")
     stopping: list[str] = Field(default_factory=list, max_length=50)
-    date: Date | None = Field(default=None, description="date of the check; default today")
+    date: ClinicalDate | None = Field(default=None, description="date of the check; default today")
 
     model_config = ConfigDict(
         extra="forbid",
@@ -127,7 +144,7 @@ class TitrateIn(Body):
     drug: str = Field(min_length=1, max_length=80, examples=["baclofen"])
     target: str | None = Field(default=None, max_length=100, examples=["20 mg tid"])
     step_days: int | None = Field(default=None, ge=1, le=60)
-    start: Date | None = None
+    start: ClinicalDate | None = None
     form: str | None = Field(default=None, max_length=40)
     patient: PatientIn = Field(default_factory=PatientIn)
 
@@ -136,13 +153,13 @@ class TaperIn(Body):
     sig: str = Field(min_length=1, max_length=300, examples=["baclofen 20 mg qid"])
     days: int | None = Field(default=None, ge=1, le=365)
     used_weeks: float | None = Field(default=None, ge=0, le=2600)
-    start: Date | None = None
+    start: ClinicalDate | None = None
     form: str | None = Field(default=None, max_length=40)
     patient: PatientIn = Field(default_factory=PatientIn)
 
 
 class PumpChangeIn(Body):
-    date: Date
+    date: ClinicalDate
     dose_mcg_day: float = Field(gt=0, le=5000)
 
 
@@ -150,7 +167,7 @@ class PumpIn(Body):
     reservoir_ml: float = Field(gt=0, le=100, examples=[20])
     concentration_mcg_ml: float = Field(gt=0, le=10_000, examples=[2000])
     dose_mcg_day: float = Field(gt=0, le=5000, examples=[400])
-    last_refill: Date
+    last_refill: ClinicalDate
     alarm_ml: float | None = Field(default=None, gt=0, le=100)
     changes: list[PumpChangeIn] = Field(default_factory=list, max_length=50)
 
@@ -176,7 +193,7 @@ class UserIn(Body):
 
 class PatientRecordIn(Body):
     display_name: str = Field(min_length=1, max_length=120)
-    user_id: int | None = Field(default=None, ge=1)
+    user_id: int | None = Field(default=None, ge=1, le=MAX_RECORD_ID)
     timezone: str = Field(default="UTC", max_length=64, description="IANA time zone")
 
     @field_validator("timezone")
@@ -191,7 +208,7 @@ class PatientRecordIn(Body):
 
 class RegimenIn(Body):
     sig: str = Field(min_length=1, max_length=300)
-    start: Date
+    start: ClinicalDate
 
 
 class EntriesIn(Body):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -22,30 +22,16 @@ from pydantic import (
     model_validator,
 )
 
-from myorelax.errors import InputError
-
-EntryKind = Literal[
-    "dose", "pain", "spasm", "stiffness", "stress", "pss10", "sleep", "side_effect", "note"
-]
-KINDS: tuple[str, ...] = EntryKind.__args__  # type: ignore[attr-defined]
-DoseStatus = Literal["planned", "extra", "prn"]
-SIDE_EFFECTS = ("drowsiness", "dizziness", "weakness", "confusion", "nausea")
-PSS10_REVERSED = (4, 5, 7, 8)  # 1-based item numbers scored 4 - answer
-NRS_KINDS = ("pain", "stiffness", "stress")
-CSV_FIELDS = (
-    "id",
-    "at",
-    "kind",
-    "drug",
-    "dose_mg",
-    "dose_status",
-    "value",
-    "severity",
-    "quality",
-    "symptom",
-    "items",
-    "text",
+from myorelax.diary.vocabulary import (
+    CSV_FIELDS as CSV_FIELDS,
 )
+from myorelax.diary.vocabulary import KINDS as KINDS
+from myorelax.diary.vocabulary import NRS_KINDS as NRS_KINDS
+from myorelax.diary.vocabulary import PSS10_REVERSED as PSS10_REVERSED
+from myorelax.diary.vocabulary import SIDE_EFFECTS as SIDE_EFFECTS
+from myorelax.diary.vocabulary import DoseStatus as DoseStatus
+from myorelax.diary.vocabulary import EntryKind as EntryKind
+from myorelax.errors import InputError
 
 
 class DiaryEntry(BaseModel):
@@ -72,6 +58,9 @@ class DiaryEntry(BaseModel):
     def _aware(cls, at: datetime) -> datetime:
         if at.tzinfo is None or at.utcoffset() is None:
             raise ValueError("needs a time zone (e.g. 2026-12-01T08:00:00+01:00)")
+        if not 1900 <= at.year <= 2199:
+            # Beyond this, storing the time in UTC (and every window around it) leaves the calendar.
+            raise ValueError("must be between the years 1900 and 2199")
         return at
 
     @model_validator(mode="after")

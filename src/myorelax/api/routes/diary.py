@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from myorelax.api.deps import State, User
 from myorelax.api.errors import problem_responses
-from myorelax.api.schemas import EntriesIn, PatientRecordIn, RegimenIn
+from myorelax.api.schemas import MAX_RECORD_ID, ClinicalDate, EntriesIn, PatientRecordIn, RegimenIn
 from myorelax.clinical.sig import parse_sig
 from myorelax.diary.entries import DiaryEntry, parse_entry
 from myorelax.diary.records import PatientRecord, RegimenPeriod
@@ -21,7 +21,7 @@ from myorelax.reports.views import to_jsonable
 
 router = APIRouter(prefix="/api/v1", tags=["diary"])
 PROBLEMS = problem_responses(401, 403, 404, 413, 422)
-PatientId = Path(ge=1, le=2**31 - 1)
+PatientId = Path(ge=1, le=MAX_RECORD_ID)
 
 
 @router.get("/patients", responses=PROBLEMS)
@@ -72,8 +72,8 @@ def list_entries(
     st: State,
     user: User,
     patient_id: int = PatientId,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[ClinicalDate | None, Query(alias="from")] = None,
+    end: Annotated[ClinicalDate | None, Query(alias="to")] = None,
 ) -> dict[str, list[DiaryEntry]]:
     """Diary entries whose local date is within from..to (default: the last 28 days)."""
     first, last = _range(start, end)
@@ -95,7 +95,7 @@ def add_entries(
 
 @router.delete("/patients/{patient_id}/entries/{entry_id}", status_code=204, responses=PROBLEMS)
 def delete_entry(
-    st: State, user: User, patient_id: int = PatientId, entry_id: int = Path(ge=1, le=2**31 - 1)
+    st: State, user: User, patient_id: int = PatientId, entry_id: int = Path(ge=1, le=MAX_RECORD_ID)
 ) -> Response:
     st.diary.delete_entry(user, patient_id, entry_id)
     return Response(status_code=204)
@@ -121,8 +121,8 @@ def report(
     st: State,
     user: User,
     patient_id: int = PatientId,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[ClinicalDate | None, Query(alias="from")] = None,
+    end: Annotated[ClinicalDate | None, Query(alias="to")] = None,
     format: Literal["json", "html", "pdf", "csv", "fhir"] = "json",
 ) -> Response:
     """The clinician summary for a date range (as `myorelax diary report --json`), or the

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from myorelax.api.deps import AppState, State
-from myorelax.api.schemas import PatientRecordIn
+from myorelax.api.schemas import MAX_RECORD_ID, PatientRecordIn
 from myorelax.api.web.charts import diary_chart
 from myorelax.api.web.diary_form import PENN, diary_entries, dose_rows
 from myorelax.api.web.forms import Values, errors_of, read_form, text
@@ -26,7 +26,7 @@ from myorelax.diary.records import Actor
 from myorelax.errors import AccessError, InputError, MyorelaxError, NotFoundError
 
 router = APIRouter(include_in_schema=False)
-PatientId = Path(ge=1, le=2**31 - 1)
+PatientId = Path(ge=1, le=MAX_RECORD_ID)
 Weeks = Annotated[int, Query(ge=1, le=52)]
 
 
