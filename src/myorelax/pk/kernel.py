@@ -1,29 +1,37 @@
-# mypy: disable-error-code="no-untyped-def"
-"""Compiled inner loops of the solver (numba): modal coefficients and the superposition sweep.
+# mypy: disable-error-code="no-untyped-def,no-untyped-call"
+"""Inner loops of the solver: modal coefficients and the superposition sweep.
 
 Both loop over subjects in parallel and keep each subject's few modal states in registers, so the
 cost per output value is a handful of multiply-adds plus the store; see `solver.py` for the
 mathematics and `bench/bench_pk.py` for what this buys over NumPy and over an ODE solver.
+
+The functions are written once, as plain Python over NumPy arrays, and run in two ways:
+`python_kernels()` runs them as they are (no compilation: right for one subject and a short grid,
+as in the safety check), and `compiled_kernels()` compiles the same code with numba on first use
+(`prange` becomes a parallel loop; the machine code is cached on disk, next to this file or, in a
+read-only install, in numba's user cache folder). numba is imported only by the latter, so a
+process that never simulates a population never loads it.
 """
 
 from __future__ import annotations
 
 import math
+import types
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import numpy as np
-from numba import njit, prange
 
 _NUDGE = 1e-7
+prange = range  # numba.prange in the compiled kernels
 
 
-@njit(cache=True, inline="always")
 def _apart(rate: float, other: float, step: float) -> float:  # pragma: no cover - compiled
     if abs(rate - other) <= _NUDGE * max(abs(rate), abs(other)):
         return rate * (1.0 + step)
     return rate
 
 
-@njit(cache=True, parallel=True)
 def modal_coefficients(
     ka, cl, v, q, v2, fm, mw, clm, vm, has_depot, two_cpt, has_met, inputs
 ):  # pragma: no cover - compiled
@@ -68,7 +76,6 @@ def modal_coefficients(
     return rates, resp
 
 
-@njit(cache=True, inline="always")
 def _modes_one(
     s,
     ka,
@@ -164,7 +171,6 @@ def _modes_one(
                 resp[s, jj, r, i] = vec[r] / denom
 
 
-@njit(cache=True, parallel=True)
 def sweep(
     rates,
     coef,
@@ -244,7 +250,6 @@ def sweep(
                 )
 
 
-@njit(cache=True)
 def _sweep_block(
     lo,
     hi,
@@ -352,7 +357,6 @@ def _sweep_block(
         prev = t
 
 
-@njit(cache=True)
 def _infusion_history(
     e, t, lo, jj, lam, state, starts, ev_rate, ev_duration, ev_ss, ev_depot, f
 ):  # pragma: no cover - compiled
@@ -367,3 +371,39 @@ def _infusion_history(
             qq = math.exp(-li * ev_ss[e])
             hist = r * (math.exp(-li * (ev_ss[e] - ev_duration[e])) - qq) / (1.0 - qq) / li
             state[jj, i, b] += hist * math.exp(-li * x)
+
+
+class Kernels(NamedTuple):
+    modal_coefficients: Any
+    sweep: Any
+
+
+# Compiled in this order (callees first), each with its numba options.
+_JIT: dict[str, dict[str, Any]] = {
+    "_apart": {"inline": "always"},
+    "_modes_one": {"inline": "always"},
+    "modal_coefficients": {"parallel": True},
+    "_infusion_history": {},
+    "_sweep_block": {},
+    "sweep": {"parallel": True},
+}
+
+
+def python_kernels() -> Kernels:
+    """The kernels as plain Python (no numba)."""
+    return Kernels(modal_coefficients, sweep)
+
+
+@lru_cache(maxsize=1)
+def compiled_kernels() -> Kernels:
+    """The same kernels compiled by numba (imported here, on first use)."""
+    import numba
+
+    namespace: dict[str, Any] = {"math": math, "np": np, "prange": numba.prange, "_NUDGE": _NUDGE}
+    for name, options in _JIT.items():
+        source = globals()[name]
+        clone = types.FunctionType(source.__code__, namespace, name, source.__defaults__)
+        clone.__module__ = __name__
+        clone.__qualname__ = name
+        namespace[name] = numba.njit(cache=True, **options)(clone)
+    return Kernels(namespace["modal_coefficients"], namespace["sweep"])

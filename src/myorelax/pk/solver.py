@@ -30,12 +30,30 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from myorelax.pk.kernel import modal_coefficients, sweep
+from myorelax.pk.direct import sweep_direct
+from myorelax.pk.kernel import Kernels, compiled_kernels, python_kernels
 
 DEPOT, CENTRAL, PERIPHERAL, METABOLITE = 1, 2, 3, 4
 
 Absorption = Literal["first_order", "iv_bolus", "iv_infusion"]
 FloatArray = NDArray[np.float64]
+
+# Up to this many subjects the modal coefficients are computed in plain Python, and up to this
+# much work (subjects x doses x output times) the sweep is a direct sum in NumPy (`direct.py`):
+# compiling or loading the numba code would cost more than it saves. Larger problems (a
+# population) use the compiled kernels.
+PYTHON_KERNEL_LIMIT = 64
+DIRECT_SUM_LIMIT = 20_000_000
+
+
+def modes_kernel(subjects: int) -> Kernels:
+    return python_kernels() if subjects <= PYTHON_KERNEL_LIMIT else compiled_kernels()
+
+
+def sweep_kernel(subjects: int, doses: int, times: int) -> Any:
+    if subjects <= PYTHON_KERNEL_LIMIT and subjects * max(doses, 1) * times <= DIRECT_SUM_LIMIT:
+        return sweep_direct
+    return compiled_kernels().sweep
 
 
 @dataclass(frozen=True)
@@ -128,7 +146,8 @@ def compute_modes(p: Parameters, s: Structure, inputs: tuple[int, ...] | None = 
     def f64(a: FloatArray) -> FloatArray:
         return np.ascontiguousarray(a, dtype=np.float64)
 
-    rates, resp = modal_coefficients(
+    n = int(np.asarray(p.cl_l_per_h).shape[0])
+    rates, resp = modes_kernel(n).modal_coefficients(
         f64(p.ka_per_h),
         f64(p.cl_l_per_h),
         f64(p.v_l),
@@ -195,7 +214,7 @@ def superpose(
         cmt=doses.cmt[order],
         ss_interval_h=doses.ss_interval_h[order],
     )
-    sweep(
+    sweep_kernel(n, doses.time_h.size, grid.size)(
         np.ascontiguousarray(modes.rates_per_h.T),
         coef,
         np.array([slot[int(c)] for c in doses.cmt], dtype=np.int64),
