@@ -18,6 +18,16 @@ from myorelax.knowledge.schema import KnowledgeBase
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """One fresh cache folder (knowledge snapshot, unit table) per test session, shared by the
+    subprocesses the tests start: the first load validates, the rest read the snapshot, and the
+    user's own cache is never touched."""
+    if "MYORELAX_CACHE_DIR" not in os.environ:
+        import tempfile
+
+        os.environ["MYORELAX_CACHE_DIR"] = tempfile.mkdtemp(prefix="myorelax-test-cache-")
+
+
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     return load_knowledge()

@@ -1,57 +1,158 @@
 """The one pint unit registry of myorelax, and helpers to parse and convert quantities.
 
-Parsing a unit with pint costs tens of microseconds, so parsed units, conversion factors and
-dimension tests are memoised: the units in play are few (mg, mcg, g, mL, mg/mL, mL/min, h, day,
-...) and all multiplicative, so a conversion is one cached factor times the value.
+pint is the single truth for units, but importing it and building its registry costs about a
+second, which a command-line check should not pay. So every unit the program meets is reduced
+once, by pint, to a `UnitInfo`: its scale in SI base units and its dimensionality. The table of
+those is memoised in the process and kept in the user cache folder (keyed by the pint version
+and our own definitions), so later processes convert mg to mcg or mL/min to L/h without importing
+pint at all; a unit never seen before loads pint once and is added to the table. All units in
+play are multiplicative, so a conversion is the ratio of two scales.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pint
-
+from myorelax.cache import read_cached, write_cached
 from myorelax.errors import UnitError
+
+if TYPE_CHECKING:
+    import pint
+
+# Definitions added to pint's defaults; part of the cache key.
+_DEFINITIONS = ("mcg = microgram", "ug = microgram")
+_TABLE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    """What a unit expression means: `scale` SI base units per unit, and its dimensionality."""
+
+    scale: float
+    dims: tuple[tuple[str, float], ...]
 
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry[Any]:
     """The shared registry: SI plus `mcg`, with `h`, `day`, `week`, `year`, `percent`."""
+    import pint
+
     reg: pint.UnitRegistry[Any] = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-    reg.define("mcg = microgram")
-    reg.define("ug = microgram")
+    for definition in _DEFINITIONS:
+        reg.define(definition)
     return reg
 
 
-@lru_cache(maxsize=1024)
-def _parsed(text: str) -> pint.Unit | None:
+class _Table:
+    """Unit text -> UnitInfo (or None for text that is not a unit), loaded from and saved to the
+    cache folder."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._known: dict[str, UnitInfo | None] = {}
+        self._dirty = False
+
+    @staticmethod
+    def _name() -> str:
+        from importlib.metadata import version
+
+        tag = f"{_TABLE_FORMAT}-{version('pint')}-{'|'.join(_DEFINITIONS)}"
+        return f"units-{_stable_digest(tag)}.json"
+
+    def _load(self) -> None:
+        raw = read_cached(self._name())
+        if raw is None:
+            return
+        try:
+            data = json.loads(raw)
+            for text, entry in data.items():
+                self._known[text] = (
+                    None
+                    if entry is None
+                    else UnitInfo(float(entry[0]), tuple((str(d), float(e)) for d, e in entry[1]))
+                )
+        except (ValueError, TypeError, IndexError, AttributeError):
+            self._known.clear()  # a corrupt table is rebuilt from pint
+
+    def get(self, text: str) -> UnitInfo | None:
+        with self._lock:
+            if not self._loaded:
+                self._load()
+                self._loaded = True
+            if text in self._known:
+                return self._known[text]
+        info = _from_pint(text)
+        with self._lock:
+            self._known[text] = info
+            self._dirty = True
+        return info
+
+    def save(self) -> None:
+        """Write the table back if pint added units to it."""
+        with self._lock:
+            if not self._dirty:
+                return
+            data = {
+                t: None if i is None else [i.scale, [list(d) for d in i.dims]]
+                for t, i in self._known.items()
+            }
+            self._dirty = False
+        write_cached(self._name(), json.dumps(data, sort_keys=True).encode())
+
+
+def _stable_digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _from_pint(text: str) -> UnitInfo | None:
+    reg = registry()
     try:
-        return registry().parse_units(text)
+        unit = reg.parse_units(text)
+        base = reg.Quantity(1.0, unit).to_base_units()
     except Exception:  # pint raises several unrelated types
         return None
+    dims = tuple(
+        sorted((str(d), float(e)) for d, e in dict(unit.dimensionality).items())  # type: ignore[arg-type]
+    )
+    return UnitInfo(scale=float(base.magnitude), dims=dims)
 
 
-def parse_unit(text: str, *, field: str = "unit") -> pint.Unit:
+_TABLE = _Table()
+
+
+def unit_info(text: str) -> UnitInfo | None:
+    """The meaning of a unit expression, or None when pint does not read it as a unit."""
+    info = _TABLE.get(text.strip())
+    _TABLE.save()
+    return info
+
+
+def parse_unit(text: str, *, field: str = "unit") -> UnitInfo:
     """Parse a unit expression such as ``mg``, ``ng*h/mL`` or ``mL/min``; raise UnitError."""
     if not text or not text.strip():
         raise UnitError("is empty", field=field)
-    unit = _parsed(text.strip())
-    if unit is None:
+    info = unit_info(text)
+    if info is None:
         raise UnitError(f"{text!r} is not a unit", field=field)
-    return unit
+    return info
 
 
 @lru_cache(maxsize=4096)
 def _factor(unit: str, to: str) -> float | None:
-    src, dst = _parsed(unit), _parsed(to)
-    if src is None or dst is None:
+    src, dst = unit_info(unit), unit_info(to)
+    if src is None or dst is None or src.dims != dst.dims:
         return None
-    try:
-        return float(registry().Quantity(1.0, src).to(dst).magnitude)
-    except pint.DimensionalityError:
-        return None
+    # The ratio of two SI scales carries rounding error (1e-6 / 1e-3 is not exactly 1e-3);
+    # every factor between the units in play is exact to 12 significant digits.
+    return float(f"{src.scale / dst.scale:.12g}")
 
 
 def convert(value: float, unit: str, to: str, *, field: str = "unit") -> float:
@@ -67,8 +168,8 @@ def convert(value: float, unit: str, to: str, *, field: str = "unit") -> float:
 @lru_cache(maxsize=4096)
 def has_dimension(unit: str, reference: str) -> bool:
     """Whether `unit` has the same dimensionality as `reference` (e.g. ``mcg`` and ``mg``)."""
-    a, b = _parsed(unit), _parsed(reference)
-    return a is not None and b is not None and a.dimensionality == b.dimensionality
+    a, b = unit_info(unit), unit_info(reference)
+    return a is not None and b is not None and a.dims == b.dims
 
 
 _CONCENTRATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z/*]+)\s*$")

@@ -18,10 +18,10 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pint
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from myorelax.cache import read_cached, write_cached
 from myorelax.errors import KnowledgeError
 from myorelax.knowledge.schema import (
     Amount,
@@ -37,7 +37,7 @@ from myorelax.knowledge.schema import (
     Source,
     SourceFile,
 )
-from myorelax.units import registry
+from myorelax.units import unit_info
 
 log = logging.getLogger(__name__)
 
@@ -210,27 +210,22 @@ def _check_amount(
 ) -> None:
     if source is None:
         problems.append((label, path, "number without a source (cite it here or on its block)"))
-    reg = registry()
-    try:
-        unit = reg.parse_units(amount.unit)
-    except Exception:
+    unit = unit_info(amount.unit)
+    if unit is None:
         problems.append((label, f"{path}.unit", f"{amount.unit!r} is not a valid unit"))
         return
     ranges = _PLAUSIBLE.get(field)
     if not ranges:
         return
     for rng in ranges:
-        ref = reg.parse_units(rng.unit)
-        if unit.dimensionality != ref.dimensionality:
+        ref = unit_info(rng.unit)
+        if ref is None or unit.dims != ref.dims:
             continue
         for bound_name in ("value", "low", "high"):
             raw = getattr(amount, bound_name)
             if raw is None:
                 continue
-            try:
-                mag = float(reg.Quantity(raw, unit).to(ref).magnitude)
-            except pint.DimensionalityError:  # pragma: no cover - guarded above
-                continue
+            mag = float(raw) * unit.scale / ref.scale
             if not rng.low <= mag <= rng.high:
                 problems.append(
                     (
@@ -492,19 +487,96 @@ def _load_careplans(
     return plans
 
 
-@lru_cache(maxsize=1)
-def load_knowledge() -> KnowledgeBase:
-    """The packaged knowledge base, validated once per process; raise KnowledgeError."""
-    kb, problems = validate_knowledge()
-    if kb is None:
-        raise KnowledgeError(problems or [("manifest.yaml", "-", "missing")])
-    log.debug("knowledge base %s loaded: %d drugs", kb.version, len(kb.drugs))
+_SNAPSHOT_FORMAT = 1
+# The modules whose code shapes a loaded knowledge base: a change to any of them invalidates
+# every snapshot, as a change to any data file does.
+_SNAPSHOT_CODE = ("schema.py", "loader.py")
+
+
+def _walk(node: Traversable, prefix: str = "") -> Iterator[tuple[str, Traversable]]:
+    for child in sorted(node.iterdir(), key=lambda c: c.name):
+        name = f"{prefix}{child.name}"
+        if child.is_dir():
+            yield from _walk(child, f"{name}/")
+        elif child.is_file() and not child.name.startswith("."):
+            yield name, child
+
+
+def knowledge_fingerprint(root: Traversable | Path | None = None) -> str:
+    """A digest of everything a loaded knowledge base depends on: every file under the data
+    folder (names and bytes), the schema and loader code, and the library versions."""
+    import hashlib
+    import sys
+    from importlib.metadata import version
+
+    base: Traversable = Path(root) if isinstance(root, str | Path) else (root or _data_root())
+    h = hashlib.blake2b(digest_size=16)
+    h.update(
+        f"{_SNAPSHOT_FORMAT}|{sys.version}|{version('pydantic')}|{version('myorelax')}".encode()
+    )
+    code = resources.files("myorelax.knowledge")
+    for name in _SNAPSHOT_CODE:
+        h.update((code / name).read_bytes())
+    if base.is_dir():
+        for name, node in _walk(base):
+            data = node.read_bytes()
+            h.update(f"\0{name}\0{len(data)}\0".encode())
+            h.update(data)
+    return h.hexdigest()
+
+
+def _from_snapshot(name: str) -> KnowledgeBase | None:
+    import pickle
+
+    raw = read_cached(name)
+    if raw is None:
+        return None
+    try:
+        kb = pickle.loads(raw)
+    except Exception:  # a corrupt or foreign snapshot is rebuilt
+        log.debug("knowledge snapshot %s unreadable; rebuilding", name)
+        return None
+    return kb if isinstance(kb, KnowledgeBase) else None
+
+
+_LOADED: dict[str, KnowledgeBase] = {}
+
+
+def _load_fingerprinted(base: Path | None) -> KnowledgeBase:
+    import pickle
+
+    name = f"knowledge-{knowledge_fingerprint(base)}.pickle"
+    if name in _LOADED:
+        return _LOADED[name]
+    kb = _from_snapshot(name)
+    if kb is not None:
+        log.debug("knowledge base %s loaded from snapshot %s", kb.version, name)
+    else:
+        kb, problems = validate_knowledge(base)
+        if kb is None:
+            raise KnowledgeError(problems or [(str(base or "manifest.yaml"), "-", "missing")])
+        write_cached(name, pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL))
+        log.debug("knowledge base %s validated: %d drugs", kb.version, len(kb.drugs))
+    _LOADED[name] = kb
     return kb
+
+
+@lru_cache(maxsize=1)
+def _packaged() -> KnowledgeBase:
+    return _load_fingerprinted(None)
+
+
+def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
+    """The knowledge base (the packaged one, or the folder `root`), validated once per
+    knowledge version: the first load runs every check on the YAML and stores a snapshot in the
+    user cache folder, keyed by the fingerprint of the data and code; later loads (in this or
+    another process) read the snapshot. A folder is fingerprinted again at each call, so an edit
+    is seen at once. Raise KnowledgeError listing every problem."""
+    if root is None:
+        return _packaged()
+    return _load_fingerprinted(Path(root))
 
 
 def load_knowledge_from(root: Path) -> KnowledgeBase:
     """A knowledge base from another folder (for tests and for reviewing a change)."""
-    kb, problems = validate_knowledge(root)
-    if kb is None:
-        raise KnowledgeError(problems or [(str(root), "-", "missing")])
-    return kb
+    return load_knowledge(root)

@@ -11,8 +11,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Severity = Literal["contraindicated", "major", "moderate", "minor"]
-SEVERITY_ORDER: tuple[Severity, ...] = ("contraindicated", "major", "moderate", "minor")
+from myorelax.knowledge.severity import SEVERITY_ORDER as SEVERITY_ORDER
+from myorelax.knowledge.severity import Severity as Severity
+
 Route = Literal["oral", "intrathecal", "intravenous", "intramuscular", "rectal", "nasal"]
 Form = Literal[
     "tablet",
