@@ -15,11 +15,15 @@ $(UV):
 	$(PYTHON) -m venv .uv
 	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Bytecode is compiled at install time (uv --compile-bytecode, compileall for src/): where
+# PYTHONDONTWRITEBYTECODE is set, as on these machines, every process would otherwise compile
+# every module it imports from source, which costs more than a second per command.
 $(VENV)/.installed: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --extra dev --quiet
+	$(UV) sync --frozen --extra dev --quiet --compile-bytecode
 	touch $@
 
 install: $(VENV)/.installed
+	@$(BIN)/python -m compileall -q src > /dev/null
 
 run: install
 	$(BIN)/myorelax serve
@@ -53,7 +57,7 @@ schema: install
 	$(BIN)/python -m myorelax.knowledge.jsonschema > docs/knowledge-base.schema.json
 
 bench: install
-	$(UV) sync --frozen --extra dev --extra bench --quiet
+	$(UV) sync --frozen --extra dev --extra bench --quiet --compile-bytecode
 	$(BIN)/python bench/bench_check.py
 	$(BIN)/python bench/bench_pk.py
 	$(BIN)/python bench/bench_cds.py

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from myorelax.cli import patient_options as po
 from myorelax.cli.output import console, emit_json
-from myorelax.clinical.inputs import regimen_from
 from myorelax.errors import InputError
-from myorelax.knowledge.schema import SEVERITY_ORDER
-from myorelax.safety.alert import CheckReport
-from myorelax.safety.engine import evaluate_regimen
+from myorelax.knowledge.severity import SEVERITY_ORDER
+
+if TYPE_CHECKING:
+    from myorelax.safety.alert import CheckReport
 
 COLOURS = {
     "contraindicated": "bold white on red",
@@ -26,6 +24,9 @@ COLOURS = {
 
 
 def render(report: CheckReport) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     p = report.patient
     facts = []
     if p.get("age_years") is not None:
@@ -147,6 +148,9 @@ def check(
         alcohol=alcohol,
         meds=med,
     )
+    from myorelax.clinical.inputs import regimen_from
+    from myorelax.safety.engine import evaluate_regimen
+
     regimen = regimen_from(order or [], stopping or [], start=today)
     report = evaluate_regimen(patient, regimen, today=today)
     if json_out:
@@ -154,6 +158,6 @@ def check(
     else:
         render(report)
     if fail_on is not None and report.alerts:
-        threshold = SEVERITY_ORDER.index(fail_on)  # type: ignore[arg-type,unused-ignore]
+        threshold = SEVERITY_ORDER.index(fail_on)
         if min(a.rank for a in report.alerts) <= threshold:
             raise typer.Exit(3)

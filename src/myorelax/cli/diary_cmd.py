@@ -11,21 +11,17 @@ import io
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from myorelax.cli.output import console, emit_json, err_console
 from myorelax.cli.plan_cmd import parse_date
-from myorelax.clinical.sig import parse_sig
-from myorelax.diary.entries import CSV_FIELDS, KINDS, parse_entry
-from myorelax.diary.records import SYSTEM
+from myorelax.diary.vocabulary import CSV_FIELDS, KINDS
 from myorelax.errors import InputError
-from myorelax.knowledge.loader import load_knowledge
-from myorelax.store.db import Database, default_url, make_engine, upgrade_database
-from myorelax.store.repositories import DiaryStore
+
+if TYPE_CHECKING:
+    from myorelax.store.repositories import DiaryStore
 
 # The analysis and report modules import statsmodels, ruptures and matplotlib (several seconds);
 # they are imported by the commands that use them, so every other command starts quickly.
@@ -44,12 +40,17 @@ JsonOut = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on 
 
 
 def _store() -> DiaryStore:
+    from myorelax.store.db import Database
+    from myorelax.store.repositories import DiaryStore
+
     return DiaryStore(Database.connect())
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
+    from myorelax.store.db import default_url, make_engine, upgrade_database
+
     url = default_url()
     upgrade_database(make_engine(url))
     err_console.print(f"database at {url.split('@')[-1]} is up to date")
@@ -62,6 +63,10 @@ def patients_add(
     json_out: JsonOut = False,
 ) -> None:
     """Add a patient."""
+    from rich.markup import escape
+
+    from myorelax.diary.records import SYSTEM
+
     record = _store().create_patient(SYSTEM, name, tz=tz)
     if json_out:
         emit_json(record)
@@ -72,6 +77,10 @@ def patients_add(
 @patients_app.command("list")
 def patients_list(json_out: JsonOut = False) -> None:
     """List patients."""
+    from rich.markup import escape
+
+    from myorelax.diary.records import SYSTEM
+
     records = _store().patients(SYSTEM)
     if json_out:
         emit_json({"patients": list(records)})
@@ -90,6 +99,11 @@ def regimen_set(
     json_out: JsonOut = False,
 ) -> None:
     """Start a regimen (a current one of the same drug ends the day before)."""
+    from rich.markup import escape
+
+    from myorelax.clinical.sig import parse_sig
+    from myorelax.diary.records import SYSTEM
+
     period = _store().set_regimen(
         SYSTEM, patient, parse_sig(sig, field="SIG"), parse_date(start, "--start")
     )
@@ -122,6 +136,10 @@ def diary_add(
     json_out: JsonOut = False,
 ) -> None:
     """Add one diary entry."""
+    from myorelax.clinical.sig import parse_sig
+    from myorelax.diary.entries import parse_entry
+    from myorelax.diary.records import SYSTEM
+
     if kind not in KINDS:
         raise InputError(f"{kind!r} is not one of {', '.join(KINDS)}", field="--kind")
     data: dict[str, Any] = {
@@ -164,6 +182,9 @@ def diary_import(
     json_out: JsonOut = False,
 ) -> None:
     """Import entries from CSV: every row or none (one transaction)."""
+    from myorelax.diary.entries import parse_entry
+    from myorelax.diary.records import SYSTEM
+
     try:
         text = file.read_text(encoding="utf-8-sig")
     except OSError as exc:
@@ -221,6 +242,9 @@ def diary_export(
     ] = None,
 ) -> None:
     """Raw entries as CSV (and as FHIR Observations and MedicationStatements)."""
+    from myorelax.diary.records import SYSTEM
+    from myorelax.knowledge.loader import load_knowledge
+
     first, last = _range(start, end)
     entries = _store().entries_on_days(SYSTEM, patient, first, last)
     if fhir is not None:
@@ -251,7 +275,12 @@ def diary_report(
     json_out: JsonOut = False,
 ) -> None:
     """The clinician summary for a date range: alerts, adherence, trends, statistics."""
+    from rich.markup import escape
+    from rich.table import Table
+
     from myorelax.diary.analysis import analyse_diary
+    from myorelax.diary.records import SYSTEM
+    from myorelax.knowledge.loader import load_knowledge
     from myorelax.reports.diary_report import diary_report_html
 
     first, last = _range(start, end)

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Group as RichGroup
-from rich.markup import escape
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.console import Group as RichGroup
+    from rich.table import Table
 
-from myorelax.knowledge.schema import (
-    Amount,
-    Cited,
-    KnowledgeBase,
-    Monograph,
-    Statement,
-)
-from myorelax.reports.views import drug_rows
+    from myorelax.knowledge.schema import Amount, Cited, KnowledgeBase, Monograph, Statement
 
 
 def drug_table(kb: KnowledgeBase) -> Table:
+    from rich.table import Table
+
+    from myorelax.reports.views import drug_rows
+
     table = Table(title=f"myorelax knowledge base {kb.version}", show_lines=False)
     for col in ("drug", "class", "schedule", "routes", "strengths"):
         table.add_column(col, overflow="fold")
@@ -55,6 +50,9 @@ class _Citations:
         return f" [{self.order.index(key) + 1}]"
 
     def table(self) -> Table:
+        from rich.markup import escape
+        from rich.table import Table
+
         t = Table(title="Sources", show_header=False, box=None)
         t.add_column("n", justify="right")
         t.add_column("source", overflow="fold")
@@ -72,11 +70,19 @@ def _amount(a: Amount | None, cites: _Citations, block: Cited | None = None) -> 
 
 
 def _statements(items: tuple[Statement, ...], cites: _Citations) -> list[str]:
+    from rich.markup import escape
+
     return [escape(s.text) + cites.ref(s) for s in items]
 
 
 def drug_panel(kb: KnowledgeBase, drug: Monograph) -> RichGroup:
     """A readable monograph with numbered citations."""
+    from rich.console import Group as RichGroup
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
     c = _Citations(kb)
     ids = drug.identifiers
     head = Text.from_markup(

@@ -16,7 +16,6 @@ import typer
 
 from myorelax.cli.check_cmd import check as check_command
 from myorelax.cli.diary_cmd import db_app, diary_app, patients_app, regimen_app
-from myorelax.cli.drugs_view import drug_panel, drug_table
 from myorelax.cli.output import console, emit_json, err_console
 from myorelax.cli.plan_cmd import pump as pump_command
 from myorelax.cli.plan_cmd import taper as taper_command
@@ -25,9 +24,6 @@ from myorelax.cli.screen_cmd import screen as screen_command
 from myorelax.cli.serve_cmd import serve as serve_command
 from myorelax.cli.simulate_cmd import simulate as simulate_command
 from myorelax.errors import InputError, KnowledgeError, MyorelaxError
-from myorelax.knowledge.loader import load_knowledge, validate_knowledge
-from myorelax.knowledge.terminology import default_terminology
-from myorelax.reports.views import drug_list_view, drug_show_view, monograph_of
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 drugs_app = typer.Typer(
     help="The knowledge base: list drugs, show a monograph.", no_args_is_help=True
@@ -60,9 +57,34 @@ app.add_typer(diary_app, name="diary")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"myorelax {version('myorelax')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Decision support for centrally acting skeletal muscle relaxants. Not medical advice: for
+    professionals and informed patients."""
+
+
 @drugs_app.command("list")
 def drugs_list(json_out: JsonFlag = False) -> None:
     """Every drug in the knowledge base: name, class, schedule, routes, strengths."""
+    from myorelax.cli.drugs_view import drug_table
+    from myorelax.knowledge.loader import load_knowledge
+    from myorelax.reports.views import drug_list_view
+
     kb = load_knowledge()
     if json_out:
         emit_json(drug_list_view(kb))
@@ -76,6 +98,11 @@ def drugs_show(
     json_out: JsonFlag = False,
 ) -> None:
     """One monograph, with its citations (and its active metabolites)."""
+    from myorelax.cli.drugs_view import drug_panel
+    from myorelax.knowledge.loader import load_knowledge
+    from myorelax.knowledge.terminology import default_terminology
+    from myorelax.reports.views import drug_show_view, monograph_of
+
     kb = load_knowledge()
     term = default_terminology()
     if json_out:
@@ -101,6 +128,8 @@ def kb_validate(
     ] = None,
 ) -> None:
     """Check every file of the knowledge base; list each problem as file: field: problem."""
+    from myorelax.knowledge.loader import validate_knowledge
+
     if data is not None and not (data / "manifest.yaml").is_file():
         raise InputError(f"{data} holds no manifest.yaml", field="--data")
     kb, problems = validate_knowledge(data)

@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
-from myorelax.reports.views import to_jsonable
 
-console = Console(highlight=False, soft_wrap=False)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+class _LazyConsole:
+    """A Rich console built on first use, so that commands which print nothing through Rich
+    (`--help`, `--json`) never import it."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+console: Console = _LazyConsole(highlight=False, soft_wrap=False)  # type: ignore[assignment]
+err_console: Console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)  # type: ignore[assignment]
 
 
 def emit_json(obj: Any) -> None:
     """Machine output: one JSON document on stdout and nothing else."""
+    from myorelax.reports.views import to_jsonable
+
     print(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False))

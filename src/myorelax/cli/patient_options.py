@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 
-from myorelax.clinical.inputs import patient_from_data
-from myorelax.clinical.patient import Patient
 from myorelax.errors import InputError
+
+if TYPE_CHECKING:
+    from myorelax.clinical.patient import Patient
 
 PatientFile = Annotated[
     Path | None,
@@ -54,6 +54,8 @@ Meds = Annotated[
 def read_patient_file(path: Path) -> dict[str, Any]:
     """A patient mapping from JSON or YAML; a FHIR Bundle is recognised and refused with a clear
     message until the FHIR adapter exists."""
+    import yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -95,6 +97,8 @@ def build_from_flags(
     alcohol: bool,
     meds: list[str] | None,
 ) -> Patient:
+    from myorelax.clinical.inputs import patient_from_data
+
     data: dict[str, Any] = read_patient_file(patient_file) if patient_file else {}
     flags: dict[str, Any] = {
         "age_years": age,

@@ -9,28 +9,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from myorelax.cli import patient_options as po
 from myorelax.cli.output import console, emit_json, err_console
-from myorelax.clinical.inputs import target_order
-from myorelax.clinical.patient import Patient
-from myorelax.clinical.sig import parse_sig
 from myorelax.errors import InputError
-from myorelax.fhir.careplan import care_plan_resource
-from myorelax.knowledge.loader import load_knowledge
-from myorelax.knowledge.terminology import default_terminology
-from myorelax.plans.calendar import plan_calendar, pump_calendar
-from myorelax.plans.model import Plan, PumpPlan
-from myorelax.plans.pump import plan_pump
-from myorelax.plans.taper import plan_taper
-from myorelax.plans.titration import plan_titration
-from myorelax.reports.printable import Contacts, html_to_pdf, plan_html
-from myorelax.reports.views import monograph_of
+
+if TYPE_CHECKING:
+    from myorelax.clinical.patient import Patient
+    from myorelax.plans.model import Plan, PumpPlan
 
 _CHANGE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*[=:]\s*(\d+(?:\.\d+)?)\s*(?:mcg(?:/day)?)?\s*$")
 
@@ -118,6 +107,11 @@ def _outputs(
     fhir: Path | None,
     prescriber: str | None,
 ) -> None:
+    from myorelax.fhir.careplan import care_plan_resource
+    from myorelax.knowledge.loader import load_knowledge
+    from myorelax.plans.calendar import plan_calendar
+    from myorelax.reports.printable import Contacts, html_to_pdf, plan_html
+
     if ics_mode not in ("dose", "day"):
         raise InputError(f"{ics_mode!r} is not dose or day", field="--ics-mode")
     mode: Literal["dose", "day"] = "dose" if ics_mode == "dose" else "day"
@@ -135,6 +129,9 @@ def _outputs(
 
 
 def render_plan(plan: Plan) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     title = f"{plan.drug_name} {plan.kind}"
     if plan.current:
         title += f" from {plan.current}"
@@ -234,6 +231,12 @@ def titrate(
     med: po.Meds = None,
 ) -> None:
     """A day-by-day titration from the label's start dose to a target, from real tablets."""
+    from myorelax.clinical.inputs import target_order
+    from myorelax.knowledge.loader import load_knowledge
+    from myorelax.knowledge.terminology import default_terminology
+    from myorelax.plans.titration import plan_titration
+    from myorelax.reports.views import monograph_of
+
     kb = load_knowledge()
     mono = monograph_of(kb, default_terminology(), drug, field="DRUG")
     first = parse_date(start, "--start")
@@ -298,6 +301,10 @@ def taper(
     med: po.Meds = None,
 ) -> None:
     """A day-by-day taper to zero from sourced guidance, with withdrawal signs to watch for."""
+    from myorelax.clinical.sig import parse_sig
+    from myorelax.knowledge.loader import load_knowledge
+    from myorelax.plans.taper import plan_taper
+
     kb = load_knowledge()
     order = parse_sig(sig, field="SIG")
     first = parse_date(start, "--start")
@@ -340,6 +347,9 @@ def _changes(texts: list[str] | None) -> list[tuple[date, float]]:
 
 
 def render_pump(p: PumpPlan) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     console.print(
         f"[bold]Intrathecal baclofen pump[/bold]: {p.reservoir_ml:g} mL of {p.concentration_mcg_ml:g} "
         f"mcg/mL, refilled {p.last_refill.isoformat()}"
@@ -388,6 +398,10 @@ def pump(
     json_out: JsonOut = False,
 ) -> None:
     """Intrathecal baclofen pump: refill-by and alarm dates, reminders, withdrawal signs."""
+    from myorelax.knowledge.loader import load_knowledge
+    from myorelax.plans.calendar import pump_calendar
+    from myorelax.plans.pump import plan_pump
+
     kb = load_knowledge()
     with cli_fields():
         result = plan_pump(

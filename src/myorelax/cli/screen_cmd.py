@@ -6,9 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from myorelax.cli.output import console, emit_json, err_console
 from myorelax.errors import InputError
@@ -62,6 +59,9 @@ def screen(
     duplicate relaxants, Beers relaxants at 65+, baclofen with failing kidneys, tizanidine +
     CYP1A2 inhibitor, cyclobenzaprine + MAOI) in OMOP CDM v5.4 prescription data."""
     from pydantic import ValidationError
+    from rich.markup import escape
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
 
     from myorelax.screening.report import write_html, write_outputs
     from myorelax.screening.run import screen as run

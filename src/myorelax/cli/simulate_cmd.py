@@ -5,29 +5,25 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from myorelax.cli import patient_options as po
 from myorelax.cli.output import console, emit_json, err_console
-from myorelax.clinical.sig import parse_sig
 from myorelax.errors import InputError
-from myorelax.knowledge.loader import load_knowledge
-from myorelax.knowledge.terminology import default_terminology
-from myorelax.pk.events import DoseChange, ExtraDose, MissedDose
-from myorelax.pk.serialize import simulation_rows, simulation_to_dict
-from myorelax.pk.simulate import AUC_UNIT, UNIT, RegimenSimulation, simulate_regimen
-from myorelax.units import convert, parse_concentration
+
+if TYPE_CHECKING:
+    from myorelax.pk.events import MissedDose
+    from myorelax.pk.simulate import RegimenSimulation
 
 _MISSED = re.compile(r"^\s*(\d+)\s*@\s*(\d{1,2}:\d{2})\s*$")
 _AT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*h?\s*[:=@]\s*(\d+(?:\.\d+)?)\s*(mg|mcg|g)?\s*$")
 
 
 def _missed(texts: list[str]) -> list[MissedDose]:
+    from myorelax.pk.events import MissedDose
+
     out = []
     for t in texts:
         m = _MISSED.match(t)
@@ -38,6 +34,8 @@ def _missed(texts: list[str]) -> list[MissedDose]:
 
 
 def _pairs(texts: list[str], field: str, example: str) -> list[tuple[float, float]]:
+    from myorelax.units import convert
+
     out = []
     for t in texts:
         m = _AT.match(t)
@@ -49,10 +47,17 @@ def _pairs(texts: list[str], field: str, example: str) -> list[tuple[float, floa
 
 
 def _threshold(text: str | None) -> float | None:
+    from myorelax.units import parse_concentration
+
     return None if text is None else parse_concentration(text, field="--threshold")
 
 
 def render(sim: RegimenSimulation) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from myorelax.pk.simulate import AUC_UNIT, UNIT
+
     console.print(f"[bold]{escape(sim.regimen)}[/bold] (first dose {sim.schedule.first_clock})")
     facts = ", ".join(f"{k} {v}" for k, v in sim.patient.items()) or "typical adult"
     console.print(f"Patient: {escape(facts)}")
@@ -161,6 +166,15 @@ def simulate(
     med: po.Meds = None,
 ) -> None:
     """Simulate concentrations over time (parent and metabolite) with exposure metrics."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from myorelax.clinical.sig import parse_sig
+    from myorelax.knowledge.loader import load_knowledge
+    from myorelax.knowledge.terminology import default_terminology
+    from myorelax.pk.events import DoseChange, ExtraDose
+    from myorelax.pk.serialize import simulation_rows, simulation_to_dict
+    from myorelax.pk.simulate import simulate_regimen
+
     if population < 0:
         raise InputError("must be 0 or more", field="--population")
     kb = load_knowledge()
