@@ -46,11 +46,19 @@ class UnknownDrugError(InputError):
     """A drug name (or code) that resolves to nothing the knowledge base knows."""
 
     def __init__(
-        self, name: str, suggestions: Sequence[str] = (), *, field: str | None = "drug"
+        self,
+        name: str,
+        suggestions: Sequence[str] = (),
+        *,
+        field: str | None = "drug",
+        detail: str | None = None,
     ) -> None:
         self.name = name
         self.suggestions = tuple(suggestions)
-        if self.suggestions:
+        self.detail = detail
+        if detail:
+            hint = detail
+        elif self.suggestions:
             hint = "did you mean " + " or ".join(self.suggestions[:3]) + "?"
         else:
             hint = "no similar name is known"

@@ -71,7 +71,7 @@ def test_carisoprodol_for_the_patient_on_diazepam_gives_the_cns_depressant_card(
     r = call(server, keys, ORDER, delbert_with(carisoprodol_draft()))
     assert r.status_code == 200, r.text
     cards = r.json()["cards"]
-    ddi = [c for c in cards if c["source"]["topic"]["code"] == "MRX-DDI-003"]
+    ddi = [c for c in cards if c["source"].get("topic", {}).get("code") == "MRX-DDI-003"]
     assert ddi, [c["summary"] for c in cards]
     card = ddi[0]
     assert len(card["summary"]) < 140
@@ -144,7 +144,7 @@ def test_patient_view_reviews_current_relaxants(server: Server, keys: Keys) -> N
                 "statements": None, "conditions": None, "allergies": None,
                 "observations": None}  # fmt: skip
     r = call(server, keys, REVIEW, hook_request("patient-view", "old", [], prefetch=prefetch))
-    codes = {c["source"]["topic"]["code"] for c in r.json()["cards"]}
+    codes = {c["source"]["topic"]["code"] for c in r.json()["cards"] if "topic" in c["source"]}
     assert any(c.startswith("MRX-BEERS") for c in codes), codes
 
 

@@ -30,8 +30,13 @@ def test_draft_carisoprodol_in_a_synthea_record_gives_detected_issues(
                    headers=clinician, timeout=30)  # fmt: skip
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith(FHIR)
-    issues = [e["resource"] for e in r.json()["entry"]]
+    resources = [e["resource"] for e in r.json()["entry"]]
+    issues = [x for x in resources if x["resourceType"] == "DetectedIssue"]
     ddi = [i for i in issues if i["code"]["coding"][0]["code"] == "MRX-DDI-003"]
+    # What was not checked comes as an OperationOutcome of warnings, always the last entry.
+    outcome = resources[-1]
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert {i["severity"] for i in outcome["issue"]} <= {"warning", "information"}
     assert ddi and ddi[0]["severity"] == "high"
     refs = {x.get("reference") for x in ddi[0]["implicated"]}
     assert "MedicationRequest/draft-soma" in refs

@@ -95,7 +95,6 @@ def test_stopping_intrathecal_baclofen(run_cli: CliRunner) -> None:
         (["--order", "carisoprodol 10 mL tid"], "no oral liquid"),
         (["--order", "baclofen 10 mg tid", "--pregnant", "--sex", "male"], "pregnant"),
         (["--order", "baclofen 10 mg"], "no frequency"),
-        (["--order", "baclofen 10 mg tid", "--condition", "seizure disordr"], "seizure_disorder"),
         (["--order", "baclofen 10 mg tid", "--fail-on", "huge"], "--fail-on"),
         (["--order", "baclofen 10 mg tid", "--cyp2c19", "ZZ"], "cyp2c19"),
         (["--order", "baclofen 10 mg tid", "--patient", "/nonexistent.json"], "cannot read"),
@@ -112,17 +111,23 @@ def test_bad_input_is_one_line_exit_2(run_cli: CliRunner, args: list[str], needl
     assert out.stdout == ""
 
 
-def test_unknown_medication_is_reported_not_fatal(run_cli: CliRunner) -> None:
+def test_unknown_medication_and_condition_are_reported_not_fatal(run_cli: CliRunner) -> None:
     out = run_cli(
         "check",
         "--order",
         "baclofen 5 mg tid",
         "--med",
-        "metformin 500 mg bid",
+        "fooxetine 20 mg daily",
+        "--condition",
+        "seizure disordr",
         "--crcl",
         "90",
         "--json",
     )
     assert out.returncode == 0, out.stderr
-    notes = json.loads(out.stdout)["patient"]["notes"]
-    assert any("metformin" in n and "not checked" in n for n in notes)
+    items = json.loads(out.stdout)["not_checked"]
+    reasons = {(i["kind"], i["reason"], i["item"]) for i in items}
+    assert ("medication", "unknown_drug", "fooxetine 20 mg daily") in reasons
+    assert ("condition", "unknown_condition", "seizure disordr") in reasons
+    detail = next(i["detail"] for i in items if i["reason"] == "unknown_condition")
+    assert "did you mean Seizure disorder (epilepsy)?" in detail

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from myorelax.clinical.inputs import patient_from_data
 from myorelax.clinical.patient import kidney_function
 from myorelax.clinical.renal import ckd_epi_2021, cockcroft_gault, ideal_body_weight_kg
-from myorelax.errors import InputError, PatientDataError
+from myorelax.errors import PatientDataError
 
 
 def test_cockcroft_gault_by_hand() -> None:
@@ -83,9 +83,36 @@ def test_impossible_or_contradictory_facts_name_the_field(
     assert info.value.field == field
 
 
-def test_unknown_condition_suggests() -> None:
-    with pytest.raises(InputError, match="did you mean seizure_disorder"):
-        patient_from_data({"conditions": ["seizure disordr"]})
+def test_unknown_condition_is_not_checked_with_a_suggestion_never_refused() -> None:
+    p = patient_from_data({"conditions": ["seizure disordr", "epilepsy"]})
+    assert p.conditions == ("seizure_disorder",)
+    (item,) = p.not_checked
+    assert (item.kind, item.reason, item.item) == (
+        "condition",
+        "unknown_condition",
+        "seizure disordr",
+    )
+    assert "did you mean Seizure disorder (epilepsy)?" in item.detail
+
+
+@pytest.mark.parametrize(
+    ("written", "condition"),
+    [
+        ("low back pain", "low_back_pain"),
+        ("Chronic low back pain", "low_back_pain"),
+        ("hypertension", "hypertension"),
+        ("HTN", "hypertension"),
+        ("history of falls", "history_of_falls"),
+        ("I10", "hypertension"),  # ICD-10-CM
+        ("M54.50", "low_back_pain"),  # ICD-10-CM, a code under M54.5
+        ("38341003", "hypertension"),  # SNOMED CT
+        ("N18.4", "reduced_kidney_function"),
+    ],
+)
+def test_conditions_as_people_and_records_write_them(written: str, condition: str) -> None:
+    p = patient_from_data({"conditions": [written]})
+    assert p.conditions == (condition,)
+    assert p.not_checked == ()
 
 
 def test_condition_synonyms_resolve() -> None:
@@ -97,7 +124,20 @@ def test_condition_synonyms_resolve() -> None:
     }
 
 
-def test_unknown_medication_is_kept_as_unrecognized() -> None:
-    p = patient_from_data({"medications": ["metformin 500 mg bid", "oxycodone 5 mg q6h prn"]})
+def test_unknown_medication_is_listed_as_not_checked_with_a_suggestion() -> None:
+    p = patient_from_data({"medications": ["fooxetine 20 mg daily", "oxycodone 5 mg q6h prn"]})
     assert [m.drug for m in p.medications] == ["oxycodone"]
-    assert p.unrecognized_medications[0].startswith("metformin")
+    (item,) = p.not_checked
+    assert (item.kind, item.reason, item.item) == (
+        "medication",
+        "unknown_drug",
+        "fooxetine 20 mg daily",
+    )
+    assert "did you mean fluoxetine?" in item.detail
+
+
+def test_a_drug_no_rule_uses_is_read_and_in_no_class() -> None:
+    p = patient_from_data({"medications": ["metformin 500 mg bid"]})
+    (order,) = p.medications
+    assert (order.drug, order.dose_mg, order.has_monograph) == ("metformin", 500, False)
+    assert p.not_checked == ()

@@ -50,7 +50,7 @@ def test_abdul_has_nothing_current() -> None:
     p = record.patient
     assert p.age_years == 65
     assert p.sex == "male"
-    assert p.medications == () and p.unrecognized_medications == ()
+    assert p.medications == () and p.not_checked == ()
     assert p.conditions == ()
     assert "2 MedicationRequest stopped (not current) not used" in record.notes
     assert any("obesity (finding): not a condition the checks use" in n for n in record.notes)
@@ -68,10 +68,11 @@ def test_clint_kidney_function_and_an_unknown_drug() -> None:
     assert kf.known and kf.egfr_basis == "given" and kf.crcl_ml_min is not None
     # Anemia (disorder) matches the knowledge base's condition by name.
     assert "hemolytic_anemia" in p.conditions
-    # Simvastatin ("Simvistatin 10 MG" in Synthea) is not a drug known here.
-    assert p.medications == ()
-    assert p.unrecognized_medications == ("Simvistatin 10 MG",)
-    assert any("Simvistatin 10 MG not a drug known here; not checked" in n for n in record.notes)
+    # Simvastatin ("Simvistatin 10 MG" in Synthea, RxNorm 314231) is read by its code: an
+    # ingredient no rule uses.
+    (statin,) = p.medications
+    assert (statin.drug, statin.dose_mg, statin.has_monograph) == ("simvastatin", 10, False)
+    assert p.not_checked == ()
     # The egg allergy is a food allergy: not a drug, not checked.
     assert p.allergies == ()
     assert any("food allergy (Allergy to eggs)" in n for n in record.notes)

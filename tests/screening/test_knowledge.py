@@ -10,7 +10,7 @@ from myorelax.clinical.renal import ckd_epi_2021
 from myorelax.errors import InputError
 from myorelax.fhir import codes as fhir_codes
 from myorelax.knowledge.loader import load_knowledge
-from myorelax.knowledge.terminology import default_terminology
+from myorelax.knowledge.terminology import condition_by_code, default_terminology
 from myorelax.screening.concepts import (
     ICD10CM_DIALYSIS,
     LOCAL_DRUG_BASE,
@@ -82,8 +82,8 @@ def test_kidney_and_dialysis_codes_are_the_fhir_adapters(knowledge: ScreeningKno
     assert set(LOINC_EGFR) == {c for c, k in kidney.items() if k == "egfr"}
     assert set(LOINC_CREATININE) == {c for c, k in kidney.items() if k == "creatinine"}
     assert {"2160-0", "14682-9"} <= set(LOINC_CREATININE)
-    assert set(SNOMED_DIALYSIS) <= set(fhir_codes.SNOMED_CONDITIONS)
-    assert {fhir_codes.icd10_condition(c) for c in ICD10CM_DIALYSIS} <= {
+    assert {condition_by_code(c) for c in SNOMED_DIALYSIS} == {"reduced_kidney_function"}
+    assert {condition_by_code(c) for c in ICD10CM_DIALYSIS} <= {
         "reduced_kidney_function",
         None,
     }

@@ -28,11 +28,13 @@ from myorelax.api.web import diary_pages, drug_pages, pages, workspace
 from myorelax.api.web.session import SignInRequiredError
 from myorelax.diary.records import SYSTEM
 from myorelax.knowledge.loader import load_knowledge
+from myorelax.knowledge.release import use_release_loader
 from myorelax.knowledge.terminology import default_terminology
 from myorelax.store.accounts import AccountStore
 from myorelax.store.db import Database
 from myorelax.store.feedback import FeedbackStore
 from myorelax.store.repositories import DiaryStore
+from myorelax.store.rxnorm import release_sources_of
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,9 @@ def create_demo_accounts(st: AppState) -> dict[str, str] | None:
 
 def build_state(settings: Settings) -> AppState:
     db = Database.connect(settings.database_url)
+    # The service's own database holds the loaded RxNorm release, if any (consulted only for
+    # names and codes the shipped product index does not know).
+    use_release_loader(lambda: release_sources_of(db.engine))
     kb = load_knowledge()
     return AppState(
         settings=settings,

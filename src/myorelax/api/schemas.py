@@ -49,10 +49,15 @@ class PatientIn(Body):
     egfr_ml_min: float | None = Field(default=None, ge=0, le=300)
     dialysis: bool = False
     child_pugh: Literal["A", "B", "C"] | None = None
-    pregnant: bool = False
-    lactating: bool = False
+    pregnant: bool | None = Field(default=None, description="leave out when not recorded")
+    lactating: bool | None = Field(default=None, description="leave out when not recorded")
     conditions: list[str] = Field(default_factory=list, max_length=100)
-    allergies: list[str] = Field(default_factory=list, max_length=100)
+    allergies: list[str] | None = Field(
+        default=None,
+        max_length=100,
+        description="drug or class allergies; [] or ['none'] for no known allergies; leave out "
+        "when not recorded",
+    )
     cyp2c19: Literal["PM", "IM", "NM", "RM", "UM"] | None = None
     alcohol: bool = False
     substance_use_disorder: bool = False

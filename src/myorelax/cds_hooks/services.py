@@ -26,6 +26,7 @@ from myorelax.cds_hooks.mapping import (
     replace_suggestion,
 )
 from myorelax.cds_hooks.models import Card, Discovery, ServiceDefinition, Suggestion
+from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order, Regimen
 from myorelax.clinical.sig import parse_sig
@@ -194,6 +195,9 @@ def review_orders(
     others = tuple(o for i, o in enumerate(drafts.orders) if i not in chosen)
     checked = tuple(drafts.orders[i] for i in chosen)
     if not checked:
+        # Nothing to check; a draft that could not be read is still said.
+        if drafts.not_checked:
+            return [_not_checked_card(data, drafts.not_checked, source_label)]
         return []
     current = tuple(
         m for m in record.patient.medications if m not in checked
@@ -241,8 +245,11 @@ def review_orders(
                 suggestions=suggestions,
             )
         )
-    if cards and data.missing:
-        cards.append(_missing_card(data, source_label))
+    involved = cards or any(o.drug in kb.drugs for o in checked) or drafts.not_checked
+    if involved and (report.not_checked or drafts.not_checked or data.missing):
+        cards.append(
+            _not_checked_card(data, (*drafts.not_checked, *report.not_checked), source_label)
+        )
     return cards
 
 
@@ -268,18 +275,27 @@ def review_patient(
         for a in report.alerts
         if _relevant(a, drugs)
     ]
-    if cards and data.missing:
-        cards.append(_missing_card(data, source_label))
+    if report.not_checked or data.missing:
+        cards.append(_not_checked_card(data, report.not_checked, source_label))
     return cards
 
 
-def _missing_card(data: HookData, source_label: str) -> Card:
-    names = ", ".join(data.missing)
-    return info_card(
-        data.instance,
-        "missing:" + names,
-        f"Not checked against: {names} (not available from the EHR)",
-        f"The EHR sent no {names} and they could not be fetched, so these cards do not "
-        "consider them. Nothing was assumed in their place.",
-        source_label,
+def _not_checked_card(data: HookData, items: Sequence[NotChecked], source_label: str) -> Card:
+    """One info card naming everything that was not checked: data the EHR did not send, and
+    what the check could not read or did not have (the report's `not_checked`)."""
+    lines = [f"- {i.detail}" for i in dict.fromkeys(items)]
+    names = [i.item for i in dict.fromkeys(items)]
+    if data.missing:
+        missing = ", ".join(data.missing)
+        lines.insert(
+            0,
+            f"- the EHR sent no {missing} and they could not be fetched; nothing was assumed "
+            "in their place",
+        )
+        names.insert(0, missing)
+    summary = f"Not checked: {', '.join(names)}"
+    detail = (
+        "These cards do not consider the following, so an absent card here is not an all-clear:"
+        "\n\n" + "\n".join(lines)
     )
+    return info_card(data.instance, "not-checked:" + "|".join(names), summary, detail, source_label)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,6 +23,21 @@ COLOURS = {
 }
 
 
+def _lines(group: tuple[dict[str, Any], ...]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Orders grouped by the line they came from (a combination product is one line)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for o in group:
+        out.setdefault(o["text"], []).append(o)
+    return list(out.items())
+
+
+def _part(o: dict[str, Any]) -> str:
+    dose = f" {o['dose_mg']:g} mg" if o.get("dose_mg") is not None else ""
+    freq = f" {o['frequency']}" if o.get("frequency") else ""
+    daily = f" ({o['daily_dose_mg']:g} mg/day)" if o.get("daily_dose_mg") is not None else ""
+    return f"{o['drug']}{dose}{freq}{daily}"
+
+
 def render(report: CheckReport) -> None:
     from rich.markup import escape
     from rich.table import Table
@@ -40,16 +55,21 @@ def render(report: CheckReport) -> None:
     if p.get("dialysis"):
         facts.append("dialysis")
     console.print(f"[bold]Patient[/bold]: {escape(', '.join(facts) or 'no details given')}")
-    for o in report.orders:
-        console.print(
-            f"[bold]Order[/bold]: {escape(o['text'])} -> {o['drug']} "
-            f"{o['dose_mg'] if o['dose_mg'] is not None else '?'} mg "
-            f"{o['frequency'] or ''} ({o['daily_dose_mg'] or '?'} mg/day)"
-        )
-    for note in p.get("notes", []):
-        console.print(f"[dim]note: {escape(note)}[/dim]")
+    for label, group in (("Order", report.orders), ("Medication", report.medications)):
+        for text, parts in _lines(group):
+            read = "; ".join(_part(o) for o in parts)
+            console.print(f"[bold]{label}[/bold]: {escape(text)} -> {escape(read)}")
+    if report.not_checked:
+        console.print(f"[bold yellow]Not checked ({len(report.not_checked)}):[/bold yellow]")
+        for item in report.not_checked:
+            console.print(f"  [yellow]- {escape(item.detail)}[/yellow]")
     if not report.alerts:
-        console.print("[green]No alerts.[/green]")
+        if report.not_checked:
+            console.print(
+                "[yellow]No alert from what was checked; see what was not checked.[/yellow]"
+            )
+        else:
+            console.print("[green]No alerts.[/green]")
         return
     table = Table(show_lines=True, title=f"{len(report.alerts)} alert(s)")
     table.add_column("severity", no_wrap=True)
@@ -104,8 +124,8 @@ def check(
     egfr: po.Egfr = None,
     dialysis: po.Dialysis = False,
     child_pugh: po.ChildPugh = None,
-    pregnant: po.Pregnant = False,
-    lactating: po.Lactating = False,
+    pregnant: po.Pregnant = None,
+    lactating: po.Lactating = None,
     condition: po.Conditions = None,
     allergy: po.Allergies = None,
     cyp2c19: po.Cyp2c19 = None,

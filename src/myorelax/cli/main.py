@@ -23,6 +23,7 @@ from myorelax.cli.plan_cmd import titrate as titrate_command
 from myorelax.cli.screen_cmd import screen as screen_command
 from myorelax.cli.serve_cmd import serve as serve_command
 from myorelax.cli.simulate_cmd import simulate as simulate_command
+from myorelax.cli.terminology_cmd import release_sources, terminology_app
 from myorelax.errors import InputError, KnowledgeError, MyorelaxError
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(patients_app, name="patients")
 app.add_typer(regimen_app, name="regimen")
 app.add_typer(diary_app, name="diary")
+app.add_typer(terminology_app, name="terminology")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
@@ -158,6 +160,9 @@ def kb_validate(
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and apply the error contract."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from myorelax.knowledge.release import use_release_loader
+
+    use_release_loader(release_sources)
     try:
         # Without standalone mode, click returns the code of a `typer.Exit` instead of raising.
         code = app(args=argv, standalone_mode=False)

@@ -17,16 +17,26 @@ class _LazyConsole:
         self._options = options
         self._console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def get(self) -> Console:
+        """The Rich console itself (for Rich objects that need one, such as a progress bar)."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._options)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
 
 
 console: Console = _LazyConsole(highlight=False, soft_wrap=False)  # type: ignore[assignment]
 err_console: Console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)  # type: ignore[assignment]
+
+
+def progress_console() -> Console:
+    """The real stderr console, for progress bars."""
+    lazy: Any = err_console
+    return lazy.get() if isinstance(lazy, _LazyConsole) else err_console
 
 
 def emit_json(obj: Any) -> None:

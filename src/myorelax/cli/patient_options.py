@@ -31,13 +31,25 @@ Crcl = Annotated[float | None, typer.Option("--crcl", help="Creatinine clearance
 Egfr = Annotated[float | None, typer.Option("--egfr", help="eGFR (mL/min/1.73 m2).")]
 Dialysis = Annotated[bool, typer.Option("--dialysis", help="On dialysis.")]
 ChildPugh = Annotated[str | None, typer.Option("--child-pugh", help="Child-Pugh class A, B or C.")]
-Pregnant = Annotated[bool, typer.Option("--pregnant")]
-Lactating = Annotated[bool, typer.Option("--lactating")]
+Pregnant = Annotated[
+    bool | None,
+    typer.Option("--pregnant/--not-pregnant", help="Pregnancy status (leave out if not known)."),
+]
+Lactating = Annotated[
+    bool | None,
+    typer.Option(
+        "--lactating/--not-lactating", help="Breastfeeding status (leave out if not known)."
+    ),
+]
 Conditions = Annotated[
     list[str] | None, typer.Option("--condition", help="A condition (repeatable).")
 ]
 Allergies = Annotated[
-    list[str] | None, typer.Option("--allergy", help="A drug or class allergy (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--allergy",
+        help="A drug or class allergy (repeatable); 'none' for no known allergies.",
+    ),
 ]
 Cyp2c19 = Annotated[
     str | None, typer.Option("--cyp2c19", help="CYP2C19 phenotype PM, IM, NM, RM or UM.")
@@ -52,8 +64,9 @@ Meds = Annotated[
 
 
 def read_patient_file(path: Path) -> dict[str, Any]:
-    """A patient mapping from JSON or YAML; a FHIR Bundle is recognised and refused with a clear
-    message until the FHIR adapter exists."""
+    """A patient mapping from JSON or YAML, or a FHIR R4 Bundle read by the FHIR importer (the
+    patient, their observations, conditions, allergies and current medications; draft
+    MedicationRequests are not orders here: give orders with --order)."""
     import yaml
 
     try:
@@ -67,13 +80,31 @@ def read_patient_file(path: Path) -> dict[str, Any]:
         raise InputError(f"{path} is not valid JSON or YAML: {first}", field="--patient") from None
     if not isinstance(data, dict):
         raise InputError(f"{path} must hold a mapping of patient fields", field="--patient")
-    if data.get("resourceType") == "Bundle":
+    if "resourceType" in data:
+        return _fhir_patient(data)
+    return data
+
+
+def _fhir_patient(data: dict[str, Any]) -> dict[str, Any]:
+    """Patient fields from a FHIR Bundle (or resource), through the same importer as the
+    service; what the record held that could not be read comes along as not checked."""
+    from datetime import date
+
+    from myorelax.fhir.importing import record_from_fhir
+
+    if data.get("resourceType") != "Bundle":
         raise InputError(
-            "FHIR Bundles are not read yet (the FHIR adapter is a later issue); "
-            "give the patient as JSON or YAML fields",
+            f"a FHIR {data.get('resourceType')!r} is not a patient record; give a Bundle",
             field="--patient",
         )
-    return data
+    record = record_from_fhir(data, today=date.today())
+    fields: dict[str, Any] = record.patient.model_dump(exclude={"medications", "not_checked"})
+    fields = {k: v for k, v in fields.items() if v is not None}
+    fields["medications"] = list(record.patient.medications)
+    fields["not_checked"] = list(record.patient.not_checked)
+    if record.patient.allergies is None:
+        fields.pop("allergies", None)
+    return fields
 
 
 def build_from_flags(
@@ -88,8 +119,8 @@ def build_from_flags(
     egfr: float | None,
     dialysis: bool,
     child_pugh: str | None,
-    pregnant: bool,
-    lactating: bool,
+    pregnant: bool | None,
+    lactating: bool | None,
     conditions: list[str] | None,
     allergies: list[str] | None,
     cyp2c19: str | None,
@@ -114,13 +145,14 @@ def build_from_flags(
     data.update({k: v for k, v in flags.items() if v is not None})
     for key, on in (
         ("dialysis", dialysis),
-        ("pregnant", pregnant),
-        ("lactating", lactating),
         ("substance_use_disorder", substance_use_disorder),
         ("alcohol", alcohol),
     ):
         if on:
             data[key] = True
+    for key, status in (("pregnant", pregnant), ("lactating", lactating)):
+        if status is not None:
+            data[key] = status
     if conditions:
         data["conditions"] = list(data.get("conditions") or []) + conditions
     if allergies:

@@ -155,6 +155,8 @@ def render_plan(plan: Plan) -> None:
     console.print(table)
     for w in plan.warnings:
         console.print(f"[bold yellow]warning[/bold yellow]: {escape(w)}")
+    for n in plan.not_checked:
+        console.print(f"[yellow]not checked[/yellow]: {escape(n.detail)}")
     for a in plan.alerts:
         console.print(f"[red]{a.severity}[/red] {a.code}: {escape(a.summary)}")
     for line in plan.withdrawal.seek_care:
@@ -189,8 +191,8 @@ def _patient(
         egfr=egfr,
         dialysis=dialysis,
         child_pugh=child_pugh,
-        pregnant=False,
-        lactating=False,
+        pregnant=None,
+        lactating=None,
         conditions=None,
         allergies=None,
         cyp2c19=cyp2c19,

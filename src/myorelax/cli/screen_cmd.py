@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from myorelax.cli.output import console, emit_json, err_console
+from myorelax.cli.output import console, emit_json, err_console, progress_console
 from myorelax.errors import InputError
 
 ENGINES = ("duckdb", "spark")
@@ -78,7 +78,7 @@ def screen(
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
-        console=err_console,
+        console=progress_console(),
         transient=True,
         disable=no_progress or not err_console.is_terminal,
     ) as bar:

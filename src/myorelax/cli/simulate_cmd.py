@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from myorelax.cli import patient_options as po
-from myorelax.cli.output import console, emit_json, err_console
+from myorelax.cli.output import console, emit_json, progress_console
 from myorelax.errors import InputError
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ def simulate(
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeRemainingColumn(),
-        console=err_console,
+        console=progress_console(),
         disable=not show_bar,
         transient=True,
     ) as bar:

@@ -6,11 +6,18 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient, build_patient
 from myorelax.clinical.regimen import Order, Regimen
-from myorelax.clinical.sig import parse_sig
+from myorelax.clinical.sig import parse_medication, parse_sig
 from myorelax.errors import InputError, PatientDataError, UnknownDrugError
-from myorelax.knowledge.terminology import Ingredient, default_terminology, resolve_condition
+from myorelax.knowledge.terminology import (
+    Ingredient,
+    Terminology,
+    condition_suggestions,
+    default_terminology,
+    resolve_condition,
+)
 
 _SEX = {
     "f": "female",
@@ -26,18 +33,101 @@ _SEX = {
 }
 
 
-def parse_orders(texts: Iterable[str], *, field: str) -> tuple[Order, ...]:
-    return tuple(parse_sig(t, field=f"{field}[{i}]") for i, t in enumerate(texts))
+# Ways of writing "no known allergies": an empty, explicit list.
+NO_ALLERGIES = frozenset(
+    {"none", "nil", "nka", "nkda", "no known allergies", "no known drug allergies", "no allergies"}
+)
+
+
+def parse_orders(
+    texts: Iterable[str], *, field: str, start: date | None = None
+) -> tuple[Order, ...]:
+    """Orders from dose texts: every ingredient of each line (a combination is several)."""
+    out: list[Order] = []
+    for i, t in enumerate(texts):
+        out.extend(parse_medication(t, start=start, field=f"{field}[{i}]").orders)
+    return tuple(out)
+
+
+def medication_orders(
+    text: str, *, field: str, start: date | None = None, terminology: Terminology | None = None
+) -> tuple[tuple[Order, ...], tuple[NotChecked, ...]]:
+    """A current medication line: its ingredients' orders, and what could not be read of it.
+
+    Nothing here is fatal: an unknown drug is listed as not checked (with suggestions); a drug
+    that resolves but whose dose text does not parse takes part in every rule without a dose;
+    a medication with a monograph and no dose is said to be unchecked for its dose limits."""
+    try:
+        line = parse_medication(
+            text, start=start, field=field, lenient=True, terminology=terminology
+        )
+    except UnknownDrugError as exc:
+        hint = f" (did you mean {exc.suggestions[0]}?)" if exc.suggestions else ""
+        why = f"; {exc.detail}" if exc.detail else ""
+        return (), (
+            NotChecked(
+                kind="medication",
+                item=text,
+                reason="unknown_drug",
+                detail=f"medication {text!r} is not a drug known here{hint}{why}; "
+                "its interactions were not checked",
+            ),
+        )
+    except InputError as exc:
+        return (), (
+            NotChecked(
+                kind="medication",
+                item=text,
+                reason="unknown_drug",
+                detail=f"medication {text!r} could not be read ({exc.message}); not checked",
+            ),
+        )
+    notes = [
+        NotChecked(kind="dose", item=text, reason="unparsed_dose", detail=f"{text!r}: {problem}")
+        for problem in line.problems
+    ]
+    if line.match.unresolved:
+        notes.append(
+            NotChecked(
+                kind="medication",
+                item=text,
+                reason="unknown_component",
+                detail=f"{text!r}: {', '.join(line.match.unresolved)} not known here; not checked",
+            )
+        )
+    if not line.problems:
+        for o in line.orders:
+            if o.has_monograph and o.dose is None:
+                notes.append(
+                    NotChecked(
+                        kind="dose",
+                        item=text,
+                        reason="no_dose",
+                        detail=f"{text!r}: no dose given, so the dose limits of "
+                        f"{o.drug_name.lower()} were not checked",
+                    )
+                )
+    return line.orders, tuple(notes)
+
+
+def stopping_orders(text: str) -> tuple[Order, ...]:
+    """A drug being stopped: a name ('baclofen', 'Percocet') or dose text ('baclofen 20 mg
+    qid'); a combination stops every ingredient."""
+    term = default_terminology()
+    try:
+        return parse_medication(text, field="stopping").orders
+    except UnknownDrugError:
+        raise
+    except InputError:
+        match = term.resolve_medication(text, field="stopping")
+    return tuple(drug_only_order(text, m.ingredient) for m in match.ingredients)
 
 
 def stopping_order(text: str) -> Order:
-    """A drug being stopped: a name ('baclofen') or dose text ('baclofen 20 mg qid')."""
-    term = default_terminology()
-    try:
-        return parse_sig(text, field="stopping")
-    except InputError:
-        ing = term.resolve(text, field="stopping").ingredient
-    return drug_only_order(text, ing)
+    """The one ingredient of a drug being stopped (see `stopping_orders`)."""
+    orders = stopping_orders(text)
+    with_monograph = [o for o in orders if o.has_monograph]
+    return (with_monograph or list(orders))[0]
 
 
 def drug_only_order(text: str, ing: Ingredient) -> Order:
@@ -56,34 +146,56 @@ def patient_from_data(data: Mapping[str, Any]) -> Patient:
         if sex is None:
             raise PatientDataError(f"{raw['sex']!r} is not female, male or unknown", field="sex")
         raw["sex"] = sex
+    notes: list[NotChecked] = [
+        n if isinstance(n, NotChecked) else NotChecked.model_validate(n)
+        for n in raw.get("not_checked") or []
+    ]
     conditions = raw.get("conditions") or []
     if isinstance(conditions, str):
         conditions = [conditions]
-    raw["conditions"] = tuple(
-        resolve_condition(str(c), field=f"conditions[{i}]") for i, c in enumerate(conditions)
-    )
-    allergies = raw.get("allergies") or []
-    raw["allergies"] = tuple([allergies] if isinstance(allergies, str) else allergies)
+    known: list[str] = []
+    for i, c in enumerate(conditions):
+        try:
+            cid = resolve_condition(str(c), field=f"conditions[{i}]")
+        except InputError:
+            names = condition_suggestions(str(c))
+            hint = f" (did you mean {' or '.join(names)}?)" if names else ""
+            notes.append(
+                NotChecked(
+                    kind="condition",
+                    item=str(c),
+                    reason="unknown_condition",
+                    detail=f"condition {str(c)!r} is not known here{hint}; no rule could use it",
+                )
+            )
+            continue
+        if cid not in known:
+            known.append(cid)
+    raw["conditions"] = tuple(known)
+    if "allergies" in raw and raw["allergies"] is not None:
+        allergies = raw["allergies"]
+        listed = [allergies] if isinstance(allergies, str) else list(allergies)
+        raw["allergies"] = tuple(
+            a for a in (str(x).strip() for x in listed) if a and a.lower() not in NO_ALLERGIES
+        )
     meds = raw.get("medications") or []
     orders: list[Order] = []
-    unknown: list[str] = list(raw.get("unrecognized_medications") or [])
     for i, item in enumerate(meds if isinstance(meds, list) else [meds]):
         start = None
+        if isinstance(item, Order):
+            orders.append(item)
+            continue
         if isinstance(item, Mapping):
             if item.get("start"):
                 start = _date(item["start"], f"medications[{i}].start")
             item = item.get("sig")
         if not isinstance(item, str):
             raise InputError("must be dose text (SIG)", field=f"medications[{i}]")
-        try:
-            orders.append(parse_sig(item, start=start, field=f"medications[{i}]"))
-        except UnknownDrugError as exc:
-            # A current medication the knowledge base does not know is reported, not fatal:
-            # the check says plainly that it was not checked.
-            hint = f" (did you mean {exc.suggestions[0]}?)" if exc.suggestions else ""
-            unknown.append(f"{item}{hint}")
+        found, unread = medication_orders(item, field=f"medications[{i}]", start=start)
+        orders.extend(found)
+        notes.extend(unread)
     raw["medications"] = tuple(orders)
-    raw["unrecognized_medications"] = tuple(unknown)
+    raw["not_checked"] = tuple(notes)
     return build_patient(raw)
 
 
@@ -99,8 +211,8 @@ def regimen_from(
     orders: Iterable[str], stopping: Iterable[str] = (), *, start: date | None = None
 ) -> Regimen:
     return Regimen(
-        orders=tuple(parse_sig(t, start=start, field=f"order[{i}]") for i, t in enumerate(orders)),
-        stopping=tuple(stopping_order(s) for s in stopping),
+        orders=parse_orders(orders, field="order", start=start),
+        stopping=tuple(o for s in stopping for o in stopping_orders(s)),
     )
 
 

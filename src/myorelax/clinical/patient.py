@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from myorelax.clinical.hepatic import ChildPugh, Impairment, impairment_of
+from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.regimen import Order
 from myorelax.clinical.renal import Sex, ckd_epi_2021, cockcroft_gault
 from myorelax.errors import PatientDataError
@@ -35,16 +36,19 @@ class Patient(BaseModel):
     egfr_ml_min: float | None = Field(default=None, ge=0, le=300)
     dialysis: bool = False
     child_pugh: ChildPugh | None = None
-    pregnant: bool = False
-    lactating: bool = False
+    pregnant: bool | None = Field(default=None, description="None: not recorded")
+    lactating: bool | None = Field(default=None, description="None: not recorded")
     conditions: tuple[str, ...] = ()
-    allergies: tuple[str, ...] = ()
+    allergies: tuple[str, ...] | None = Field(
+        default=None, description="None: not recorded; empty: no known allergies"
+    )
     cyp2c19: Phenotype | None = None
     alcohol: bool = False
     substance_use_disorder: bool = False
     medications: tuple[Order, ...] = ()
-    unrecognized_medications: tuple[str, ...] = Field(
-        default=(), description="medication texts naming a drug not known here (not checked)"
+    not_checked: tuple[NotChecked, ...] = Field(
+        default=(),
+        description="what the patient's record held that could not be read (not checked)",
     )
 
     @model_validator(mode="after")

@@ -45,13 +45,22 @@ class Dose(Frozen):
 
 
 class Order(Frozen):
-    """One drug order or current medication, parsed from dose text (SIG)."""
+    """One ingredient of a drug order or current medication, parsed from dose text (SIG).
+
+    A combination product ("Percocet 5/325 1 tab q6h prn") is one order per ingredient, each
+    with its own strength; `product` names the product and `components` all its ingredients,
+    so every ingredient takes part in every rule and a report can still show the line whole."""
 
     text: str
-    drug: str = Field(description="ingredient id (monograph id or class-member name)")
+    drug: str = Field(description="ingredient id (monograph id, class member or RxNorm ingredient)")
     drug_name: str
     rxcui: str
     has_monograph: bool
+    product: str | None = Field(default=None, description="the product the ingredient came from")
+    product_rxcui: str | None = None
+    components: tuple[str, ...] = Field(
+        default=(), description="ingredient ids of the whole product (a combination: two or more)"
+    )
     dose: Dose | None = None
     tablets: float | None = Field(default=None, gt=0, le=20)
     route: str | None = None

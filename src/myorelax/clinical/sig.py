@@ -4,6 +4,14 @@ Grammar (architecture contract)::
 
     [N tab] DRUG [STRENGTH UNIT] [ROUTE] FREQUENCY [prn] [for N days|weeks]
 
+DRUG may be an ingredient, a brand (of a combination product too: "Percocet"), names joined by
+``/``, ``-``, ``+``, ``and`` or ``with`` ("oxycodone/acetaminophen"), an RxNorm product name
+("acetaminophen 325 MG / oxycodone hydrochloride 5 MG Oral Tablet [Percocet]") or an RxCUI. A
+combination takes one strength per ingredient ("5/325 mg", "10-325", "5 mg/325 mg"), matched to
+the product's known strengths or, for names typed in order, by position; the tablet count may
+follow the strength ("Norco 10-325 mg 1 tab q6h prn"). `parse_medication` returns one order per
+ingredient, all sharing the product, frequency and duration.
+
 Route, frequency, ``prn`` and the duration may come in any order after the strength. Frequencies:
 ``once`` (a single dose), ``qd``/``daily``/``once daily``, ``bid``, ``tid``, ``qid``, ``tid+hs``
 ("three times a day and at bedtime"), ``qhs``/``at bedtime``, ``qNh``/``every N hours`` (a range
@@ -15,13 +23,21 @@ raises `UnknownDrugError` with suggestions.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from myorelax.clinical.regimen import Dose, Frequency, Order
-from myorelax.errors import SigParseError, UnitError, UnknownDrugError
-from myorelax.knowledge.terminology import Ingredient, Terminology, default_terminology
-from myorelax.units import parse_unit
+from myorelax.errors import InputError, SigParseError, UnitError, UnknownDrugError
+from myorelax.knowledge.rxnames import FORM_WORDS, parse_rxnorm_name
+from myorelax.knowledge.terminology import (
+    MatchedIngredient,
+    MedicationMatch,
+    Terminology,
+    default_terminology,
+)
+from myorelax.units import convert, parse_unit
 
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+|[a-z]+|\S")
 _COUNT_WORDS = {"tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules"}
@@ -44,6 +60,11 @@ _ROUTES = {
     "intranasal": "nasal",
 }
 _DOSE_UNITS = frozenset({"mg", "mcg", "g", "mL", "mg/day", "mcg/day", "mg/kg", "mg/mL"})
+_JOINERS = frozenset({"/", "-", "+", "and", "with", "&"})
+_NDC = re.compile(r"\d{4,5}-\d{3,4}-\d{1,2}(?!\d)")
+# Text in RxNorm's own style: a brand in brackets, a pack, ingredients joined by " / ", or units
+# written in capitals.
+_RXNORM_STYLE = re.compile(r"\[|\{| / |\b(?:MG|MCG|ML)\b")
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _STOP = set(_ROUTES) | {
     "qd",
@@ -129,6 +150,11 @@ def _tokens(text: str) -> list[_Tok]:
     return [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(low)]
 
 
+def _is_dose_unit(word: str) -> bool:
+    unit = {"ml": "mL", "ug": "mcg", "mgs": "mg", "mcgs": "mcg"}.get(word, word)
+    return unit in _DOSE_UNITS
+
+
 def times_for(code: str, doses_per_day: float, interval_h: float | None) -> tuple[str, ...]:
     """Default clock times of a frequency (first dose at 08:00)."""
     if code in _TIMES:
@@ -153,6 +179,8 @@ class _Parser:
         self.i = 0
         self.term = terminology
         self.field = field
+        self.parsed = _Parsed(text=text)
+        self.strict = True
 
     # -- helpers -------------------------------------------------------------------------
     def peek(self, k: int = 0) -> _Tok | None:
@@ -183,68 +211,86 @@ class _Parser:
         return None
 
     # -- grammar ---------------------------------------------------------------------------
-    def parse(self, start: date | None) -> Order:
+    def parse(self) -> _Parsed:
         if not self.toks:
             raise self.fail("empty dose text")
         tablets = self.count()
-        resolution, drug_end = self.drug()
-        dose = self.strength()
-        route: str | None = None
-        frequency: Frequency | None = None
-        prn = False
-        duration: float | None = None
+        match, from_names, drug_end = self.medication()
+        self.parsed.match = match
+        self.parsed.drug_end = drug_end
+        values, unit = self.strengths(match)
+        parts = [(match, values, unit)]
+        # 'oxycodone 5 mg / acetaminophen 325 mg': each ingredient with its own strength.
+        while (
+            values
+            and self.word() in ("/", "+", "and", "with", "&")
+            and self.peek(1) is not None
+            and not self.peek(1).is_number  # type: ignore[union-attr]
+            and self.word(1) not in _STOP
+        ):
+            self.i += 1
+            more, _names, drug_end = self.medication()
+            more_values, more_unit = self.strengths(more)
+            parts.append((more, more_values, more_unit))
+        if len(parts) > 1:
+            match = self.joined(parts)
+            self.parsed.match = match
+        else:
+            self.assign(match, values, unit, from_names)
+        if tablets is None:
+            tablets = self.count()
+        self.parsed.tablets = tablets
         while self.peek() is not None:
             w = self.word()
             if w in _ROUTES or (w == "by" and self.word(1) == "mouth"):
-                if route is not None:
+                if self.parsed.route is not None:
                     raise self.fail("route given twice")
-                route = self.route()
+                self.parsed.route = self.route()
             elif w == "prn" or (w == "as" and self.word(1) == "needed"):
                 self.i += 1 if w == "prn" else 2
-                prn = True
+                self.parsed.prn = True
             elif w == "for" or (
                 w == "x"
                 and self.number_at(1) is not None
                 and self.word(2) in ("day", "days", "d", "week", "weeks", "wk")
             ):
-                if duration is not None:
+                if self.parsed.duration is not None:
                     raise self.fail("duration given twice")
-                duration = self.duration()
-            elif frequency is None:
-                frequency = self.frequency()
+                self.parsed.duration = self.duration()
+            elif w in _COUNT_WORDS or (
+                self.number_at() is not None and self.word(1) in _COUNT_WORDS
+            ):
+                if self.parsed.tablets is not None:
+                    raise self.fail("tablet count given twice")
+                self.parsed.tablets = self.count() if self.number_at() is not None else None
+                if self.parsed.tablets is None:
+                    raise self.fail("a tablet count needs a number (e.g. 1 tab)")
+            elif self.parsed.frequency is None:
+                self.parsed.frequency = self.frequency()
             else:
                 raise self.fail("unexpected text after the frequency")
-        if frequency is None and dose is not None and dose.is_mass_rate:
-            frequency = Frequency(code="continuous", doses_per_day=1, interval_h=None, times=())
-        if frequency is None:
+        if self.parsed.problems and self.strict:
+            raise SigParseError(self.text, drug_end, self.parsed.problems[0], field=self.field)
+        doses = [d for d in self.parsed.doses if d is not None]
+        if self.parsed.frequency is None and doses and all(d.is_mass_rate for d in doses):
+            self.parsed.frequency = Frequency(
+                code="continuous", doses_per_day=1, interval_h=None, times=()
+            )
+        if self.parsed.frequency is None:
             raise SigParseError(
                 self.text,
                 len(self.text),
                 "no frequency (e.g. tid, q8h, twice daily, once)",
                 field=self.field,
             )
-        if tablets is not None and dose is None:
+        if self.parsed.tablets is not None and not doses:
             raise SigParseError(
                 self.text,
                 drug_end,
                 "a tablet count needs the tablet strength (e.g. '1 tab baclofen 20 mg')",
                 field=self.field,
             )
-        ing = resolution
-        return Order(
-            text=self.text,
-            drug=ing.id,
-            drug_name=ing.name,
-            rxcui=ing.rxcui,
-            has_monograph=ing.has_monograph,
-            dose=dose,
-            tablets=tablets,
-            route=route,
-            frequency=frequency,
-            prn=prn,
-            duration_days=duration,
-            start=start,
-        )
+        return self.parsed
 
     def count(self) -> float | None:
         n = self.number_at()
@@ -255,10 +301,98 @@ class _Parser:
             return n
         return None
 
-    def drug(self) -> tuple[Ingredient, int]:
+    # -- the drug ----------------------------------------------------------------------------
+    def medication(self) -> tuple[MedicationMatch, bool, int]:
+        """The product or ingredients named at this point: (match, typed as a list of names,
+        end of the name in the text)."""
+        start = self.i
+        if start < len(self.toks) and _RXNORM_STYLE.search(self.text):
+            found = self.rxnorm_name(start)
+            if found is not None:
+                return found[0], False, found[1]
+        first, end = self.name()
+        matches = [first]
+        while (
+            self.word() in _JOINERS
+            and self.peek(1) is not None
+            and not self.peek(1).is_number  # type: ignore[union-attr]
+            and self.word(1) not in _STOP
+        ):
+            self.i += 1
+            nxt, end = self.name()
+            matches.append(nxt)
+        if len(matches) == 1:
+            return first, False, end
+        ingredients: list[MatchedIngredient] = []
+        for m in matches:
+            for ing in m.ingredients:
+                if all(x.ingredient.id != ing.ingredient.id for x in ingredients):
+                    ingredients.append(ing)
+        span = self.text[self.toks[start].pos : end]
+        combined = MedicationMatch(
+            query=span,
+            how=first.how,
+            matched=" / ".join(m.matched for m in matches),
+            ingredients=tuple(ingredients),
+            unresolved=tuple(u for m in matches for u in m.unresolved),
+        )
+        return combined, all(len(m.ingredients) == 1 for m in matches), end
+
+    def rxnorm_name(self, start: int) -> tuple[MedicationMatch, int] | None:
+        """The longest RxNorm-style product name from `start` ('... Oral Tablet [Percocet]')."""
+        for k in range(len(self.toks), start, -1):
+            last = self.toks[k - 1]
+            if not (
+                last.text == "]" or last.text in FORM_WORDS or last.text in ("mg", "mcg", "ml")
+            ):
+                continue
+            span = self.text[self.toks[start].pos : last.end]
+            if parse_rxnorm_name(span) is None:
+                continue
+            try:
+                match = self.term.resolve_medication(span, field=self.field)
+            except UnknownDrugError:
+                continue
+            if match.how != "product" or not match.ingredients:
+                continue
+            self.i = k
+            self.parsed.from_product_name = True
+            return match, last.end
+        return None
+
+    def code(self) -> tuple[MedicationMatch, int] | None:
+        """A drug written as a code: an NDC ('80425-0022-1', or 10-11 digits) or an RxCUI."""
+        tok = self.peek()
+        if tok is None or not tok.text.isdigit():
+            return None
+        m = _NDC.match(self.text, tok.pos)
+        if m:
+            match = self.term.resolve_ndc(m.group(0), field=self.field)
+            while self.peek() is not None and self.peek().pos < m.end():  # type: ignore[union-attr]
+                self.i += 1
+            return match, m.end()
+        try:
+            match = self.term.resolve_code(tok.text, field=self.field)
+        except UnknownDrugError:
+            if len(tok.text) in (10, 11):
+                match = self.term.resolve_ndc(tok.text, field=self.field)
+            else:
+                raise
+        self.i += 1
+        return match, tok.end
+
+    def name(self) -> tuple[MedicationMatch, int]:
+        coded = self.code()
+        if coded is not None:
+            return coded
         start = self.i
         j = start
-        while j < len(self.toks) and not self.toks[j].is_number and self.toks[j].text not in _STOP:
+        while (
+            j < len(self.toks)
+            and not self.toks[j].is_number
+            and self.toks[j].text not in _STOP
+            and not (j > start and self.toks[j].text in ("/", "+", "&"))
+        ):
             j += 1
         if j == start:
             raise self.fail("expected a drug name")
@@ -268,31 +402,75 @@ class _Parser:
                 continue
             span = self.text[self.toks[start].pos : self.toks[k - 1].end]
             try:
-                res = self.term.resolve(span, field=self.field)
+                match = self.term.resolve_medication(span, field=self.field)
             except UnknownDrugError:
                 continue
             self.i = k
-            return res.ingredient, self.toks[k - 1].end
+            return match, self.toks[k - 1].end
         span = self.text[self.toks[start].pos : self.toks[j - 1].end]
-        raise UnknownDrugError(span, self.term.suggest(span), field=self.field)
+        if span.isdigit():
+            self.term.resolve_code(span, field=self.field)  # raises with its own explanation
+        raise UnknownDrugError(span, self.term.suggest(span, products=True), field=self.field)
 
-    def strength(self) -> Dose | None:
+    # -- strengths -----------------------------------------------------------------------------
+    def strengths(self, match: MedicationMatch) -> tuple[list[float], str | None]:
+        """The strength numbers at this point (one, or one per ingredient joined by / or -), and
+        their unit ('5/325 mg', '5 mg/325 mg'; a combination may leave the unit out)."""
         if self.word() == "-" and self.number_at(1) is not None:
             raise self.fail("a dose cannot be negative")
         first = self.peek()
-        value = self.number_at()
-        if value is None or first is None or not first.is_number:
-            return None
-        unit_tok = self.peek(1)
-        if unit_tok is None or not unit_tok.text.isalpha():
+        if self.number_at() is None or first is None or not first.is_number:
+            return [], None
+        if self.word(1) in _COUNT_WORDS:
+            return [], None  # '... [Percocet] 1 tab': a tablet count, not a strength
+        values = [first.number]
+        self.i += 1
+        unit: str | None = None
+        while True:
+            nxt = self.peek(1)
+            if self.word() in ("/", "-") and nxt is not None and nxt.is_number:
+                self.i += 1
+                values.append(nxt.number)
+                self.i += 1
+                continue
+            tok = self.peek()
+            if tok is None or not tok.text.isalpha():
+                break
+            if len(values) > 1 and (
+                tok.text in _COUNT_WORDS or tok.text in _ROUTES or not _is_dose_unit(tok.text)
+            ):
+                break  # a combination's unit may be left out ('Percocet 5/325 1 tab')
+            written = self.unit(values)
+            if unit is not None and written != unit:
+                raise SigParseError(
+                    self.text,
+                    tok.pos,
+                    "the strengths of a combination need one unit",
+                    field=self.field,
+                )
+            unit = written
+            after = self.peek(1)
+            if not (self.word() == "/" and after is not None and after.is_number):
+                break  # only '5 mg/325 mg' goes on after a unit
+        if unit is None and len(values) == 1:
             raise SigParseError(
                 self.text, first.end, "a dose needs a unit (mg, mcg, g, mL)", field=self.field
             )
+        for v in values:
+            if v <= 0:
+                raise UnitError(
+                    f"dose must be positive, got {v:g} {unit or ''}".strip(), field=self.field
+                )
+        return values, unit
+
+    def unit(self, values: list[float]) -> str:
+        unit_tok = self.peek()
+        assert unit_tok is not None
         unit = unit_tok.text
-        consumed = 2
-        if self.word(2) == "/" and self.word(3) in ("day", "d", "kg", "ml"):
-            unit = f"{unit}/{'day' if self.word(3) in ('day', 'd') else self.word(3)}"
-            consumed = 4
+        consumed = 1
+        if self.word(1) == "/" and self.word(2) in ("day", "d", "kg", "ml"):
+            unit = f"{unit}/{'day' if self.word(2) in ('day', 'd') else self.word(2)}"
+            consumed = 3
         unit = {"ml": "mL", "ug": "mcg", "mgs": "mg", "mcgs": "mcg"}.get(unit, unit)
         unit = unit.replace("/ml", "/mL")
         try:
@@ -306,13 +484,115 @@ class _Parser:
             ) from None
         if unit not in _DOSE_UNITS:
             raise UnitError(
-                f"{value:g} {unit} is not a dose: give a mass (mg, mcg, g) or, for a liquid, mL",
+                f"{values[-1]:g} {unit} is not a dose: give a mass (mg, mcg, g) or, for a liquid, mL",
                 field=self.field,
             )
-        if value <= 0:
-            raise UnitError(f"dose must be positive, got {value:g} {unit}", field=self.field)
         self.i += consumed
-        return Dose(value=value, unit=unit)
+        return unit
+
+    def assign(
+        self, match: MedicationMatch, values: list[float], unit: str | None, from_names: bool
+    ) -> None:
+        """One dose per ingredient: typed strengths matched to the product's, by position for
+        names typed in order, or the product name's own strengths."""
+        ings = list(match.ingredients)
+        doses: list[Dose | None] = [None] * len(ings)
+        problem: str | None = None
+        if not values:
+            for n, m in enumerate(ings):
+                if m.strength is not None and m.unit is not None and m.unit in _DOSE_UNITS:
+                    doses[n] = Dose(value=m.strength, unit=m.unit)
+        elif len(ings) == 1:
+            if unit is None:
+                m = ings[0]
+                variant_units = {v[0].unit for v in match.variants if len(v) == 1}
+                if len(values) == 1 and variant_units == {"mg"}:
+                    unit = "mg"
+                else:
+                    raise SigParseError(
+                        self.text,
+                        len(self.text),
+                        "a dose needs a unit (mg, mcg, g, mL)",
+                        field=self.field,
+                    )
+            if len(values) != 1:
+                problem = (
+                    f"{len(values)} strengths given for one ingredient ({ings[0].ingredient.name})"
+                )
+            else:
+                doses[0] = Dose(value=values[0], unit=unit)
+        elif len(values) != len(ings):
+            problem = (
+                f"{len(values)} strength(s) for {len(ings)} ingredients "
+                f"({', '.join(m.ingredient.name for m in ings)}); their doses were not read"
+            )
+        else:
+            found = self._variant(match, values, unit)
+            if found is not None:
+                by_id = {m.ingredient.id: m for m in found}
+                doses = [
+                    Dose(value=by_id[m.ingredient.id].strength, unit=by_id[m.ingredient.id].unit)
+                    if m.ingredient.id in by_id and by_id[m.ingredient.id].strength is not None
+                    else None
+                    for m in ings
+                ]
+            elif from_names and unit is not None:
+                doses = [Dose(value=v, unit=unit) for v in values]
+            else:
+                shown = "/".join(f"{v:g}" for v in values)
+                problem = (
+                    f"strengths {shown}{' ' + unit if unit else ''} could not be matched to "
+                    f"{' and '.join(m.ingredient.name for m in ings)}; their doses were not read"
+                )
+        self.parsed.doses = doses
+        if problem:
+            self.parsed.problems.append(problem)
+
+    def joined(
+        self, parts: list[tuple[MedicationMatch, list[float], str | None]]
+    ) -> MedicationMatch:
+        """One product from ingredients written each with its strength."""
+        ingredients: list[MatchedIngredient] = []
+        doses: list[Dose | None] = []
+        for part, values, unit in parts:
+            if len(part.ingredients) != 1 or len(values) > 1:
+                raise self.fail("write each ingredient of a combination with one strength")
+            ingredients.append(part.ingredients[0])
+            doses.append(Dose(value=values[0], unit=unit) if values and unit else None)
+        self.parsed.doses = doses
+        first = parts[0][0]
+        return MedicationMatch(
+            query=self.text,
+            how=first.how,
+            matched=" / ".join(p.matched for p, _v, _u in parts),
+            ingredients=tuple(ingredients),
+        )
+
+    @staticmethod
+    def _variant(
+        match: MedicationMatch, values: list[float], unit: str | None
+    ) -> tuple[MatchedIngredient, ...] | None:
+        """The strength variant of the product whose strengths are the typed ones (any order)."""
+        candidates = list(match.variants)
+        if not candidates and all(m.strength is not None for m in match.ingredients):
+            candidates = [match.ingredients]
+        hits = []
+        for variant in candidates:
+            if len(variant) != len(values) or any(m.unit is None for m in variant):
+                continue
+            try:
+                mine = sorted(
+                    convert(m.strength or 0.0, m.unit or "mg", unit or m.unit or "mg")
+                    for m in variant
+                )
+            except InputError:
+                continue
+            if all(
+                abs(a - b) <= 1e-9 * max(1.0, abs(b))
+                for a, b in zip(mine, sorted(values), strict=True)
+            ):
+                hits.append(variant)
+        return hits[0] if len(hits) == 1 else None
 
     def route(self) -> str:
         if self.word() == "by":
@@ -427,6 +707,120 @@ class _Parser:
         return (f"q{n:g}h", 24 / n, n)
 
 
+@dataclass
+class _Parsed:
+    text: str
+    match: MedicationMatch | None = None
+    drug_end: int = 0
+    doses: list[Dose | None] = field(default_factory=list)
+    tablets: float | None = None
+    route: str | None = None
+    frequency: Frequency | None = None
+    prn: bool = False
+    duration: float | None = None
+    from_product_name: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MedicationLine:
+    """A medication line read into one order per ingredient, with what could not be read."""
+
+    text: str
+    match: MedicationMatch
+    orders: tuple[Order, ...]
+    problems: tuple[str, ...] = ()
+
+
+def orders_for(
+    match: MedicationMatch,
+    text: str,
+    *,
+    doses: Sequence[Dose | None] = (),
+    tablets: float | None = None,
+    **fields: Any,
+) -> tuple[Order, ...]:
+    """One order per ingredient of `match` (a combination product gives several, each naming
+    the product and its components); the n-th dose goes to the n-th ingredient, and `fields`
+    (route, frequency, start, ...) to all."""
+    ids = tuple(m.ingredient.id for m in match.ingredients)
+    product = match.product or (match.matched if match.how in ("brand", "product") else None)
+    if product is None and len(ids) > 1:
+        product = text
+    out = []
+    for n, m in enumerate(match.ingredients):
+        dose = doses[n] if n < len(doses) else None
+        out.append(
+            Order(
+                text=text,
+                drug=m.ingredient.id,
+                drug_name=m.ingredient.name,
+                rxcui=m.ingredient.rxcui,
+                has_monograph=m.ingredient.has_monograph,
+                product=product,
+                product_rxcui=match.rxcui if match.rxcui != m.ingredient.rxcui else None,
+                components=ids if len(ids) > 1 else (),
+                dose=dose,
+                tablets=tablets if dose is not None else None,
+                **fields,
+            )
+        )
+    return tuple(out)
+
+
+def _orders(parsed: _Parsed, start: date | None) -> tuple[Order, ...]:
+    assert parsed.match is not None
+    return orders_for(
+        parsed.match,
+        parsed.text,
+        doses=parsed.doses,
+        tablets=parsed.tablets,
+        route=parsed.route,
+        frequency=parsed.frequency,
+        prn=parsed.prn,
+        duration_days=parsed.duration,
+        start=start,
+    )
+
+
+def parse_medication(
+    text: str,
+    *,
+    start: date | None = None,
+    terminology: Terminology | None = None,
+    field: str = "sig",
+    lenient: bool = False,
+) -> MedicationLine:
+    """Read a medication line into one order per ingredient.
+
+    Strict (orders being checked): any problem raises. Lenient (current medications): once the
+    drug resolves, a dose or frequency that cannot be read leaves the ingredients in the check
+    without a dose and says why in `problems`; a drug that does not resolve still raises
+    UnknownDrugError (the caller lists it as not checked)."""
+    stripped = text.strip()
+    term = terminology or default_terminology()
+    parser = _Parser(stripped, term, field)
+    parser.strict = not lenient
+    try:
+        parsed = parser.parse()
+    except UnknownDrugError:
+        raise
+    except InputError as exc:
+        if not lenient or parser.parsed.match is None:
+            raise
+        match = parser.parsed.match
+        bare = _Parsed(text=stripped, match=match)
+        if parser.parsed.drug_end >= len(stripped):
+            # The drug's name alone ('Yaz'): nothing was there to read.
+            return MedicationLine(stripped, match, _orders(bare, start), ())
+        problem = f"dose text not read ({exc.message}); checked as the drug only"
+        return MedicationLine(stripped, match, _orders(bare, start), (problem,))
+    assert parsed.match is not None
+    if parsed.problems and not lenient:
+        raise SigParseError(stripped, parsed.drug_end, parsed.problems[0], field=field)
+    return MedicationLine(stripped, parsed.match, _orders(parsed, start), tuple(parsed.problems))
+
+
 def parse_sig(
     text: str,
     *,
@@ -434,5 +828,19 @@ def parse_sig(
     terminology: Terminology | None = None,
     field: str = "sig",
 ) -> Order:
-    """Parse dose text into an `Order`; raise SigParseError / UnknownDrugError / UnitError."""
-    return _Parser(text.strip(), terminology or default_terminology(), field).parse(start)
+    """Parse dose text of one drug into an `Order`; raise SigParseError / UnknownDrugError /
+    UnitError. A combination product gives the order of its one ingredient with a monograph
+    (carisoprodol in 'Soma Compound'); a combination of several such is refused."""
+    line = parse_medication(text, start=start, terminology=terminology, field=field)
+    if len(line.orders) == 1:
+        return line.orders[0]
+    with_monograph = [o for o in line.orders if o.has_monograph]
+    if len(with_monograph) == 1:
+        return with_monograph[0]
+    names = ", ".join(o.drug_name for o in line.orders)
+    raise SigParseError(
+        line.text,
+        0,
+        f"a combination product ({names}); name the one ingredient to use here",
+        field=field,
+    )

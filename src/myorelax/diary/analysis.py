@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from scipy import stats
 from statsmodels.tsa.ar_model import ar_select_order
 
+from myorelax.clinical.not_checked import NotChecked
 from myorelax.diary.entries import DiaryEntry
 from myorelax.diary.records import RegimenPeriod
 from myorelax.knowledge.schema import KnowledgeBase
@@ -122,6 +123,7 @@ class DiaryAnalysis(Frozen):
     change_points: dict[str, tuple[date, ...]]
     side_effects: tuple[SideEffectTiming, ...]
     notes: tuple[str, ...]
+    not_checked: tuple[NotChecked, ...] = ()
 
 
 # ---- daily series --------------------------------------------------------------------------
@@ -586,6 +588,7 @@ def analyse_diary(
         notes.append("No diary entries in this period.")
     if not regimens:
         notes.append("No regimen on record: adherence and missed doses cannot be derived.")
+    unchecked = _not_checked(window, regimens)
     return DiaryAnalysis(
         start=start,
         end=end,
@@ -599,4 +602,46 @@ def analyse_diary(
         change_points={k: change_points(series[k], days) for k in ("pain", "spasm", "stress")},
         side_effects=tuple(side_effect_timing(window, kb)),
         notes=tuple(notes),
+        not_checked=unchecked,
     )
+
+
+def _not_checked(
+    window: Sequence[DiaryEntry], regimens: Sequence[RegimenPeriod]
+) -> tuple[NotChecked, ...]:
+    """What the diary analysis could not check: doses with no prescription to compare with,
+    doses recorded without an amount."""
+    out: list[NotChecked] = []
+    if not regimens:
+        out.append(
+            NotChecked(
+                kind="dose",
+                item="regimen",
+                reason="no_regimen",
+                detail="no regimen on record: adherence, missed doses and overuse were not checked",
+            )
+        )
+    prescribed = {r.drug for r in regimens}
+    doses = [e for e in window if e.kind == "dose"]
+    for drug in sorted({e.drug for e in doses if e.drug and regimens and e.drug not in prescribed}):
+        out.append(
+            NotChecked(
+                kind="medication",
+                item=drug,
+                reason="no_regimen",
+                detail=f"doses of {drug} were recorded but no regimen of it is on record: "
+                "its use was not compared with a prescription",
+            )
+        )
+    without = sum(1 for e in doses if e.dose_mg is None)
+    if without:
+        out.append(
+            NotChecked(
+                kind="dose",
+                item="dose entries",
+                reason="no_dose",
+                detail=f"{without} dose entr{'y' if without == 1 else 'ies'} without an amount: "
+                "counted as doses taken, not in the daily totals",
+            )
+        )
+    return tuple(out)

@@ -9,9 +9,10 @@ the drugs involved where the caller knows them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from myorelax.clinical.not_checked import NotChecked
 from myorelax.errors import InputError
 from myorelax.fhir.codes import ALERT_SYSTEM, SEVERITY_OF_ALERT
 from myorelax.safety.alert import Alert, CheckReport
@@ -78,6 +79,36 @@ def detected_issues(
         detected_issue(a, patient_reference=patient_reference, implicated=implicated)
         for a in report.alerts
     ]
+
+
+NOT_CHECKED_SYSTEM = "urn:myorelax:not-checked"
+
+
+def not_checked_outcome(items: Sequence[NotChecked]) -> dict[str, Any]:
+    """An OperationOutcome with one warning per thing the check did not check (issue code
+    `incomplete`; `details.coding` carries the reason code, `expression` what it was about).
+    With nothing unchecked it holds one `information` issue saying so: never an empty answer."""
+    issues: list[dict[str, Any]] = [
+        {
+            "severity": "warning",
+            "code": "incomplete",
+            "details": {
+                "coding": [{"system": NOT_CHECKED_SYSTEM, "code": item.reason}],
+                "text": item.detail,
+            },
+            "diagnostics": f"{item.kind}: {item.item}",
+        }
+        for item in items
+    ]
+    if not issues:
+        issues.append(
+            {
+                "severity": "information",
+                "code": "informational",
+                "diagnostics": "everything the rules needed was known; nothing was left unchecked",
+            }
+        )
+    return {"resourceType": "OperationOutcome", "issue": issues}
 
 
 def validate_r4(resource: Mapping[str, Any]) -> None:

@@ -23,10 +23,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from myorelax.clinical.not_checked import NotChecked, NotCheckedReason
 from myorelax.clinical.patient import Patient, build_patient
 from myorelax.clinical.regimen import Order
 from myorelax.clinical.renal import CREATININE_MG_DL_PER_UNIT
-from myorelax.clinical.sig import parse_sig
+from myorelax.clinical.sig import orders_for, parse_medication
 from myorelax.errors import InputError, PatientDataError
 from myorelax.fhir.codes import (
     DIALYSIS_RECENT_DAYS,
@@ -35,16 +36,20 @@ from myorelax.fhir.codes import (
     OBSERVATION_CODES,
     RXNORM,
     SNOMED,
-    SNOMED_CONDITIONS,
     SNOMED_DIALYSIS_CONDITIONS,
     SNOMED_DIALYSIS_PROCEDURES,
     UCUM,
     ObservationKind,
-    icd10_condition,
-    icd10_key,
 )
 from myorelax.knowledge.loader import load_knowledge
-from myorelax.knowledge.terminology import Ingredient, default_terminology, normalize_name
+from myorelax.knowledge.terminology import (
+    Ingredient,
+    MedicationMatch,
+    condition_by_code,
+    default_terminology,
+    icd10_key,
+    normalize_name,
+)
 
 Resource = dict[str, Any]
 
@@ -63,14 +68,19 @@ class FhirRecord(BaseModel):
 
 class DraftOrders(BaseModel):
     """Draft MedicationRequests read as orders; `ids` are the MedicationRequest ids (parallel to
-    `orders`); `unrecognized` names drugs not known here (not checked)."""
+    `orders`: a combination product gives one order per ingredient); `not_checked` says which
+    drafts could not be read (not checked)."""
 
     model_config = ConfigDict(frozen=True)
 
     orders: tuple[Order, ...] = ()
     ids: tuple[str | None, ...] = ()
-    unrecognized: tuple[str, ...] = ()
+    not_checked: tuple[NotChecked, ...] = ()
     notes: tuple[str, ...] = ()
+
+    @property
+    def unrecognized(self) -> tuple[str, ...]:
+        return tuple(n.item for n in self.not_checked if n.kind == "medication")
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,11 +240,11 @@ class _Index:
 
 
 # --------------------------------------------------------------------------------------------
-# Terminology look-ups (cached: the same names recur in every request)
+# Terminology look-ups
 
 
-@lru_cache(maxsize=4096)
 def _ingredient(text: str) -> Ingredient | None:
+    """One ingredient named by `text` (an allergy's substance)."""
     try:
         return default_terminology().resolve(text).ingredient
     except InputError:
@@ -253,7 +263,7 @@ class _Conditions:
 def _condition_index() -> _Conditions:
     kb = load_knowledge()
     by_name: dict[str, str] = {}
-    snomed = dict(SNOMED_CONDITIONS)
+    snomed: dict[str, str] = {}
     icd10: dict[str, str] = {}
     for c in kb.conditions.values():
         for label in (c.id, c.name, *c.synonyms):
@@ -282,7 +292,7 @@ def _condition_of(concept: Any) -> tuple[str | None, str]:
         if system == SNOMED and code in idx.snomed:
             return idx.snomed[code], f"SNOMED CT {code}"
         if system in ICD10_SYSTEMS:
-            hit = idx.icd10.get(icd10_key(code)) or icd10_condition(code)
+            hit = idx.icd10.get(icd10_key(code)) or condition_by_code(code)
             if hit:
                 return hit, f"ICD-10 {code}"
     texts = [_s(_d(concept).get("text"))] + [_s(c.get("display")) for c in _codings(concept)]
@@ -295,83 +305,83 @@ def _condition_of(concept: Any) -> tuple[str | None, str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Products: which ingredient, which strength
+# Products: which ingredients, which strengths (the one resolver, knowledge.terminology)
 
-
-_STRENGTH = re.compile(r"(\d+(?:\.\d+)?)\s*(MG/ML|MCG/ML|MG|MCG|G)\b", re.IGNORECASE)
-_BRACKET = re.compile(r"\[([^\]]*)\]")
-_SOLID = re.compile(r"\b(tablet|tab|capsule|cap|caplet)s?\b", re.IGNORECASE)
+NDC_SYSTEMS = frozenset({"http://hl7.org/fhir/sid/ndc", "urn:oid:2.16.840.1.113883.6.69"})
 
 
 @dataclass(frozen=True)
-class _Product:
-    ingredient: Ingredient
+class _Med:
+    """A medication concept resolved: its ingredients, and how to name it in dose text."""
+
+    match: MedicationMatch
+    name: str
     text: str
-    strength: tuple[float, str] | None = None  # per unit (tablet), in mg / mcg / g
-    concentration_mg_ml: float | None = None  # liquids
+
+    @property
+    def combination(self) -> bool:
+        return len(self.match.ingredients) > 1
+
+    @property
+    def strength(self) -> tuple[float, str] | None:
+        """Per unit (tablet) of a one-ingredient product, when the product names it."""
+        m = self.match.ingredients[0]
+        if self.combination or m.strength is None or m.unit not in ("mg", "mcg", "g"):
+            return None
+        return (m.strength, m.unit)
+
+    @property
+    def concentration_mg_ml(self) -> float | None:
+        m = self.match.ingredients[0]
+        if self.combination or m.strength is None or m.unit not in ("mg/mL", "mcg/mL"):
+            return None
+        return m.strength if m.unit == "mg/mL" else m.strength / 1000
+
+    @property
+    def names_strengths(self) -> bool:
+        """The name used in the dose text carries the strengths (an RxNorm product name)."""
+        return self.name == self.match.product
 
 
-def _strength_of(text: str) -> tuple[tuple[float, str] | None, float | None]:
-    m = _STRENGTH.search(text)
-    if not m:
-        return None, None
-    value, unit = float(m.group(1)), m.group(2).lower()
-    if unit == "mg/ml":
-        return None, value
-    if unit == "mcg/ml":
-        return None, value / 1000
-    return (value, unit), None
-
-
-def _component(text: str) -> _Product | None:
-    """One ingredient from a product name: 'Diazepam [Valium]', 'Baclofen 10 MG Oral Tablet'."""
-    name = _BRACKET.sub(" ", text).strip()
-    candidates = [name, *(b.strip() for b in _BRACKET.findall(text))]
-    for candidate in candidates:
-        if not candidate:
-            continue
-        ing = _ingredient(candidate)
-        if ing is not None:
-            strength, conc = _strength_of(text)
-            return _Product(ing, text, strength, conc)
-    return None
-
-
-def _products(concept: Mapping[str, Any]) -> tuple[list[_Product], list[str]]:
-    """The known ingredients a medication concept names (one, or several for a combination
-    product), and the components not known here."""
+def _resolve_concept(concept: Mapping[str, Any]) -> _Med | None:
+    """The medication a CodeableConcept names: by RxNorm code (any term type), by NDC, else by
+    its text or displays (brand, RxNorm product name, ingredient); None when nothing resolves."""
+    term = default_terminology()
     texts: list[str] = []
     for t in [_s(concept.get("text"))] + [_s(c.get("display")) for c in _codings(concept)]:
         if t and t not in texts:
             texts.append(t)
-    by_code: Ingredient | None = None
+    shown = texts[0] if texts else ""
+    matches: list[MedicationMatch] = []
     for c in _codings(concept):
-        code = _s(c.get("code"))
-        if code and code.isdigit() and _s(c.get("system")) in (RXNORM, None):
-            by_code = _ingredient(code)
-            if by_code:
+        code, system = _s(c.get("code")), _s(c.get("system"))
+        if not code:
+            continue
+        try:
+            if code.isdigit() and system in (RXNORM, None):
+                matches.append(term.resolve_code(code, display=_s(c.get("display"))))
+            elif system in NDC_SYSTEMS:
+                matches.append(term.resolve_ndc(code))
+        except InputError:
+            continue
+        break
+    if not matches:
+        for text in texts:
+            try:
+                matches.append(term.resolve_medication(_SEMANTIC_TAG.sub("", text)))
                 break
-    best: tuple[list[_Product], list[str]] = ([], [])
-    for text in texts:
-        parts = [p.strip() for p in re.split(r"\s+/\s+|\s+\+\s+", text) if p.strip()]
-        found: list[_Product] = []
-        missing: list[str] = []
-        for part in parts:
-            product = _component(part)
-            if product is None:
-                missing.append(_BRACKET.sub("", part).strip())
-            elif all(p.ingredient.id != product.ingredient.id for p in found):
-                found.append(product)
-        if found:
-            best = (found, missing)
-            break
-        if not best[1]:
-            best = ([], missing)
-    if by_code is not None and not any(p.ingredient.id == by_code.id for p in best[0]):
-        text = texts[0] if texts else by_code.name
-        strength, conc = _strength_of(text)
-        return [_Product(by_code, text, strength, conc), *best[0]], best[1]
-    return best
+            except InputError:
+                continue
+    if not matches:
+        return None
+    match = matches[0]
+    if len(match.ingredients) == 1:
+        name = match.ingredients[0].ingredient.id
+    elif match.product:
+        name = match.product
+    else:
+        name = match.matched if not match.matched.isdigit() else shown
+    return _Med(match=match, name=name, text=shown or name)
 
 
 def _medication_concept(
@@ -518,31 +528,25 @@ class _Read:
     """The outcome of reading one medication resource."""
 
     orders: list[Order] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
+    not_checked: list[NotChecked] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def skip(self, note: str, item: str, reason: NotCheckedReason, detail: str) -> None:
+        """A medication (or part of one) that was not checked: a note and a not-checked item."""
+        self.notes.append(note)
+        self.not_checked.append(
+            NotChecked(kind="medication", item=item, reason=reason, detail=detail)
+        )
 
-def _drug_only(product: _Product, start: date | None) -> Order:
-    ing = product.ingredient
-    return Order(
-        text=product.text,
-        drug=ing.id,
-        drug_name=ing.name,
-        rxcui=ing.rxcui,
-        has_monograph=ing.has_monograph,
-        start=start,
-    )
+
+def _drug_only(med: _Med, start: date | None) -> list[Order]:
+    return list(orders_for(med.match, med.text, start=start))
 
 
 def _dose_part(
-    product: _Product,
-    dosage: Mapping[str, Any],
-    label: str,
-    notes: list[str],
-    *,
-    combination: bool = False,
+    med: _Med, dosage: Mapping[str, Any], label: str, notes: list[str]
 ) -> tuple[str, str]:
-    """(prefix, strength) of the SIG: ('1 tab ', '350 mg'), ('', '5 mg') or ('', '')."""
+    """(prefix, strength) of the dose text: ('1 tab ', '350 mg'), ('', '5 mg') or ('', '')."""
     dose_and_rate = _d((_l(dosage.get("doseAndRate")) or [{}])[0])
     quantity = _d(dose_and_rate.get("doseQuantity"))
     if not quantity and dose_and_rate.get("doseRange"):
@@ -559,7 +563,7 @@ def _dose_part(
         if u is not None
     ]
     unit = units[0] if units else ""
-    if combination and (unit in _MASS_UNITS or unit in _VOLUME_UNITS):
+    if med.combination and (unit in _MASS_UNITS or unit in _VOLUME_UNITS):
         notes.append(
             f"{label}: dose {_fmt(value)} {unit} of a combination product; checked without a dose"
         )
@@ -567,20 +571,26 @@ def _dose_part(
     if unit in _MASS_UNITS:
         return "", f"{_fmt(value)} {_MASS_UNITS[unit]}"
     if unit in _VOLUME_UNITS:
-        if product.concentration_mg_ml:
-            return "", f"{_fmt(value * product.concentration_mg_ml)} mg"
+        if med.concentration_mg_ml:
+            return "", f"{_fmt(value * med.concentration_mg_ml)} mg"
         notes.append(
             f"{label}: dose {_fmt(value)} mL without the concentration; checked without a dose"
         )
         return "", ""
     if unit in _COUNT_UNITS or not unit:
-        if product.strength is None:
+        if med.names_strengths and med.match.ingredients[0].strength is not None:
+            if not unit:
+                notes.append(
+                    f"{label}: dose {_fmt(value)} has no unit; read as {_fmt(value)} unit(s)"
+                )
+            return f"{_fmt(value)} tab ", ""
+        if med.strength is None:
             notes.append(
                 f"{label}: dose {_fmt(value)} {unit or 'unit(s)'} but the strength is not in the "
                 "record; checked without a dose"
             )
             return "", ""
-        strength = f"{_fmt(product.strength[0])} {product.strength[1]}"
+        strength = f"{_fmt(med.strength[0])} {med.strength[1]}"
         if not unit:
             notes.append(
                 f"{label}: dose {_fmt(value)} has no unit; read as {_fmt(value)} x {strength}"
@@ -590,43 +600,38 @@ def _dose_part(
     return "", ""
 
 
-def _order_from_dosage(
-    product: _Product,
-    dosage: Mapping[str, Any],
-    start: date | None,
-    label: str,
-    *,
-    combination: bool = False,
-) -> tuple[Order, list[str]]:
+def _orders_from_dosage(
+    med: _Med, dosage: Mapping[str, Any], start: date | None, label: str
+) -> tuple[list[Order], list[str]]:
     notes: list[str] = []
-    drug = product.ingredient.id
     timing = _d(dosage.get("timing"))
-    prefix, strength = _dose_part(product, dosage, label, notes, combination=combination)
+    prefix, strength = _dose_part(med, dosage, label, notes)
     frequency = _frequency(timing)
     prn = dosage.get("asNeededBoolean") is True or isinstance(
         dosage.get("asNeededCodeableConcept"), Mapping
     )
     if frequency is not None:
-        words = [f"{prefix}{drug}", strength, _route(dosage) or "", frequency]
+        words = [f"{prefix}{med.name}", strength, _route(dosage) or "", frequency]
         words += ["prn" if prn else "", _duration(timing) or ""]
         sig = " ".join(w for w in words if w)
         try:
-            return parse_sig(sig, start=start, field=label), notes
+            return list(parse_medication(sig, start=start, field=label).orders), notes
         except InputError as exc:
             notes.append(f"{label}: dose text {sig!r} not accepted ({exc.message})")
     text = _s(dosage.get("text"))
+    ids = {m.ingredient.id for m in med.match.ingredients}
     if text:
-        for sig in (text, f"{drug} {text}", f"{drug} {strength} {text}"):
+        for sig in (text, f"{med.name} {text}", f"{med.name} {strength} {text}"):
             try:
-                order = parse_sig(sig, start=start, field=label)
+                orders = parse_medication(sig, start=start, field=label).orders
             except InputError:
                 continue
-            if order.drug == drug:
-                return order, [*notes, f"{label}: dose read from its text {text!r}"]
+            if {o.drug for o in orders} == ids:
+                return list(orders), [*notes, f"{label}: dose read from its text {text!r}"]
     what = "no frequency" if frequency is None else "a dosage not understood"
     if text:
         what += f" (text {text!r})"
-    return _drug_only(product, start), [*notes, f"{label}: {what}; checked as drug only"]
+    return _drug_only(med, start), [*notes, f"{label}: {what}; checked as drug only"]
 
 
 def _read_medication(r: Resource, index: _Index) -> _Read:
@@ -634,17 +639,31 @@ def _read_medication(r: Resource, index: _Index) -> _Read:
     label = _label(r)
     concept, problem = _medication_concept(r, index)
     if concept is None:
-        out.notes.append(f"{label}: {problem}; not checked")
+        out.skip(
+            f"{label}: {problem}; not checked",
+            label,
+            "unknown_drug",
+            f"{label}: {problem}; its interactions were not checked",
+        )
         return out
-    products, missing = _products(concept)
+    med = _resolve_concept(concept)
     shown = _concept_text(concept) or "medication"
-    if not products:
-        out.unknown.append(shown)
-        out.notes.append(f"{label}: {shown} not a drug known here; not checked")
+    if med is None:
+        out.skip(
+            f"{label}: {shown} not a drug known here; not checked",
+            shown,
+            "unknown_drug",
+            f"medication {shown!r} ({label}) is not a drug known here; its interactions were "
+            "not checked",
+        )
         return out
-    if missing:
-        out.notes.append(
-            f"{label}: {shown} is a combination; {', '.join(missing)} not known here, not checked"
+    if med.match.unresolved:
+        missing = ", ".join(med.match.unresolved)
+        out.skip(
+            f"{label}: {shown} is a combination; {missing} not known here, not checked",
+            shown,
+            "unknown_component",
+            f"{shown!r}: {missing} not known here; not checked",
         )
     is_statement = r.get("resourceType") == "MedicationStatement"
     dosages = [d for d in _l(r.get("dosage" if is_statement else "dosageInstruction")) if d]
@@ -653,16 +672,16 @@ def _read_medication(r: Resource, index: _Index) -> _Read:
     start = start or _date(r.get("effectiveDateTime"))
     if len(dosages) > 1:
         out.notes.append(f"{label}: {len(dosages)} dosage instructions; the first was read")
-    for product in products:
-        if not dosages or not isinstance(dosages[0], Mapping):
-            out.orders.append(_drug_only(product, start))
-            out.notes.append(f"{label}: {shown}, no dosage; checked as drug only")
-            continue
-        order, notes = _order_from_dosage(
-            product, dosages[0], start, label, combination=len(products) + len(missing) > 1
-        )
-        out.orders.append(order)
-        out.notes += notes
+    if not dosages or not isinstance(dosages[0], Mapping):
+        out.orders += _drug_only(med, start)
+        out.notes.append(f"{label}: {shown}, no dosage; checked as drug only")
+        return out
+    orders, notes = _orders_from_dosage(med, dosages[0], start, label)
+    if any(n.endswith("checked without a dose") for n in notes):
+        # The record's dose could not be read: no dose is assumed (not even the product's).
+        orders = [o.model_copy(update={"dose": None, "tablets": None}) for o in orders]
+    out.orders += orders
+    out.notes += notes
     return out
 
 
@@ -844,7 +863,8 @@ class _Record:
         self.allergies: list[str] = []
         self.orders: list[Order] = []
         self.order_refs: list[str | None] = []
-        self.unknown: list[str] = []
+        self.not_checked: list[NotChecked] = []
+        self.allergy_resources = 0
         self.skipped: dict[str, int] = {}
 
     def skip(self, what: str) -> None:
@@ -859,6 +879,7 @@ class _Record:
         elif rt == "Procedure":
             self.procedure(r)
         elif rt == "AllergyIntolerance":
+            self.allergy_resources += 1
             allergy, problem = _allergy(r)
             if problem:
                 self.notes.append(problem)
@@ -942,7 +963,7 @@ class _Record:
         self.notes += read.notes
         if status == "on-hold":
             self.notes.append(f"{_label(r)} is on hold; checked as current")
-        self.unknown += [u for u in read.unknown if u not in self.unknown]
+        self.not_checked += [n for n in read.not_checked if n not in self.not_checked]
         for order in read.orders:
             if any((o.drug, o.text) == (order.drug, order.text) for o in self.orders):
                 self.notes.append(f"{_label(r)} repeats a current {order.drug} order; counted once")
@@ -1015,9 +1036,10 @@ def record_from_fhir(
 
     data.update(
         conditions=tuple(rec.conditions),
-        allergies=tuple(rec.allergies),
+        # No AllergyIntolerance in the record is "not recorded", not "no known allergies".
+        allergies=tuple(rec.allergies) if rec.allergy_resources else None,
         medications=tuple(rec.orders),
-        unrecognized_medications=tuple(rec.unknown),
+        not_checked=tuple(rec.not_checked),
     )
     patient = _build(data, notes)
     return FhirRecord(
@@ -1063,18 +1085,23 @@ def _allergy(r: Mapping[str, Any]) -> tuple[str | None, str | None]:
     for c in _codings(code):
         value = _s(c.get("code"))
         if value and value.isdigit() and _s(c.get("system")) == RXNORM:
-            ing = _ingredient(value)
-            if ing:
-                return ing.id, None
+            try:
+                match = default_terminology().resolve_code(value)
+            except InputError:
+                continue
+            return match.ingredients[0].ingredient.id, None
     texts = [_s(_d(code).get("text"))] + [_s(c.get("display")) for c in _codings(code)]
     groups = _condition_index().groups
     for text in texts:
         if not text:
             continue
         bare = _ALLERGY_PREFIX.sub("", _SEMANTIC_TAG.sub("", text)).strip()
-        product = _component(bare)
-        if product:
-            return product.ingredient.id, None
+        try:
+            found = default_terminology().resolve_medication(bare)
+        except InputError:
+            found = None
+        if found is not None:
+            return found.ingredients[0].ingredient.id, None
         key = bare.lower().replace(" ", "_").replace("-", "_")
         if key in groups:
             return key, None
@@ -1090,7 +1117,7 @@ def orders_from_fhir(resources: Any, *, field: str = "draftOrders") -> DraftOrde
     index = _Index(items)
     orders: list[Order] = []
     ids: list[str | None] = []
-    unknown: list[str] = []
+    unknown: list[NotChecked] = []
     notes: list[str] = []
     for r in items:
         rt = r.get("resourceType")
@@ -1107,10 +1134,10 @@ def orders_from_fhir(resources: Any, *, field: str = "draftOrders") -> DraftOrde
             continue
         read = _read_medication(r, index)
         notes += read.notes
-        unknown += read.unknown
+        unknown += read.not_checked
         for order in read.orders:
             orders.append(order)
             ids.append(_s(r.get("id")))
     return DraftOrders(
-        orders=tuple(orders), ids=tuple(ids), unrecognized=tuple(unknown), notes=tuple(notes)
+        orders=tuple(orders), ids=tuple(ids), not_checked=tuple(unknown), notes=tuple(notes)
     )

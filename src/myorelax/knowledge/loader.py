@@ -10,7 +10,7 @@ class member, condition, metabolite, product and interaction partner resolves; R
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from myorelax.cache import read_cached, write_cached
 from myorelax.errors import KnowledgeError
+from myorelax.knowledge.products import INDEX_FILE, ProductIndex, load_index
 from myorelax.knowledge.schema import (
     Amount,
     CarePlanFile,
@@ -440,6 +441,7 @@ def validate_knowledge(
         rules[rule.code] = rule
 
     careplans = _load_careplans(base, sources, drug_ids, problems)
+    _check_product_index(base, sources, problems)
 
     if problems or manifest is None:
         return None, problems
@@ -453,6 +455,34 @@ def validate_knowledge(
         careplans=careplans,
     )
     return kb, problems
+
+
+def _check_product_index(
+    base: Traversable, sources: Mapping[str, Source], problems: list[Problem]
+) -> None:
+    """terminology/rxnorm_products.tsv: three columns, numeric RxCUIs, every origin a source."""
+    node = base / "terminology" / INDEX_FILE
+    if not node.is_file():
+        return
+    label = f"terminology/{INDEX_FILE}"
+    origins: set[str] = set()
+    header_seen = False
+    for n, line in enumerate(node.read_text(encoding="utf-8").splitlines(), 1):
+        if not line or line.startswith("#"):
+            continue
+        cells = line.split("\t")
+        if not header_seen:
+            header_seen = True
+            if cells != ["rxcui", "name", "origin"]:
+                problems.append((label, "header", "expected the columns rxcui, name, origin"))
+                return
+            continue
+        if len(cells) != 3 or not cells[0].isdigit() or not cells[1].strip():
+            problems.append((label, f"line {n}", "needs a numeric rxcui, a name and an origin"))
+            continue
+        origins.add(cells[2])
+    for origin in sorted(origins - set(sources)):
+        problems.append((label, "origin", f"origin {origin!r} is not a source id"))
 
 
 def _load_careplans(
@@ -505,20 +535,26 @@ def _walk(node: Traversable, prefix: str = "") -> Iterator[tuple[str, Traversabl
 def knowledge_fingerprint(root: Traversable | Path | None = None) -> str:
     """A digest of everything a loaded knowledge base depends on: every file under the data
     folder (names and bytes), the schema and loader code, and the library versions."""
-    import hashlib
     import sys
     from importlib.metadata import version
 
     base: Traversable = Path(root) if isinstance(root, str | Path) else (root or _data_root())
+    header = f"{_SNAPSHOT_FORMAT}|{sys.version}|{version('pydantic')}|{version('myorelax')}"
+    return _digest(header, _SNAPSHOT_CODE, base)
+
+
+def _digest(header: str, code_names: Iterable[str], folder: Traversable) -> str:
+    """blake2b of `header`, the named modules of this package and every file under `folder`
+    (names and bytes)."""
+    import hashlib
+
     h = hashlib.blake2b(digest_size=16)
-    h.update(
-        f"{_SNAPSHOT_FORMAT}|{sys.version}|{version('pydantic')}|{version('myorelax')}".encode()
-    )
+    h.update(header.encode())
     code = resources.files("myorelax.knowledge")
-    for name in _SNAPSHOT_CODE:
+    for name in code_names:
         h.update((code / name).read_bytes())
-    if base.is_dir():
-        for name, node in _walk(base):
+    if folder.is_dir():
+        for name, node in _walk(folder):
             data = node.read_bytes()
             h.update(f"\0{name}\0{len(data)}\0".encode())
             h.update(data)
@@ -580,3 +616,42 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
 def load_knowledge_from(root: Path) -> KnowledgeBase:
     """A knowledge base from another folder (for tests and for reviewing a change)."""
     return load_knowledge(root)
+
+
+_PRODUCT_CODE = ("products.py", "rxnames.py", "text.py")
+
+
+def products_fingerprint(root: Traversable | Path | None = None) -> str:
+    """A digest of the product index files and the code that reads them."""
+    base: Traversable = Path(root) if isinstance(root, str | Path) else (root or _data_root())
+    return _digest(str(_SNAPSHOT_FORMAT), _PRODUCT_CODE, base / "terminology")
+
+
+_PRODUCTS: dict[str, ProductIndex] = {}
+
+
+def load_products(root: Path | str | None = None) -> ProductIndex:
+    """The RxNorm product index of the knowledge folder (`data/terminology`), from its snapshot
+    in the user cache folder when the files have not changed (reading 27,000 names takes
+    seconds; the snapshot, milliseconds)."""
+    import pickle
+
+    base: Traversable = Path(root) if root is not None else _data_root()
+    name = f"products-{products_fingerprint(base)}.pickle"
+    if name in _PRODUCTS:
+        return _PRODUCTS[name]
+    raw = read_cached(name)
+    index: ProductIndex | None = None
+    if raw is not None:
+        try:
+            loaded = pickle.loads(raw)
+            index = loaded if isinstance(loaded, ProductIndex) else None
+        except Exception:  # a corrupt snapshot is rebuilt
+            index = None
+    if index is None:
+        index, problems = load_index(base / "terminology")
+        if problems:
+            raise KnowledgeError(problems)
+        write_cached(name, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+    _PRODUCTS[name] = index
+    return index

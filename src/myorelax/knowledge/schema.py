@@ -245,6 +245,13 @@ class ActiveMetabolite(Cited):
     note: str | None = None
 
 
+class CoIngredient(Frozen):
+    """Another active ingredient of a combination product, with its strength per unit."""
+
+    name: str
+    strength: Amount
+
+
 class Product(Cited):
     id: str
     route: Route
@@ -254,6 +261,9 @@ class Product(Cited):
     scored: bool | None = None
     score_parts: int | None = Field(default=None, ge=2, le=4)
     brands: tuple[str, ...] = ()
+    also_contains: tuple[CoIngredient, ...] = Field(
+        default=(), description="the other ingredients of a combination product"
+    )
     notes: tuple[Statement, ...] = ()
 
 

@@ -1,32 +1,48 @@
-"""Resolve what people type to an ingredient: generics, brands, salts, spacing, RxCUIs, typos.
+"""The one medication resolver: what people type and what EHRs send, to ingredients.
 
-Exact forms resolve (case, hyphens and spaces ignored: "Pain-O-Soma", "PainOSoma"); strength and
-form words are dropped ("Soma 350", "baclofen 10 mg tablet"); salt words are dropped
-("dantrolene sodium"); a bare number is an RxCUI. Anything else is an `UnknownDrugError` carrying
-the closest known names (rapidfuzz), so a typo gets "did you mean ...?" and never a silent guess.
+`Terminology.resolve` names one ingredient: generics, brands, salts, spacing, Tall Man lettering
+and RxCUIs of the knowledge base's monographs and class members. Exact forms resolve (case,
+hyphens and spaces ignored: "Pain-O-Soma", "PainOSoma", "tiZANidine"); strength and form words
+are dropped ("Soma 350", "baclofen 10 mg tablet"); salt words are dropped ("dantrolene sodium").
+
+`Terminology.resolve_medication` resolves a product to every ingredient it contains, each with
+its strength where the name gives it: a brand of a combination product ("Percocet", "Yaz"), an
+RxNorm clinical or branded drug name, pack or component ("acetaminophen 325 MG / oxycodone
+hydrochloride 5 MG Oral Tablet [Percocet]"), an RxCUI at any term type, or an ingredient that
+RxNorm knows and the knowledge base does not (it takes part in no rule, and is reported as
+such). It uses the knowledge base's own names first, then the product index shipped with the
+package (`knowledge/products.py`), then any further index the caller supplies (a loaded RxNorm
+release). Anything else is an `UnknownDrugError` carrying the closest known names (rapidfuzz),
+so a typo gets "did you mean ...?" and never a silent guess.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz, process
 
 from myorelax.errors import InputError, UnknownDrugError
-from myorelax.knowledge.loader import load_knowledge
+from myorelax.knowledge import release
+from myorelax.knowledge.loader import load_knowledge, load_products
+from myorelax.knowledge.products import Product, ProductIndex
+from myorelax.knowledge.rxnames import NameComponent, ParsedName, parse_rxnorm_name
 from myorelax.knowledge.schema import KnowledgeBase
+from myorelax.knowledge.text import normalize_name as normalize_name
 
-MatchKind = Literal["id", "name", "brand", "salt", "synonym", "rxcui", "member"]
+MatchKind = Literal[
+    "id", "name", "brand", "salt", "synonym", "rxcui", "member", "product", "ingredient", "ndc"
+]
 
 _SALT_WORDS = frozenset(
     """hydrochloride hcl sodium citrate maleate sulfate sulphate mesylate tartrate bitartrate
     succinate besylate potassium calcium phosphate acetate fumarate bromide dihydrate monohydrate
-    hydrobromide magnesium""".split()
+    hydrobromide magnesium pamoate napsylate dipotassium disodium diacetate valerate
+    hemihydrate trihydrate anhydrous""".split()
 )
 _FORM_WORDS = frozenset(
     """mg mcg g ml milligram milligrams tab tabs tablet tablets cap caps capsule capsules oral
@@ -59,10 +75,81 @@ class Resolution(BaseModel):
     how: MatchKind
 
 
-def normalize_name(text: str) -> str:
-    """Lower case, accents and everything but letters and digits removed."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", folded.lower())
+# RxNorm strength units as the unit registry writes them; other units (UNT, MEQ, ...) carry no
+# dose the rules can use.
+_RXNORM_UNITS = {
+    "MG": "mg",
+    "MCG": "mcg",
+    "G": "g",
+    "MG/ML": "mg/mL",
+    "MCG/ML": "mcg/mL",
+    "MG/HR": "mg/h",
+    "MCG/HR": "mcg/h",
+    "MG/ACTUAT": "mg",
+    "MCG/ACTUAT": "mcg",
+}
+
+
+class MatchedIngredient(BaseModel):
+    """One ingredient of a resolved medication, with its strength when the product gives it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ingredient: Ingredient
+    written: str
+    strength: float | None = None
+    unit: str | None = None
+
+    @property
+    def key(self) -> tuple[str, float | None, str | None]:
+        return (self.ingredient.id, self.strength, self.unit)
+
+
+class MedicationMatch(BaseModel):
+    """What a medication text or code resolved to: every ingredient, and how it was found."""
+
+    model_config = ConfigDict(frozen=True)
+
+    query: str
+    how: MatchKind
+    matched: str
+    ingredients: tuple[MatchedIngredient, ...]
+    rxcui: str | None = None
+    product: str | None = None
+    variants: tuple[tuple[MatchedIngredient, ...], ...] = ()
+    unresolved: tuple[str, ...] = ()
+
+    @property
+    def combination(self) -> bool:
+        return len(self.ingredients) > 1
+
+
+class ProductSource(Protocol):
+    """A product index the resolver can consult: the shipped one, or a loaded RxNorm release."""
+
+    def by_rxcui(self, code: str) -> list[Product]: ...
+    def by_name(self, text: str) -> list[Product]: ...
+    def by_brand(self, text: str) -> list[Product]: ...
+    def by_ndc(self, code: str) -> list[Product]: ...
+
+
+def _monograph_product_rows(kb: KnowledgeBase) -> list[tuple[str, str, str]]:
+    """The knowledge base's own combination products, as RxNorm-style names under each brand
+    ('orphenadrine 50 MG / aspirin 770 MG / caffeine 60 MG [Norgesic Forte]'), so a brand of a
+    combination resolves to every ingredient with its strength, whatever the index says."""
+    rows = []
+    for drug in kb.drugs.values():
+        for p in drug.products:
+            if not p.also_contains or len(p.strengths) != 1:
+                continue
+            own = p.strengths[0]
+            parts = [f"{drug.id} {own.value:g} {own.unit.upper()}"]
+            parts += [
+                f"{c.name} {c.strength.value:g} {c.strength.unit.upper()}" for c in p.also_contains
+            ]
+            for brand in p.brands:
+                rows.append(("", f"{' / '.join(parts)} [{brand}]", p.source or "knowledge"))
+    return rows
 
 
 def _words(text: str) -> list[str]:
@@ -72,8 +159,22 @@ def _words(text: str) -> list[str]:
 class Terminology:
     """Name index over the monographs and every class member of a knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        products: ProductIndex | Callable[[], ProductIndex] | None = None,
+        extra: Sequence[ProductSource] = (),
+        extra_loader: Callable[[], Sequence[ProductSource]] | None = None,
+    ) -> None:
         self._kb = kb
+        self._products_source = products
+        self._products: ProductIndex | None = (
+            products if isinstance(products, ProductIndex) else None
+        )
+        self._extra = tuple(extra)
+        self._extra_loader: Callable[[], Sequence[ProductSource]] | None = extra_loader
+        self._unlisted: dict[str, Ingredient] = {}
+        self._medication_cache: dict[str, MedicationMatch | UnknownDrugError] = {}
         self._ingredients: dict[str, Ingredient] = {}
         self._by_key: dict[str, tuple[str, str, MatchKind]] = {}
         self._by_rxcui: dict[str, str] = {}
@@ -121,6 +222,7 @@ class Terminology:
         for ing in self._ingredients.values():
             self._by_rxcui.setdefault(ing.rxcui, ing.id)
         self._keys = list(self._by_key)
+        self._kb_products = ProductIndex(_monograph_product_rows(kb))
 
     def _add(self, text: str, ingredient_id: str, how: MatchKind) -> None:
         key = normalize_name(text)
@@ -135,8 +237,36 @@ class Terminology:
     def ingredients(self) -> dict[str, Ingredient]:
         return dict(self._ingredients)
 
+    @property
+    def products(self) -> ProductIndex:
+        """The product index (loaded on first use: most checks never need it)."""
+        if self._products is None:
+            source = self._products_source
+            self._products = source() if callable(source) else ProductIndex(())
+        return self._products
+
+    def with_extra(self, *sources: ProductSource) -> Terminology:
+        """This terminology with further product indexes (a loaded RxNorm release)."""
+        return Terminology(
+            self._kb, self._products or self._products_source, (*self._extra, *sources)
+        )
+
     def ingredient(self, ingredient_id: str) -> Ingredient:
-        return self._ingredients[ingredient_id]
+        """A known ingredient by id; an ingredient met only in a product is listed with no
+        class and no rule."""
+        found = self._ingredients.get(ingredient_id) or self._unlisted.get(ingredient_id)
+        if found is None:
+            found = self._unlisted_ingredient(ingredient_id, ingredient_id)
+        return found
+
+    def _unlisted_ingredient(self, ingredient_id: str, name: str) -> Ingredient:
+        ing = self._unlisted.get(ingredient_id)
+        if ing is None:
+            ing = Ingredient(
+                id=ingredient_id, name=name, rxcui="", has_monograph=False, groups=(), flags=()
+            )
+            self._unlisted[ingredient_id] = ing
+        return ing
 
     def resolve(self, text: str, *, field: str = "drug") -> Resolution:
         """The ingredient `text` names; raise UnknownDrugError with suggestions otherwise."""
@@ -162,6 +292,280 @@ class Terminology:
                 )
         raise UnknownDrugError(text, self.suggest(query), field=field)
 
+    def _kb_hit(self, query: str) -> tuple[str, str, MatchKind] | None:
+        for candidate in self._candidates(query):
+            hit = self._by_key.get(normalize_name(candidate))
+            if hit:
+                return hit
+        return None
+
+    # -- products --------------------------------------------------------------------------
+    def component_ingredient(self, written: str) -> Ingredient | None:
+        """The ingredient a product's component names ('oxycodone hydrochloride', 'aspirin'):
+        the knowledge base's, or one met only in products (with no class and no rule)."""
+        written = self.products.expand(written)
+        hit = self._kb_hit(written)
+        if hit is not None:
+            return self._ingredients[hit[0]]
+        names = self.products.ingredient_names()
+        key = normalize_name(written)
+        if key not in names:
+            return None
+        words = written.lower().split()
+        base = words
+        while len(base) > 1 and base[-1] in _SALT_WORDS:
+            base = base[:-1]
+        if base != words and normalize_name(" ".join(base)) in names:
+            words = base
+        ingredient_id = " ".join(words)
+        return self._unlisted_ingredient(ingredient_id, ingredient_id)
+
+    def product_codes(self, ingredient_rxcuis: Iterable[str]) -> list[tuple[str, str]]:
+        """(product RxCUI, ingredient RxCUI) for every product of the shipped index that holds
+        one of `ingredient_rxcuis`: how a product code (a clinical or branded drug, pack or
+        component) maps to the ingredients the rules are about."""
+        wanted = set(ingredient_rxcuis)
+        seen: dict[str, str | None] = {}
+        out: set[tuple[str, str]] = set()
+        for rxcui, names in self.products.rxcuis_with_components():
+            for name in names:
+                if name not in seen:
+                    ing = self.component_ingredient(name)
+                    seen[name] = ing.rxcui if ing is not None and ing.rxcui in wanted else None
+                code = seen[name]
+                if code is not None and rxcui != code:
+                    out.add((rxcui, code))
+        return sorted(out)
+
+    def _matched(self, c: NameComponent) -> MatchedIngredient | None:
+        ing = self.component_ingredient(c.name)
+        if ing is None:
+            return None
+        unit = _RXNORM_UNITS.get((c.unit or "").upper()) if c.unit else None
+        strength = c.value if unit else None
+        return MatchedIngredient(ingredient=ing, written=c.name, strength=strength, unit=unit)
+
+    def _from_products(
+        self, query: str, products: Sequence[Product], how: MatchKind, matched: str
+    ) -> MedicationMatch | None:
+        variants: list[tuple[MatchedIngredient, ...]] = []
+        union: dict[str, MatchedIngredient] = {}
+        unresolved: list[str] = []
+        for product in products:
+            comps: list[MatchedIngredient] = []
+            for c in product.components:
+                m = self._matched(c)
+                if m is None:
+                    if c.name not in unresolved:
+                        unresolved.append(c.name)
+                    continue
+                if all(x.ingredient.id != m.ingredient.id for x in comps):
+                    comps.append(m)
+            if not comps:
+                continue
+            variant = tuple(comps)
+            if all(tuple(x.key for x in v) != tuple(x.key for x in variant) for v in variants):
+                variants.append(variant)
+            for m in comps:
+                union.setdefault(m.ingredient.id, m)
+        if not union:
+            return None
+        with_strength = [v for v in variants if all(m.strength is not None for m in v)]
+        ids_of = [frozenset(m.ingredient.id for m in v) for v in variants]
+        if len(with_strength) == 1 and all(
+            i <= frozenset(m.ingredient.id for m in with_strength[0]) for i in ids_of
+        ):
+            # One strength, named with and without it (an SBD and its dose form group).
+            variants = with_strength
+        if len(variants) == 1:
+            ingredients = variants[0]
+        else:
+            ingredients = tuple(
+                MatchedIngredient(ingredient=m.ingredient, written=m.written)
+                for m in union.values()
+            )
+        single = len(products) == 1 or len({p.rxcui for p in products}) == 1
+        return MedicationMatch(
+            query=query,
+            how=how,
+            matched=matched,
+            ingredients=ingredients,
+            rxcui=products[0].rxcui if single else None,
+            product=products[0].name if single else None,
+            variants=tuple(with_strength) if len(variants) > 1 else (),
+            unresolved=tuple(unresolved),
+        )
+
+    def _single(self, query: str, hit: tuple[str, str, MatchKind]) -> MedicationMatch:
+        ingredient_id, matched, how = hit
+        ing = self._ingredients[ingredient_id]
+        return MedicationMatch(
+            query=query,
+            how=how,
+            matched=matched,
+            ingredients=(MatchedIngredient(ingredient=ing, written=matched),),
+        )
+
+    def _sources(self) -> Iterator[ProductSource]:
+        """The product sources in order: the knowledge base's combination products, the shipped
+        index, then further sources (a loaded RxNorm release), the last loaded only when the
+        others did not answer."""
+        yield self._kb_products
+        yield self.products
+        yield from self._extra
+        if self._extra_loader is not None:
+            loader, self._extra_loader = self._extra_loader, None
+            self._extra = (*self._extra, *loader())
+            yield from self._extra
+
+    def resolve_code(
+        self, code: str, *, field: str = "drug", display: str | None = None
+    ) -> MedicationMatch:
+        """An RxCUI at any term type (ingredient, product, pack, component, brand)."""
+        query = code.strip()
+        found = self._by_rxcui.get(query)
+        if found:
+            ing = self._ingredients[found]
+            return MedicationMatch(
+                query=query,
+                how="rxcui",
+                matched=query,
+                ingredients=(MatchedIngredient(ingredient=ing, written=ing.name),),
+                rxcui=query,
+            )
+        for source in self._sources():
+            products = source.by_rxcui(query)
+            if products:
+                match = self._from_products(query, products[:1], "rxcui", query)
+                if match is None and products[0].kind == "name":
+                    try:
+                        named = self.resolve_medication(products[0].name, field=field)
+                    except UnknownDrugError:
+                        named = None
+                    if named is not None:
+                        match = named.model_copy(update={"how": "rxcui", "rxcui": query})
+                if match is not None:
+                    return match
+        hint = (
+            f"RxCUI {query} is not in the product index; load an RxNorm release "
+            "(myorelax terminology load-rxnorm) to resolve every product"
+        )
+        raise UnknownDrugError(display or query, (), field=field, detail=hint)
+
+    def resolve_ndc(self, code: str, *, field: str = "drug") -> MedicationMatch:
+        """A National Drug Code, where a loaded RxNorm release has it."""
+        for source in self._sources():
+            products = source.by_ndc(code)
+            if products:
+                match = self._from_products(code, products[:1], "ndc", code)
+                if match is not None:
+                    return match
+        raise UnknownDrugError(
+            code,
+            (),
+            field=field,
+            detail=f"NDC {code} is known only to a loaded RxNorm release (none has it)",
+        )
+
+    def resolve_medication(self, text: str, *, field: str = "drug") -> MedicationMatch:
+        """Every ingredient `text` names: an ingredient, a brand (of a combination product too),
+        an RxNorm product name or an RxCUI; raise UnknownDrugError with suggestions otherwise."""
+        query = text.strip()
+        key = normalize_name(query)
+        cached = self._medication_cache.get(key)
+        if cached is None:
+            try:
+                cached = self._resolve_medication(query, field)
+            except UnknownDrugError as exc:
+                cached = exc
+            self._medication_cache[key] = cached
+        if isinstance(cached, UnknownDrugError):
+            raise UnknownDrugError(text, cached.suggestions, field=field, detail=cached.detail)
+        return cached.model_copy(update={"query": text})
+
+    def _resolve_medication(self, query: str, field: str) -> MedicationMatch:
+        if not query:
+            raise UnknownDrugError(query, (), field=field)
+        if query.isdigit():
+            return self.resolve_code(query, field=field)
+        exact = self._by_key.get(normalize_name(query))
+        if exact is not None and exact[2] != "brand":
+            return self._single(query, exact)
+        # A product's full name (an RxNorm clinical or branded drug, pack or component). A
+        # dose form group or bare name ('Amrix Pill') waits until brands have been tried.
+        loose: list[Product] = []
+        for source in self._sources():
+            products = source.by_name(query)
+            specific = [p for p in products if p.kind in ("drug", "component", "pack")]
+            if specific:
+                match = self._from_products(query, specific, "product", specific[0].name)
+                if match is not None:
+                    return match
+            loose += [p for p in products if p not in specific]
+        candidates = list(dict.fromkeys(self._candidates(query)))
+        brand = self._brand(query, [query])
+        if brand is not None:
+            return brand
+        parsed = parse_rxnorm_name(query)
+        if parsed is not None and any(c.value is not None for c in parsed.components):
+            named = self._parsed_product(query, parsed)
+            if named is not None:
+                return named
+        hit = self._kb_hit(query)
+        if hit is not None and hit[2] != "brand":
+            return self._single(query, hit)
+        brand = self._brand(query, candidates[1:])
+        if brand is not None:
+            return brand
+        if hit is not None:
+            return self._single(query, hit)
+        if loose:
+            match = self._from_products(query, loose, "product", loose[0].name)
+            if match is not None:
+                return match
+        if parsed is not None:
+            named = self._parsed_product(query, parsed)
+            if named is not None:
+                return named
+        for candidate in candidates:
+            ing = self.component_ingredient(candidate)
+            if ing is not None:
+                return MedicationMatch(
+                    query=query,
+                    how="ingredient",
+                    matched=candidate,
+                    ingredients=(MatchedIngredient(ingredient=ing, written=candidate),),
+                )
+        raise UnknownDrugError(query, self.suggest(query, products=True), field=field)
+
+    def _brand(self, query: str, candidates: Sequence[str]) -> MedicationMatch | None:
+        for source in self._sources():
+            for candidate in candidates:
+                products = source.by_brand(candidate)
+                if products:
+                    brand = products[0].brand or candidate
+                    match = self._from_products(query, products, "brand", brand)
+                    if match is not None:
+                        return match
+        return None
+
+    def _parsed_product(self, query: str, parsed: ParsedName) -> MedicationMatch | None:
+        """A product name not in any index, read by the RxNorm name grammar."""
+        comps = [self._matched(c) for c in parsed.components]
+        known = tuple(m for m in comps if m is not None)
+        if not known:
+            return None
+        return MedicationMatch(
+            query=query,
+            how="product",
+            matched=query,
+            ingredients=known,
+            product=query if len(known) == len(comps) else None,
+            unresolved=tuple(
+                c.name for c, m in zip(parsed.components, comps, strict=True) if m is None
+            ),
+        )
+
     def _candidates(self, query: str) -> Iterable[str]:
         yield query
         words = _words(query)
@@ -169,13 +573,27 @@ class Terminology:
         yield " ".join(no_strength)
         yield " ".join(w for w in no_strength if w not in _SALT_WORDS)
 
-    def suggest(self, text: str, limit: int = 3) -> list[str]:
-        """The closest known names (monograph names first on ties)."""
+    def _product_keys(self) -> dict[str, str]:
+        keys = getattr(self, "_product_key_cache", None)
+        if keys is None:
+            keys = {**self.products.brand_names(), **self.products.ingredient_names()}
+            self._product_key_cache: dict[str, str] = keys
+        return keys
+
+    def suggest(self, text: str, limit: int = 3, *, products: bool = False) -> list[str]:
+        """The closest known names (monograph names first on ties); with `products`, brands and
+        ingredients of the product index as well."""
         words = [w for w in _words(text) if not _NUMBER.match(w) and w not in _FORM_WORDS]
         key = normalize_name(" ".join(words) or text)
         if not key:
             return []
         hits = process.extract(key, self._keys, scorer=fuzz.ratio, limit=12, score_cutoff=72)
+        if products and not hits:
+            names = self._product_keys()
+            more = process.extract(
+                key, list(names), scorer=fuzz.ratio, limit=limit, score_cutoff=80
+            )
+            return list(dict.fromkeys(names[k] for k, _s, _ in more))
         out: list[str] = []
         for hit_key, _score, _ in hits:
             ingredient_id, matched, _how = self._by_key[hit_key]
@@ -191,8 +609,10 @@ class Terminology:
 
 @lru_cache(maxsize=1)
 def default_terminology() -> Terminology:
-    """The terminology of the packaged knowledge base."""
-    return Terminology(load_knowledge())
+    """The terminology of the packaged knowledge base, its product index and, when a driver
+    has said where one is (`knowledge.release`), a loaded RxNorm release (consulted only for
+    what the rest lacks)."""
+    return Terminology(load_knowledge(), load_products, extra_loader=release.loader())
 
 
 def resolve_drug(text: str, *, field: str = "drug") -> Resolution:
@@ -200,20 +620,76 @@ def resolve_drug(text: str, *, field: str = "drug") -> Resolution:
     return default_terminology().resolve(text, field=field)
 
 
-def resolve_condition(
-    text: str, kb: KnowledgeBase | None = None, *, field: str = "condition"
-) -> str:
-    """A condition id from its id, name or a synonym (case and punctuation ignored); an unknown
-    condition is an InputError listing the closest known ones."""
-    kb = kb or load_knowledge()
-    key = normalize_name(text)
+_CONDITION_QUALIFIERS = frozenset(
+    """chronic acute mild moderate severe history of h/o hx known suspected recurrent
+    bilateral left right primary secondary""".split()
+)
+
+
+def _condition_index(kb: KnowledgeBase) -> dict[str, str]:
     index: dict[str, str] = {}
     for c in kb.conditions.values():
         for label in (c.id, c.name, *c.synonyms):
             index.setdefault(normalize_name(label), c.id)
-    if key in index:
-        return index[key]
-    hits = process.extract(key, list(index), scorer=fuzz.ratio, limit=3, score_cutoff=60)
-    names = list(dict.fromkeys(index[h[0]] for h in hits))
+    return index
+
+
+def resolve_condition(
+    text: str, kb: KnowledgeBase | None = None, *, field: str = "condition"
+) -> str:
+    """A condition id from its id, name, a synonym, a SNOMED CT or ICD-10-CM code (case,
+    punctuation and qualifiers such as 'chronic' or 'history of' ignored); an unknown condition
+    is an InputError listing the closest known ones."""
+    kb = kb or load_knowledge()
+    index = _condition_index(kb)
+    query = text.strip()
+    code = condition_by_code(query, kb)
+    if code is not None:
+        return code
+    for candidate in (
+        query,
+        " ".join(w for w in re.split(r"[\s,;]+", query.lower()) if w not in _CONDITION_QUALIFIERS),
+    ):
+        key = normalize_name(candidate)
+        if key in index:
+            return index[key]
+    names = condition_suggestions(text, kb)
     hint = f"; did you mean {' or '.join(names)}?" if names else ""
     raise InputError(f"unknown condition {text!r}{hint}", field=field)
+
+
+def condition_suggestions(text: str, kb: KnowledgeBase | None = None) -> list[str]:
+    """The closest condition names to `text` (for 'did you mean')."""
+    kb = kb or load_knowledge()
+    index = _condition_index(kb)
+    hits = process.extract(
+        normalize_name(text), list(index), scorer=fuzz.ratio, limit=3, score_cutoff=75
+    )
+    return list(dict.fromkeys(kb.conditions[index[h[0]]].name for h in hits))
+
+
+def icd10_key(code: str) -> str:
+    """An ICD-10 code as compared here: upper case, dots and spaces removed."""
+    return code.replace(".", "").replace(" ", "").upper()
+
+
+def condition_by_code(code: str, kb: KnowledgeBase | None = None) -> str | None:
+    """The condition a SNOMED CT concept id or an ICD-10(-CM) code names (the longest ICD-10
+    prefix in the knowledge base wins), or None."""
+    kb = kb or load_knowledge()
+    text = code.strip()
+    if text.isdigit():
+        for c in kb.conditions.values():
+            if text in c.snomed:
+                return c.id
+        return None
+    key = icd10_key(text)
+    if not re.fullmatch(r"[A-Z][0-9][0-9A-Z]{0,5}", key):
+        return None
+    best: tuple[int, str] | None = None
+    for c in kb.conditions.values():
+        for prefix in c.icd10:
+            p = icd10_key(prefix)
+            if key.startswith(p) and (best is None or len(p) > best[0]):
+                best = (len(p), c.id)
+    return best[1] if best else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
+from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order, Regimen
 from myorelax.clinical.sig import parse_sig, times_for
@@ -126,6 +127,28 @@ def vet(
     return tuple(
         PlanAlert(code=a.code, severity=a.severity, summary=a.summary) for a in report.alerts
     )
+
+
+def unchecked(
+    kb: KnowledgeBase, patient: Patient, drug: Monograph, today: date
+) -> tuple[NotChecked, ...]:
+    """What the safety check of this drug for this patient could not check (patient facts a
+    rule needed, unknown medications or conditions): the plan shows it as the check does."""
+    order = Order(
+        text=drug.id,
+        drug=drug.id,
+        drug_name=drug.name,
+        rxcui=drug.identifiers.rxcui.value,
+        has_monograph=True,
+    )
+    others = tuple(m for m in patient.medications if m.drug != drug.id)
+    report = evaluate_regimen(
+        patient.model_copy(update={"medications": others}),
+        Regimen(orders=(order,)),
+        kb=kb,
+        today=today,
+    )
+    return report.not_checked
 
 
 def merge_alerts(groups: Iterable[Sequence[PlanAlert]]) -> tuple[PlanAlert, ...]:

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from myorelax.clinical.not_checked import NotChecked
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -126,6 +128,7 @@ class Plan(Frozen):
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     alerts: tuple[PlanAlert, ...] = ()
+    not_checked: tuple[NotChecked, ...] = ()
     care_plan: CarePlan | None = None
     knowledge_version: str
 

@@ -34,6 +34,7 @@ from myorelax.plans.common import (
     merge_alerts,
     order_for,
     spread_units,
+    unchecked,
     vet,
     withdrawal_of,
 )
@@ -138,7 +139,7 @@ def plan_taper(
         )
         return _plan(
             drug, family.label, order, start, needed, Rule(text=text.strip(), citations=tuple(citations)),
-            [stop], withdrawal, [], notes, [base_alerts], kb,
+            [stop], withdrawal, [], notes, [base_alerts], kb, patient,
         )  # fmt: skip
 
     if taper.step_amount is not None:
@@ -283,7 +284,7 @@ def plan_taper(
     )
     return _plan(
         drug, family.label, order, start, needed, Rule(text=rule_text, citations=tuple(citations)),
-        steps, withdrawal, warnings, notes, [base_alerts, *step_alerts], kb,
+        steps, withdrawal, warnings, notes, [base_alerts, *step_alerts], kb, patient,
     )  # fmt: skip
 
 
@@ -300,6 +301,7 @@ def _plan(
     notes: list[str],
     alerts: list[tuple[PlanAlert, ...]],
     kb: KnowledgeBase,
+    patient: Patient,
 ) -> Plan:
     """The taper plan whose last step is the stop day."""
     stop_date = steps[-1].start
@@ -323,4 +325,5 @@ def _plan(
         alerts=merge_alerts(alerts),
         care_plan=care_plan_for(drug, kb),
         knowledge_version=kb.version,
+        not_checked=unchecked(kb, patient, drug, start),
     )

@@ -36,6 +36,7 @@ from myorelax.plans.common import (
     order_for,
     refuse_if_contraindicated,
     spread_units,
+    unchecked,
     vet,
     withdrawal_of,
 )
@@ -323,6 +324,7 @@ def plan_titration(
         alerts=merge_alerts(all_alerts),
         care_plan=care_plan_for(drug, kb),
         knowledge_version=kb.version,
+        not_checked=unchecked(kb, patient, drug, start),
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from myorelax.clinical.not_checked import NotChecked
 from myorelax.knowledge.schema import SEVERITY_ORDER, Severity
 
 SUMMARY_MAX = 140
@@ -59,10 +60,14 @@ class Alert(Frozen):
 
 
 class CheckReport(Frozen):
+    """The check's answer. `not_checked` is never left out: an empty list means everything a
+    rule needed was known."""
+
     patient: dict[str, Any]
     orders: tuple[dict[str, Any], ...]
     medications: tuple[dict[str, Any], ...] = ()
     stopping: tuple[str, ...] = ()
+    not_checked: tuple[NotChecked, ...] = Field(default=())
     alerts: tuple[Alert, ...]
     knowledge_version: str
 

@@ -6,12 +6,13 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from myorelax.clinical.not_checked import NotChecked, NotCheckedReason
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order, Regimen
 from myorelax.clinical.renal import ckd_stage
 from myorelax.errors import UnknownDrugError
 from myorelax.knowledge.loader import load_knowledge
-from myorelax.knowledge.schema import KnowledgeBase
+from myorelax.knowledge.schema import KnowledgeBase, Monograph
 from myorelax.knowledge.terminology import Terminology, default_terminology
 from myorelax.safety.alert import Alert, CheckReport
 from myorelax.safety.checks import (
@@ -79,13 +80,18 @@ def _order_view(ctx: CheckContext, o: Order) -> dict[str, Any]:
         "duration_days": o.duration_days,
         "start": o.start.isoformat() if o.start else None,
         "has_monograph": o.has_monograph,
+        "groups": sorted(ctx.terminology.ingredient(o.drug).groups),
     }
+    if o.product or o.components:
+        view["product"] = o.product
+        view["product_rxcui"] = o.product_rxcui
+        view["components"] = list(o.components)
     return view
 
 
 def _patient_view(ctx: CheckContext) -> dict[str, Any]:
     p = ctx.patient
-    data = p.model_dump(mode="json", exclude={"medications", "unrecognized_medications"})
+    data = p.model_dump(mode="json", exclude={"medications", "not_checked"})
     k = ctx.kidney
     data.update(
         crcl_ml_min=k.crcl_ml_min,
@@ -94,36 +100,122 @@ def _patient_view(ctx: CheckContext) -> dict[str, Any]:
         egfr_basis=k.egfr_basis,
         ckd_stage=ckd_stage(k.egfr_ml_min) if k.egfr_ml_min is not None else None,
         liver_impairment=p.liver_impairment,
-        notes=_notes(ctx),
     )
     return data
 
 
-def _notes(ctx: CheckContext) -> list[str]:
-    notes: list[str] = []
-    for text in ctx.patient.allergies:
+def _subject_monographs(ctx: CheckContext) -> list[Monograph]:
+    return [m for a in ctx.subjects if (m := ctx.monograph(a)) is not None]
+
+
+def not_checked(ctx: CheckContext) -> list[NotChecked]:
+    """What the check could not check: what the patient reader could not read, unknown
+    allergies, and every patient fact a rule of the drugs checked needed and did not have."""
+    p = ctx.patient
+    out: list[NotChecked] = list(p.not_checked)
+    for text in p.allergies or ():
         key = text.strip().lower().replace(" ", "_")
         if key in ctx.kb.groups:
             continue
         try:
-            ctx.terminology.resolve(text, field="allergies")
+            ctx.terminology.resolve_medication(text, field="allergies")
         except UnknownDrugError as exc:
             hint = f" (did you mean {exc.suggestions[0]}?)" if exc.suggestions else ""
-            notes.append(
-                f"allergy {text!r} is not a drug or class known here{hint}; it was not checked"
+            out.append(
+                NotChecked(
+                    kind="allergy",
+                    item=text,
+                    reason="unknown_allergy",
+                    detail=f"allergy {text!r} is not a drug or class known here{hint}; "
+                    "it was not checked",
+                )
             )
-    for med in ctx.patient.unrecognized_medications:
-        notes.append(
-            f"medication {med!r} is not a drug known here; its interactions were not checked"
+    monographs = _subject_monographs(ctx)
+    if not monographs:
+        return out
+    names = ", ".join(m.name.lower() for m in monographs)
+
+    def fact(reason: NotCheckedReason, item: str, detail: str) -> None:
+        out.append(NotChecked(kind="patient_fact", item=item, reason=reason, detail=detail))
+
+    if p.age_years is None:
+        fact(
+            "missing_age",
+            "age",
+            "age unknown: age limits, the Beers Criteria and age-based kidney estimates were not checked",
         )
-    for c in ctx.patient.conditions:
-        if c not in ctx.kb.conditions:
-            notes.append(f"condition {c!r} is not known here; it was not checked")
+    kidney_rules = [m for m in monographs if m.populations.renal.adjustments]
     if not ctx.kidney.known:
-        notes.append("kidney function unknown: " + ctx.kidney.crcl_basis)
-    if ctx.patient.age_years is None:
-        notes.append("age unknown: age limits and the Beers Criteria were not checked")
-    return notes
+        fact(
+            "missing_kidney_function",
+            "kidney function",
+            f"kidney function unknown ({ctx.kidney.crcl_basis}): the kidney dose rules of "
+            f"{names} and the Beers kidney criteria were not checked",
+        )
+    elif ctx.kidney.crcl_ml_min is None and any(
+        a.crcl_below is not None for m in kidney_rules for a in m.populations.renal.adjustments
+    ):
+        on_crcl = ", ".join(
+            m.name.lower()
+            for m in kidney_rules
+            if any(a.crcl_below is not None for a in m.populations.renal.adjustments)
+        )
+        fact(
+            "kidney_function_as_egfr",
+            "creatinine clearance",
+            f"no creatinine clearance (Cockcroft-Gault needs serum creatinine, age and weight): "
+            f"the kidney bands of {on_crcl}, defined on CrCl, were applied to the eGFR "
+            f"({ctx.kidney.egfr_ml_min:g} mL/min/1.73 m2), which can differ from it",
+        )
+    if p.scr_mg_dl is not None and p.crcl_ml_min is None and p.weight_kg is None:
+        fact(
+            "missing_weight",
+            "weight",
+            "weight unknown: creatinine clearance (Cockcroft-Gault) could not be estimated",
+        )
+    if p.sex == "unknown" and p.scr_mg_dl is not None:
+        fact(
+            "missing_sex",
+            "sex",
+            "sex unknown: kidney function was estimated as the lower of the female and male values",
+        )
+    hepatic = [m for m in monographs if m.populations.hepatic.adjustments]
+    if hepatic and p.child_pugh is None and "active_liver_disease" not in p.conditions:
+        fact(
+            "missing_liver_function",
+            "liver function",
+            "liver function unknown (no Child-Pugh class or liver disease recorded): the liver "
+            f"rules of {', '.join(m.name.lower() for m in hepatic)} were not checked",
+        )
+    could_be_pregnant = p.sex != "male" and (p.age_years is None or 10 <= p.age_years <= 55)
+    if (
+        could_be_pregnant
+        and p.pregnant is None
+        and any(m.populations.pregnancy for m in monographs)
+    ):
+        fact(
+            "missing_pregnancy_status",
+            "pregnancy",
+            "pregnancy status not recorded: the pregnancy statements were not applied",
+        )
+    if (
+        could_be_pregnant
+        and p.lactating is None
+        and any(m.populations.lactation for m in monographs)
+    ):
+        fact(
+            "missing_lactation_status",
+            "breastfeeding",
+            "breastfeeding status not recorded: the lactation statements were not applied",
+        )
+    if p.allergies is None:
+        fact(
+            "missing_allergies",
+            "allergies",
+            "allergies not recorded: allergy and hypersensitivity contraindications were not "
+            "checked (record 'no known allergies' when there are none)",
+        )
+    return out
 
 
 def evaluate_regimen(
@@ -148,6 +240,7 @@ def evaluate_regimen(
         alerts += check(ctx)
     return CheckReport(
         patient=_patient_view(ctx),
+        not_checked=tuple(not_checked(ctx)),
         orders=tuple(_order_view(ctx, o) for o in regimen.orders),
         medications=tuple(_order_view(ctx, o) for o in patient.medications),
         stopping=tuple(o.drug for o in regimen.stopping),

@@ -93,6 +93,9 @@ class ScreeningKnowledge(_Frozen):
     patterns: tuple[Pattern, ...]
     drug_sets: Mapping[str, DrugSet]
     thresholds: Thresholds
+    product_codes: tuple[tuple[str, int], ...] = ()
+    """(product RxCUI, ingredient RxCUI) from the medication resolver's product index: maps
+    product concepts to ingredients where a site has no CONCEPT_ANCESTOR."""
 
     def pattern(self, code: str) -> Pattern:
         for p in self.patterns:
@@ -235,6 +238,8 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
     egfr, egfr_cited, dialysis_cited = _baclofen_renal(kb)
     age = round(BEERS_AGE)
     beers_name, beers_cited = _rule(kb, "MRX-BEERS-001")
+    screened = {i.rxcui for ds in sets for i in ds.ingredients}
+    product_codes = tuple((p, int(i)) for p, i in term.product_codes(screened))
     thresholds = Thresholds(
         beers_age_years=age,
         egfr_below_ml_min=egfr,
@@ -325,6 +330,7 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
         patterns=patterns,
         drug_sets=drug_sets,
         thresholds=thresholds,
+        product_codes=product_codes,
     )
 
 

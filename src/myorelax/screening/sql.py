@@ -484,6 +484,11 @@ def build_plan(
             tuple(
                 (c.vocabulary_id, normalize_code(c.concept_code), c.kind, c.ingredient_code)
                 for c in codes
+            )
+            # Product codes (any RxNorm term type) to their ingredients, from the medication
+            # resolver: how a site without CONCEPT_ANCESTOR has its products screened.
+            + tuple(
+                ("RxNorm", code, "drug", ingredient) for code, ingredient in knowledge.product_codes
             ),
         ),
         AuxTable(

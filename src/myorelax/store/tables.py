@@ -147,3 +147,47 @@ class CdsFeedbackRow(Base):
     user_comment: Mapped[str | None] = mapped_column(Text)
     client: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RxNormReleaseRow(Base):
+    """The loaded RxNorm release (at most one row)."""
+
+    __tablename__ = "rxnorm_release"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(500))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    names: Mapped[int] = mapped_column(Integer)
+    brands: Mapped[int] = mapped_column(Integer)
+    ndcs: Mapped[int] = mapped_column(Integer)
+
+
+class RxNormNameRow(Base):
+    """One name of one RxNorm concept (term type and preference rank kept)."""
+
+    __tablename__ = "rxnorm_name"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rxcui: Mapped[str] = mapped_column(String(12), index=True)
+    tty: Mapped[str] = mapped_column(String(12))
+    rank: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(String(255), index=True)
+    brand_key: Mapped[str | None] = mapped_column(String(255), index=True)
+
+
+class RxNormBrandIngredientRow(Base):
+    """An ingredient of an RxNorm brand name (BN to IN)."""
+
+    __tablename__ = "rxnorm_brand_ingredient"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    brand_rxcui: Mapped[str] = mapped_column(String(12), index=True)
+    ingredient_rxcui: Mapped[str] = mapped_column(String(12))
+    ingredient_name: Mapped[str] = mapped_column(Text)
+
+
+class RxNormNdcRow(Base):
+    """An NDC (11 digits, as RXNSAT stores it) and the RxCUI it is a package of."""
+
+    __tablename__ = "rxnorm_ndc"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ndc: Mapped[str] = mapped_column(String(11), index=True)
+    rxcui: Mapped[str] = mapped_column(String(12))

@@ -14,7 +14,7 @@ from myorelax.api.deps import State, User
 from myorelax.api.errors import PROBLEM, problem_responses
 from myorelax.clinical.regimen import Regimen
 from myorelax.errors import InputError, MyorelaxError
-from myorelax.fhir.exporting import detected_issues, validate_r4
+from myorelax.fhir.exporting import detected_issues, not_checked_outcome, validate_r4
 from myorelax.fhir.importing import orders_from_fhir, record_from_fhir, resources_of
 from myorelax.reports.views import to_jsonable
 from myorelax.safety.engine import evaluate_regimen
@@ -85,6 +85,7 @@ def read_patient(
         "patient_fhir_id": record.patient_fhir_id,
         "draft_orders": to_jsonable(drafts.orders),
         "notes": list(record.notes) + list(drafts.notes),
+        "not_checked": to_jsonable([*record.patient.not_checked, *drafts.not_checked]),
         "unrecognized_drafts": list(drafts.unrecognized),
     }
     return Response(json.dumps(body), media_type="application/json")
@@ -98,7 +99,8 @@ def check_bundle(
     bundle: dict[str, Any] = Body(openapi_examples={"bundle": {"value": BUNDLE_EXAMPLE}}),  # noqa: B008
 ) -> Response:
     """Check the record's draft MedicationRequests against the rest of the record: one
-    DetectedIssue per alert (valid FHIR R4), implicating the MedicationRequests involved."""
+    DetectedIssue per alert (valid FHIR R4), implicating the MedicationRequests involved, and
+    an OperationOutcome whose warnings name what was not checked (always present)."""
     today = date.today()
     try:
         record, drafts = _read(bundle, today)
@@ -117,8 +119,9 @@ def check_bundle(
             implicated[order.drug] = ref
     patient_ref = f"Patient/{record.patient_fhir_id}" if record.patient_fhir_id else None
     issues = detected_issues(report, patient_reference=patient_ref, implicated=implicated)
-    for issue in issues:
-        validate_r4(issue)
+    outcome = not_checked_outcome([*drafts.not_checked, *report.not_checked])
+    for resource in (*issues, outcome):
+        validate_r4(resource)
     out = {"resourceType": "Bundle", "type": "collection",
-           "entry": [{"resource": i} for i in issues]}  # fmt: skip
+           "entry": [{"resource": i} for i in (*issues, outcome)]}  # fmt: skip
     return Response(json.dumps(out), media_type=FHIR_JSON)

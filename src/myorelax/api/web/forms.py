@@ -10,17 +10,18 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from myorelax.api.schemas import PatientIn
-from myorelax.clinical.inputs import drug_only_order, patient_from_data
+from myorelax.clinical.inputs import medication_orders, patient_from_data
+from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order
-from myorelax.clinical.sig import parse_sig
-from myorelax.errors import InputError, MyorelaxError, UnknownDrugError
-from myorelax.knowledge.terminology import default_terminology, normalize_name
+from myorelax.errors import MyorelaxError
 
 LIST_FIELDS = ("orders", "medications")
 PATIENT_NUMBERS = ("age_years", "weight_kg", "height_cm", "scr_mg_dl", "egfr_ml_min")
 PATIENT_CHOICES = ("sex", "child_pugh", "cyp2c19")
-PATIENT_FLAGS = ("dialysis", "pregnant", "lactating", "alcohol", "substance_use_disorder")
+PATIENT_FLAGS = ("dialysis", "alcohol", "substance_use_disorder")
+# Yes, no, or not recorded (an unticked box cannot tell "no" from "not asked").
+PATIENT_STATUSES = ("pregnant", "lactating")
 PATIENT_LINES = ("conditions", "allergies")
 LABELS = {
     "age_years": "Age",
@@ -124,8 +125,13 @@ def patient_in(values: Values) -> PatientIn:
             data[name] = text(values, name)
     for name in PATIENT_FLAGS:
         data[name] = text(values, name) in ("on", "true", "1", "yes")
-    for name in PATIENT_LINES:
-        data[name] = split_lines(text(values, name))
+    for name in PATIENT_STATUSES:
+        status = text(values, name)
+        if status in ("yes", "no"):
+            data[name] = status == "yes"
+    data["conditions"] = split_lines(text(values, "conditions"))
+    if text(values, "allergies"):  # left empty: not recorded
+        data["allergies"] = split_lines(text(values, "allergies"))
     data["medications"] = entries(values, "medications")
     try:
         return PatientIn.model_validate(data)
@@ -134,39 +140,20 @@ def patient_in(values: Values) -> PatientIn:
         raise FormError(errors) from None
 
 
-def _medication(text: str, field: str) -> Order:
-    """A current medication: dose text, or a bare drug name (checked as the drug only, as a
-    FHIR medication without dosage is)."""
-    try:
-        return parse_sig(text, field=field)
-    except UnknownDrugError:
-        raise
-    except InputError as exc:
-        try:
-            ingredient = default_terminology().resolve(text, field=field).ingredient
-        except InputError:
-            raise exc from None
-        if normalize_name(text) not in (normalize_name(ingredient.id),
-                                         normalize_name(ingredient.name)):  # fmt: skip
-            raise exc from None
-        return drug_only_order(text, ingredient)
-
-
 def patient_of(values: Values) -> Patient:
-    """The patient of a workspace form; a medication problem is named by its own row. A current
-    medication naming a drug not known here is reported with the check, not refused."""
+    """The patient of a workspace form. Current medications are read as everywhere else
+    (`clinical.inputs.medication_orders`): a drug not known here, or a dose that cannot be
+    read, is reported with the check as not checked, never refused and never dropped."""
     checked = patient_in(values)
-    orders: list[Order] = []
-    unknown: list[str] = []
-    for row, text_ in rows(values, "medications"):
-        try:
-            orders.append(_medication(text_, f"medications[{row}]"))
-        except UnknownDrugError as exc:
-            hint = f" (did you mean {exc.suggestions[0]}?)" if exc.suggestions else ""
-            unknown.append(f"{text_}{hint}")
     data = checked.data()
     data["medications"] = []
-    data["unrecognized_medications"] = unknown
+    orders: list[Order] = []
+    notes: list[NotChecked] = []
+    for row, text_ in rows(values, "medications"):
+        found, unread = medication_orders(text_, field=f"medications[{row}]")
+        orders.extend(found)
+        notes.extend(unread)
+    data["not_checked"] = notes
     patient = patient_from_data(data)
     return patient.model_copy(update={"medications": tuple(orders)})
 
@@ -183,9 +170,12 @@ def values_of_patient(patient: Patient) -> Values:
     values["cyp2c19"] = patient.cyp2c19 or ""
     for name in PATIENT_FLAGS:
         values[name] = "on" if getattr(patient, name) else ""
+    for name in PATIENT_STATUSES:
+        status = getattr(patient, name)
+        values[name] = "" if status is None else ("yes" if status else "no")
     values["conditions"] = "\n".join(patient.conditions)
-    values["allergies"] = "\n".join(patient.allergies)
-    values["medications"] = [
-        m.text if m.dose is not None else m.drug for m in patient.medications
-    ] + [m.split(" (did you mean")[0] for m in patient.unrecognized_medications]
+    values["allergies"] = "none" if patient.allergies == () else "\n".join(patient.allergies or ())
+    lines = dict.fromkeys(m.text for m in patient.medications)
+    lines.update(dict.fromkeys(n.item for n in patient.not_checked if n.kind == "medication"))
+    values["medications"] = list(lines)
     return values

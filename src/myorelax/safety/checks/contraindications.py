@@ -16,16 +16,18 @@ def allergy_ingredients(ctx: CheckContext) -> dict[str, frozenset[str]]:
     """Each recorded allergy resolved to (ingredient id and its classes); group ids stand for
     themselves; unresolvable allergies are left out (the engine reports them)."""
     out: dict[str, frozenset[str]] = {}
-    for text in ctx.patient.allergies:
+    for text in ctx.patient.allergies or ():
         key = text.strip().lower().replace(" ", "_")
         if key in ctx.kb.groups:
             out[text] = frozenset({key})
             continue
         try:
-            ing = ctx.terminology.resolve(text, field="allergies").ingredient
+            match = ctx.terminology.resolve_medication(text, field="allergies")
         except UnknownDrugError:
             continue
-        out[text] = frozenset({ing.id, *ing.groups})
+        out[text] = frozenset(
+            x for m in match.ingredients for x in (m.ingredient.id, *m.ingredient.groups)
+        )
     return out
 
 

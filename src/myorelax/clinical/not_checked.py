@@ -1,0 +1,48 @@
+"""What a check could not check, said plainly: never a clean screen over something unknown.
+
+Every item names what it is about (`kind`, `item`), a stable `reason` code for programs, and a
+sentence for people. The patient reader adds what it could not read (an unknown medication, a
+dose it could not parse, an unknown condition or allergy); the safety check adds the patient
+facts a rule needed and did not have (age, sex, weight, kidney or liver function, pregnancy or
+breastfeeding status, allergies). Every interface shows the list above the alerts.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+NotCheckedKind = Literal["medication", "dose", "condition", "allergy", "patient_fact"]
+NotCheckedReason = Literal[
+    "unknown_drug",
+    "unknown_component",
+    "unparsed_dose",
+    "no_dose",
+    "unknown_condition",
+    "unknown_allergy",
+    "missing_age",
+    "missing_sex",
+    "missing_weight",
+    "missing_kidney_function",
+    "kidney_function_as_egfr",
+    "missing_liver_function",
+    "missing_pregnancy_status",
+    "missing_lactation_status",
+    "missing_allergies",
+    "no_regimen",
+]
+
+
+class NotChecked(BaseModel):
+    """One thing the check did not (fully) check, and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: NotCheckedKind
+    item: str
+    reason: NotCheckedReason
+    detail: str
+
+    def text(self) -> str:
+        return self.detail

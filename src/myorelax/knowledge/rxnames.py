@@ -1,0 +1,201 @@
+"""Read an RxNorm-style product name into its ingredients, strengths, dose form and brand.
+
+RxNorm writes clinical and branded drugs in one normal form (RxNorm Technical Documentation,
+"Normalized names"), which EHRs and clinicians copy into medication lists::
+
+    acetaminophen 325 MG / oxycodone hydrochloride 5 MG Oral Tablet [Percocet]     (SBD)
+    24 HR tramadol hydrochloride 100 MG Extended Release Oral Capsule              (SCD)
+    1 ML buprenorphine 0.3 MG/ML Injection [Buprenex]                              (SBD, quantity)
+    {24 (drospirenone 3 MG / ethinyl estradiol 0.02 MG Oral Tablet) /
+      4 (inert ingredients 1 MG Oral Tablet) } Pack [Yaz 28 Day]                     (BPCK)
+    oxycodone hydrochloride 5 MG                                                    (SCDC)
+    Brompheniramine / Dextromethorphan / Pseudoephedrine Pill                       (dose form group)
+
+`parse_rxnorm_name` returns the components in the order written (ingredient text as written,
+salt included; strength and unit when given), the dose form, the brand in brackets, and for a
+pack the union of its drugs' components (a strength is kept only when every drug of the pack
+agrees on it, so a triphasic pill gives the ingredients without one strength). The parser is
+also used on what people type, so units are matched without regard to case. It returns None
+for text that is not in this form (a bare ingredient name, free text), never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_BRAND = re.compile(r"\s*\[([^\[\]]+)\]\s*$")
+_PREFIX = re.compile(r"^(\d+(?:\.\d+)?)\s+(HR|ML|ACTUAT|DAY|CM2|G|L)\s+", re.IGNORECASE)
+_UNIT = (
+    r"(?:MG|MCG|UG|G|MEQ|MMOL|UNT|IU|IR|ML|BAU|PNU|AU|SQ-HDM|%|CELLS|ORGANISMS|"
+    r"Amb\s+a\s+1-U)"
+)
+_PER = r"(?:/(?:ML|HR|ACTUAT|MG|G|L|DAY|CM2|SQCM|DOSE|INHAL|SPRAY|1\.73\s*M2))?"
+_COMPONENT = re.compile(
+    rf"^(?P<name>.*?\S)\s+(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>{_UNIT}{_PER})(?=\s|$)(?:\s+(?P<rest>.*))?$",
+    re.IGNORECASE,
+)
+# Words of RxNorm dose forms and dose form groups (RxNorm DF/DFG names), to find where the
+# ingredients end when no strength marks it ("Amrix Pill", "... / Pseudoephedrine Pill").
+FORM_WORDS = frozenset(
+    """oral tablet tablets capsule capsules pill extended release delayed chewable
+    disintegrating sublingual buccal film solution suspension injectable injection prefilled
+    syringe transdermal system patch powder granules for topical cream gel ointment lotion spray
+    nasal mucosal metered dose inhaler inhalation inhalant rectal suppository vaginal ring insert
+    implant ophthalmic otic drops lozenge troche effervescent elixir syrup liquid product pack
+    kit auto-injector cartridge pen injector jet intrathecal intravenous intramuscular
+    subcutaneous medicated pad foam shampoo paste strip wafer dry bar soap enema irrigation
+    emulsion drug implantable chewing gum sachet concentrate""".split()
+)
+_PLACEHOLDER = re.compile(r"^inert ingredients?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class NameComponent:
+    """One ingredient of a product name, as written (salt included)."""
+
+    name: str
+    value: float | None = None
+    unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedName:
+    components: tuple[NameComponent, ...]
+    form: str | None = None
+    brand: str | None = None
+    pack: bool = False
+    quantity: str | None = None  # "24 HR", "1 ML"
+
+    @property
+    def strengths_complete(self) -> bool:
+        return all(c.value is not None for c in self.components)
+
+
+def _unit(text: str) -> str:
+    unit = re.sub(r"\s+", " ", text.strip()).upper()
+    return {"UG": "MCG"}.get(unit, unit)
+
+
+def _strip_form(text: str) -> tuple[str, str | None]:
+    """Split trailing dose-form words off a name: ('Pseudoephedrine', 'Pill')."""
+    words = text.split()
+    k = len(words)
+    while k > 1 and words[k - 1].lower() in FORM_WORDS:
+        k -= 1
+    form = " ".join(words[k:]) or None
+    return " ".join(words[:k]), form
+
+
+def _split_top(text: str, sep: str = " / ") -> list[str]:
+    """Split on `sep` outside parentheses and braces."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "({":
+            depth += 1
+        elif ch in ")}":
+            depth -= 1
+        elif depth == 0 and text.startswith(sep, i):
+            parts.append(text[start:i])
+            i += len(sep)
+            start = i
+            continue
+        i += 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+def _parse_drug(text: str) -> ParsedName | None:
+    quantity = None
+    m = _PREFIX.match(text)
+    if m and _COMPONENT.match(text[m.end() :]):
+        quantity = f"{m.group(1)} {m.group(2).upper()}"
+        text = text[m.end() :]
+    parts = _split_top(text)
+    if not parts or any(not p for p in parts):
+        return None
+    components: list[NameComponent] = []
+    form: str | None = None
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        cm = _COMPONENT.match(part)
+        if cm:
+            rest = (cm.group("rest") or "").strip()
+            if rest and not last:
+                return None
+            if rest:
+                if re.search(r"\d", rest):
+                    return None
+                form = rest
+            components.append(
+                NameComponent(
+                    cm.group("name").strip(), float(cm.group("value")), _unit(cm.group("unit"))
+                )
+            )
+        else:
+            name = part
+            if last:
+                name, form = _strip_form(part)
+            if not name:
+                return None
+            components.append(NameComponent(name))
+    if len(components) == 1 and components[0].value is None and form is None:
+        return None  # a bare name is not a product name
+    return ParsedName(tuple(components), form=form, quantity=quantity)
+
+
+def _parse_pack(text: str) -> ParsedName | None:
+    m = re.match(r"^\{(?P<inner>.*)\}\s*(?P<form>[A-Za-z ]*)$", text)
+    if not m:
+        return None
+    merged: dict[str, NameComponent] = {}
+    agree: dict[str, bool] = {}
+    for item in _split_top(m.group("inner").strip()):
+        im = re.match(r"^(\d+)\s*(?:\([\d.]+ [A-Za-z]+\)\s*)?\((.*)\)$", item.strip())
+        if not im:
+            return None
+        drug = parse_rxnorm_name(im.group(2).strip())
+        if drug is None:
+            return None
+        for c in drug.components:
+            if _PLACEHOLDER.match(c.name):
+                continue
+            key = c.name.lower()
+            if key not in merged:
+                merged[key] = c
+                agree[key] = True
+            elif (merged[key].value, merged[key].unit) != (c.value, c.unit):
+                agree[key] = False
+    if not merged:
+        return None
+    components = tuple(c if agree[k] else NameComponent(c.name) for k, c in merged.items())
+    return ParsedName(components, form=m.group("form").strip() or "Pack", pack=True)
+
+
+def parse_rxnorm_name(name: str) -> ParsedName | None:
+    """The parts of an RxNorm-style product name, or None when `name` is not one."""
+    text = re.sub(r"\s+", " ", name.strip())
+    # The basis of strength written beside a salt: 'tiZANidine 4 MG (as tiZANidine
+    # hydrochloride 4.58 MG) Oral Tablet' is read as 'tiZANidine 4 MG Oral Tablet'.
+    text = re.sub(r"\s*\(as [^()]*\)", "", text)
+    brand = None
+    bm = _BRAND.search(text)
+    if bm:
+        brand = bm.group(1).strip()
+        text = text[: bm.start()].strip()
+    if not text:
+        return None
+    parsed = _parse_pack(text) if text.startswith("{") else _parse_drug(text)
+    if parsed is None:
+        return None
+    return ParsedName(
+        parsed.components,
+        form=parsed.form,
+        brand=brand,
+        pack=parsed.pack,
+        quantity=parsed.quantity,
+    )

@@ -1,0 +1,94 @@
+"""Medication lines as people write them: combination strengths, counts after the strength,
+RxNorm names copied from an EHR, codes; and the lenient reading of current medications."""
+
+from __future__ import annotations
+
+import pytest
+
+from myorelax.clinical.inputs import medication_orders
+from myorelax.clinical.sig import parse_medication, parse_sig
+from myorelax.errors import InputError, SigParseError
+
+
+def doses(text: str) -> list[tuple[str, float | None]]:
+    return [(o.drug, o.dose_mg) for o in parse_medication(text).orders]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Percocet 5/325 1 tablet q6h prn", [("acetaminophen", 325), ("oxycodone", 5)]),
+        ("Percocet 5/325 2 tabs q6h prn", [("acetaminophen", 650), ("oxycodone", 10)]),
+        ("Norco 10-325 mg q6h prn", [("acetaminophen", 325), ("hydrocodone", 10)]),
+        ("oxycodone/acetaminophen 5/325 mg q6h prn", [("oxycodone", 5), ("acetaminophen", 325)]),
+        (
+            "hydrocodone-acetaminophen 10-325 mg 1 tab q6h",
+            [("hydrocodone", 10), ("acetaminophen", 325)],
+        ),
+        (
+            "levonorgestrel/ethinyl estradiol 0.15/0.03 mg daily",
+            [("levonorgestrel", 0.15), ("ethinyl estradiol", 0.03)],
+        ),
+        ("oxycodone 5 mg/acetaminophen 325 mg q6h", [("oxycodone", 5), ("acetaminophen", 325)]),
+        (
+            "Acetaminophen 325 MG / Oxycodone Hydrochloride 5 MG Oral Tablet [Percocet] 1 tab q6h prn",
+            [("acetaminophen", 325), ("oxycodone", 5)],
+        ),
+        (
+            "Soma Compound with Codeine 2 tabs qid",
+            [("aspirin", 650), ("carisoprodol", 400), ("codeine", 32)],
+        ),
+        ("Norgesic Forte 1 tab tid", [("orphenadrine", 50), ("aspirin", 770), ("caffeine", 60)]),
+        ("tiZANidine 4 mg tid", [("tizanidine", 4)]),
+        ("994226 1 tab qid", [("aspirin", 325), ("carisoprodol", 200), ("codeine", 16)]),
+    ],
+)
+def test_combination_lines(text: str, expected: list[tuple[str, float]]) -> None:
+    assert doses(text) == expected
+
+
+def test_every_ingredient_shares_the_schedule_and_names_the_product() -> None:
+    orders = parse_medication("Percocet 5/325 1 tablet q6h prn").orders
+    assert {(o.frequency.code if o.frequency else None, o.prn) for o in orders} == {("q6h", True)}
+    assert all(o.components == ("acetaminophen", "oxycodone") for o in orders)
+    assert all(o.product == "Percocet" for o in orders)
+
+
+def test_strengths_that_match_no_product_are_said_not_guessed() -> None:
+    with pytest.raises(SigParseError, match="could not be matched"):
+        parse_medication("Percocet 7/400 q6h")
+    line = parse_medication("Percocet 7/400 q6h", lenient=True)
+    assert [o.dose for o in line.orders] == [None, None]
+    assert "could not be matched" in line.problems[0]
+
+
+def test_parse_sig_takes_the_one_ingredient_with_a_monograph() -> None:
+    assert parse_sig("Soma Compound with Codeine 1 tab qid").drug == "carisoprodol"
+    with pytest.raises(SigParseError, match="name the one ingredient"):
+        parse_sig("Percocet 5/325 1 tab q6h")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("fooxetine 20 mg daily", "unknown_drug"),
+        ("Percocet 5/325 every now and then", "unparsed_dose"),
+        ("baclofen", "no_dose"),
+    ],
+)
+def test_current_medications_are_never_refused_and_never_silent(text: str, reason: str) -> None:
+    orders, notes = medication_orders(text, field="medications[0]")
+    assert [n.reason for n in notes] == [reason]
+    if reason != "unknown_drug":
+        assert orders  # the drug still takes part in every rule
+
+
+def test_a_brand_alone_is_the_drug_only_with_nothing_to_report() -> None:
+    orders, notes = medication_orders("Yaz", field="medications[0]")
+    assert [o.drug for o in orders] == ["drospirenone", "ethinyl estradiol"]
+    assert notes == ()
+
+
+def test_orders_stay_strict() -> None:
+    with pytest.raises(InputError):
+        parse_medication("Percocet 5/325 every now and then")

@@ -1,0 +1,78 @@
+"""Never silent: whatever a check could not check is in `not_checked`, with a reason code, and
+an empty list means everything the rules needed was known."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from myorelax.clinical.inputs import patient_from_data, regimen_from
+from myorelax.safety.engine import evaluate_regimen
+
+COMPLETE: dict[str, Any] = {
+    "age_years": 45,
+    "sex": "female",
+    "weight_kg": 70,
+    "scr_mg_dl": 0.8,
+    "child_pugh": None,
+    "conditions": [],
+    "allergies": [],
+    "pregnant": False,
+    "lactating": False,
+}
+
+
+def reasons(patient: dict[str, Any], orders: list[str]) -> set[str]:
+    report = evaluate_regimen(patient_from_data(patient), regimen_from(orders))
+    return {n.reason for n in report.not_checked}
+
+
+def test_a_complete_record_leaves_nothing_unchecked_for_baclofen() -> None:
+    # Baclofen has no liver adjustments: liver function is not needed.
+    assert reasons(COMPLETE, ["baclofen 5 mg tid"]) == set()
+
+
+@pytest.mark.parametrize(
+    ("change", "orders", "reason"),
+    [
+        ({"age_years": None}, ["baclofen 5 mg tid"], "missing_age"),
+        ({"scr_mg_dl": None}, ["baclofen 5 mg tid"], "missing_kidney_function"),
+        ({"scr_mg_dl": None, "egfr_ml_min": 40}, ["baclofen 5 mg tid"], "kidney_function_as_egfr"),
+        ({"weight_kg": None}, ["baclofen 5 mg tid"], "missing_weight"),
+        ({"sex": None}, ["baclofen 5 mg tid"], "missing_sex"),
+        ({}, ["tizanidine 2 mg tid"], "missing_liver_function"),
+        ({"pregnant": None}, ["baclofen 5 mg tid"], "missing_pregnancy_status"),
+        ({"lactating": None}, ["baclofen 5 mg tid"], "missing_lactation_status"),
+        ({"allergies": None}, ["baclofen 5 mg tid"], "missing_allergies"),
+        ({"allergies": ["fooxicillin"]}, ["baclofen 5 mg tid"], "unknown_allergy"),
+        ({"conditions": ["fooitis"]}, ["baclofen 5 mg tid"], "unknown_condition"),
+        ({"medications": ["fooxetine 20 mg daily"]}, ["baclofen 5 mg tid"], "unknown_drug"),
+        ({"medications": ["Percocet 5/325 now and then"]}, ["baclofen 5 mg tid"], "unparsed_dose"),
+        ({"medications": ["tizanidine"]}, ["baclofen 5 mg tid"], "no_dose"),
+    ],
+)
+def test_each_reason(change: dict[str, Any], orders: list[str], reason: str) -> None:
+    patient = {k: v for k, v in {**COMPLETE, **change}.items() if v is not None}
+    assert reason in reasons(patient, orders)
+
+
+def test_facts_are_asked_only_where_a_rule_needs_them() -> None:
+    male = {**COMPLETE, "sex": "male"}
+    del male["pregnant"], male["lactating"]
+    assert "missing_pregnancy_status" not in reasons(male, ["baclofen 5 mg tid"])
+    # A review of nothing with a monograph (a statin alone) needs no patient facts.
+    assert reasons({"medications": ["simvastatin 20 mg daily"]}, []) == set()
+
+
+def test_the_check_report_of_the_issue_example_fires_and_says_what_was_missing() -> None:
+    """tizanidine with the combined pill written as a combination: CYP1A2 interaction (the
+    ethinyl estradiol component), and the unknown facts listed."""
+    report = evaluate_regimen(
+        patient_from_data({"medications": ["levonorgestrel/ethinyl estradiol 0.15/0.03 mg daily"]}),
+        regimen_from(["tizanidine 4 mg tid"]),
+    )
+    assert ("MRX-DDI-001", ("ethinyl estradiol", "tizanidine")) in {
+        (a.code, tuple(sorted(a.drugs))) for a in report.alerts
+    }
+    assert {"missing_age", "missing_kidney_function"} <= {n.reason for n in report.not_checked}
