@@ -161,6 +161,15 @@ def from_bioportal(folder: Path) -> list[tuple[str, str, str, str]]:
                 return True
         return False
 
+    def ingredient_row(code: str, name: str) -> bool:
+        """A bare ingredient row (TTY=IN, e.g. '3554 Disulfiram') of an ingredient the knowledge
+        base lists under that very code."""
+        try:
+            ing = term.resolve(name).ingredient
+        except UnknownDrugError:
+            return False
+        return ing.rxcui == code and ing.name.lower() == name.lower()
+
     path = folder / "labeledin" / "download" / "RXNORM.csv.gz"
     rows = []
     with gzip.open(path, "rt", encoding="utf-8") as fh:
@@ -169,7 +178,7 @@ def from_bioportal(folder: Path) -> list[tuple[str, str, str, str]]:
                 continue
             code = r["Class ID"].rsplit("/", 1)[-1]
             names = [r["Preferred Label"], *(r.get("Synonyms") or "").split("|")]
-            if not any(relevant(n) for n in names if n):
+            if not (any(relevant(n) for n in names if n) or ingredient_row(code, names[0])):
                 continue
             rows += [(code, n, "rxnorm-bioportal-2015", path.name) for n in names if n]
     return rows

@@ -92,3 +92,19 @@ def test_a_brand_alone_is_the_drug_only_with_nothing_to_report() -> None:
 def test_orders_stay_strict() -> None:
     with pytest.raises(InputError):
         parse_medication("Percocet 5/325 every now and then")
+
+
+@pytest.mark.parametrize(
+    ("text", "route"),
+    [
+        ("dantrolene 25 mg capsule bid", "oral"),
+        ("dantrolene 25 mg oral capsule bid", "oral"),
+        ("baclofen 10 mg tab tid", "oral"),
+        ("dantrolene 25 mg bid", None),
+        ("dantrolene 70 mg iv once", "intravenous"),
+    ],
+)
+def test_a_form_word_after_the_dose_is_read_as_oral(text: str, route: str | None) -> None:
+    order = parse_sig(text)
+    assert order.route == route
+    assert order.tablets is None

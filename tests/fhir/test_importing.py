@@ -474,3 +474,31 @@ def test_draft_orders_input_error_names_the_field() -> None:
     with pytest.raises(InputError) as exc:
         orders_from_fhir([{"resourceType": "MedicationRequest"}, 3])
     assert exc.value.field == "draftOrders[1]"
+
+
+def _smoking(code: str, display: str, when: str, oid: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": oid,
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "72166-2"}]},
+        "effectiveDateTime": when,
+        "valueCodeableConcept": {
+            "coding": [{"system": "http://snomed.info/sct", "code": code, "display": display}]
+        },
+    }
+
+
+def test_the_latest_smoking_status_decides() -> None:
+    """A current smoker (US Core smoking status, SNOMED CT value) is the tobacco_smoking
+    condition tizanidine's CYP1A2 induction rule needs; a later 'former smoker' clears it."""
+    smoker = record(_smoking("449868002", "Smokes tobacco daily", "2021-01-01", "s1"))
+    assert "tobacco_smoking" in smoker.patient.conditions
+    quit = record(
+        _smoking("449868002", "Smokes tobacco daily", "2020-01-01", "s1"),
+        _smoking("8517006", "Ex-smoker", "2022-01-01", "s2"),
+    )
+    assert "tobacco_smoking" not in quit.patient.conditions
+    future = record(_smoking("449868002", "Smokes tobacco daily", "2023-01-01", "s3"))
+    assert "tobacco_smoking" not in future.patient.conditions

@@ -76,3 +76,25 @@ def test_the_check_report_of_the_issue_example_fires_and_says_what_was_missing()
         (a.code, tuple(sorted(a.drugs))) for a in report.alerts
     }
     assert {"missing_age", "missing_kidney_function"} <= {n.reason for n in report.not_checked}
+
+
+def test_dialysis_alone_is_known_kidney_function() -> None:
+    """On dialysis with no CrCl or eGFR: the kidney rules are applied (dialysis), nothing is said
+    missing about kidney function, and the check does not fail (a None eGFR was once formatted)."""
+    patient = {**COMPLETE, "scr_mg_dl": None, "dialysis": True}
+    got = reasons(patient, ["metaxalone 800 mg tid"])
+    assert "missing_kidney_function" not in got
+    assert "kidney_function_as_egfr" not in got
+    report = evaluate_regimen(patient_from_data(patient), regimen_from(["metaxalone 800 mg tid"]))
+    assert [(a.code, a.severity) for a in report.alerts if a.code.startswith("MRX-RENAL")] == [
+        ("MRX-RENAL-002", "contraindicated")
+    ]
+
+
+def test_an_egfr_band_is_preferred_to_a_crcl_band_read_on_the_egfr() -> None:
+    """Metaxalone has a CrCl and an eGFR threshold at 30: with only an eGFR, the alert names the
+    eGFR band, not the CrCl band applied to an eGFR."""
+    patient = {**COMPLETE, "scr_mg_dl": None, "egfr_ml_min": 25}
+    report = evaluate_regimen(patient_from_data(patient), regimen_from(["metaxalone 800 mg tid"]))
+    renal = [a for a in report.alerts if a.code == "MRX-RENAL-001"]
+    assert len(renal) == 1 and "eGFR 25" in renal[0].summary and "(no CrCl)" not in renal[0].summary

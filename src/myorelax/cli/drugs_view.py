@@ -292,7 +292,9 @@ def drug_panel(kb: KnowledgeBase, drug: Monograph) -> RichGroup:
         for col in ("with", "severity", "consequence", "what to do"):
             it.add_column(col, overflow="fold")
         for x in drug.interactions:
-            who = x.object.drug or f"class: {x.object.group}"
+            who = x.object.drug or (
+                f"class: {x.object.group}" if x.object.group else x.object.label
+            )
             exp = ""
             if x.exposure and x.exposure.auc_ratio:
                 exp = f" (AUC x{x.exposure.auc_ratio.text().replace(' dimensionless', '')})"

@@ -257,6 +257,12 @@ class _Parser:
                 if self.parsed.duration is not None:
                     raise self.fail("duration given twice")
                 self.parsed.duration = self.duration()
+            elif w in _COUNT_WORDS and any(self.parsed.doses):
+                # '25 mg capsule bid': the form of a dose already given; tablets and capsules
+                # are taken by mouth.
+                self.i += 1
+                if self.parsed.route is None:
+                    self.parsed.route = "oral"
             elif w in _COUNT_WORDS or (
                 self.number_at() is not None and self.word(1) in _COUNT_WORDS
             ):

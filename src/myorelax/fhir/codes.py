@@ -31,6 +31,10 @@ OBSERVATION_CODES: dict[str, ObservationKind] = {
     **{code: kind for code, (kind, _name) in KIDNEY_LOINC.items()},
 }
 
+# Tobacco smoking status (US Core smoking status profile): the latest one's SNOMED CT value maps
+# to a condition through conditions.yaml (e.g. 449868002 Smokes tobacco daily: tobacco_smoking).
+SMOKING_STATUS_LOINC = frozenset({"72166-2"})  # Tobacco smoking status
+
 # Dialysis: a Condition saying the patient depends on it, or a recent dialysis Procedure.
 SNOMED_DIALYSIS_CONDITIONS = frozenset({"714152005"})  # CKD stage 5 on dialysis
 ICD10_DIALYSIS_PREFIXES = ("Z992",)  # Dependence on renal dialysis

@@ -35,6 +35,7 @@ from myorelax.fhir.codes import (
     ICD10_SYSTEMS,
     OBSERVATION_CODES,
     RXNORM,
+    SMOKING_STATUS_LOINC,
     SNOMED,
     SNOMED_DIALYSIS_CONDITIONS,
     SNOMED_DIALYSIS_PROCEDURES,
@@ -859,6 +860,7 @@ class _Record:
         self.notes: list[str] = []
         self.values: dict[ObservationKind, list[_Value]] = {}
         self.conditions: list[str] = []
+        self.smoking: list[tuple[date, int, Resource]] = []
         self.dialysis: list[str] = []
         self.allergies: list[str] = []
         self.orders: list[Order] = []
@@ -891,6 +893,12 @@ class _Record:
     def observation(self, r: Resource, position: int) -> None:
         if _status_code(r.get("status")) in ("entered-in-error", "cancelled"):
             return
+        codes = {_s(c.get("code")) for c in _codings(r.get("code"))}
+        if codes & SMOKING_STATUS_LOINC and r.get("valueCodeableConcept"):
+            when = _date(r.get("effectiveDateTime")) or _date(r.get("issued"))
+            if when is None or when <= self.today:
+                self.smoking.append((when or date.min, position, r))
+            return
         for c in _codings(r.get("code")):
             kind = OBSERVATION_CODES.get(_s(c.get("code")) or "")
             if kind is None:
@@ -901,6 +909,18 @@ class _Record:
             elif v is not None:
                 self.values.setdefault(kind, []).append(v)
             return
+
+    def smoking_status(self) -> None:
+        """The latest tobacco smoking status Observation, as a condition when its value maps to
+        one (a current smoker); a never or former smoker adds nothing."""
+        if not self.smoking:
+            return
+        _when, _pos, r = max(self.smoking, key=lambda x: (x[0], x[1]))
+        shown = _concept_text(r.get("valueCodeableConcept")) or "(no value)"
+        cid, how = _condition_of(r.get("valueCodeableConcept"))
+        if cid is not None and cid not in self.conditions:
+            self.conditions.append(cid)
+            self.notes.append(f"Smoking status {shown}: {cid} (by {how})")
 
     def condition(self, r: Resource) -> None:
         shown = _concept_text(r.get("code")) or "(no code)"
@@ -1031,6 +1051,7 @@ def record_from_fhir(
             continue
         rec.read(r, i)
     data.update(rec.measurements())
+    rec.smoking_status()
     for what, n in sorted(rec.skipped.items()):
         notes.append(f"{n} {what} not used")
 

@@ -361,6 +361,14 @@ def _check_monograph(
             )
         if obj.drug and not known_drug(obj.drug):
             problems.append((label, f"interactions.{i}.object.drug", f"unknown drug {obj.drug!r}"))
+        if obj.condition and obj.condition not in conditions:
+            problems.append(
+                (
+                    label,
+                    f"interactions.{i}.object.condition",
+                    f"unknown condition {obj.condition!r}",
+                )
+            )
 
 
 def _named_files(

@@ -243,6 +243,10 @@ class Names(Frozen):
 class ActiveMetabolite(Cited):
     drug: str
     note: str | None = None
+    duplication: Severity | None = Field(
+        default=None,
+        description="grade of giving the metabolite itself with the parent (MRX-DUP-002)",
+    )
 
 
 class CoIngredient(Frozen):
@@ -562,14 +566,22 @@ class Pk(Frozen):
 
 
 class InteractionObject(Frozen):
+    """What the drug interacts with: another drug, a class, or a patient exposure recorded as a
+    condition (tobacco smoking induces CYP1A2)."""
+
     drug: str | None = None
     group: str | None = None
+    condition: str | None = None
 
     @model_validator(mode="after")
     def _one(self) -> InteractionObject:
-        if (self.drug is None) == (self.group is None):
-            raise ValueError("give exactly one of drug or group")
+        if sum(x is not None for x in (self.drug, self.group, self.condition)) != 1:
+            raise ValueError("give exactly one of drug, group or condition")
         return self
+
+    @property
+    def label(self) -> str:
+        return (self.drug or self.group or self.condition or "").replace("_", " ")
 
 
 class Exposure(Cited):
@@ -580,9 +592,14 @@ class Exposure(Cited):
 
 
 class Modifier(Cited):
+    """A circumstance that changes an interaction's grade. Most are shown as context; one with
+    a `route` is applied: when the order of the drug that owns the interaction is given by that
+    route, its severity and recommendation replace the interaction's."""
+
     when: str
     severity: Severity
     recommendation: str
+    route: Route | None = None
 
 
 class Interaction(Cited):
@@ -653,7 +670,18 @@ class Rule(Frozen):
     description: str
     severity: str = Field(description="the severity, or where the check takes it from")
     recommendation: str | None = None
+    applies_from_age: Amount | None = Field(
+        default=None, description="the age from which the rule applies (years), with its source"
+    )
     evidence: tuple[RuleEvidence, ...] = ()
+
+    def from_age_years(self) -> float | None:
+        """The age (years) from which the rule applies, if it has one."""
+        if self.applies_from_age is None:
+            return None
+        from myorelax.units import convert
+
+        return convert(self.applies_from_age.lower, self.applies_from_age.unit, "year")
 
 
 CarePlanCategory = Literal[

@@ -142,6 +142,12 @@ def _ideal_levels(
     return levels
 
 
+def _beers_from_age(kb: KnowledgeBase) -> float:
+    age = kb.rules["MRX-BEERS-002"].from_age_years()
+    assert age is not None
+    return age
+
+
 def _renal_fraction(
     drug: Monograph, patient: Patient, kb: KnowledgeBase
 ) -> tuple[float | None, list[str], list[Citation]]:
@@ -149,7 +155,9 @@ def _renal_fraction(
     fractions = []
     texts: list[str] = []
     cites: list[Citation] = []
-    for adj, why in applicable_renal_adjustments(drug, kidney, patient.age_years):
+    for adj, why in applicable_renal_adjustments(
+        drug, kidney, patient.age_years, _beers_from_age(kb)
+    ):
         texts.append(f"{why}: {adj.action}")
         if adj.dose_fraction is not None:
             fractions.append(adj.dose_fraction.lower)

@@ -110,3 +110,9 @@ class CheckContext:
 
     def rule(self, code: str) -> Rule:
         return self.kb.rules[code]
+
+    def from_age(self, code: str) -> float:
+        """The age from which rule `code` applies (its `applies_from_age`, with its source)."""
+        age = self.kb.rules[code].from_age_years()
+        assert age is not None, f"{code} has no applies_from_age"
+        return age

@@ -152,8 +152,12 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
             f"kidney function unknown ({ctx.kidney.crcl_basis}): the kidney dose rules of "
             f"{names} and the Beers kidney criteria were not checked",
         )
-    elif ctx.kidney.crcl_ml_min is None and any(
-        a.crcl_below is not None for m in kidney_rules for a in m.populations.renal.adjustments
+    elif (
+        ctx.kidney.crcl_ml_min is None
+        and ctx.kidney.egfr_ml_min is not None
+        and any(
+            a.crcl_below is not None for m in kidney_rules for a in m.populations.renal.adjustments
+        )
     ):
         on_crcl = ", ".join(
             m.name.lower()

@@ -26,7 +26,6 @@ from myorelax.knowledge.schema import Cited, KnowledgeBase, Monograph
 from myorelax.knowledge.terminology import Ingredient, Terminology
 from myorelax.safety.checks.duplication import GROUP as RELAXANT_GROUP
 from myorelax.safety.checks.interactions import code_for
-from myorelax.safety.checks.population import BEERS_AGE
 from myorelax.units import convert
 
 OPIOID_GROUP = "opioids"
@@ -236,7 +235,9 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
     drug_sets = {s.key: s for s in sets}
     cari_days, cari_cited = _carisoprodol_limit(kb)
     egfr, egfr_cited, dialysis_cited = _baclofen_renal(kb)
-    age = round(BEERS_AGE)
+    beers_from = kb.rules["MRX-BEERS-001"].from_age_years()
+    assert beers_from is not None
+    age = round(beers_from)
     beers_name, beers_cited = _rule(kb, "MRX-BEERS-001")
     screened = {i.rxcui for ds in sets for i in ds.ingredients}
     product_codes = tuple((p, int(i)) for p, i in term.product_codes(screened))

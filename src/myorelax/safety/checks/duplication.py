@@ -1,35 +1,94 @@
 """Therapeutic duplication.
 
-MRX-DUP-001 two or more skeletal muscle relaxants at once
+MRX-DUP-001 two or more skeletal muscle relaxants taken regularly by an older adult (STOPP A3);
+            antispasticity agents combined with each other are exempt
+MRX-DUP-002 a drug with its own active metabolite (carisoprodol with meprobamate)
 """
 
 from __future__ import annotations
 
 from myorelax.safety.alert import Alert
-from myorelax.safety.checks.common import make_alert
-from myorelax.safety.context import CheckContext
+from myorelax.safety.checks.common import fmt, make_alert
+from myorelax.safety.context import Active, CheckContext
 
 GROUP = "skeletal_muscle_relaxants"
+ANTISPASTICITY = "antispasticity"
 
 
 def check(ctx: CheckContext) -> list[Alert]:
-    relaxants = [a for a in ctx.active if GROUP in a.groups]
+    return _relaxants(ctx) + _metabolites(ctx)
+
+
+def _involved(ctx: CheckContext, actives: list[Active]) -> bool:
     has_orders = any(a.is_order for a in ctx.active)
-    if len(relaxants) < 2 or (has_orders and not any(a.is_order for a in relaxants)):
+    return (not has_orders) or any(a.is_order for a in actives)
+
+
+def _relaxants(ctx: CheckContext) -> list[Alert]:
+    # Taken regularly: an as-needed order or medication is not a duplicate class prescription.
+    relaxants = [
+        a for a in ctx.active if GROUP in a.groups and not (a.order is not None and a.order.prn)
+    ]
+    if len(relaxants) < 2 or not _involved(ctx, relaxants):
+        return []
+    if all(ANTISPASTICITY in a.flags for a in relaxants):
+        return []
+    age = ctx.patient.age_years
+    from_age = ctx.from_age("MRX-DUP-001")
+    if age is not None and age < from_age:
         return []
     names = ", ".join(a.name for a in relaxants)
-    group = ctx.kb.groups[GROUP]
+    who = (
+        f"The patient is {fmt(age)}"
+        if age is not None
+        else f"Age unknown (the rule applies from {fmt(from_age)})"
+    )
     return [
         make_alert(
             ctx,
             "MRX-DUP-001",
             "major" if len(relaxants) > 2 else "moderate",
-            f"{len(relaxants)} muscle relaxants at once: {names}",
-            f"Active together: **{names}**. Muscle relaxants are not shown to work better "
-            "together; their sedation, dizziness and falls add up.",
+            f"{len(relaxants)} muscle relaxants taken regularly at once: {names}",
+            f"Taken regularly together: **{names}**. {who}. Two drugs of one class are a "
+            "duplication in older adults (STOPP A3); muscle relaxants are not shown to work better "
+            "together, and their sedation, dizziness and falls add up"
+            + (
+                " (three or more CNS-active drugs: Beers 2023 advises avoiding)."
+                if len(relaxants) > 2
+                else "."
+            ),
             [a.drug for a in relaxants],
             "Additive CNS depression without added benefit.",
             "Use one muscle relaxant; stop the other (tapering it if it needs a taper).",
-            group,
         )
     ]
+
+
+def _metabolites(ctx: CheckContext) -> list[Alert]:
+    out: list[Alert] = []
+    present = {a.drug: a for a in ctx.active}
+    for a in ctx.active:
+        drug = ctx.monograph(a)
+        if drug is None:
+            continue
+        for m in drug.active_metabolites:
+            b = present.get(m.drug)
+            if b is None or m.duplication is None or not _involved(ctx, [a, b]):
+                continue
+            out.append(
+                make_alert(
+                    ctx,
+                    "MRX-DUP-002",
+                    m.duplication,
+                    f"{a.name} with {b.name}, its own active metabolite",
+                    f"**{a.name}** is converted to **{b.name}** in the body; giving {b.name} as "
+                    f"well adds it on top of what {a.name} makes, with additive sedation, CNS "
+                    "and respiratory depression and dependence.",
+                    [a.drug, b.drug],
+                    f"Same active moiety: {b.name} is the active metabolite of {a.name}.",
+                    "Do not combine; use one of them.",
+                    m,
+                    *ctx.rule("MRX-DUP-002").evidence,
+                )
+            )
+    return out

@@ -11,6 +11,7 @@ Buprenorphine and methadone for opioid use disorder are never advised to be stop
 
 from __future__ import annotations
 
+from myorelax.clinical.regimen import Order
 from myorelax.knowledge.schema import SEVERITY_ORDER, Interaction
 from myorelax.pk.exposure import ExposureRatio, interaction_exposure
 from myorelax.safety.alert import Alert, ExposureEstimate
@@ -58,7 +59,36 @@ def code_for(x: Interaction) -> str:
 def _matches(x: Interaction, b: Active) -> bool:
     if x.object.drug is not None:
         return x.object.drug == b.drug
+    if x.object.condition is not None:
+        return b.order is None and b.drug == x.object.condition and not b.groups
     return x.object.group in b.groups
+
+
+def _exposures(ctx: CheckContext) -> tuple[Active, ...]:
+    """The patient's recorded exposures that drugs interact with (tobacco smoking), as partners
+    of the interaction check."""
+    wanted = {
+        x.object.condition
+        for a in ctx.subjects
+        if (m := ctx.monograph(a)) is not None
+        for x in m.interactions
+        if x.object.condition is not None
+    }
+    out = []
+    for cid in sorted(wanted & set(ctx.patient.conditions)):
+        cond = ctx.kb.conditions.get(cid)
+        name = cond.name if cond is not None else cid.replace("_", " ")
+        out.append(
+            Active(
+                drug=cid,
+                name=name,
+                order=None,
+                is_order=False,
+                groups=frozenset(),
+                flags=frozenset(),
+            )
+        )
+    return tuple(out)
 
 
 def _involved(ctx: CheckContext, *actives: Active) -> bool:
@@ -68,12 +98,13 @@ def _involved(ctx: CheckContext, *actives: Active) -> bool:
 
 def check(ctx: CheckContext) -> list[Alert]:
     best: dict[tuple[str, str, str], tuple[int, int, Interaction, Active, Active]] = {}
+    exposures = _exposures(ctx)
     for a in ctx.subjects:
         drug = ctx.monograph(a)
         if drug is None:
             continue
         for x in drug.interactions:
-            for b in ctx.active:
+            for b in (*ctx.active, *exposures):
                 if b.drug == a.drug or not _matches(x, b):
                     continue
                 code = code_for(x)
@@ -88,11 +119,17 @@ def check(ctx: CheckContext) -> list[Alert]:
     return out
 
 
+def order_route(order: Order | None) -> str | None:
+    """The route an order states (po, iv, ...); None when it does not (a dose per kilogram is
+    no guide: children take oral dantrolene by weight)."""
+    return None if order is None else order.route
+
+
 def _alert(ctx: CheckContext, code: str, x: Interaction, a: Active, b: Active) -> Alert:
     exposure = None
     sim: tuple[ExposureRatio, ...] = ()
     mono = ctx.monograph(a)
-    if mono is not None and x.exposure and x.exposure.auc_ratio:
+    if mono is not None and x.exposure and x.exposure.auc_ratio and x.object.condition is None:
         sim = interaction_exposure(mono, ctx.terminology.ingredient(b.drug), a.order)
     parent = next((r for r in sim if r.analyte == a.drug), None)
     if x.exposure and (x.exposure.auc_ratio or x.exposure.cmax_ratio):
@@ -102,10 +139,10 @@ def _alert(ctx: CheckContext, code: str, x: Interaction, a: Active, b: Active) -
             cmax_ratio=reported_cmax
             if reported_cmax is not None
             else (round(parent.cmax_ratio, 3) if parent else None),
-            basis=f"reported with {x.object.drug or x.object.group} (interaction study)"
+            basis=f"reported with {x.object.label} (interaction study)"
             + (f"; {parent.text()}" if parent else ""),
         )
-    via = f" (class: {x.object.group.replace('_', ' ')})" if x.object.group else ""
+    via = f" (class: {x.object.label})" if x.object.group else ""
     detail = (
         f"**{a.name}** with **{b.name}**{via}: {x.consequence}"
         + (f" Exposure: AUC x{exposure.auc_ratio:g}" if exposure and exposure.auc_ratio else "")
@@ -114,18 +151,29 @@ def _alert(ctx: CheckContext, code: str, x: Interaction, a: Active, b: Active) -
     )
     if b.drug == "ethanol" and b.order is None:
         detail += " The patient drinks alcohol."
-    if x.modifiers:
-        detail += " Context: " + " ".join(
-            f"When {m.when}: {m.recommendation} ({m.severity})." for m in x.modifiers
+    severity, recommendation = x.severity, x.recommendation
+    route = order_route(a.order)
+    by_route = next((m for m in x.modifiers if m.route is not None and m.route == route), None)
+    if by_route is not None:
+        severity, recommendation = by_route.severity, by_route.recommendation
+        detail += f" Graded for {a.name.lower()} given by the {route} route ({by_route.when})."
+    elif route is None and any(m.route for m in x.modifiers):
+        detail += (
+            f" The route of {a.name.lower()} was not stated: graded as the label's main concern; "
+            "state the route (po, iv) for the route-specific grade."
         )
-    recommendation = x.recommendation
+    context = [m for m in x.modifiers if m.route is None or (route is None and by_route is None)]
+    if context:
+        detail += " Context: " + " ".join(
+            f"When {m.when}: {m.recommendation} ({m.severity})." for m in context
+        )
     if OUD_FLAG in b.flags:
         recommendation += OUD_NOTE.format(name=b.name)
         detail += f" {b.name} may be treatment for opioid use disorder."
     return make_alert(
         ctx,
         code,
-        x.severity,
+        severity,
         f"{a.name} + {b.name}: {x.consequence}",
         detail,
         [a.drug, b.drug],

@@ -19,7 +19,6 @@ from myorelax.safety.checks.common import exposure_from, fmt, make_alert, simula
 from myorelax.safety.context import CheckContext
 from myorelax.units import convert
 
-BEERS_AGE = 65.0
 RENAL_CAUSES = frozenset({"renal", "crcl_below_25_ml_min", "dialysis"})
 
 
@@ -52,13 +51,13 @@ def _applies(adj: RenalAdjustment, crcl: float | None, egfr: float | None) -> tu
 
 
 def applicable_renal_adjustments(
-    drug: Monograph, kidney: KidneyFunction, age_years: float | None
+    drug: Monograph, kidney: KidneyFunction, age_years: float | None, beers_from_age: float
 ) -> list[tuple[RenalAdjustment, str]]:
     """The drug's kidney adjustments that apply to this kidney function (Beers-sourced ones only
     at 65 and over), with what decided."""
     out: list[tuple[RenalAdjustment, str]] = []
     for adj in drug.populations.renal.adjustments:
-        if adj.source == "beers-2023" and (age_years is None or age_years < BEERS_AGE):
+        if adj.source == "beers-2023" and (age_years is None or age_years < beers_from_age):
             continue
         if adj.dialysis:
             if kidney.dialysis:
@@ -134,7 +133,7 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                 hits.append((adj, why))
         beers = [(x, w) for x, w in hits if x.source == "beers-2023"]
         other = [(x, w) for x, w in hits if x.source != "beers-2023"]
-        if beers and age is not None and age >= BEERS_AGE:
+        if beers and age is not None and age >= ctx.from_age("MRX-BEERS-002"):
             adj, why = beers[0]
             out.append(
                 make_alert(
@@ -152,7 +151,10 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                 )
             )
         if other:
-            adj, why = min(other, key=lambda h: SEVERITY_ORDER.index(h[0].severity))
+            # The most severe band; between equals, the one written in the measure the patient has.
+            adj, why = min(
+                other, key=lambda h: (SEVERITY_ORDER.index(h[0].severity), "(no " in h[1])
+            )
             frac = (
                 f" (about {adj.dose_fraction.text()} of the usual dose)"
                 if adj.dose_fraction

@@ -18,7 +18,6 @@ from myorelax.safety.checks.common import fmt, make_alert
 from myorelax.safety.context import Active, CheckContext
 from myorelax.units import convert
 
-BEERS_AGE = 65.0
 CNS_ACTIVE_FLAG = "cns_active_beers"
 
 
@@ -101,7 +100,7 @@ def _pregnancy(ctx: CheckContext) -> list[Alert]:
 
 def _beers_drugs(ctx: CheckContext) -> list[Alert]:
     age = ctx.patient.age_years
-    if age is None or age < BEERS_AGE:
+    if age is None or age < ctx.from_age("MRX-BEERS-001"):
         return []
     out: list[Alert] = []
     for a in ctx.subjects:
@@ -138,7 +137,7 @@ def _involved(ctx: CheckContext, actives: list[Active]) -> bool:
 
 def _beers_combinations(ctx: CheckContext) -> list[Alert]:
     age = ctx.patient.age_years
-    if age is None or age < BEERS_AGE:
+    if age is None or age < ctx.from_age("MRX-BEERS-003"):
         return []
     out: list[Alert] = []
     cns = [a for a in ctx.active if CNS_ACTIVE_FLAG in a.flags]
