@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from collections.abc import Callable
 from datetime import date
+
+from timing import percentile, timed  # type: ignore[import-not-found]
 
 from myorelax.clinical.inputs import patient_from_data, regimen_from
 from myorelax.knowledge.loader import load_knowledge, validate_knowledge
@@ -36,20 +36,6 @@ MEDS = [
 ]
 ORDERS = ["tizanidine 4 mg tid", "carisoprodol 350 mg tid+hs for 14 days"]
 TODAY = date(2026, 11, 21)
-
-
-def percentile(xs: list[float], q: float) -> float:
-    s = sorted(xs)
-    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
-
-
-def timed(fn: Callable[[], object], n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
 
 
 def main() -> None:

@@ -323,3 +323,26 @@ def test_feedback_is_stored_once(server: Server, keys: Keys) -> None:
 def test_feedback_needs_a_trusted_jwt(server: Server) -> None:
     r = httpx.post(server.base + ORDER + "/feedback", json={"feedback": []})
     _refused(r)
+
+
+def test_prefetch_under_the_clients_own_keys_and_wrappers_is_read_and_said(
+    server: Server, keys: Keys
+) -> None:
+    """An EHR that prefetched for another service ('item1', 'item2', each wrapped as a batch
+    entry {response, resource}, as Epic does): the data is used, and an info card says the
+    medication list may be incomplete."""
+    body = delbert_with(carisoprodol_draft())
+    ours = body.pop("prefetch")
+    body["prefetch"] = {
+        f"item{i}": {"response": {"status": "200 OK"}, "resource": value}
+        for i, value in enumerate((v for v in ours.values() if v is not None), start=1)
+    }
+    r = call(server, keys, ORDER, body)
+    assert r.status_code == 200, r.text
+    cards = r.json()["cards"]
+    codes = {c["source"].get("topic", {}).get("code") for c in cards}
+    assert "MRX-DDI-003" in codes  # the diazepam MedicationRequest was read
+    info = [c for c in cards if c["indicator"] == "info" and "Not checked" in c["summary"]]
+    assert info and "possibly incomplete medications" in info[0]["summary"], [
+        c["summary"] for c in cards
+    ]

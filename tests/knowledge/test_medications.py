@@ -132,3 +132,78 @@ def test_the_index_derived_cases_are_many() -> None:
 def test_every_indexed_form_of_an_interacting_drug_resolves_to_it(case: tuple[str, str]) -> None:
     written, ingredient = case
     assert ingredient in ids(written), written
+
+
+def _partner_of() -> dict[str, str]:
+    """For each interacting ingredient, one monograph drug that interacts with it."""
+    kb = TERM._kb
+    out: dict[str, str] = {}
+    for d in kb.drugs.values():
+        for x in d.interactions:
+            names = (
+                [x.object.drug]
+                if x.object.drug
+                else [m.name for m in kb.groups[x.object.group].members]
+                if x.object.group
+                else []
+            )
+            for n in names:
+                if n and n != d.id:
+                    out.setdefault(n, d.id)
+    return out
+
+
+PARTNER = _partner_of()
+ALERT_CASES = [(w, i) for w, i in INDEX_CASES if i in PARTNER]
+
+
+def _alerts_with(med: str, order: str, ingredient: str) -> set[tuple[str, str]]:
+    from myorelax.clinical.inputs import patient_from_data, regimen_from
+    from myorelax.safety.engine import evaluate_regimen
+
+    report = evaluate_regimen(
+        patient_from_data({"age_years": 45, "medications": [med]}),
+        regimen_from([f"{order} once"]),
+    )
+    return {(a.code, a.severity) for a in report.alerts if ingredient in a.drugs}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(ALERT_CASES))
+def test_brand_combination_and_tall_man_forms_fire_the_bare_ingredients_alerts(
+    case: tuple[str, str],
+) -> None:
+    """Written as a brand, a combination product or in Tall Man letters, a co-medication raises
+    the same interaction alerts as its bare ingredient (cases drawn from the product index)."""
+    written, ingredient = case
+    order = PARTNER[ingredient]
+    bare = _alerts_with(ingredient, order, ingredient)
+    assert bare, f"{order} with {ingredient} raises nothing"
+    assert _alerts_with(written, order, ingredient) == bare, written
+
+
+@pytest.mark.parametrize(
+    ("written", "ingredient"),
+    [
+        # Found by comparing with RxNav's product-to-ingredient table (OMTK): RxNorm qualifiers
+        # and salts that once hid an opioid.
+        (
+            "Abuse-Deterrent 12 HR oxycodone hydrochloride 10 MG Extended Release Oral Tablet",
+            "oxycodone",
+        ),
+        (
+            "12 HR chlorpheniramine polistirex 8 MG / hydrocodone polistirex 10 MG Extended Release Oral Capsule",
+            "hydrocodone",
+        ),
+        (
+            "Matrix Delivery 24 HR tramadol hydrochloride 100 MG Extended Release Oral Tablet",
+            "tramadol",
+        ),
+        ("morphine sulfate liposomal 10 MG/ML Injectable Suspension", "morphine"),
+        ("NDA020800 0.3 ML Epinephrine 1 MG/ML Auto-Injector", "epinephrine"),
+    ],
+)
+def test_rxnorm_qualifiers_and_salts_do_not_hide_the_ingredient(
+    written: str, ingredient: str
+) -> None:
+    assert ingredient in ids(written)

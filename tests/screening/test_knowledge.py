@@ -59,12 +59,17 @@ def test_sets_are_the_knowledge_base_value_sets(knowledge: ScreeningKnowledge) -
     assert ids(knowledge, "beers_relaxants") == relaxants - {"baclofen", "tizanidine", "dantrolene"}
     cyp1a2 = {
         m.name
-        for g in ("cyp1a2_inhibitors_strong", "cyp1a2_inhibitors_other")
+        for g in (
+            "cyp1a2_inhibitors_strong",
+            "cyp1a2_inhibitors_other",
+            "cyp1a2_inhibitors_fda_table",
+        )
         for m in kb.groups[g].members
     }
     assert ids(knowledge, "cyp1a2_inhibitors") == cyp1a2
     assert ids(knowledge, "maois") == {m.name for m in kb.groups["maois"].members}
     assert {"ciprofloxacin", "fluvoxamine"} <= ids(knowledge, "cyp1a2_inhibitors")
+    assert "rifampin" not in ids(knowledge, "cyp1a2_inhibitors")  # an inducer, not an inhibitor
 
 
 def test_every_code_is_a_knowledge_base_rxcui(knowledge: ScreeningKnowledge) -> None:

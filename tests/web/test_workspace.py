@@ -70,6 +70,30 @@ def test_risky_regimen_shows_the_critical_card_first(visit: Visit, web_server: S
     visit.shot("workspace-check")
 
 
+def test_what_was_not_checked_is_shown_above_the_alerts(visit: Visit, web_server: Server) -> None:
+    """The issue's case: an unknown co-medication, an ordinary condition, no age or kidney
+    function. Nothing disappears: a Not checked panel names each, above the alerts, and the
+    condition 'low back pain' is read, not refused."""
+    visit.login(web_server, "demo-clinician")
+    page = visit.page
+    page.get_by_label("Conditions").fill("low back pain")
+    page.locator("#medications-0").fill("fooxetine 20 mg daily")
+    page.locator("#orders-0").fill("metaxalone 800 mg tid")
+    page.get_by_role("button", name="Check the orders").click()
+    panel = page.locator("#not-checked")
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("fooxetine")
+    for reason in ("unknown_drug", "missing_age", "missing_kidney_function", "missing_allergies"):
+        expect(panel.locator(f"li[data-reason='{reason}']")).to_have_count(1)
+    # above the alerts in the page
+    order = page.evaluate(
+        "() => [...document.querySelectorAll('#not-checked, #alerts')].map(e => e.id)"
+    )
+    assert order[0] == "not-checked", order
+    expect(page.locator("#error-summary")).to_have_count(0)
+    visit.shot("workspace-not-checked")
+
+
 def test_bad_patient_input_is_named_and_nothing_typed_is_lost(
     visit: Visit, web_server: Server
 ) -> None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
 
 from myorelax.cds_hooks.models import HookRequest
-from myorelax.cds_hooks.services import PREFETCH, REQUIRED_KEYS, HookData
+from myorelax.cds_hooks.services import PREFETCH, PREFETCH_TYPES, REQUIRED_KEYS, HookData
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,24 @@ def fill_template(template: str, context: Mapping[str, Any]) -> str | None:
 
 def _resources(value: Any) -> list[Mapping[str, Any]]:
     if isinstance(value, Mapping):
+        # Some EHRs wrap each prefetch item as a batch entry: {"response": ..., "resource": ...}
+        if "resourceType" not in value and isinstance(value.get("resource"), Mapping):
+            return [value["resource"]]
         return [value]
     if isinstance(value, list):
-        return [v for v in value if isinstance(v, Mapping)]
+        return [r for v in value for r in _resources(v)]
     return []
+
+
+def _flat(resources: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    """Resources with Bundles opened (their entries' resources)."""
+    for r in resources:
+        if r.get("resourceType") == "Bundle":
+            for e in r.get("entry") or []:
+                if isinstance(e, Mapping):
+                    yield from _flat(_resources(e.get("resource")))
+        else:
+            yield r
 
 
 def _is_outcome(value: Any) -> bool:
@@ -85,6 +99,8 @@ async def gather(request: HookRequest, *, timeout_s: float) -> HookData:
     prefetch = request.prefetch if isinstance(request.prefetch, Mapping) else {}
     resources: list[Mapping[str, Any]] = []
     to_fetch: dict[str, str | None] = {}
+    foreign = _foreign_resources(prefetch)
+    borrowed: list[str] = []
     for key, template in PREFETCH.items():
         if key in prefetch and not _is_outcome(prefetch[key]):
             value = prefetch[key]
@@ -116,6 +132,15 @@ async def gather(request: HookRequest, *, timeout_s: float) -> HookData:
                     missing.append(key)
                 else:
                     resources.extend(result)
+    for key in list(missing):
+        found = foreign.get(PREFETCH_TYPES[key], [])
+        if found:
+            # A client that prefetched under its own keys ('item1', 'item2', ...), for another
+            # service: its data is used and said to be possibly partial (its query may have
+            # been narrower than ours).
+            resources.extend(found)
+            borrowed.append(key)
+            missing.remove(key)
     lacking = [k for k in REQUIRED_KEYS if k in missing]
     if lacking:
         raise PreconditionFailedError(
@@ -132,4 +157,16 @@ async def gather(request: HookRequest, *, timeout_s: float) -> HookData:
         context=request.context,
         resources=resources,
         missing=tuple(sorted(missing)),
+        borrowed=tuple(borrowed),
     )
+
+
+def _foreign_resources(prefetch: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:
+    """Resources the client prefetched under keys that are not this service's, by type."""
+    out: dict[str, list[Mapping[str, Any]]] = {}
+    for key, value in prefetch.items():
+        if key in PREFETCH or value is None or _is_outcome(value):
+            continue
+        for r in _flat(_resources(value)):
+            out.setdefault(str(r.get("resourceType")), []).append(r)
+    return out

@@ -55,6 +55,14 @@ PREFETCH: dict[str, str] = {
     "allergies": "AllergyIntolerance?patient={{context.patientId}}",
     "observations": f"Observation?patient={{{{context.patientId}}}}&code={_LABS}&_sort=-date&_count=100",
 }
+PREFETCH_TYPES: dict[str, str] = {
+    "patient": "Patient",
+    "medications": "MedicationRequest",
+    "statements": "MedicationStatement",
+    "conditions": "Condition",
+    "allergies": "AllergyIntolerance",
+    "observations": "Observation",
+}
 # Without these the check cannot run at all (412); the others make it better when present.
 REQUIRED_KEYS = ("patient", "medications")
 
@@ -102,6 +110,7 @@ class HookData:
     context: Mapping[str, Any]
     resources: Sequence[Mapping[str, Any]]
     missing: tuple[str, ...] = ()
+    borrowed: tuple[str, ...] = ()  # read from the client's own prefetch keys: maybe partial
 
 
 def _relevant(alert: Alert, drugs: set[str]) -> bool:
@@ -246,7 +255,7 @@ def review_orders(
             )
         )
     involved = cards or any(o.drug in kb.drugs for o in checked) or drafts.not_checked
-    if involved and (report.not_checked or drafts.not_checked or data.missing):
+    if involved and (report.not_checked or drafts.not_checked or data.missing or data.borrowed):
         cards.append(
             _not_checked_card(data, (*drafts.not_checked, *report.not_checked), source_label)
         )
@@ -275,7 +284,7 @@ def review_patient(
         for a in report.alerts
         if _relevant(a, drugs)
     ]
-    if report.not_checked or data.missing:
+    if report.not_checked or data.missing or data.borrowed:
         cards.append(_not_checked_card(data, report.not_checked, source_label))
     return cards
 
@@ -284,7 +293,7 @@ def _not_checked_card(data: HookData, items: Sequence[NotChecked], source_label:
     """One info card naming everything that was not checked: data the EHR did not send, and
     what the check could not read or did not have (the report's `not_checked`)."""
     lines = [f"- {i.detail}" for i in dict.fromkeys(items)]
-    names = [i.item for i in dict.fromkeys(items)]
+    names = list(dict.fromkeys(i.item for i in items))
     if data.missing:
         missing = ", ".join(data.missing)
         lines.insert(
@@ -293,6 +302,15 @@ def _not_checked_card(data: HookData, items: Sequence[NotChecked], source_label:
             "in their place",
         )
         names.insert(0, missing)
+    lists = [k for k in data.borrowed if k != "patient"]  # a Patient resource is whole
+    if lists:
+        borrowed = ", ".join(lists)
+        lines.insert(
+            0,
+            f"- {borrowed} were read from data the EHR prefetched for another service; they "
+            "may not be the complete lists this check asks for",
+        )
+        names.insert(0, f"possibly incomplete {borrowed}")
     summary = f"Not checked: {', '.join(names)}"
     detail = (
         "These cards do not consider the following, so an absent card here is not an all-clear:"

@@ -88,7 +88,7 @@ def render(report: CheckReport) -> None:
             f"[italic]What to do:[/italic] {escape(a.recommendation)}"
             + (f" [{', '.join(nums)}]" if nums else "")
         )
-        if a.exposure and a.exposure.auc_ratio:
+        if a.exposure and a.exposure.auc_ratio and "Exposure:" not in a.detail:
             body += f"\n[italic]Exposure:[/italic] AUC x{a.exposure.auc_ratio:g} ({escape(a.exposure.basis)})"
         table.add_row(f"[{COLOURS[a.severity]}]{a.severity}[/]", a.code, body)
     console.print(table)

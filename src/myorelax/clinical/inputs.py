@@ -9,10 +9,11 @@ from typing import Any
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient, build_patient
 from myorelax.clinical.regimen import Order, Regimen
-from myorelax.clinical.sig import parse_medication, parse_sig
+from myorelax.clinical.sig import orders_for, parse_medication, parse_sig
 from myorelax.errors import InputError, PatientDataError, UnknownDrugError
 from myorelax.knowledge.terminology import (
     Ingredient,
+    MedicationMatch,
     Terminology,
     condition_suggestions,
     default_terminology,
@@ -57,10 +58,12 @@ def medication_orders(
     Nothing here is fatal: an unknown drug is listed as not checked (with suggestions); a drug
     that resolves but whose dose text does not parse takes part in every rule without a dose;
     a medication with a monograph and no dose is said to be unchecked for its dose limits."""
+    term = terminology or default_terminology()
+    if term.products.by_brand(text):
+        # The whole line is a brand ('Yaz', 'Aminosyn 10%, Sulfite-Free'): no dose to read.
+        return _drug_only(term.resolve_medication(text, field=field), text, start)
     try:
-        line = parse_medication(
-            text, start=start, field=field, lenient=True, terminology=terminology
-        )
+        line = parse_medication(text, start=start, field=field, lenient=True, terminology=term)
     except UnknownDrugError as exc:
         hint = f" (did you mean {exc.suggestions[0]}?)" if exc.suggestions else ""
         why = f"; {exc.detail}" if exc.detail else ""
@@ -74,12 +77,26 @@ def medication_orders(
             ),
         )
     except InputError as exc:
-        return (), (
+        # The whole line may be a product name the dose grammar cannot read ('Aminosyn 10%,
+        # Sulfite-Free'): checked as the drug only, with the unread dose said.
+        try:
+            match = term.resolve_medication(text, field=field)
+        except InputError:
+            return (), (
+                NotChecked(
+                    kind="medication",
+                    item=text,
+                    reason="unknown_drug",
+                    detail=f"medication {text!r} could not be read ({exc.message}); not checked",
+                ),
+            )
+        orders = tuple(orders_for(match, text, start=start))
+        return orders, (
             NotChecked(
-                kind="medication",
+                kind="dose",
                 item=text,
-                reason="unknown_drug",
-                detail=f"medication {text!r} could not be read ({exc.message}); not checked",
+                reason="unparsed_dose",
+                detail=f"{text!r}: {exc.message}; checked as the drug only",
             ),
         )
     notes = [
@@ -108,6 +125,24 @@ def medication_orders(
                     )
                 )
     return line.orders, tuple(notes)
+
+
+def _drug_only(
+    match: MedicationMatch, text: str, start: date | None
+) -> tuple[tuple[Order, ...], tuple[NotChecked, ...]]:
+    orders = orders_for(match, text, start=start)
+    notes = tuple(
+        NotChecked(
+            kind="dose",
+            item=text,
+            reason="no_dose",
+            detail=f"{text!r}: no dose given, so the dose limits of {o.drug_name.lower()} were "
+            "not checked",
+        )
+        for o in orders
+        if o.has_monograph
+    )
+    return orders, notes
 
 
 def stopping_orders(text: str) -> tuple[Order, ...]:

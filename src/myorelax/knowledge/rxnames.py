@@ -109,8 +109,14 @@ def _split_top(text: str, sep: str = " / ") -> list[str]:
     return [p.strip() for p in parts]
 
 
+# Qualifiers RxNorm writes before a drug's name: abuse-deterrent and delivery-system prefixes
+# ('Abuse-Deterrent 12 HR oxycodone hydrochloride 10 MG Extended Release Oral Tablet').
+_QUALIFIER = re.compile(r"^(?:Abuse-Deterrent|Matrix Delivery)\s+", re.IGNORECASE)
+
+
 def _parse_drug(text: str) -> ParsedName | None:
     quantity = None
+    text = _QUALIFIER.sub("", text)
     m = _PREFIX.match(text)
     if m and _COMPONENT.match(text[m.end() :]):
         quantity = f"{m.group(1)} {m.group(2).upper()}"
@@ -182,6 +188,9 @@ def parse_rxnorm_name(name: str) -> ParsedName | None:
     # The basis of strength written beside a salt: 'tiZANidine 4 MG (as tiZANidine
     # hydrochloride 4.58 MG) Oral Tablet' is read as 'tiZANidine 4 MG Oral Tablet'.
     text = re.sub(r"\s*\(as [^()]*\)", "", text)
+    # An application number some RxNorm names start with ('NDA020800 0.3 ML Epinephrine 1
+    # MG/ML Auto-Injector'): not part of the drug.
+    text = re.sub(r"^(?:NDA|ANDA|BLA)\d+\s+", "", text)
     brand = None
     bm = _BRAND.search(text)
     if bm:

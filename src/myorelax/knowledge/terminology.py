@@ -42,7 +42,7 @@ _SALT_WORDS = frozenset(
     """hydrochloride hcl sodium citrate maleate sulfate sulphate mesylate tartrate bitartrate
     succinate besylate potassium calcium phosphate acetate fumarate bromide dihydrate monohydrate
     hydrobromide magnesium pamoate napsylate dipotassium disodium diacetate valerate
-    hemihydrate trihydrate anhydrous""".split()
+    hemihydrate trihydrate anhydrous polistirex liposomal""".split()
 )
 _FORM_WORDS = frozenset(
     """mg mcg g ml milligram milligrams tab tabs tablet tablets cap caps capsule capsules oral

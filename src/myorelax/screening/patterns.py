@@ -30,6 +30,7 @@ from myorelax.units import convert
 
 OPIOID_GROUP = "opioids"
 BENZODIAZEPINE_GROUP = "benzodiazepines"
+CYP1A2_INHIBITOR_FLAG = "cyp1a2_inhibitor"
 MAOI_GROUP = "maois"
 
 AGE_STATE = "age_beers"
@@ -144,20 +145,27 @@ def _in_group(term: Terminology, group: str) -> tuple[Ingredient, ...]:
 
 
 def _partners(
-    kb: KnowledgeBase, term: Terminology, drug: Monograph, code: str, group: str | None = None
+    kb: KnowledgeBase,
+    term: Terminology,
+    drug: Monograph,
+    code: str,
+    group: str | None = None,
+    flag: str | None = None,
 ) -> tuple[Ingredient, ...]:
-    """Ingredients the monograph's interaction knowledge names for alerts of `code`."""
+    """Ingredients the monograph's interaction knowledge names for alerts of `code` (those
+    with `flag` only, when given: the CYP1A2 inhibitors among tizanidine's partners, not its
+    inducers)."""
     found: dict[str, Ingredient] = {}
     for x in drug.interactions:
         if code_for(x) != code or (group is not None and x.object.group != group):
             continue
         if x.object.drug is not None:
             found[x.object.drug] = term.ingredient(x.object.drug)
-        else:
-            for i in _in_group(term, x.object.group or ""):
+        elif x.object.group is not None:
+            for i in _in_group(term, x.object.group):
                 found[i.id] = i
     found.pop(drug.id, None)
-    return tuple(found[k] for k in sorted(found))
+    return tuple(found[k] for k in sorted(found) if flag is None or flag in found[k].flags)
 
 
 def _monograph(kb: KnowledgeBase, drug_id: str) -> Monograph:
@@ -214,7 +222,9 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
         for i in relaxants
         if i.id in kb.drugs and any(b.condition is None for b in kb.drugs[i.id].populations.beers)
     )
-    cyp1a2 = _partners(kb, term, _monograph(kb, "tizanidine"), "MRX-DDI-001")
+    cyp1a2 = _partners(
+        kb, term, _monograph(kb, "tizanidine"), "MRX-DDI-001", flag=CYP1A2_INHIBITOR_FLAG
+    )
     maois = _partners(kb, term, _monograph(kb, "cyclobenzaprine"), "MRX-DDI-002", MAOI_GROUP)
     if not cyp1a2 or not maois or not beers:
         raise KnowledgeError([("groups", "members", "a screening value set is empty")])

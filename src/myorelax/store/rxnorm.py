@@ -24,9 +24,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from myorelax.errors import InputError
@@ -183,13 +183,17 @@ def read_release(path: Path, progress: Progress | None = None) -> Release:
     return release
 
 
+_BRAND_AT_END = re.compile(r"\[([^\[\]]+)\]\s*$")
+
+
 def store_release(engine: Engine, release: Release) -> RxNormReleaseRow:
     """Replace the loaded release with `release`, in one transaction."""
     in_names = {rxcui: name for rxcui, tty, name in release.names if tty == "IN"}
     name_rows = []
     for rxcui, tty, name in release.names:
-        parsed = parse_rxnorm_name(name)
-        brand = parsed.brand if parsed else (name if tty == "BN" else None)
+        # RxNorm writes a branded product's brand in brackets at the end of its name.
+        bm = _BRAND_AT_END.search(name)
+        brand = bm.group(1).strip() if bm else (name if tty == "BN" else None)
         name_rows.append(
             {
                 "rxcui": rxcui,
@@ -215,8 +219,10 @@ def store_release(engine: Engine, release: Release) -> RxNormReleaseRow:
             (RxNormBrandIngredientRow, brand_rows),
             (RxNormNdcRow, ndc_rows),
         ):
+            # Core executemany (not the ORM's bulk path, which handles each row in Python).
+            conn = session.connection()
             for start in range(0, len(rows), 20_000):
-                session.execute(insert(table), rows[start : start + 20_000])
+                conn.execute(insert(cast(Table, table.__table__)), rows[start : start + 20_000])
         row = RxNormReleaseRow(
             source=release.source[:500],
             loaded_at=datetime.now(UTC),
