@@ -46,7 +46,7 @@ browser:
 	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }; }
 
 pytest: install browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --durations=10
 
 test: lint typecheck contracts pytest
 

@@ -50,26 +50,26 @@ def test_human_table(run_cli: CliRunner) -> None:
     assert "not medical advice" in out.stdout
 
 
-def test_fail_on_exits_3(run_cli: CliRunner) -> None:
+def test_fail_on_exits_3(cli: CliRunner) -> None:
     args = ["check", "--order", "tizanidine 2 mg tid", "--med", "fluvoxamine 100 mg daily", *NORMAL]
-    assert run_cli(*args, "--fail-on", "major").returncode == 3
+    assert cli(*args, "--fail-on", "major").returncode == 3
     calm = ["check", "--order", "methocarbamol 750 mg qid for 5 days", *NORMAL]
-    assert run_cli(*calm, "--fail-on", "major").returncode == 0
+    assert cli(*calm, "--fail-on", "major").returncode == 0
 
 
-def test_patient_file_yaml(run_cli: CliRunner, tmp_path: Path) -> None:
+def test_patient_file_yaml(cli: CliRunner, tmp_path: Path) -> None:
     f = tmp_path / "p.yaml"
     f.write_text(
         "age_years: 76\nsex: female\negfr_ml_min: 40\nmedications: ['oxycodone 5 mg q6h prn']\n"
     )
-    out = run_cli("check", "--patient", str(f), "--order", "baclofen 5 mg tid", "--json")
+    out = cli("check", "--patient", str(f), "--order", "baclofen 5 mg tid", "--json")
     assert out.returncode == 0, out.stderr
     codes = {a["code"] for a in json.loads(out.stdout)["alerts"]}
     assert {"MRX-BEERS-002", "MRX-DDI-003"} <= codes
 
 
-def test_stopping_intrathecal_baclofen(run_cli: CliRunner) -> None:
-    out = run_cli(
+def test_stopping_intrathecal_baclofen(cli: CliRunner) -> None:
+    out = cli(
         "check",
         "--med",
         "baclofen 400 mcg/day intrathecal",
@@ -101,8 +101,8 @@ def test_stopping_intrathecal_baclofen(run_cli: CliRunner) -> None:
         ([], "--order"),
     ],
 )
-def test_bad_input_is_one_line_exit_2(run_cli: CliRunner, args: list[str], needle: str) -> None:
-    out = run_cli("check", *args)
+def test_bad_input_is_one_line_exit_2(cli: CliRunner, args: list[str], needle: str) -> None:
+    out = cli("check", *args)
     assert out.returncode == 2, (out.stdout, out.stderr)
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1, out.stderr

@@ -25,7 +25,10 @@ def _csv(entries) -> str:  # type: ignore[no-untyped-def]
     return entries_csv(entries)
 
 
-def test_diary_workflow(run_cli: CliRunner, dbenv: Path) -> None:
+def test_diary_workflow(cli: CliRunner, dbenv: Path) -> None:
+    run_cli = (
+        cli  # in process: the subprocess contract is covered by test_bad_csv_line_writes_nothing
+    )
     assert run_cli("db", "upgrade").returncode == 0
     r = run_cli("patients", "add", "Ann", "--json")
     assert r.returncode == 0, r.stderr
@@ -121,7 +124,8 @@ def test_bad_csv_line_writes_nothing(run_cli: CliRunner, dbenv: Path) -> None:
         ),
     ],
 )
-def test_bad_diary_input(run_cli: CliRunner, dbenv: Path, args: list[str], message: str) -> None:
+def test_bad_diary_input(cli: CliRunner, dbenv: Path, args: list[str], message: str) -> None:
+    run_cli = cli
     run_cli("patients", "add", "Cy")
     r = run_cli(*args)
     assert r.returncode == 2, (r.stdout, r.stderr)

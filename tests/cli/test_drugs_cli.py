@@ -16,8 +16,8 @@ def test_drugs_list_table(run_cli: CliRunner) -> None:
     assert "IV" in out.stdout  # carisoprodol's schedule
 
 
-def test_drugs_list_json(run_cli: CliRunner) -> None:
-    out = run_cli("drugs", "list", "--json")
+def test_drugs_list_json(cli: CliRunner) -> None:
+    out = cli("drugs", "list", "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     rows = {r["id"]: r for r in data["drugs"]}
@@ -55,14 +55,14 @@ def test_typo_is_one_line_with_suggestion_and_exit_2(run_cli: CliRunner) -> None
     assert "Traceback" not in out.stderr
 
 
-def test_class_member_without_monograph_is_explained(run_cli: CliRunner) -> None:
-    out = run_cli("drugs", "show", "ciprofloxacin")
+def test_class_member_without_monograph_is_explained(cli: CliRunner) -> None:
+    out = cli("drugs", "show", "ciprofloxacin")
     assert out.returncode == 2
     assert "no monograph" in out.stderr
 
 
-def test_missing_argument_is_a_usage_error(run_cli: CliRunner) -> None:
-    out = run_cli("drugs", "show")
+def test_missing_argument_is_a_usage_error(cli: CliRunner) -> None:
+    out = cli("drugs", "show")
     assert out.returncode == 2
     assert "Missing argument" in out.stderr
 
@@ -75,9 +75,9 @@ def test_kb_validate(run_cli: CliRunner) -> None:
     assert data["valid"] is True and data["problems"] == []
 
 
-def test_kb_validate_reports_each_problem_and_exits_1(run_cli: CliRunner, kb_copy: Path) -> None:
+def test_kb_validate_reports_each_problem_and_exits_1(cli: CliRunner, kb_copy: Path) -> None:
     drug = kb_copy / "drugs" / "baclofen.yaml"
     drug.write_text(drug.read_text().replace("id: baclofen", "id: baclofen\ncolour: blue", 1))
-    out = run_cli("kb", "validate", "--data", str(kb_copy))
+    out = cli("kb", "validate", "--data", str(kb_copy))
     assert out.returncode == 1
     assert "drugs/baclofen.yaml: colour: Extra inputs are not permitted" in out.stderr

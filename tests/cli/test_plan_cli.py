@@ -48,8 +48,8 @@ def test_pump_issue_example(run_cli: CliRunner, tmp_path: Path) -> None:
     assert Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
 
 
-def test_pump_dose_change(run_cli: CliRunner) -> None:
-    r = run_cli("pump", "--reservoir-ml", "20", "--concentration-mcg-ml", "2000",
+def test_pump_dose_change(cli: CliRunner) -> None:
+    r = cli("pump", "--reservoir-ml", "20", "--concentration-mcg-ml", "2000",
                 "--dose-mcg-day", "400", "--last-refill", "2026-11-01",
                 "--change", "2026-12-01=500", "--json")  # fmt: skip
     assert r.returncode == 0, r.stderr
@@ -104,8 +104,8 @@ def test_pump_dose_change(run_cli: CliRunner) -> None:
         ),
     ],
 )
-def test_bad_input_is_one_line_exit_2(run_cli: CliRunner, args: list[str], message: str) -> None:
-    r = run_cli(*args)
+def test_bad_input_is_one_line_exit_2(cli: CliRunner, args: list[str], message: str) -> None:
+    r = cli(*args)
     assert r.returncode == 2, (r.stdout, r.stderr)
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
@@ -113,8 +113,8 @@ def test_bad_input_is_one_line_exit_2(run_cli: CliRunner, args: list[str], messa
     assert "Traceback" not in r.stderr
 
 
-def test_no_taper_needed_is_shown(run_cli: CliRunner) -> None:
-    r = run_cli("taper", "cyclobenzaprine 10 mg tid", "--start", "2026-12-01", "--json")
+def test_no_taper_needed_is_shown(cli: CliRunner) -> None:
+    r = cli("taper", "cyclobenzaprine 10 mg tid", "--start", "2026-12-01", "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["taper_needed"] is False

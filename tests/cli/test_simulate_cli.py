@@ -37,15 +37,15 @@ def test_population_plot_and_csv(run_cli: CliRunner, tmp_path: Path) -> None:
     assert "meprobamate" in r.stdout and "vs a typical adult" not in r.stdout
 
 
-def test_interaction_through_med(run_cli: CliRunner) -> None:
-    r = run_cli("simulate", "tizanidine 4 mg tid", "--med", "ciprofloxacin 500 mg bid",
+def test_interaction_through_med(cli: CliRunner) -> None:
+    r = cli("simulate", "tizanidine 4 mg tid", "--med", "ciprofloxacin 500 mg bid",
                 "--compare-normal", "--json")  # fmt: skip
     d = json.loads(r.stdout)
     assert d["comparison"][0]["auc_ratio"] == 10.0
     assert d["comedications"] == ["ciprofloxacin"]
 
 
-def test_errors_are_one_line(run_cli: CliRunner) -> None:
+def test_errors_are_one_line(cli: CliRunner) -> None:
     for args, field in [
         (("orphenadrine 100 mg bid",), "drug"),
         (("baclofen 10 mg tid", "--missed", "2@25:00"), "missed"),
@@ -55,6 +55,6 @@ def test_errors_are_one_line(run_cli: CliRunner) -> None:
         (("baclofen 10 mg tid", "--extra", "soon"), "--extra"),
         (("baclofen 10 mg tid", "--change", "3:0"), "change"),
     ]:
-        r = run_cli("simulate", *args)
+        r = cli("simulate", *args)
         assert r.returncode == 2, (args, r.stderr)
         assert r.stderr.count("\n") == 1 and field in r.stderr and "Traceback" not in r.stderr

@@ -803,8 +803,17 @@ def parse_medication(
     drug resolves, a dose or frequency that cannot be read leaves the ingredients in the check
     without a dose and says why in `problems`; a drug that does not resolve still raises
     UnknownDrugError (the caller lists it as not checked)."""
-    stripped = text.strip()
     term = terminology or default_terminology()
+    return term.shipped_first(
+        lambda: _parse_medication(text, start=start, terminology=term, field=field, lenient=lenient)
+    )
+
+
+def _parse_medication(
+    text: str, *, start: date | None, terminology: Terminology, field: str, lenient: bool
+) -> MedicationLine:
+    stripped = text.strip()
+    term = terminology
     parser = _Parser(stripped, term, field)
     parser.strict = not lenient
     try:

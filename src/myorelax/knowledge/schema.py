@@ -60,7 +60,7 @@ PopulationKind = Literal["adult", "pediatric", "geriatric", "all"]
 class Frozen(BaseModel):
     """Base of every knowledge model: immutable, unknown fields rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Cited(Frozen):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz, process
@@ -105,6 +105,9 @@ class MatchedIngredient(BaseModel):
         return (self.ingredient.id, self.strength, self.unit)
 
 
+T = TypeVar("T")
+
+
 class MedicationMatch(BaseModel):
     """What a medication text or code resolved to: every ingredient, and how it was found."""
 
@@ -175,6 +178,7 @@ class Terminology:
         self._extra_loader: Callable[[], Sequence[ProductSource]] | None = extra_loader
         self._unlisted: dict[str, Ingredient] = {}
         self._medication_cache: dict[str, MedicationMatch | UnknownDrugError] = {}
+        self._shipped_only = False
         self._ingredients: dict[str, Ingredient] = {}
         self._by_key: dict[str, tuple[str, str, MatchKind]] = {}
         self._by_rxcui: dict[str, str] = {}
@@ -409,14 +413,35 @@ class Terminology:
     def _sources(self) -> Iterator[ProductSource]:
         """The product sources in order: the knowledge base's combination products, the shipped
         index, then further sources (a loaded RxNorm release), the last loaded only when the
-        others did not answer."""
+        others did not answer, and never inside `shipped_first`'s first pass."""
         yield self._kb_products
         yield self.products
+        if self._shipped_only:
+            return
         yield from self._extra
         if self._extra_loader is not None:
             loader, self._extra_loader = self._extra_loader, None
             self._extra = (*self._extra, *loader())
             yield from self._extra
+
+    @property
+    def has_release(self) -> bool:
+        return bool(self._extra) or self._extra_loader is not None
+
+    def shipped_first(self, resolve: Callable[[], T]) -> T:
+        """Run `resolve` against the knowledge base and the shipped index; only if it finds
+        nothing, again with a loaded release (a release costs a database connection, and its
+        names must not win over the shipped ones while a line is being read)."""
+        if self._shipped_only or not self.has_release:
+            return resolve()
+        self._shipped_only = True
+        try:
+            return resolve()
+        except UnknownDrugError:
+            pass
+        finally:
+            self._shipped_only = False
+        return resolve()
 
     def resolve_code(
         self, code: str, *, field: str = "drug", display: str | None = None
@@ -470,6 +495,9 @@ class Terminology:
     def resolve_medication(self, text: str, *, field: str = "drug") -> MedicationMatch:
         """Every ingredient `text` names: an ingredient, a brand (of a combination product too),
         an RxNorm product name or an RxCUI; raise UnknownDrugError with suggestions otherwise."""
+        return self.shipped_first(lambda: self._resolve_cached(text, field))
+
+    def _resolve_cached(self, text: str, field: str) -> MedicationMatch:
         query = text.strip()
         key = normalize_name(query)
         cached = self._medication_cache.get(key)
@@ -477,6 +505,8 @@ class Terminology:
             try:
                 cached = self._resolve_medication(query, field)
             except UnknownDrugError as exc:
+                if self._shipped_only:
+                    raise  # a miss of the first pass only: the release may still know it
                 cached = exc
             self._medication_cache[key] = cached
         if isinstance(cached, UnknownDrugError):

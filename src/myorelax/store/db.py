@@ -9,6 +9,7 @@ power cut). `MYORELAX_DATABASE_URL` selects another database, e.g.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
@@ -72,6 +73,39 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+_REVISION = re.compile(r'^(down_revision|revision)\s*=\s*(?:"([^"]*)"|None)', re.MULTILINE)
+
+
+def head_revision() -> str:
+    """The newest migration of the package, read from the migration files (no alembic import)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for node in (files("myorelax.store") / "migrations" / "versions").iterdir():
+        if not node.name.endswith(".py") or node.name.startswith("__"):
+            continue
+        for kind, value in _REVISION.findall(node.read_text(encoding="utf-8")):
+            if value:
+                (revisions if kind == "revision" else parents).add(value)
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database is already at the newest migration (one query; False when the
+    version table does not exist yet)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    except SQLAlchemyError:
+        return False
+    return [r[0] for r in rows] == [head_revision()]
+
+
 def downgrade_database(engine: Engine, revision: str = "base") -> None:
     from alembic import command
 
@@ -88,7 +122,8 @@ class Database:
     @classmethod
     def connect(cls, url: str | None = None, *, upgrade: bool = True) -> Database:
         db = cls(make_engine(url))
-        if upgrade:
+        # Alembic (about a second to import and compare) runs only when there is something to do.
+        if upgrade and not is_current(db.engine):
             upgrade_database(db.engine)
         return db
 
