@@ -17,11 +17,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import numpy as np
-import ruptures
-import statsmodels.api as sm
 from pydantic import BaseModel, ConfigDict
-from scipy import stats
-from statsmodels.tsa.ar_model import ar_select_order
 
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.diary.entries import DiaryEntry
@@ -292,6 +288,8 @@ def _overuse_alerts(
     days: Sequence[date],
     kb: KnowledgeBase | None,
 ) -> list[DiaryAlert]:
+    from scipy import stats
+
     out: list[DiaryAlert] = []
     scheduled = _scheduled(drug, kb)
     if over_days:
@@ -344,6 +342,8 @@ def _overuse_alerts(
 # ---- pain and stress -----------------------------------------------------------------------
 def _prewhiten(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
     """Fit AR(p) to x (p by AIC, at most 3) and filter both series with it."""
+    from statsmodels.tsa.ar_model import ar_select_order  # imported on use (slow)
+
     xc, yc = x - x.mean(), y - y.mean()
     sel = ar_select_order(xc, maxlag=3, ic="aic", trend="n")
     lags = sel.ar_lags or []
@@ -362,6 +362,8 @@ def _prewhiten(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, st
 
 
 def _lagged(lead: np.ndarray, follow: np.ndarray, max_lag: int, tests: int) -> list[LagCorrelation]:
+    from scipy import stats
+
     out = []
     for k in range(max_lag + 1):
         a = lead[: len(lead) - k] if k else lead
@@ -445,6 +447,8 @@ def dose_change_effects(
     regimens: Sequence[RegimenPeriod],
 ) -> list[ChangeEffect]:
     """Segmented regression (level and slope change, Newey-West errors) at each dose change."""
+    import statsmodels.api as sm
+
     out: list[ChangeEffect] = []
     by_drug: dict[str, list[RegimenPeriod]] = defaultdict(list)
     for r in regimens:
@@ -504,6 +508,8 @@ def dose_change_effects(
 
 def change_points(values: Sequence[float | None], days: Sequence[date]) -> tuple[date, ...]:
     """Change points in a daily series (PELT, L2 cost, penalty 3 * variance * log n)."""
+    import ruptures
+
     pairs = [(d, v) for d, v in zip(days, values, strict=True) if v is not None]
     if len(pairs) < 2 * MIN_DAYS_SEGMENT:
         return ()
