@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,9 +28,9 @@ from myorelax.api.settings import Settings
 from myorelax.api.web import diary_pages, drug_pages, pages, workspace
 from myorelax.api.web.session import SignInRequiredError
 from myorelax.diary.records import SYSTEM
-from myorelax.knowledge.loader import load_knowledge
+from myorelax.knowledge.loader import KNOWLEDGE_ENV, load_knowledge
 from myorelax.knowledge.release import use_release_loader
-from myorelax.knowledge.terminology import default_terminology
+from myorelax.knowledge.terminology import terminology_for
 from myorelax.store.accounts import AccountStore
 from myorelax.store.db import Database
 from myorelax.store.feedback import FeedbackStore
@@ -70,11 +71,14 @@ def build_state(settings: Settings) -> AppState:
     # The service's own database holds the loaded RxNorm release, if any (consulted only for
     # names and codes the shipped product index does not know).
     use_release_loader(lambda: release_sources_of(db.engine))
+    if settings.knowledge_dir:
+        # The site's knowledge for every layer (those that read it without being handed it too).
+        os.environ[KNOWLEDGE_ENV] = settings.knowledge_dir
     kb = load_knowledge()
     return AppState(
         settings=settings,
         kb=kb,
-        term=default_terminology(),
+        term=terminology_for(kb),
         db=db,
         diary=DiaryStore(db),
         accounts=AccountStore(db),

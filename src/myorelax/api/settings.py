@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: SQLite in the user's data folder"
     )
+    knowledge_dir: str | None = Field(
+        default=None,
+        description="A site's own reviewed knowledge folder (MYORELAX_KNOWLEDGE_DIR); default: "
+        "the packaged knowledge base",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str = Field(

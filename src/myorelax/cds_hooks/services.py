@@ -33,6 +33,7 @@ from myorelax.clinical.sig import parse_sig
 from myorelax.errors import MyorelaxError
 from myorelax.fhir.importing import DraftOrders, FhirRecord, orders_from_fhir, record_from_fhir
 from myorelax.knowledge.schema import KnowledgeBase, Monograph
+from myorelax.knowledge.terminology import terminology_for
 from myorelax.plans.titration import plan_titration
 from myorelax.safety.alert import Alert
 from myorelax.safety.engine import evaluate_regimen
@@ -173,7 +174,9 @@ def _alternative(
         if freq is None:
             continue
         order = parse_sig(f"{other.id} {first.doses[0].dose_mg:g} mg {freq}", start=today)
-        vetted = evaluate_regimen(patient, Regimen(orders=(order,)), today=today)
+        vetted = evaluate_regimen(
+            patient, Regimen(orders=(order,)), kb=kb, terminology=terminology_for(kb), today=today
+        )
         if any(a.rank <= 1 and other.id in a.drugs for a in vetted.alerts):
             continue
         return order, other
@@ -184,9 +187,12 @@ def review_orders(
     data: HookData, *, kb: KnowledgeBase, today: date, source_label: str, base_url: str
 ) -> list[Card]:
     """Cards for order-select / order-sign."""
-    record: FhirRecord = record_from_fhir(data.resources, today=today)
+    term = terminology_for(kb)
+    record: FhirRecord = record_from_fhir(data.resources, today=today, terminology=term)
     drafts_bundle = data.context.get("draftOrders")
-    drafts: DraftOrders = orders_from_fhir(drafts_bundle or {"resourceType": "Bundle"})
+    drafts: DraftOrders = orders_from_fhir(
+        drafts_bundle or {"resourceType": "Bundle"}, terminology=term
+    )
     selections = data.context.get("selections")
     chosen: list[int]
     if data.hook == "order-select" and isinstance(selections, list) and selections:
@@ -212,7 +218,9 @@ def review_orders(
         m for m in record.patient.medications if m not in checked
     )  # drafts may also be prefetched
     patient = record.patient.model_copy(update={"medications": current + others})
-    report = evaluate_regimen(patient, Regimen(orders=checked), today=today)
+    report = evaluate_regimen(
+        patient, Regimen(orders=checked), kb=kb, terminology=term, today=today
+    )
     ordered = {o.drug for o in checked}
     id_of = {drafts.orders[i].drug: drafts.ids[i] for i in chosen if drafts.ids[i]}
     patient_ref = f"Patient/{record.patient_fhir_id}" if record.patient_fhir_id else None
@@ -266,13 +274,16 @@ def review_patient(
     data: HookData, *, kb: KnowledgeBase, today: date, source_label: str, base_url: str
 ) -> list[Card]:
     """Cards for patient-view: the muscle relaxants taken now, reviewed."""
-    record = record_from_fhir(data.resources, today=today)
+    term = terminology_for(kb)
+    record = record_from_fhir(data.resources, today=today, terminology=term)
     relaxants = tuple(m for m in record.patient.medications if m.drug in kb.drugs)
     if not relaxants:
         return []
     rest = tuple(m for m in record.patient.medications if m.drug not in kb.drugs)
     patient = record.patient.model_copy(update={"medications": rest})
-    report = evaluate_regimen(patient, Regimen(orders=relaxants), today=today)
+    report = evaluate_regimen(
+        patient, Regimen(orders=relaxants), kb=kb, terminology=term, today=today
+    )
     drugs = {m.drug for m in relaxants}
     cards = [
         alert_to_card(

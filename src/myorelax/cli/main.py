@@ -75,9 +75,28 @@ def _main_options(
             "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    knowledge: Annotated[
+        Path | None,
+        typer.Option(
+            "--knowledge",
+            help="A site's own reviewed knowledge folder (as MYORELAX_KNOWLEDGE_DIR), validated "
+            "at load; every command then uses it.",
+        ),
+    ] = None,
 ) -> None:
     """Decision support for centrally acting skeletal muscle relaxants. Not medical advice: for
     professionals and informed patients."""
+    if knowledge is not None:
+        import os
+
+        from myorelax.knowledge.loader import KNOWLEDGE_ENV
+
+        if not (knowledge / "manifest.yaml").is_file():
+            raise InputError(f"{knowledge} is not a knowledge folder (no manifest.yaml)",
+                             field="--knowledge")  # fmt: skip
+        # Through the environment, so that every layer and every process started from here
+        # (the service, workers) reads the same folder.
+        os.environ[KNOWLEDGE_ENV] = str(knowledge.resolve())
 
 
 @drugs_app.command("list")

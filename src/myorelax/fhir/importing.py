@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -42,10 +41,10 @@ from myorelax.fhir.codes import (
     UCUM,
     ObservationKind,
 )
-from myorelax.knowledge.loader import load_knowledge
+from myorelax.knowledge.schema import KnowledgeBase
 from myorelax.knowledge.terminology import (
-    Ingredient,
     MedicationMatch,
+    Terminology,
     condition_by_code,
     default_terminology,
     icd10_key,
@@ -218,7 +217,9 @@ def _ref_id(ref: str) -> str:
 class _Index:
     """References to resources: ``Type/id``, ``urn:uuid:id`` and absolute URLs."""
 
-    def __init__(self, resources: Iterable[Resource]) -> None:
+    def __init__(self, resources: Iterable[Resource], terminology: Terminology) -> None:
+        self.term = terminology
+        self.conditions = _condition_index(terminology.kb)
         self._by: dict[str, Resource] = {}
         for r in resources:
             rid = _s(r.get("id"))
@@ -244,14 +245,6 @@ class _Index:
 # Terminology look-ups
 
 
-def _ingredient(text: str) -> Ingredient | None:
-    """One ingredient named by `text` (an allergy's substance)."""
-    try:
-        return default_terminology().resolve(text).ingredient
-    except InputError:
-        return None
-
-
 @dataclass(frozen=True)
 class _Conditions:
     by_name: dict[str, str]
@@ -260,9 +253,18 @@ class _Conditions:
     groups: frozenset[str]
 
 
-@lru_cache(maxsize=1)
-def _condition_index() -> _Conditions:
-    kb = load_knowledge()
+def _condition_index(kb: KnowledgeBase) -> _Conditions:
+    found = _CONDITIONS.get(id(kb))
+    if found is None or found[0] is not kb:
+        found = (kb, _build_condition_index(kb))
+        _CONDITIONS[id(kb)] = found
+    return found[1]
+
+
+_CONDITIONS: dict[int, tuple[KnowledgeBase, _Conditions]] = {}
+
+
+def _build_condition_index(kb: KnowledgeBase) -> _Conditions:
     by_name: dict[str, str] = {}
     snomed: dict[str, str] = {}
     icd10: dict[str, str] = {}
@@ -283,9 +285,8 @@ _SEMANTIC_TAG = re.compile(
 )
 
 
-def _condition_of(concept: Any) -> tuple[str | None, str]:
+def _condition_of(concept: Any, idx: _Conditions) -> tuple[str | None, str]:
     """The condition id a Condition's code maps to (by code, else by display text), and how."""
-    idx = _condition_index()
     for c in _codings(concept):
         system, code = _s(c.get("system")), _s(c.get("code"))
         if not code:
@@ -344,10 +345,9 @@ class _Med:
         return self.name == self.match.product
 
 
-def _resolve_concept(concept: Mapping[str, Any]) -> _Med | None:
+def _resolve_concept(concept: Mapping[str, Any], term: Terminology) -> _Med | None:
     """The medication a CodeableConcept names: by RxNorm code (any term type), by NDC, else by
     its text or displays (brand, RxNorm product name, ingredient); None when nothing resolves."""
-    term = default_terminology()
     texts: list[str] = []
     for t in [_s(concept.get("text"))] + [_s(c.get("display")) for c in _codings(concept)]:
         if t and t not in texts:
@@ -647,7 +647,7 @@ def _read_medication(r: Resource, index: _Index) -> _Read:
             f"{label}: {problem}; its interactions were not checked",
         )
         return out
-    med = _resolve_concept(concept)
+    med = _resolve_concept(concept, index.term)
     shown = _concept_text(concept) or "medication"
     if med is None:
         out.skip(
@@ -855,6 +855,7 @@ class _Record:
     """Reads the resources about one patient, collecting facts and notes."""
 
     def __init__(self, index: _Index, today: date) -> None:
+        self.term = index.term
         self.index = index
         self.today = today
         self.notes: list[str] = []
@@ -882,7 +883,7 @@ class _Record:
             self.procedure(r)
         elif rt == "AllergyIntolerance":
             self.allergy_resources += 1
-            allergy, problem = _allergy(r)
+            allergy, problem = _allergy(r, self.index)
             if problem:
                 self.notes.append(problem)
             if allergy and allergy not in self.allergies:
@@ -917,7 +918,7 @@ class _Record:
             return
         _when, _pos, r = max(self.smoking, key=lambda x: (x[0], x[1]))
         shown = _concept_text(r.get("valueCodeableConcept")) or "(no value)"
-        cid, how = _condition_of(r.get("valueCodeableConcept"))
+        cid, how = _condition_of(r.get("valueCodeableConcept"), self.index.conditions)
         if cid is not None and cid not in self.conditions:
             self.conditions.append(cid)
             self.notes.append(f"Smoking status {shown}: {cid} (by {how})")
@@ -935,7 +936,7 @@ class _Record:
             return
         if _is_dialysis_condition(r.get("code")):
             self.dialysis.append(f"dialysis from {_label(r)} {shown}")
-        cid, how = _condition_of(r.get("code"))
+        cid, how = _condition_of(r.get("code"), self.index.conditions)
         if cid is None:
             self.notes.append(f"Condition {shown}: not a condition the checks use")
         elif cid not in self.conditions:
@@ -1023,10 +1024,16 @@ class _Record:
 
 
 def record_from_fhir(
-    resources: Any, *, today: date | None = None, patient_id: str | None = None
+    resources: Any,
+    *,
+    today: date | None = None,
+    patient_id: str | None = None,
+    terminology: Terminology | None = None,
 ) -> FhirRecord:
     """The patient a FHIR record describes (see the module docstring); `patient_id` picks the
-    Patient (and the resources about them) when the record holds more than one."""
+    Patient (and the resources about them) when the record holds more than one. Drugs and
+    conditions are read with `terminology` (default: that of the knowledge base in use)."""
+    term = terminology or default_terminology()
     today = today or date.today()
     items = resources_of(resources)
     notes: list[str] = []
@@ -1040,7 +1047,7 @@ def record_from_fhir(
     pid = wanted or (_s(person.get("id")) if person else None)
     data = _demographics(person, today, notes)
 
-    rec = _Record(_Index(items), today)
+    rec = _Record(_Index(items, term), today)
     rec.notes = notes
     for i, r in enumerate(items):
         if r.get("resourceType") in ("Patient", "Bundle"):
@@ -1091,7 +1098,7 @@ def _build(data: dict[str, Any], notes: list[str]) -> Patient:
 _ALLERGY_PREFIX = re.compile(r"^(?:allergy|allergic reaction|hypersensitivity) to\s+", re.I)
 
 
-def _allergy(r: Mapping[str, Any]) -> tuple[str | None, str | None]:
+def _allergy(r: Mapping[str, Any], index: _Index) -> tuple[str | None, str | None]:
     label = _label(r)
     code = r.get("code")
     shown = _concept_text(code) or "(no substance)"
@@ -1107,18 +1114,18 @@ def _allergy(r: Mapping[str, Any]) -> tuple[str | None, str | None]:
         value = _s(c.get("code"))
         if value and value.isdigit() and _s(c.get("system")) == RXNORM:
             try:
-                match = default_terminology().resolve_code(value)
+                match = index.term.resolve_code(value)
             except InputError:
                 continue
             return match.ingredients[0].ingredient.id, None
     texts = [_s(_d(code).get("text"))] + [_s(c.get("display")) for c in _codings(code)]
-    groups = _condition_index().groups
+    groups = index.conditions.groups
     for text in texts:
         if not text:
             continue
         bare = _ALLERGY_PREFIX.sub("", _SEMANTIC_TAG.sub("", text)).strip()
         try:
-            found = default_terminology().resolve_medication(bare)
+            found = index.term.resolve_medication(bare)
         except InputError:
             found = None
         if found is not None:
@@ -1131,11 +1138,13 @@ def _allergy(r: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return shown, None
 
 
-def orders_from_fhir(resources: Any, *, field: str = "draftOrders") -> DraftOrders:
+def orders_from_fhir(
+    resources: Any, *, field: str = "draftOrders", terminology: Terminology | None = None
+) -> DraftOrders:
     """Draft MedicationRequests (e.g. CDS Hooks ``draftOrders``) as orders to check. A drug not
     known here is returned in `unrecognized` (to say it was not checked), not raised."""
     items = resources_of(resources, field=field)
-    index = _Index(items)
+    index = _Index(items, terminology or default_terminology())
     orders: list[Order] = []
     ids: list[str | None] = []
     unknown: list[NotChecked] = []

@@ -10,6 +10,7 @@ class member, condition, metabolite, product and interaction partner resolves; R
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -610,15 +611,33 @@ def _packaged() -> KnowledgeBase:
     return _load_fingerprinted(None)
 
 
+KNOWLEDGE_ENV = "MYORELAX_KNOWLEDGE_DIR"
+
+
+def site_knowledge_dir() -> Path | None:
+    """The site's own reviewed knowledge folder (`MYORELAX_KNOWLEDGE_DIR`, which the CLI's
+    `--knowledge DIR` sets), or None for the packaged knowledge."""
+    value = os.environ.get(KNOWLEDGE_ENV, "").strip()
+    return Path(value) if value else None
+
+
 def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
-    """The knowledge base (the packaged one, or the folder `root`), validated once per
-    knowledge version: the first load runs every check on the YAML and stores a snapshot in the
-    user cache folder, keyed by the fingerprint of the data and code; later loads (in this or
-    another process) read the snapshot. A folder is fingerprinted again at each call, so an edit
-    is seen at once. Raise KnowledgeError listing every problem."""
+    """The knowledge base: the folder `root`, else the site's folder (`MYORELAX_KNOWLEDGE_DIR`),
+    else the packaged one; validated once per knowledge version: the first load runs every check
+    on the YAML and stores a snapshot in the user cache folder, keyed by the fingerprint of the
+    data and code; later loads (in this or another process) read the snapshot. A folder is
+    fingerprinted again at each call, so an edit is seen at once. Raise KnowledgeError listing
+    every problem."""
+    if root is None:
+        root = site_knowledge_dir()
     if root is None:
         return _packaged()
-    return _load_fingerprinted(Path(root))
+    folder = Path(root)
+    if not (folder / "manifest.yaml").is_file():
+        raise KnowledgeError(
+            [(str(folder), KNOWLEDGE_ENV, "not a knowledge folder (no manifest.yaml)")]
+        )
+    return _load_fingerprinted(folder)
 
 
 def load_knowledge_from(root: Path) -> KnowledgeBase:
@@ -644,6 +663,10 @@ def load_products(root: Path | str | None = None) -> ProductIndex:
     seconds; the snapshot, milliseconds)."""
     import pickle
 
+    if root is None:
+        site = site_knowledge_dir()
+        # A site folder without its own terminology uses the packaged product index.
+        root = site if site is not None and (site / "terminology").is_dir() else None
     base: Traversable = Path(root) if root is not None else _data_root()
     name = f"products-{products_fingerprint(base)}.pickle"
     if name in _PRODUCTS:

@@ -19,7 +19,7 @@ def use_release_loader(loader: Callable[[], Sequence[Any]] | None) -> None:
 
     terminology = sys.modules.get("myorelax.knowledge.terminology")
     if terminology is not None:
-        terminology.default_terminology.cache_clear()
+        terminology._TERMINOLOGIES.clear()
 
 
 def loader() -> Callable[[], Sequence[Any]] | None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import lru_cache
 from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -425,6 +424,11 @@ class Terminology:
             yield from self._extra
 
     @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base this terminology reads."""
+        return self._kb
+
+    @property
     def has_release(self) -> bool:
         return bool(self._extra) or self._extra_loader is not None
 
@@ -637,12 +641,23 @@ class Terminology:
         return out
 
 
-@lru_cache(maxsize=1)
 def default_terminology() -> Terminology:
-    """The terminology of the packaged knowledge base, its product index and, when a driver
-    has said where one is (`knowledge.release`), a loaded RxNorm release (consulted only for
-    what the rest lacks)."""
-    return Terminology(load_knowledge(), load_products, extra_loader=release.loader())
+    """The terminology of the knowledge base in use (the site's folder, `MYORELAX_KNOWLEDGE_DIR`,
+    or the packaged one), its product index and, when a driver has said where one is
+    (`knowledge.release`), a loaded RxNorm release (consulted only for what the rest lacks)."""
+    return terminology_for(load_knowledge())
+
+
+def terminology_for(kb: KnowledgeBase) -> Terminology:
+    """The terminology of `kb` (one per knowledge base object, built once)."""
+    found = _TERMINOLOGIES.get(id(kb))
+    if found is None or found[0] is not kb:
+        found = (kb, Terminology(kb, load_products, extra_loader=release.loader()))
+        _TERMINOLOGIES[id(kb)] = found
+    return found[1]
+
+
+_TERMINOLOGIES: dict[int, tuple[KnowledgeBase, Terminology]] = {}
 
 
 def resolve_drug(text: str, *, field: str = "drug") -> Resolution:

@@ -28,7 +28,7 @@ MAX_VALUES = 20_000_000
 
 @router.post("/check", response_model=CheckReport, response_model_exclude_none=True,
              responses=PROBLEMS)  # fmt: skip
-def check(body: CheckIn, _user: User) -> Any:
+def check(body: CheckIn, st: State, _user: User) -> Any:
     """Check orders (and drugs being stopped) against a patient and their medications:
     graded, explained, cited alerts."""
     if not body.orders and not body.stopping and not body.patient.medications:
@@ -36,7 +36,9 @@ def check(body: CheckIn, _user: User) -> Any:
                          field="orders")  # fmt: skip
     patient = patient_from_data(body.patient.data())
     regimen = regimen_from(body.orders, body.stopping, start=body.date)
-    return to_jsonable(evaluate_regimen(patient, regimen, today=body.date))
+    return to_jsonable(
+        evaluate_regimen(patient, regimen, kb=st.kb, terminology=st.term, today=body.date)
+    )
 
 
 @router.post("/simulate", responses=PROBLEMS)

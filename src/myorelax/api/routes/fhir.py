@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Body
 from fastapi.responses import Response
 
-from myorelax.api.deps import State, User
+from myorelax.api.deps import AppState, State, User
 from myorelax.api.errors import PROBLEM, problem_responses
 from myorelax.clinical.regimen import Regimen
 from myorelax.errors import InputError, MyorelaxError
@@ -57,13 +57,14 @@ def operation_outcome(exc: MyorelaxError, status: int = 422) -> Response:
     return Response(json.dumps(body), status_code=status, media_type=FHIR_JSON)
 
 
-def _read(bundle: dict[str, Any], today: date) -> tuple[Any, Any]:
+def _read(bundle: dict[str, Any], today: date, st: AppState) -> tuple[Any, Any]:
     resources = resources_of(bundle, field="body")
-    record = record_from_fhir(resources, today=today)
+    record = record_from_fhir(resources, today=today, terminology=st.term)
     drafts = orders_from_fhir(
         [r for r in resources
          if r.get("resourceType") == "MedicationRequest" and r.get("status") == "draft"],
         field="body",
+        terminology=st.term,
     )  # fmt: skip
     return record, drafts
 
@@ -77,7 +78,7 @@ def read_patient(
     """What the checks will know from a FHIR record: the patient (age, kidney function,
     conditions, allergies, current medications as orders) and notes on how each was read."""
     try:
-        record, drafts = _read(bundle, date.today())
+        record, drafts = _read(bundle, date.today(), st)
     except MyorelaxError as exc:
         return operation_outcome(exc)
     body = {
@@ -103,11 +104,14 @@ def check_bundle(
     an OperationOutcome whose warnings name what was not checked (always present)."""
     today = date.today()
     try:
-        record, drafts = _read(bundle, today)
+        record, drafts = _read(bundle, today, st)
         if not drafts.orders:
             raise InputError("holds no draft MedicationRequest of a known drug to check",
                              field="body")  # fmt: skip
-        report = evaluate_regimen(record.patient, Regimen(orders=drafts.orders), today=today)
+        report = evaluate_regimen(
+            record.patient, Regimen(orders=drafts.orders), kb=st.kb, terminology=st.term,
+            today=today,
+        )  # fmt: skip
     except MyorelaxError as exc:
         return operation_outcome(exc)
     implicated = {

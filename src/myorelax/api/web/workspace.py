@@ -124,7 +124,7 @@ async def workspace_post(request: Request, st: State, user: WebUser) -> Response
         outcome.notes = [f"{m.text}: no dose given, so checked as the drug only (no dose checks)."
                          for m in patient.medications if m.dose is None]  # fmt: skip
         if action == "check":
-            outcome.report = _check(values, patient)
+            outcome.report = _check(st, values, patient)
         elif action == "simulate":
             outcome.charts, outcome.sim_summary = _simulate(st, values, patient)
         else:
@@ -175,12 +175,12 @@ def _import(upload: UploadFile | None, values: Values) -> tuple[Values, list[str
     return filled, notes
 
 
-def _check(values: Values, patient: Patient) -> CheckReport:
+def _check(st: AppState, values: Values, patient: Patient) -> CheckReport:
     numbered = rows(values, "orders")
     if not numbered and not patient.medications:
         raise InputError("type at least one order (or a current medication)", field="orders[0]")
     regimen = Regimen(orders=tuple(parse_sig(t, field=f"orders[{i}]") for i, t in numbered))
-    report = evaluate_regimen(patient, regimen)
+    report = evaluate_regimen(patient, regimen, kb=st.kb, terminology=st.term)
     alerts = tuple(sorted(report.alerts, key=lambda a: a.rank))
     return report.model_copy(update={"alerts": alerts})
 
