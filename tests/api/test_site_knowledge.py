@@ -61,6 +61,7 @@ def _site_folder(dst: Path) -> Path:
         {
             "id": "tizanidine-cyp1a2-inducers-site",
             "object": {"group": "cyp1a2_inducers"},
+            "rule": "MRX-DDI-001",
             "severity": "moderate",
             "kind": "pharmacokinetic",
             "consequence": "Lower tizanidine exposure while the inducer is taken (site rule).",

@@ -448,6 +448,17 @@ def validate_knowledge(
             problems.append((label, "evidence", "a rule needs at least one cited source"))
         _check_citations_and_amounts(rule, label, sources, problems)
         rules[rule.code] = rule
+    for drug_id, drug in drugs.items():
+        for i, inter in enumerate(drug.interactions):
+            found = rules.get(inter.rule)
+            if found is None or found.category != "interaction":
+                problems.append(
+                    (
+                        f"drugs/{drug_id}.yaml",
+                        f"interactions.{i}.rule",
+                        f"{inter.rule!r} is not an interaction rule in rules/",
+                    )
+                )
 
     careplans = _load_careplans(base, sources, drug_ids, problems)
     _check_product_index(base, sources, problems)

@@ -607,6 +607,10 @@ class Interaction(Cited):
 
     id: str
     object: InteractionObject
+    rule: str = Field(
+        pattern=r"^MRX-DDI-[0-9]{3}$",
+        description="the rule whose alert it raises (an interaction rule in rules/)",
+    )
     severity: Severity
     kind: Literal["pharmacokinetic", "pharmacodynamic", "both"]
     consequence: str

@@ -18,24 +18,6 @@ from myorelax.safety.alert import Alert, ExposureEstimate
 from myorelax.safety.checks.common import make_alert, simulated_note
 from myorelax.safety.context import Active, CheckContext
 
-CNS_GROUPS = frozenset(
-    {
-        "opioids",
-        "benzodiazepines",
-        "cns_depressants",
-        "alcohol",
-        "z_drugs",
-        "barbiturates",
-        "gabapentinoids",
-        "sedating_antihistamines",
-        "antipsychotics",
-        "tricyclic_antidepressants",
-        "other_sedating_antidepressants",
-        "skeletal_muscle_relaxants",
-        "carbamates",
-    }
-)
-SEROTONERGIC_GROUPS = frozenset({"maois", "ssris", "snris", "serotonergic_other"})
 OUD_FLAG = "oud_treatment"
 OUD_NOTE = (
     " Do not stop or withhold {name} given for opioid use disorder: stopping it raises the "
@@ -45,15 +27,9 @@ OUD_NOTE = (
 
 
 def code_for(x: Interaction) -> str:
-    text = f"{x.consequence} {x.mechanism}".lower()
-    group = x.object.group or ""
-    if group in SEROTONERGIC_GROUPS or "serotonin" in text:
-        return "MRX-DDI-002"
-    if group in CNS_GROUPS or x.object.drug == "ethanol":
-        return "MRX-DDI-003"
-    if x.kind in ("pharmacokinetic", "both") or x.exposure is not None:
-        return "MRX-DDI-001"
-    return "MRX-DDI-005"
+    """The rule an interaction raises: written in its knowledge entry (`rule`), never guessed
+    from its wording."""
+    return x.rule
 
 
 def _matches(x: Interaction, b: Active) -> bool:
