@@ -31,6 +31,7 @@ from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order, Regimen
 from myorelax.clinical.sig import parse_sig
 from myorelax.errors import MyorelaxError
+from myorelax.fhir.codes import LOINC, OBSERVATION_CODES, RXNORM, SMOKING_STATUS_LOINC
 from myorelax.fhir.importing import DraftOrders, FhirRecord, orders_from_fhir, record_from_fhir
 from myorelax.knowledge.schema import KnowledgeBase, Monograph
 from myorelax.knowledge.terminology import terminology_for
@@ -42,12 +43,10 @@ log = logging.getLogger(__name__)
 
 ORDER_SERVICE = "myorelax-order-check"
 REVIEW_SERVICE = "myorelax-patient-review"
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
-_LABS = ",".join(
-    f"http://loinc.org|{c}"
-    for c in ("2160-0", "38483-4", "33914-3", "62238-1", "98979-8", "29463-7", "8302-2")
-)
+# Every observation the FHIR importer reads (weight, height, creatinine in mass or moles, eGFR,
+# smoking status): the prefetch asks for exactly what the check can use.
+_LABS = ",".join(f"{LOINC}|{c}" for c in sorted({*OBSERVATION_CODES, *SMOKING_STATUS_LOINC}))
 PREFETCH: dict[str, str] = {
     "patient": "Patient/{{context.patientId}}",
     "medications": "MedicationRequest?patient={{context.patientId}}&status=active",

@@ -11,10 +11,10 @@ from typing import Any
 
 from fhir.resources.R4B.careplan import CarePlan
 
+from myorelax.fhir.codes import RXNORM
 from myorelax.knowledge.schema import KnowledgeBase
 from myorelax.plans.model import Plan
 
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 UCUM = "http://unitsofmeasure.org"
 CATEGORY = {
     "physical_therapy": "Physical therapy",

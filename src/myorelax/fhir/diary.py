@@ -14,11 +14,11 @@ from fhir.resources.R4B.bundle import Bundle
 
 from myorelax.diary.entries import DiaryEntry
 from myorelax.errors import InputError
+from myorelax.fhir.codes import RXNORM
 from myorelax.knowledge.schema import KnowledgeBase
 
 LOINC = "http://loinc.org"
 LOCAL = "urn:myorelax:diary"
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 UCUM = "http://unitsofmeasure.org"
 CODES: dict[str, tuple[str, str, str]] = {
     "pain": (LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported"),

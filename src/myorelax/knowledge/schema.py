@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from myorelax.frozen import Frozen as _Frozen
 from myorelax.knowledge.severity import SEVERITY_ORDER as SEVERITY_ORDER
 from myorelax.knowledge.severity import Severity as Severity
 
@@ -57,8 +58,9 @@ Phenotype = Literal["PM", "IM", "NM", "RM", "UM"]
 PopulationKind = Literal["adult", "pediatric", "geriatric", "all"]
 
 
-class Frozen(BaseModel):
-    """Base of every knowledge model: immutable, unknown fields rejected."""
+class Frozen(_Frozen):
+    """Base of every knowledge model: immutable, unknown fields rejected (its validators built
+    on first use: a knowledge base loaded from its snapshot is never validated again)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 

@@ -6,13 +6,10 @@ import datetime as _dt
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import Field, computed_field
 
 from myorelax.clinical.not_checked import NotChecked
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from myorelax.frozen import Frozen
 
 
 class Tablets(Frozen):

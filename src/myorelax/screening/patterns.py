@@ -19,9 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from myorelax.errors import InputError, KnowledgeError
+from myorelax.frozen import Frozen
 from myorelax.knowledge.schema import Cited, KnowledgeBase, Monograph
 from myorelax.knowledge.terminology import Ingredient, Terminology
 from myorelax.safety.checks.duplication import GROUP as RELAXANT_GROUP
@@ -39,11 +38,7 @@ DIALYSIS_STATE = "dialysis"
 STATES = (AGE_STATE, EGFR_STATE, DIALYSIS_STATE)
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Citation(_Frozen):
+class Citation(Frozen):
     """A source from the knowledge base's citation registry."""
 
     source: str
@@ -52,7 +47,7 @@ class Citation(_Frozen):
     section: str | None = None
 
 
-class DrugSet(_Frozen):
+class DrugSet(Frozen):
     """A value set of ingredients: exposure to any of them counts as exposure to the set."""
 
     key: str
@@ -64,7 +59,7 @@ class DrugSet(_Frozen):
         return tuple(sorted({i.rxcui for i in self.ingredients}, key=int))
 
 
-class Pattern(_Frozen):
+class Pattern(Frozen):
     """One screening pattern with the code of the safety rule it screens for."""
 
     code: str
@@ -77,7 +72,7 @@ class Pattern(_Frozen):
     evidence: tuple[Citation, ...]
 
 
-class Thresholds(_Frozen):
+class Thresholds(Frozen):
     """The clinical numbers the patterns use, each with where it comes from."""
 
     beers_age_years: int
@@ -86,7 +81,7 @@ class Thresholds(_Frozen):
     cited: tuple[Citation, ...]
 
 
-class ScreeningKnowledge(_Frozen):
+class ScreeningKnowledge(Frozen):
     """Everything the engines need: patterns, drug sets, thresholds, the knowledge version."""
 
     knowledge_version: str

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict
 
+from myorelax.frozen import Frozen
 from myorelax.screening.patterns import Citation, Pattern
 
 # Reporting bands (years at the first flagged day); the Beers age is one of the edges.
@@ -33,11 +33,7 @@ PERSON_COLUMNS = (
 )
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class PatternSummary(_Model):
+class PatternSummary(Frozen):
     code: str
     name: str
     summary: str
@@ -48,7 +44,7 @@ class PatternSummary(_Model):
     note: str | None = None
 
 
-class AgeSexRow(_Model):
+class AgeSexRow(Frozen):
     code: str
     age_band: str
     sex: str
@@ -56,7 +52,7 @@ class AgeSexRow(_Model):
     exposure_days: int
 
 
-class ScreeningResult(_Model):
+class ScreeningResult(Frozen):
     """The JSON contract of `myorelax screen --json` (see docs/screening.md)."""
 
     engine: str

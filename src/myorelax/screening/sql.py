@@ -35,10 +35,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from myorelax.clinical.renal import CREATININE_MG_DL_PER_UNIT
 from myorelax.errors import InputError
+from myorelax.frozen import Frozen
 from myorelax.screening.concepts import code_rows, normalize_code
 from myorelax.screening.patterns import (
     AGE_STATE,
@@ -100,10 +101,8 @@ class Dialect:
         return f"({date_sql} - {EPOCH})"
 
 
-class ScreeningOptions(BaseModel):
+class ScreeningOptions(Frozen):
     """How exposures are joined: the grace period, in days, between refills and for overlap."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     grace_days: int = Field(default=0, ge=0, le=365)
 
