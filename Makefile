@@ -22,7 +22,13 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --extra dev --quiet --compile-bytecode
 	touch $@
 
-install: $(VENV)/.installed
+# The population kernels are compiled by numba once here (cached on disk), not by the first
+# /simulate with a population after an install (which waited a minute for the compiler).
+$(VENV)/.kernels-warm: $(VENV)/.installed src/myorelax/pk/kernel.py
+	@$(BIN)/python -m myorelax.pk.warm
+	@touch $@
+
+install: $(VENV)/.installed $(VENV)/.kernels-warm
 	@$(BIN)/python -m compileall -q src > /dev/null
 
 run: install

@@ -6,7 +6,9 @@ a benzodiazepine, antidepressants, a CYP1A2 inhibitor, everyday drugs) with the 
 conditions. Two servers run the same handler (JWT check, prefetch reading, FHIR import, safety
 check, cards), each in its own uvicorn process on this machine:
 
-- `myorelax serve` (FastAPI, the real app with its middleware, settings and error handling);
+- `myorelax serve` (FastAPI, the real app with its middleware, settings and error handling),
+  with 1, 2 and 4 worker processes (`--workers`) on one database: PostgreSQL when reachable
+  (a fresh schema, dropped afterwards), else SQLite; every call records its `jti` there;
 - a bare Starlette app with one route calling the same functions (the framework's cost is the
   difference).
 
@@ -17,6 +19,9 @@ The highest rate held with p99 under 50 ms is the headline; the CDS Hooks specif
 answers "on the order of 500 ms".
 
     .venv/bin/python bench/bench_cds.py [--duration 60] [--rates 20,50,100,150,200]
+        [--servers fastapi:1,fastapi:2,fastapi:4,starlette] [--database-url URL]
+
+The load generator runs on the same 2-core machine as the servers (it takes CPU from them).
 """
 
 from __future__ import annotations
@@ -165,9 +170,10 @@ def free_port() -> int:
 
 
 def start(kind: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    if kind == "fastapi":
+    if kind.startswith("fastapi"):
+        workers = kind.partition(":")[2] or "1"
         cmd = [str(Path(sys.executable).parent / "myorelax"), "serve", "--port", str(port),
-               "--log-level", "warning"]  # fmt: skip
+               "--log-level", "warning", "--workers", workers]  # fmt: skip
     else:
         cmd = [sys.executable, __file__, "--serve-starlette", str(port)]
     proc = subprocess.Popen(cmd, env={**env, "MYORELAX_PUBLIC_URL": f"http://127.0.0.1:{port}"},
@@ -256,7 +262,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=float, default=60.0)
     ap.add_argument("--rates", default="25,50,100,150,200,300")
-    ap.add_argument("--servers", default="fastapi,starlette")
+    ap.add_argument("--servers", default="fastapi:1,fastapi:2,fastapi:4,starlette")
+    ap.add_argument("--database-url", default=None,
+                    help="default: a fresh schema on 127.0.0.1:5432/test if reachable, else SQLite")  # fmt: skip
     ap.add_argument("--serve-starlette", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve_starlette is not None:
@@ -268,10 +276,46 @@ def main() -> None:
     key = ec.generate_private_key(ec.SECP384R1())
     jwk = json.loads(ECAlgorithm.to_jwk(key.public_key()))
     jwk.update(kid="bench", alg="ES384")
-    folder = tempfile.mkdtemp()
+    database_url, drop = args.database_url, None
+    if database_url is None:
+        database_url, drop = postgres_schema()
+    if database_url is None:
+        database_url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    print(f"database: {database_url.split('@')[-1]}; load generator on this machine "
+          f"({os.cpu_count()} cores, shared with the servers)")  # fmt: skip
     env = {**os.environ, "MYORELAX_CDS_ISSUERS": json.dumps([{"iss": ISSUER,
-           "jwks": {"keys": [jwk]}}]), "MYORELAX_DATABASE_URL": f"sqlite:///{folder}/bench.db",
+           "jwks": {"keys": [jwk]}}]), "MYORELAX_DATABASE_URL": database_url,
            "MYORELAX_CDS_JWT_MAX_LIFETIME_S": "3600"}  # fmt: skip
+    try:
+        run_all(args, key, env)
+    finally:
+        if drop is not None:
+            drop()
+
+
+def postgres_schema() -> tuple[str | None, Any]:
+    """A fresh schema on the local PostgreSQL and a function dropping it; (None, None) when
+    PostgreSQL is not reachable."""
+    try:
+        from sqlalchemy import create_engine, text
+
+        base = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        admin = create_engine(base, connect_args={"connect_timeout": 3})
+        schema = f"bench_cds_{uuid.uuid4().hex[:8]}"
+        with admin.begin() as conn:
+            conn.execute(text(f'create schema "{schema}"'))
+    except Exception:
+        return None, None
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'drop schema "{schema}" cascade'))
+        admin.dispose()
+
+    return f"{base}?options=-csearch_path%3D{schema}", drop
+
+
+def run_all(args: argparse.Namespace, key: ec.EllipticCurvePrivateKey, env: dict[str, str]) -> None:
     rates = [float(r) for r in args.rates.split(",")]
     results: dict[str, list[tuple[float, float, float, float, int]]] = {}
     for kind in args.servers.split(","):
@@ -301,10 +345,11 @@ def main() -> None:
         best = max(ok, key=lambda r: r[0]) if ok else None
         print(f"  {kind:9} " + (f"{best[0]:.0f}/s (median {best[2]:.2f} ms, p99 {best[3]:.2f} ms)"
                                 if best else "none"))  # fmt: skip
-    both = [(a, b) for a, b in zip(results.get("fastapi", []), results.get("starlette", []),
+    first = next((k for k in results if k.startswith("fastapi")), "fastapi")
+    both = [(a, b) for a, b in zip(results.get(first, []), results.get("starlette", []),
             strict=False) if a[0] == b[0]]  # fmt: skip
     for a, b in both:
-        print(f"  at {a[0]:.0f}/s: median FastAPI/Starlette = {a[2] / b[2]:.2f}")
+        print(f"  at {a[0]:.0f}/s: median {first}/Starlette = {a[2] / b[2]:.2f}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@
     │   ├── PatientDataError           impossible or contradictory patient facts
     │   └── NotFoundError              a record (patient, entry) that does not exist (HTTP 404)
     ├── AccessError                    the user may not read or change this record (CLI exit 4, HTTP 403)
+    ├── AuthenticationError            a caller's credentials were refused (HTTP 401; reason logged only)
+    │   └── TooManyAttemptsError       sign-ins refused for a while after repeated failures (HTTP 429)
+    ├── DataUnavailableError           data a check needs can be had from nowhere (CDS: 412)
     └── KnowledgeError                 the knowledge base failed validation (CLI exit 1)
 
 Every error names the field it is about and says what is wrong with it in one line.
@@ -94,6 +97,27 @@ class AccessError(MyorelaxError):
     """The acting user may not read or change this record."""
 
     exit_code = 4
+
+
+class AuthenticationError(MyorelaxError):
+    """A caller's credentials (password, session, EHR token) were refused. The message is for the
+    log: callers get a bare refusal so that it cannot be used to probe."""
+
+    exit_code = 3
+
+
+class TooManyAttemptsError(AuthenticationError):
+    """Too many failed sign-ins (or too many at once): try again after `retry_after_s`."""
+
+    def __init__(self, retry_after_s: float) -> None:
+        self.retry_after_s = max(1, int(retry_after_s + 0.999))
+        super().__init__(
+            f"too many sign-in attempts; try again in {self.retry_after_s} s", field="username"
+        )
+
+
+class DataUnavailableError(MyorelaxError):
+    """Data a check requires is neither in the request nor obtainable (CDS Hooks: 412)."""
 
 
 class KnowledgeError(MyorelaxError):

@@ -4,6 +4,8 @@ FHIR server (a thread) that answers the prefetch queries and records what it was
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -139,3 +141,33 @@ def fake_fhir_server(resources: list[dict[str, Any]]) -> Iterator[tuple[str, lis
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+class MisbehavingFhir:
+    """tests/cds_hooks/misbehaving_fhir.py running as a process: `base(mode)` is a fhirServer
+    with that behaviour; `tokens_seen_elsewhere()` what reached the other origin."""
+
+    def __init__(self, home: int, other: int) -> None:
+        self.home, self.other = home, other
+
+    def base(self, mode: str) -> str:
+        return f"http://127.0.0.1:{self.home}/{mode}"
+
+    def tokens_seen_elsewhere(self) -> list[str]:
+        import httpx
+
+        return list(httpx.get(f"http://127.0.0.1:{self.home}/seen").json())
+
+
+@contextmanager
+def misbehaving_fhir_server() -> Iterator[MisbehavingFhir]:
+    script = Path(__file__).resolve().parents[1] / "cds_hooks" / "misbehaving_fhir.py"
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline().split()
+    try:
+        assert line and line[0] == "READY", line
+        yield MisbehavingFhir(int(line[1]), int(line[2]))
+    finally:
+        proc.kill()
+        proc.wait()

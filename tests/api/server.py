@@ -81,7 +81,13 @@ class Keys:
 class Server:
     """`myorelax serve` in a subprocess; its first-start passwords read from stderr."""
 
-    def __init__(self, database_url: str, keys: Keys, extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        keys: Keys,
+        extra_env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+    ):
         self.database_url = database_url
         self.keys = keys
         self.port = free_port()
@@ -96,11 +102,14 @@ class Server:
             "MYORELAX_PUBLIC_URL": self.base,
             "MYORELAX_CDS_ISSUERS": json.dumps(issuers),
             "MYORELAX_MAX_BODY_BYTES": "300000",
+            # The fake FHIR servers of the tests listen on 127.0.0.1 (refused by default: see
+            # tests/cds_hooks/test_fetching.py for the refusal itself).
+            "MYORELAX_CDS_FHIR_PRIVATE_OK": "true",
             **(extra_env or {}),
         }
         exe = Path(sys.executable).parent / "myorelax"
         self.proc = subprocess.Popen(
-            [str(exe), "serve", "--port", str(self.port), "--log-level", "info"],
+            [str(exe), "serve", "--port", str(self.port), "--log-level", "info", *args],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -152,6 +161,17 @@ class Server:
 @contextmanager
 def postgres_server(prefix: str) -> Iterator[Server]:
     """A server on a fresh PostgreSQL schema, dropped afterwards."""
+    with postgres_schema(prefix) as url:
+        srv = Server(url, Keys())
+        try:
+            yield srv
+        finally:
+            srv.stop()
+
+
+@contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """The URL of a fresh PostgreSQL schema, dropped afterwards."""
     from sqlalchemy import create_engine, text
 
     from tests.store.conftest import PG_URL
@@ -161,11 +181,9 @@ def postgres_server(prefix: str) -> Iterator[Server]:
     with admin.begin() as conn:
         conn.execute(text(f'create schema "{schema}"'))
     sep = "&" if "?" in PG_URL else "?"
-    srv = Server(f"{PG_URL}{sep}options=-csearch_path%3D{schema}", Keys())
     try:
-        yield srv
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
     finally:
-        srv.stop()
         with admin.begin() as conn:
             conn.execute(text(f'drop schema "{schema}" cascade'))
         admin.dispose()

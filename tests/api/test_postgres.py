@@ -32,7 +32,7 @@ def test_service_on_postgresql(pg_server: Server) -> None:
     got = httpx.get(f"{base}/{pid}/entries?from=2026-11-20&to=2026-11-20", headers=clinician)
     assert got.json()["entries"][0]["at"] == "2026-11-20T08:00:00-05:00"
     other = httpx.post(base, json={"display_name": "Someone Else"}, headers=clinician).json()
-    assert httpx.get(f"{base}/{other['id']}", headers=patient).status_code == 403
+    assert httpx.get(f"{base}/{other['id']}", headers=patient).status_code == 404
 
 
 def test_cds_feedback_on_postgresql(pg_server: Server) -> None:

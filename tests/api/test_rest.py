@@ -108,8 +108,9 @@ def test_bad_check_input_names_the_field(
 def test_malformed_json_is_a_problem(server: Server, clinician: dict[str, str]) -> None:
     r = httpx.post(server.base + "/api/v1/check", content=b"{not json",
                    headers={**clinician, "content-type": "application/json"})  # fmt: skip
-    assert r.status_code == 422
+    assert r.status_code == 400  # malformed, as the API documents (probe finding 14)
     assert r.headers["content-type"].startswith(PROBLEM)
+    assert r.json()["field"] == "body"
 
 
 def test_simulate_matches_the_cli(
@@ -195,7 +196,13 @@ def test_diary_access_by_role_and_link(
     other = httpx.post(base, json={"display_name": "Other Person"}, headers=admin).json()
     for who in (patient_user, clinician):
         r = httpx.get(f"{base}/{other['id']}/entries", headers=who)
-        assert r.status_code == 403 and r.headers["content-type"].startswith(PROBLEM)
+        # Not theirs reads exactly as not there (security probe finding 12: no enumeration).
+        assert r.status_code == 404 and r.headers["content-type"].startswith(PROBLEM)
+        missing = httpx.get(f"{base}/999999/entries", headers=who)
+        assert missing.status_code == 404
+        assert missing.json()["detail"].replace("999999", "N") == r.json()["detail"].replace(
+            str(other["id"]), "N"
+        )
     assert httpx.get(f"{base}/999999", headers=admin).status_code == 404
     # a bad entry: nothing stored, the field named
     bad = {"entries": [{"at": "2026-11-20T09:00:00+01:00", "kind": "pain", "value": 4},

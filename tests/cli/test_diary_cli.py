@@ -116,7 +116,7 @@ def test_bad_csv_line_writes_nothing(run_cli: CliRunner, dbenv: Path) -> None:
         ),
         (
             ["diary", "add", "--patient", "99", "--kind", "pain", "--value", "3"],
-            "patient: patient 99 does not exist",
+            "patient: no patient 99 among your records",
         ),
         (
             ["diary", "report", "--patient", "1", "--from", "yesterday"],

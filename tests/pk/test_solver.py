@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
+from myorelax.errors import InputError
 from myorelax.pk.solver import (
     CENTRAL,
     DEPOT,
@@ -257,7 +258,7 @@ def test_non_negative_and_linear_in_dose(
 def test_dosing_an_absent_compartment_is_refused() -> None:
     s = Structure(1, "iv_bolus")
     p = params()
-    with pytest.raises(ValueError, match="cmt"):
+    with pytest.raises(InputError, match="cmt"):
         superpose(
             compute_modes(p, s),
             doses([(0, 1, 0, DEPOT, 0)]),

@@ -83,11 +83,11 @@ def test_a_patient_cannot_read_another_patients_entries(db: Database) -> None:
     )
     assert len(store.entries(as_ann, ann.id)) == 1
     assert len(store.entries(as_doc, ann.id)) == 1  # linked clinician
-    with pytest.raises(AccessError):
+    with pytest.raises(NotFoundError):
         store.entries(as_bob, ann.id)
-    with pytest.raises(AccessError):
+    with pytest.raises(NotFoundError):
         store.entries(as_other_doc, ann.id)  # a clinician not on the care team
-    with pytest.raises(AccessError):
+    with pytest.raises(NotFoundError):
         store.add_entry(
             as_bob, ann.id, DiaryEntry(at=datetime(2026, 3, 1, 9, tzinfo=TZ), kind="pain", value=1)
         )

@@ -21,9 +21,9 @@ from myorelax import __version__
 from myorelax.api.cds_auth import CdsVerifier
 from myorelax.api.deps import AppState
 from myorelax.api.errors import install_error_handlers
-from myorelax.api.middleware import AccessLog, BodyLimit
+from myorelax.api.middleware import AccessLog, BodyLimit, NoStore
 from myorelax.api.routes import auth, cds, clinical, diary, fhir, knowledge, plans
-from myorelax.api.security import hash_password, new_password
+from myorelax.api.security import SignInGuard, hash_password, new_password
 from myorelax.api.settings import Settings
 from myorelax.api.web import diary_pages, drug_pages, pages, workspace
 from myorelax.api.web.session import SignInRequiredError
@@ -36,6 +36,7 @@ from myorelax.store.db import Database
 from myorelax.store.feedback import FeedbackStore
 from myorelax.store.repositories import DiaryStore
 from myorelax.store.rxnorm import release_sources_of
+from myorelax.store.shared_state import SignInThrottle, TokenUseStore
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ def build_state(settings: Settings) -> AppState:
         # The site's knowledge for every layer (those that read it without being handed it too).
         os.environ[KNOWLEDGE_ENV] = settings.knowledge_dir
     kb = load_knowledge()
+    throttle = SignInThrottle(db, max_failures=settings.sign_in_max_failures,
+                              window_s=settings.sign_in_window_s)  # fmt: skip
     return AppState(
         settings=settings,
         kb=kb,
@@ -83,8 +86,30 @@ def build_state(settings: Settings) -> AppState:
         diary=DiaryStore(db),
         accounts=AccountStore(db),
         feedback=FeedbackStore(db),
-        verifier=CdsVerifier(settings),
+        verifier=CdsVerifier(settings, replay=TokenUseStore(db)),
+        sign_in_guard=SignInGuard(
+            throttle,
+            settings.sign_in_address_max_failures,
+            concurrency=settings.sign_in_concurrency,
+        ),
     )
+
+
+def announce_accounts(made: dict[str, str] | None, settings: Settings) -> None:
+    if made:
+        lines = ["First start: these accounts were created (passwords shown once):"]
+        lines += [f"  {u:16} {p}" for u, p in made.items()]
+        lines.append(f"Sign in at {settings.public_base}/ or POST /api/v1/auth/login")
+        print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def prepare_database(settings: Settings) -> None:
+    """Migrate the database and, on first start, create the demo accounts: once, before several
+    worker processes start."""
+    st = build_state(settings)
+    if settings.create_demo_users:
+        announce_accounts(create_demo_accounts(st), settings)
+    st.db.engine.dispose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -95,12 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         st = build_state(settings)
         app.state.myorelax = st
         if settings.create_demo_users:
-            made = create_demo_accounts(st)
-            if made:
-                lines = ["First start: these accounts were created (passwords shown once):"]
-                lines += [f"  {u:16} {p}" for u, p in made.items()]
-                lines.append(f"Sign in at {settings.public_base}/ or POST /api/v1/auth/login")
-                print("\n".join(lines), file=sys.stderr, flush=True)
+            announce_accounts(create_demo_accounts(st), settings)
         # The knowledge base, terminology and libraries are long-lived: move them out of the
         # garbage collector's view so that full collections do not walk them on every request
         # burst (this was the p99 latency under load).
@@ -135,5 +155,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(NoStore)
     app.add_middleware(AccessLog)
     return app

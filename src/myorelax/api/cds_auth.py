@@ -10,31 +10,37 @@ hour, how long used `jti` values are kept); `tenant`, where the issuer lists ten
 them; and its `jti` has not been seen before from that issuer.
 Anything else is a bare 401; the reason goes to the log, the token never does.
 
-Replayed `jti` values are remembered in memory until the token expires: one server process
-(as `myorelax serve` runs) sees every request. Several processes would need a shared store.
+Used `jti` values are remembered until the token expires, in the database the service uses
+(`TokenUseStore`), so that a token used on one server process is refused by every other one
+sharing that database, and after a restart. `ReplayCache` is the in-memory equivalent for a
+verifier without a database.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 from jwt import PyJWK, PyJWKClient, PyJWKSet
 
 from myorelax.api.settings import Settings, TrustedIssuer
+from myorelax.errors import AuthenticationError
 
 log = logging.getLogger(__name__)
 
 ALGORITHMS = ("ES384", "RS384")
 LEEWAY_S = 30
+_KID = re.compile(r"[\x21-\x7e]{1,200}")  # printable ASCII, no spaces or control characters
 
 
-class CdsAuthError(Exception):
+class CdsAuthError(AuthenticationError):
     """Why a CDS client's token was refused (logged, never sent back)."""
 
 
@@ -42,32 +48,42 @@ class CdsAuthError(Exception):
 class CdsClient:
     iss: str
     tenant: str | None = None
+    fhir_servers: tuple[str, ...] = ()  # the issuer's own FHIR servers (fetching may go there)
+
+
+class ReplayStore(Protocol):
+    def first_use(self, iss: str, jti: str, keep_until: float, now: float) -> bool: ...
 
 
 class ReplayCache:
-    """`jti` values seen per issuer, kept until their token expires."""
+    """`jti` values seen per issuer, kept until their token expires (one process only)."""
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
 
-    def first_use(self, iss: str, jti: str, exp: float, now: float) -> bool:
+    def first_use(self, iss: str, jti: str, keep_until: float, now: float) -> bool:
         with self._lock:
             if len(self._seen) > 10_000:
                 self._seen = {k: v for k, v in self._seen.items() if v > now}
             key = (iss, jti)
             if key in self._seen and self._seen[key] > now:
                 return False
-            self._seen[key] = exp + LEEWAY_S
+            self._seen[key] = keep_until
             return True
 
 
 class CdsVerifier:
-    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], float] = time.time,
+        replay: ReplayStore | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.issuers: dict[str, TrustedIssuer] = {i.iss: i for i in settings.cds_issuers}
-        self.replay = ReplayCache()
+        self.replay: ReplayStore = replay or ReplayCache()
         self._clients: dict[str, PyJWKClient] = {}
         self._parsed: dict[str, list[PyJWK]] = {}
         # Whether verifying may fetch a JWKS over the network (some issuer's keys are by URL).
@@ -114,8 +130,12 @@ class CdsVerifier:
         except jwt.PyJWTError as exc:
             raise CdsAuthError(f"not a JWT: {exc.__class__.__name__}") from None
         alg = header.get("alg")
-        if not header.get("kid"):
+        kid = header.get("kid")
+        if not kid:
             raise CdsAuthError("the JWT header has no kid")
+        if not isinstance(kid, str) or not _KID.fullmatch(kid):
+            # Checked before any lookup, whose error messages would carry it into the log.
+            raise CdsAuthError("the JWT header's kid is not a short printable identifier")
         if alg not in ALGORITHMS:
             raise CdsAuthError(f"algorithm {alg!r} is not ES384 or RS384")
         iss = unverified.get("iss")
@@ -140,10 +160,11 @@ class CdsVerifier:
         except jwt.PyJWTError as exc:
             raise CdsAuthError(f"token refused: {exc.__class__.__name__}: {exc}") from None
         now = self.clock()
-        try:
-            exp, iat = float(claims["exp"]), float(claims["iat"])
-        except (TypeError, ValueError):
-            raise CdsAuthError("exp and iat must be numbers") from None
+        exp, iat = claims["exp"], claims["iat"]
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                   for v in (exp, iat)):  # fmt: skip
+            # NaN compares false with everything: it would pass every check below, for ever.
+            raise CdsAuthError("exp and iat must be finite numbers")
         if exp <= now - LEEWAY_S:
             raise CdsAuthError("token expired")
         if iat > now + LEEWAY_S:
@@ -151,9 +172,13 @@ class CdsVerifier:
         limit = self.settings.cds_jwt_max_lifetime_s
         if limit is not None and exp - iat > limit + LEEWAY_S:
             raise CdsAuthError(f"token lives {exp - iat:.0f} s, more than allowed")
-        if not self.replay.first_use(issuer.iss, str(claims["jti"]), exp, now):
+        jti = claims["jti"]
+        if not isinstance(jti, str) or not 0 < len(jti) <= 255:
+            raise CdsAuthError("jti must be a string of 1 to 255 characters")
+        if not self.replay.first_use(issuer.iss, jti, exp + LEEWAY_S, now):
             raise CdsAuthError("jti was already used")
         tenant = claims.get("tenant")
         if issuer.tenants is not None and tenant not in issuer.tenants:
             raise CdsAuthError("tenant is not on the issuer's allowlist")
-        return CdsClient(iss=issuer.iss, tenant=str(tenant) if tenant else None)
+        return CdsClient(iss=issuer.iss, tenant=str(tenant) if tenant else None,
+                         fhir_servers=tuple(issuer.fhir_servers))  # fmt: skip

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from myorelax.errors import (
@@ -22,6 +23,7 @@ from myorelax.errors import (
     KnowledgeError,
     MyorelaxError,
     NotFoundError,
+    TooManyAttemptsError,
     UnknownDrugError,
 )
 
@@ -59,6 +61,11 @@ def problem_response(
 
 
 def error_response(exc: MyorelaxError) -> JSONResponse:
+    if isinstance(exc, TooManyAttemptsError):
+        out = problem_response(429, "too-many-attempts", "Too many attempts", exc.message,
+                               field=exc.field)  # fmt: skip
+        out.headers["Retry-After"] = str(exc.retry_after_s)
+        return out
     if isinstance(exc, AccessError):
         return problem_response(403, "forbidden", "Not allowed", exc.message, field=exc.field)
     if isinstance(exc, NotFoundError):
@@ -94,6 +101,10 @@ async def _validation(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
+    if first.get("type") == "json_invalid":
+        # Not JSON at all: malformed (400), not invalid content (422).
+        return problem_response(400, "malformed-json", "Malformed request",
+                                f"the body is not JSON: {first.get('msg', '')}", field="body")  # fmt: skip
     msg = str(first.get("msg", "invalid")).removeprefix("Value error, ")
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return problem_response(
@@ -109,6 +120,15 @@ async def _http(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, kind, title, str(exc.detail))
 
 
+async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+    """A number or date beyond what the code or the database can hold (e.g. an id over 2**31
+    on PostgreSQL, a date whose day after is past year 9999): bad input, not a failure. The
+    database's message, which quotes the values, is not logged."""
+    log.warning("value out of range: %s", exc.__class__.__name__)
+    return problem_response(422, "out-of-range", "Invalid input",
+                            "a number or date is outside the range this service handles")  # fmt: skip
+
+
 async def _internal(_request: Request, exc: Exception) -> JSONResponse:
     log.error("internal failure: %s", exc.__class__.__name__, exc_info=exc)
     return problem_response(500, "internal", "Internal error", "an internal error occurred")
@@ -118,6 +138,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(MyorelaxError, _myorelax)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(Exception, _internal)
 
 
@@ -129,6 +151,7 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         403: "Not allowed",
         404: "Not found",
         413: "Request too large",
+        429: "Too many attempts (see Retry-After)",
         422: "Invalid input (the field is named)",
     }
     wanted = sorted({400, *codes})  # 400: a body that is not JSON at all

@@ -18,7 +18,10 @@ log = logging.getLogger("myorelax.access")
 
 
 class BodyLimit:
-    """Refuse bodies above `max_bytes` with 413, by Content-Length or while streaming."""
+    """Read the request body before the app does: refuse it with 413 above `max_bytes` (by
+    Content-Length, or by counting a chunked body), and with 422 when a JSON or form body, or the
+    query string, carries a NUL character, which no text field may hold (PostgreSQL refuses it,
+    and it was a 500 that wrote the statement's parameters to the log)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -28,43 +31,87 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        headers = dict(scope.get("headers") or ())
+        declared = headers.get(b"content-length")
         too_big = f"the body is larger than {self.max_bytes} bytes"
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send, too_big)
+            await _refuse(scope, receive, send, 413, "request-too-large", "Request too large",
+                          too_big)  # fmt: skip
             return
+        if _has_nul(scope.get("query_string", b""), form=True):
+            await _refuse(scope, receive, send, 422, "invalid-input", "Invalid input", NUL,
+                          field="query")  # fmt: skip
+            return
+        chunks: list[bytes] = []
         seen = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal seen
+        more = True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLargeError
-            return message
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.max_bytes:
+                await _refuse(scope, receive, send, 413, "request-too-large",
+                              "Request too large", too_big)  # fmt: skip
+                return
+            chunks.append(chunk)
+            more = bool(message.get("more_body", False))
+        body = b"".join(chunks)
+        kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        checked = kind.endswith(b"json") or kind == b"application/x-www-form-urlencoded"
+        if checked and _has_nul(body, form=not kind.endswith(b"json")):
+            await _refuse(scope, receive, send, 422, "invalid-input", "Invalid input", NUL,
+                          field="body")  # fmt: skip
+            return
+        replayed = False
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+NUL = "text must not contain a NUL character (U+0000)"
+
+
+def _has_nul(data: bytes, *, form: bool) -> bool:
+    if b"\x00" in data or b"\\u0000" in data:
+        return True
+    return form and b"%00" in data
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, kind: str,
+                  title: str, detail: str, field: str | None = None) -> None:  # fmt: skip
+    response = problem_response(status, kind, title, detail, field=field)
+    await response(scope, receive, send)
+
+
+class NoStore:
+    """`Cache-Control: no-store` on every answer but static files: patient data must not be kept
+    by browsers or shared caches."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def add_header(message: Message) -> None:
             if message["type"] == "http.response.start":
-                started = True
+                headers = list(message.get("headers") or [])
+                if not any(k.lower() == b"cache-control" for k, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLargeError:
-            if not started:
-                await self._refuse(scope, receive, send, too_big)
-
-    @staticmethod
-    async def _refuse(scope: Scope, receive: Receive, send: Send, detail: str) -> None:
-        response = problem_response(413, "request-too-large", "Request too large", detail)
-        await response(scope, receive, send)
-
-
-class _TooLargeError(Exception):
-    pass
+        await self.app(scope, receive, add_header)
 
 
 class AccessLog:

@@ -8,14 +8,18 @@ SameSite=Strict) for the web UI. Tokens and passwords never reach the log.
 from __future__ import annotations
 
 import secrets
+import threading
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from pwdlib import PasswordHash
 
 from myorelax.diary.records import Actor, UserAccount
-from myorelax.errors import InputError
+from myorelax.errors import InputError, TooManyAttemptsError
 from myorelax.store.accounts import AccountStore
+from myorelax.store.shared_state import SignInThrottle
 
 COOKIE = "myorelax_session"
 MIN_PASSWORD = 12
@@ -54,17 +58,60 @@ def new_password() -> str:
     return secrets.token_urlsafe(15)
 
 
+@dataclass
+class SignInGuard:
+    """Limits on password checking: failures counted per user name and per client address in the
+    shared database (every process sees them), and how many Argon2id checks run at once in this
+    process (each costs about a second of CPU: unbounded, a few wrong passwords starve every
+    other request)."""
+
+    throttle: SignInThrottle
+    address_max_failures: int
+    concurrency: int = 1
+    queue_wait_s: float = 10.0
+    _slots: threading.BoundedSemaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+
+    def keys(self, username: str, address: str | None) -> list[str]:
+        keys = [f"user:{username.casefold()[:200]}"]
+        if address:
+            keys.append(f"addr:{address[:200]}")
+        return keys
+
+    def check(self, username: str, password: str, stored: str | None,
+              address: str | None) -> bool:  # fmt: skip
+        keys = self.keys(username, address)
+        wait = self.throttle.wait_s(keys, time.time())
+        if wait > 0:
+            raise TooManyAttemptsError(wait)
+        if not self._slots.acquire(timeout=self.queue_wait_s):
+            raise TooManyAttemptsError(5)
+        try:
+            ok = verify_password(password, stored)
+        finally:
+            self._slots.release()
+        if ok:
+            self.throttle.succeeded(keys[0])
+        else:
+            limits = {k: self.address_max_failures for k in keys if k.startswith("addr:")}
+            self.throttle.failed(keys, time.time(), limits)
+        return ok
+
+
 def sign_in(
-    accounts: AccountStore, username: str, password: str, hours: float
-) -> tuple[UserAccount, str, datetime] | None:
+    accounts: AccountStore, username: str, password: str, hours: float,
+    *, guard: SignInGuard | None = None, address: str | None = None,
+) -> tuple[UserAccount, str, datetime] | None:  # fmt: skip
     """Check the password; on success issue a token. None for any failure (same answer for a
-    wrong name and a wrong password)."""
+    wrong name and a wrong password); TooManyAttemptsError when the name or the address is
+    locked after repeated failures (whether or not the name exists)."""
     found = accounts.credentials(username)
-    if found is None:
-        verify_password(password, None)
-        return None
-    account, stored = found
-    if not verify_password(password, stored):
+    account, stored = found if found is not None else (None, None)
+    ok = (guard.check(username, password, stored, address) if guard is not None
+          else verify_password(password, stored))  # fmt: skip
+    if account is None or not ok:
         return None
     token = secrets.token_urlsafe(32)
     expires = datetime.now(UTC) + timedelta(hours=hours)

@@ -17,6 +17,10 @@ class TrustedIssuer(BaseModel):
     jwks_url: str | None = None
     jwks: dict[str, object] | None = None
     tenants: list[str] | None = Field(default=None, description="allowed `tenant` values, if any")
+    fhir_servers: list[str] = Field(
+        default_factory=list,
+        description="this EHR's FHIR server base URLs: fetched from even on private addresses",
+    )
 
     @field_validator("iss")
     @classmethod
@@ -54,12 +58,35 @@ class Settings(BaseSettings):
         description="Development only: accept CDS requests without a JWT (never in production)",
     )
     cds_fetch_timeout_s: float = Field(default=3.0, gt=0, le=30)
+    cds_fhir_private_ok: bool = Field(
+        default=False,
+        description="Development only: fetch from a `fhirServer` on a loopback or private address "
+        "that no issuer lists in its `fhir_servers`",
+    )
     cds_jwt_max_lifetime_s: int | None = Field(
         default=3600,
         ge=1,
         description="longest accepted exp - iat (CDS Hooks 2.0 sets none; None: no limit)",
     )
+    sign_in_max_failures: int = Field(
+        default=5, ge=1, description="failed sign-ins per user name before it is locked"
+    )
+    sign_in_address_max_failures: int = Field(
+        default=50, ge=1, description="failed sign-ins per client address before it is locked"
+    )
+    sign_in_window_s: float = Field(
+        default=900, gt=0, description="window for counting failures, and the lock's length"
+    )
+    sign_in_concurrency: int = Field(
+        default=1, ge=1, description="password checks (Argon2id, ~1 s of CPU) run at once"
+    )
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or "
+        "networks); none by default",
+    )
+    workers: int = Field(default=1, ge=1, le=64, description="server processes (`serve --workers`)")
     cors_origins: list[str] = Field(default_factory=list, description="Off unless listed")
     token_hours: float = Field(default=12.0, gt=0, le=24 * 30)
     create_demo_users: bool = Field(

@@ -111,6 +111,8 @@ class HookData:
     resources: Sequence[Mapping[str, Any]]
     missing: tuple[str, ...] = ()
     borrowed: tuple[str, ...] = ()  # read from the client's own prefetch keys: maybe partial
+    # (key, why) for every query that failed or came back incomplete when fetched
+    problems: tuple[tuple[str, str], ...] = ()
 
 
 def _relevant(alert: Alert, drugs: set[str]) -> bool:
@@ -262,7 +264,9 @@ def review_orders(
             )
         )
     involved = cards or any(o.drug in kb.drugs for o in checked) or drafts.not_checked
-    if involved and (report.not_checked or drafts.not_checked or data.missing or data.borrowed):
+    if involved and (
+        report.not_checked or drafts.not_checked or data.missing or data.borrowed or data.problems
+    ):
         cards.append(
             _not_checked_card(data, (*drafts.not_checked, *report.not_checked), source_label)
         )
@@ -294,7 +298,7 @@ def review_patient(
         for a in report.alerts
         if _relevant(a, drugs)
     ]
-    if report.not_checked or data.missing or data.borrowed:
+    if report.not_checked or data.missing or data.borrowed or data.problems:
         cards.append(_not_checked_card(data, report.not_checked, source_label))
     return cards
 
@@ -304,12 +308,19 @@ def _not_checked_card(data: HookData, items: Sequence[NotChecked], source_label:
     what the check could not read or did not have (the report's `not_checked`)."""
     lines = [f"- {i.detail}" for i in dict.fromkeys(items)]
     names = list(dict.fromkeys(i.item for i in items))
+    why = dict(data.problems)
+    partial = [k for k in why if k not in data.missing]
+    if partial:
+        lines[:0] = [f"- {k} may be incomplete: {why[k]}" for k in partial]
+        names.insert(0, "possibly incomplete " + ", ".join(partial))
     if data.missing:
         missing = ", ".join(data.missing)
+        reasons = "; ".join(f"{k}: {why[k]}" for k in data.missing if k in why)
         lines.insert(
             0,
-            f"- the EHR sent no {missing} and they could not be fetched; nothing was assumed "
-            "in their place",
+            f"- the EHR sent no {missing} and they could not be fetched"
+            + (f" ({reasons})" if reasons else "")
+            + "; nothing was assumed in their place",
         )
         names.insert(0, missing)
     lists = [k for k in data.borrowed if k != "patient"]  # a Patient resource is whole

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+import os
+from typing import Annotated, Any
 
 import typer
 
@@ -16,12 +17,21 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (default 8000).")] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="debug, info or warning.")] = "info",
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes sharing the port and the database (default 1).",
+        ),
+    ] = None,
 ) -> None:
     """Start the service on 127.0.0.1:8000 (settings from MYORELAX_* environment variables)."""
     import uvicorn
     from pydantic import ValidationError
 
-    from myorelax.api.app import create_app
+    from myorelax.api.app import create_app, prepare_database
     from myorelax.api.settings import Settings
 
     if log_level not in ("debug", "info", "warning", "error"):
@@ -32,7 +42,8 @@ def serve(
         err = exc.errors()[0]
         field = "MYORELAX_" + str(err["loc"][0]).upper() if err["loc"] else "MYORELAX_*"
         raise InputError(err["msg"], field=field) from None
-    updates = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    updates = {k: v for k, v in (("host", host), ("port", port), ("workers", workers))
+               if v is not None}  # fmt: skip
     if updates:
         settings = settings.model_copy(update=updates)
         if "public_url" not in settings.model_fields_set:
@@ -42,11 +53,27 @@ def serve(
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s",
                         force=True)  # fmt: skip
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=log_level,
-        access_log=False,  # myorelax.access logs routes without ids, queries or tokens
-        server_header=False,
-    )
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": log_level,
+        "access_log": False,  # myorelax.access logs routes without ids, queries or tokens
+        "server_header": False,
+        # X-Forwarded-For/-Proto are believed only from the configured reverse proxies.
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": ",".join(settings.trusted_proxies) or None,
+    }
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), **common)
+        return
+    # Several processes: the database is migrated and the first-start accounts made once, here,
+    # before the workers start (each worker then finds it ready); the workers read the same
+    # settings from the environment.
+    prepare_database(settings)
+    os.environ.update({
+        "MYORELAX_HOST": settings.host,
+        "MYORELAX_PORT": str(settings.port),
+        "MYORELAX_PUBLIC_URL": settings.public_url,
+        "MYORELAX_CREATE_DEMO_USERS": "false",
+    })  # fmt: skip
+    uvicorn.run("myorelax.api.app:create_app", factory=True, workers=settings.workers, **common)

@@ -30,6 +30,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from myorelax.errors import InputError
 from myorelax.pk.direct import sweep_direct
 from myorelax.pk.kernel import Kernels, compiled_kernels, python_kernels
 
@@ -139,7 +140,7 @@ def compute_modes(p: Parameters, s: Structure, inputs: tuple[int, ...] | None = 
     if inputs is not None:
         bad = [c for c in inputs if c not in dosable]
         if bad:
-            raise ValueError(f"cmt: compartment {bad[0]} cannot be dosed in this model")
+            raise InputError(f"compartment {bad[0]} cannot be dosed in this model", field="cmt")
         dosable = tuple(sorted(set(inputs)))
     index = {c: i for i, c in enumerate(present)}
 
@@ -186,16 +187,16 @@ def superpose(
     """
     grid = np.ascontiguousarray(grid_h, dtype=np.float64)
     if grid.ndim != 1 or (grid.size > 1 and bool(np.any(np.diff(grid) < 0))):
-        raise ValueError("grid_h must be a sorted one-dimensional array")
+        raise InputError("must be a sorted one-dimensional array", field="grid_h")
     n, m = modes.rates_per_h.shape
     present = modes.structure.present
     for c in np.unique(doses.cmt):
         if int(c) not in present or int(c) == METABOLITE:
-            raise ValueError(f"cmt: compartment {int(c)} cannot be dosed in this model")
+            raise InputError(f"compartment {int(c)} cannot be dosed in this model", field="cmt")
     inputs = sorted({int(c) for c in doses.cmt}) or [present[0]]
     for c in inputs:
         if (c, present[0]) not in modes.response:
-            raise ValueError(f"cmt: the modes were computed without inputs into {c}")
+            raise InputError(f"the modes were computed without inputs into {c}", field="cmt")
     slot = {c: i for i, c in enumerate(inputs)}
     names = list(outputs)
     coef = np.empty((len(names), len(inputs), m, n))

@@ -104,12 +104,29 @@ def diary_report_html(
     )
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula (`=HYPERLINK(...)`, `@SUM(...)`)
+    is written with a leading apostrophe (OWASP CSV injection); numbers are left as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
 def entries_csv(entries: Sequence[DiaryEntry]) -> str:
+    """The entries as CSV, safe to open in a spreadsheet."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for e in entries:
         row = e.model_dump(mode="json")
         row["items"] = " ".join(str(i) for i in e.items) if e.items else ""
-        writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in CSV_FIELDS})
+        writer.writerow({k: _cell(row.get(k)) for k in CSV_FIELDS})
     return out.getvalue()

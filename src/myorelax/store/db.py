@@ -49,7 +49,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = url or default_url()
     try:
-        engine = create_engine(url, future=True, **kwargs)
+        # hide_parameters: a failed statement's values (patient data) never reach the log.
+        engine = create_engine(url, future=True, hide_parameters=True, **kwargs)
     except Exception as exc:
         raise InputError(f"cannot use database URL: {exc}", field=ENV_URL) from None
     if engine.dialect.name == "sqlite":

@@ -100,9 +100,12 @@ class DiaryStore:
 
     # -- access and audit ------------------------------------------------------------------
     def _patient_row(self, s: Session, actor: Actor, patient_id: int) -> PatientRow:
+        # A record the user may not see is answered exactly as one that does not exist, so that
+        # ids cannot be enumerated (the refusal is still audited).
+        hidden = NotFoundError(f"no patient {patient_id} among your records", field="patient")
         row = s.get(PatientRow, patient_id)
         if row is None:
-            raise NotFoundError(f"patient {patient_id} does not exist", field="patient")
+            raise hidden
         if actor.role == "admin":
             return row
         if actor.role == "patient" and row.user_id is not None and row.user_id == actor.user_id:
@@ -117,10 +120,7 @@ class DiaryStore:
             if link is not None:
                 return row
         self._log_denied(actor, patient_id)
-        raise AccessError(
-            f"user {actor.user_id} ({actor.role}) may not access patient {patient_id}",
-            field="patient",
-        )
+        raise hidden
 
     def _log_denied(self, actor: Actor, patient_id: int) -> None:
         """A refused access is audited in its own transaction (the caller's rolls back)."""
@@ -187,6 +187,9 @@ class DiaryStore:
         self._require(actor, "admin", "clinician")
         if not display_name.strip():
             raise InputError("must not be empty", field="display_name")
+        if user_id is not None and actor.role != "admin":
+            # Linking a sign-in account to a record decides who reads it: an administrator's act.
+            raise AccessError("only an administrator links a patient account", field="user_id")
         with self.db.unit_of_work() as s:
             if user_id is not None:
                 user = s.get(UserRow, user_id)

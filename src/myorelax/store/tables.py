@@ -191,3 +191,24 @@ class RxNormNdcRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ndc: Mapped[str] = mapped_column(String(11), index=True)
     rxcui: Mapped[str] = mapped_column(String(12))
+
+
+class CdsTokenUseRow(Base):
+    """A CDS client JWT's `jti`, kept until the token expires: a replay to any process sharing
+    this database is refused."""
+
+    __tablename__ = "cds_token_uses"
+    __table_args__ = (Index("ix_cds_token_uses_expiry", "expires_at"),)
+    iss: Mapped[str] = mapped_column(String(255), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float)  # POSIX seconds
+
+
+class SignInFailureRow(Base):
+    """Recent failed sign-ins for one user name (or one client address)."""
+
+    __tablename__ = "sign_in_failures"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[float] = mapped_column(Float)  # POSIX seconds: start of the window
+    locked_until: Mapped[float] = mapped_column(Float)

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from myorelax.api.cds_auth import CdsAuthError, CdsClient
 from myorelax.api.deps import State
 from myorelax.api.errors import problem_response, problem_responses
-from myorelax.cds_hooks.fetching import PreconditionFailedError, gather
+from myorelax.cds_hooks.fetching import FetchPolicy, PreconditionFailedError, gather
 from myorelax.cds_hooks.mapping import info_card
 from myorelax.cds_hooks.models import (
     CdsResponse,
@@ -114,14 +114,18 @@ async def cds_service(
     if not isinstance(request.context.get("patientId"), str):
         log.warning("CDS request without context.patientId")
     try:
-        data = await gather(request, timeout_s=st.settings.cds_fetch_timeout_s)
+        policy = FetchPolicy(allowed_origins=client.fhir_servers,
+                             private_ok=st.settings.cds_fhir_private_ok)  # fmt: skip
+        data = await gather(request, timeout_s=st.settings.cds_fetch_timeout_s, policy=policy)
     except PreconditionFailedError as exc:
         return problem_response(412, "precondition-failed", "FHIR data not available", str(exc))
     review = review_orders if service_id == ORDER_SERVICE else review_patient
     instance = request.hookInstance or ""
     try:
-        cards = review(data, kb=st.kb, today=date.today(), source_label=SOURCE,
-                       base_url=st.settings.public_base)  # fmt: skip
+        # The review is CPU work (checks, simulations, plans): off the event loop, so that one
+        # slow request does not stall the others or the health check.
+        cards = await run_in_threadpool(review, data, kb=st.kb, today=date.today(),
+                                        source_label=SOURCE, base_url=st.settings.public_base)  # fmt: skip
     except MyorelaxError as exc:
         log.warning("CDS request could not be checked: %s", exc.__class__.__name__)
         cards = [info_card(instance, "not-checked", "myorelax could not check this request",

@@ -14,7 +14,7 @@ from myorelax.clinical.inputs import medication_orders, patient_from_data
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order
-from myorelax.errors import MyorelaxError
+from myorelax.errors import InputError, MyorelaxError
 
 LIST_FIELDS = ("orders", "medications")
 PATIENT_NUMBERS = ("age_years", "weight_kg", "height_cm", "scr_mg_dl", "egfr_ml_min")
@@ -42,7 +42,7 @@ _INDEX = re.compile(r"^(\w+)\[(\d+)\]")
 Values = dict[str, Any]
 
 
-class FormError(Exception):
+class FormError(InputError):
     """Problems with a form, by field name (the element id is `field_id(name)`)."""
 
     def __init__(self, errors: dict[str, str]) -> None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from myorelax.api.deps import State, set_session_cookie
+from myorelax.api.deps import State, bearer_token, client_address, set_session_cookie
 from myorelax.api.security import COOKIE, sign_in
 from myorelax.api.web.render import page
 from myorelax.api.web.session import (
@@ -20,6 +20,7 @@ from myorelax.api.web.session import (
     login_url,
     safe_next,
 )
+from myorelax.errors import TooManyAttemptsError
 
 router = APIRouter(include_in_schema=False)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -61,7 +62,13 @@ def login(
     elif not password:
         error = ("password", "Enter your password.")
     else:
-        result = sign_in(st.accounts, username.strip(), password, st.settings.token_hours)
+        try:
+            result = sign_in(st.accounts, username.strip(), password, st.settings.token_hours,
+                             guard=st.sign_in_guard, address=client_address(request))  # fmt: skip
+        except TooManyAttemptsError as exc:
+            return page(request, "login.html.j2", user=None, status=429, next=safe_next(next),
+                        username=username, error=("password", f"Too many attempts: try again "
+                                                  f"in {exc.retry_after_s} seconds."))  # fmt: skip
         if result is not None:
             _account, token, _expires = result
             out = RedirectResponse(safe_next(next), status_code=303)
@@ -74,9 +81,9 @@ def login(
 
 @router.post("/logout", dependencies=[SameOrigin])
 def logout(request: Request, st: State) -> Response:
-    token = request.cookies.get(COOKIE)
-    if token:
-        st.accounts.revoke_token(token)
+    for token in {request.cookies.get(COOKIE), bearer_token(request)}:
+        if token:
+            st.accounts.revoke_token(token)
     out = RedirectResponse("/login", status_code=303)
     out.delete_cookie(COOKIE, path="/")
     return out

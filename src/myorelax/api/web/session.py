@@ -5,21 +5,21 @@ anyone else to the sign-in page (and back afterwards); a form post from another 
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from fastapi import Depends, Request
-from starlette.exceptions import HTTPException
 
-from myorelax.api.deps import State, actor_for_token
+from myorelax.api.deps import State, actor_for_token, same_origin
 from myorelax.api.security import COOKIE
 from myorelax.diary.records import Actor
+from myorelax.errors import AuthenticationError
 
 
-class SignInRequiredError(Exception):
+class SignInRequiredError(AuthenticationError):
     """Raised by a page that needs a signed-in user; answered with a redirect to /login."""
 
     def __init__(self, next_path: str) -> None:
-        super().__init__(next_path)
+        super().__init__(f"sign-in required for {next_path}")
         self.next_path = next_path
 
 
@@ -43,15 +43,6 @@ def web_user(request: Request, st: State) -> Actor:
     if actor is None:
         raise SignInRequiredError(request.url.path)
     return actor
-
-
-def same_origin(request: Request) -> None:
-    """A form post must come from this site's own pages."""
-    origin = request.headers.get("origin")
-    if origin and origin != "null":
-        host = request.headers.get("host", "")
-        if urlsplit(origin).netloc != host:
-            raise HTTPException(403, "form posted from another site")
 
 
 MaybeUser = Annotated[Actor | None, Depends(optional_user)]

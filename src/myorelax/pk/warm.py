@@ -1,0 +1,40 @@
+"""Compile the population kernels ahead of use: `python -m myorelax.pk.warm`.
+
+numba compiles the kernels on their first population simulation and caches the machine code on
+disk; without this step the first `/simulate` with a population after an install waits a minute
+for the compiler. `make install` runs it once per kernel source (a stamp file remembers).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+
+def warm_kernels() -> float:
+    """Run one small population through the compiled kernels in float64 and float32; returns
+    the seconds it took (about a minute when nothing is cached, well under one otherwise)."""
+    from myorelax.knowledge.loader import load_knowledge
+    from myorelax.pk.models import model_for
+    from myorelax.pk.population import typical_parameters
+    from myorelax.pk.simulate import simulate
+    from myorelax.pk.solver import DEPOT, PYTHON_KERNEL_LIMIT, DoseArrays
+
+    start = time.perf_counter()
+    kb = load_knowledge()
+    n = PYTHON_KERNEL_LIMIT + 1  # the smallest population that uses the compiled kernels
+    model = model_for("carisoprodol", kb)  # parent and metabolite: every output path
+    params = typical_parameters(model, n)
+    times = np.arange(0.0, 48.0, 8.0)
+    zeros = np.zeros_like(times)
+    doses = DoseArrays(times, np.full_like(times, 350.0), zeros,
+                       np.full(times.shape, DEPOT, dtype=np.int64), zeros)  # fmt: skip
+    grid = np.linspace(0.0, 48.0, 4000)
+    for dtype in (np.float64, np.float32):
+        simulate(model, doses, grid, params, dtype=dtype)
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    print(f"PK kernels ready ({warm_kernels():.1f} s)")

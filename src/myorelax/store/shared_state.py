@@ -1,0 +1,84 @@
+"""State that every server process sharing a database must see: used CDS token ids and recent
+sign-in failures. Kept in the database (SQLite or PostgreSQL), never in one process's memory."""
+
+from __future__ import annotations
+
+import itertools
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from myorelax.store.db import Database
+from myorelax.store.tables import CdsTokenUseRow, SignInFailureRow
+
+_PRUNE_EVERY = 256  # calls between deletions of expired rows
+
+
+class TokenUseStore:
+    """`jti` values per issuer, kept until their token expires (CDS Hooks replay protection)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._calls = itertools.count()
+
+    def first_use(self, iss: str, jti: str, keep_until: float, now: float) -> bool:
+        """Record the use; False when this (iss, jti) was used before and is still kept. Two
+        processes racing on one token: the loser's insert violates the primary key (replay)."""
+        if next(self._calls) % _PRUNE_EVERY == 0:
+            with self.db.unit_of_work() as s:
+                s.execute(delete(CdsTokenUseRow).where(CdsTokenUseRow.expires_at <= now))
+        try:
+            with self.db.unit_of_work() as s:
+                row = s.get(CdsTokenUseRow, (iss, jti))
+                if row is not None:
+                    if row.expires_at > now:
+                        return False
+                    row.expires_at = keep_until  # an expired entry not yet pruned
+                    return True
+                s.add(CdsTokenUseRow(iss=iss, jti=jti, expires_at=keep_until))
+        except IntegrityError:
+            return False
+        return True
+
+
+class SignInThrottle:
+    """Failed sign-ins counted per key (a user name, a client address) over a window; a key with
+    too many failures is locked for the rest of the window."""
+
+    def __init__(self, db: Database, *, max_failures: int, window_s: float) -> None:
+        self.db = db
+        self.max_failures = max_failures
+        self.window_s = window_s
+
+    def wait_s(self, keys: list[str], now: float) -> float:
+        """Seconds until every key may try again (0 when none is locked)."""
+        with self.db.unit_of_work() as s:
+            until = s.scalars(
+                select(SignInFailureRow.locked_until).where(SignInFailureRow.key.in_(keys))
+            ).all()
+        return max([u - now for u in until if u > now], default=0.0)
+
+    def failed(self, keys: list[str], now: float, limits: dict[str, int] | None = None) -> None:
+        """Count one failure for each key (`limits` may give a key its own maximum)."""
+        for key in keys:
+            try:
+                self._count(key, now, (limits or {}).get(key, self.max_failures))
+            except IntegrityError:  # another process inserted the key first: count again
+                self._count(key, now, (limits or {}).get(key, self.max_failures))
+
+    def _count(self, key: str, now: float, limit: int) -> None:
+        with self.db.unit_of_work() as s:
+            row = s.get(SignInFailureRow, key, with_for_update=True)
+            if row is None or row.first_at + self.window_s <= now:
+                if row is not None:
+                    s.delete(row)
+                    s.flush()
+                row = SignInFailureRow(key=key, failures=0, first_at=now, locked_until=0.0)
+                s.add(row)
+            row.failures += 1
+            if row.failures >= limit:
+                row.locked_until = row.first_at + self.window_s
+
+    def succeeded(self, key: str) -> None:
+        with self.db.unit_of_work() as s:
+            s.execute(delete(SignInFailureRow).where(SignInFailureRow.key == key))

@@ -1,0 +1,81 @@
+"""CDS fetching through a real `myorelax serve` process: the token stays on the EHR's FHIR
+server when paging points elsewhere, the clinician is told the list may be incomplete, and a
+request held by a slow FHIR server does not hold up the health check of the same process."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.fhir_fakes import MisbehavingFhir, hook_request, med_request, misbehaving_fhir_server
+from tests.api.server import Keys, Server
+
+ORDER = "/cds-services/myorelax-order-check"
+TOKEN = "ehr-access-token-xyz"
+
+
+@pytest.fixture(scope="module")
+def fhir() -> Iterator[MisbehavingFhir]:
+    with misbehaving_fhir_server() as server:
+        yield server
+
+
+def post(server: Server, keys: Keys, body: dict[str, Any], timeout: float = 30) -> httpx.Response:
+    token = keys.token(server.base + ORDER)
+    return httpx.post(server.base + ORDER, json=body, timeout=timeout,
+                      headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+
+
+def tizanidine_order(fhir_server: str) -> dict[str, Any]:
+    draft = med_request(
+        "d1", "tizanidine 4 MG Oral Tablet", per_day=3, dose_mg=4, patient="Patient/p1"
+    )
+    return hook_request("order-select", "p1", [draft], fhir_server=fhir_server, access_token=TOKEN)
+
+
+def test_a_next_link_to_another_host_gets_no_token_and_the_card_says_so(
+    server: Server, keys: Keys, fhir: MisbehavingFhir
+) -> None:
+    before = fhir.tokens_seen_elsewhere()
+    r = post(server, keys, tizanidine_order(fhir.base("offsite")))
+    assert r.status_code == 200, r.text
+    assert fhir.tokens_seen_elsewhere() == before
+    summaries = [c["summary"] for c in r.json()["cards"]]
+    assert any("possibly incomplete medications" in s for s in summaries), summaries
+    detail = next(c["detail"] for c in r.json()["cards"] if "possibly incomplete" in c["summary"])
+    assert "another server" in detail
+
+
+def test_a_refusing_fhir_server_is_named_in_the_412(
+    server: Server, keys: Keys, fhir: MisbehavingFhir
+) -> None:
+    r = post(server, keys, tizanidine_order(fhir.base("unauth")))
+    assert r.status_code == 412
+    assert "HTTP 401" in r.json()["detail"]
+    assert TOKEN not in server.output
+
+
+def test_health_answers_while_a_request_waits_on_a_slow_fhir_server(
+    server: Server, keys: Keys, fhir: MisbehavingFhir
+) -> None:
+    # The FHIR server drips a byte every half second; the fetch holds this request for the
+    # whole timeout (3 s). Meanwhile the same process must answer the health check.
+    answer: dict[str, httpx.Response] = {}
+    slow = threading.Thread(
+        target=lambda: answer.update(r=post(server, keys, tizanidine_order(fhir.base("drip"))))
+    )
+    slow.start()
+    try:
+        time.sleep(0.5)  # the request is now waiting on the FHIR server (for 3 s)
+        health = httpx.get(server.base + "/api/v1/health", timeout=5)
+        assert health.status_code == 200
+        assert slow.is_alive(), "the slow request finished before the health check was asked"
+    finally:
+        slow.join(30)
+    assert answer["r"].status_code == 412
+    assert "did not answer within" in answer["r"].json()["detail"]
