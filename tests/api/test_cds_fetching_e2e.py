@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -79,3 +80,29 @@ def test_health_answers_while_a_request_waits_on_a_slow_fhir_server(
         slow.join(30)
     assert answer["r"].status_code == 412
     assert "did not answer within" in answer["r"].json()["detail"]
+
+
+def test_ready_says_the_database_answers(server: Server) -> None:
+    r = httpx.get(server.base + "/api/v1/ready")
+    assert r.status_code == 200 and r.json()["status"] == "ready"
+
+
+def test_past_the_time_budget_the_answer_is_a_card_saying_so(tmp_path: Path) -> None:
+    # A budget no review can meet: the EHR gets an answer (not a timeout at its end) with one
+    # card saying that nothing was checked.
+    keys = Keys()
+    slow = Server(f"sqlite:///{tmp_path / 'budget.db'}", keys,
+                  extra_env={"MYORELAX_CDS_TIME_BUDGET_S": "0.001"})  # fmt: skip
+    try:
+        patient = {"resourceType": "Patient", "id": "p1", "birthDate": "1950-01-01"}
+        draft = med_request("d1", "carisoprodol 350 MG Oral Tablet", per_day=3, dose_mg=350,
+                            patient="Patient/p1")  # fmt: skip
+        body = hook_request("order-select", "p1", [draft],
+                            prefetch={"patient": patient, "medications": None})  # fmt: skip
+        r = post(slow, keys, body)
+        assert r.status_code == 200, r.text
+        cards = r.json()["cards"]
+        assert len(cards) == 1 and cards[0]["indicator"] == "info"
+        assert "in time" in cards[0]["summary"] and "by hand" in cards[0]["detail"]
+    finally:
+        slow.stop()

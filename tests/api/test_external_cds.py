@@ -87,3 +87,50 @@ def test_every_external_request_is_answered_without_a_server_error(
             tally["drafts, no cards"] += 1
     print("external CDS requests:", dict(sorted(tally.items())))
     assert tally["200"] > 0
+
+
+EPIC = EXTERNAL / "cqf-ruler-opioid"
+
+
+def _epic_order_sign(fhir_server: str, *, keep_display: bool) -> dict[str, Any]:
+    body = json.loads((EPIC / "opioidcds-08-request-prefetch.json").read_text(encoding="utf-8"))
+    body["fhirServer"] = fhir_server
+    body["fhirAuthorization"] = {"access_token": "t", "token_type": "Bearer", "expires_in": 60,
+                                 "scope": "patient/*.read", "subject": "s"}  # fmt: skip
+    if not keep_display:
+        for entry in body["context"]["draftOrders"]["entry"]:
+            entry["resource"]["medicationReference"].pop("display", None)
+    return body
+
+
+@pytest.mark.parametrize("keep_display", [True, False])
+def test_the_epic_order_is_read_as_the_drug_it_is_from_its_fetched_medication(
+    keep_display: bool,
+) -> None:
+    # Epic's order-sign names the drug only by medicationReference (the display, when present,
+    # is "Morphine Sulfate 50 MG [Kadian]"); the Medication (ATC, CVX-like OIDs, many RxNorm
+    # codes) is not in the request and is read from the FHIR server.
+    import asyncio
+
+    from myorelax.cds_hooks.fetching import FetchPolicy, gather
+    from myorelax.cds_hooks.models import HookRequest
+    from myorelax.fhir.importing import orders_from_fhir
+    from myorelax.knowledge.loader import load_knowledge
+    from myorelax.knowledge.terminology import terminology_for
+    from tests.api.fhir_fakes import fake_fhir_server
+
+    medication = json.loads((EPIC / "opioidcds-08-medication.json").read_text(encoding="utf-8"))
+    with fake_fhir_server([medication]) as (base, seen):
+        body = _epic_order_sign(base, keep_display=keep_display)
+        data = asyncio.run(gather(HookRequest.model_validate(body), timeout_s=5,
+                                  policy=FetchPolicy(private_ok=True)))  # fmt: skip
+    assert any(r.get("resourceType") == "Medication" for r in data.resources)
+    assert seen  # it was fetched
+    term = terminology_for(load_knowledge())
+    fetched = [r for r in data.resources if r.get("resourceType") == "Medication"]
+    drafts = orders_from_fhir(body["context"]["draftOrders"], terminology=term,
+                              referenced=fetched)  # fmt: skip
+    assert [o.drug for o in drafts.orders] == ["morphine"], drafts
+    without = orders_from_fhir(body["context"]["draftOrders"], terminology=term)
+    if not keep_display:  # nothing else names the drug: not checked, and said
+        assert not without.orders and without.not_checked

@@ -92,6 +92,34 @@ def test_contained_medication() -> None:
     assert order.text == "baclofen 10 mg bid"
 
 
+@pytest.mark.parametrize("how", ["concept", "reference"])
+def test_an_r5_codeable_reference_medication_is_read(how: str) -> None:
+    # FHIR R5 replaced medication[x] by `medication` (CodeableReference); EHRs moving to R5 send it.
+    request = med_request(None, dosage=per_day(3, value=4, unit="mg"))
+    request.pop("medicationCodeableConcept", None)
+    if how == "concept":
+        request["medication"] = {"concept": {"text": "tizanidine 4 MG Oral Tablet"}}
+    else:
+        request["contained"] = [{"resourceType": "Medication", "id": "m",
+                                 "code": {"text": "tizanidine 4 MG Oral Tablet"}}]  # fmt: skip
+        request["medication"] = {"reference": {"reference": "#m"}}
+    (order,) = record(request).patient.medications
+    assert order.drug == "tizanidine"
+    assert order.text == "tizanidine 4 mg tid"
+
+
+def test_a_draft_order_reads_a_medication_sent_elsewhere_in_the_request() -> None:
+    draft = med_request(None, status="draft", dosage=per_day(3, value=350, unit="mg"))
+    draft.pop("medicationCodeableConcept", None)
+    draft["medicationReference"] = {"reference": "Medication/soma"}
+    medication = {"resourceType": "Medication", "id": "soma",
+                  "code": {"coding": [{"system": RXNORM, "code": "197446"}]}}  # fmt: skip
+    alone = orders_from_fhir(bundle(draft))
+    assert alone.orders == () and alone.not_checked
+    (order,) = orders_from_fhir(bundle(draft), referenced=[medication]).orders
+    assert order.drug == "carisoprodol"
+
+
 def test_missing_medication_is_a_note() -> None:
     request = med_request(None)
     request["medicationReference"] = {"reference": "Medication/nowhere"}

@@ -58,6 +58,13 @@ class Settings(BaseSettings):
         description="Development only: accept CDS requests without a JWT (never in production)",
     )
     cds_fetch_timeout_s: float = Field(default=3.0, gt=0, le=30)
+    cds_time_budget_s: float = Field(
+        default=8.0,
+        gt=0,
+        le=60,
+        description="longest a CDS call may take, fetching included; past it the answer is an "
+        "info card saying the check did not finish (EHRs time out around 10 s)",
+    )
     cds_fhir_private_ok: bool = Field(
         default=False,
         description="Development only: fetch from a `fhirServer` on a loopback or private address "

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 MAX_PAGES = 5
 MAX_BYTES = 8_000_000  # per query, all pages together
+MAX_MEDICATIONS = 20  # referenced Medication resources fetched per call
+_MEDICATION_REF = re.compile(r"Medication/[A-Za-z0-9\-.]{1,64}")  # a FHIR id
 _TOKEN = re.compile(r"\{\{\s*context\.([A-Za-z]+)\s*\}\}")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -291,6 +293,23 @@ async def gather(
             resources.extend(found)
             borrowed.append(key)
             missing.remove(key)
+    server = request.fhirServer
+    wanted = _unresolved_medications(request, resources)
+    if wanted and server and await server_refusal(server, policy) is None:
+        # An order that names its drug only by `medicationReference` to a Medication the EHR
+        # did not send: read that Medication from the FHIR server.
+        queries = {ref: ref for ref in wanted[:MAX_MEDICATIONS]}
+        results = await _fetch_all(server, request, queries, timeout_s)
+        for result in results:
+            if isinstance(result, _Fetched):
+                resources.extend(
+                    r for r in result.resources if r.get("resourceType") == "Medication"
+                )
+            else:
+                kind = (
+                    result.kind if isinstance(result, FetchError) else _kind_of(result, timeout_s)
+                )
+                log.warning("could not fetch a referenced Medication: %s", kind)
     lacking = [k for k in REQUIRED_KEYS if k in missing]
     if lacking:
         why = "; ".join(f"{k}: {problems[k]}" for k in lacking if k in problems)
@@ -324,6 +343,25 @@ async def _fetch_all(
               for q in queries.values()),
             return_exceptions=True,
         )  # fmt: skip
+
+
+def _unresolved_medications(request: HookRequest, resources: list[Mapping[str, Any]]) -> list[str]:
+    """`Medication/<id>` references of the draft orders and medication lists that neither the
+    request nor the fetched data hold (contained ones are inside their order)."""
+    drafts = request.context.get("draftOrders")
+    orders = [*_flat(_resources(drafts)), *_flat(resources)]
+    have = {f"Medication/{r.get('id')}" for r in orders if r.get("resourceType") == "Medication"}
+    out: list[str] = []
+    for r in orders:
+        if r.get("resourceType") not in ("MedicationRequest", "MedicationStatement"):
+            continue
+        ref = r.get("medicationReference")
+        target = ref.get("reference") if isinstance(ref, Mapping) else None
+        if not isinstance(target, str) or not _MEDICATION_REF.fullmatch(target):
+            continue
+        if target not in have and target not in out:
+            out.append(target)
+    return out
 
 
 def _kind_of(exc: BaseException, timeout_s: float) -> str:

@@ -63,8 +63,10 @@ PREFETCH_TYPES: dict[str, str] = {
     "allergies": "AllergyIntolerance",
     "observations": "Observation",
 }
-# Without these the check cannot run at all (412); the others make it better when present.
-REQUIRED_KEYS = ("patient", "medications")
+# Without the patient the check cannot run at all (412). Without the medication list it runs on
+# the draft orders alone and says, in an info card, that their interactions with what the
+# patient already takes were not checked (many EHRs prefetch under their own keys, or not at all).
+REQUIRED_KEYS = ("patient",)
 
 _ORDER_TEXT = (
     "Checks draft orders for muscle relaxants and the drugs that interact with them "
@@ -184,6 +186,18 @@ def _alternative(
     return None
 
 
+def _opened(resources: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Resources with Bundles opened (their entries' resources)."""
+    out: list[Mapping[str, Any]] = []
+    for r in resources:
+        if r.get("resourceType") == "Bundle":
+            entries = [e.get("resource") for e in r.get("entry") or [] if isinstance(e, Mapping)]
+            out += _opened([e for e in entries if isinstance(e, Mapping)])
+        else:
+            out.append(r)
+    return out
+
+
 def review_orders(
     data: HookData, *, kb: KnowledgeBase, today: date, source_label: str, base_url: str
 ) -> list[Card]:
@@ -192,7 +206,9 @@ def review_orders(
     record: FhirRecord = record_from_fhir(data.resources, today=today, terminology=term)
     drafts_bundle = data.context.get("draftOrders")
     drafts: DraftOrders = orders_from_fhir(
-        drafts_bundle or {"resourceType": "Bundle"}, terminology=term
+        drafts_bundle or {"resourceType": "Bundle"},
+        terminology=term,
+        referenced=[r for r in _opened(data.resources) if r.get("resourceType") == "Medication"],
     )
     selections = data.context.get("selections")
     chosen: list[int]
@@ -263,7 +279,10 @@ def review_orders(
                 suggestions=suggestions,
             )
         )
-    involved = cards or any(o.drug in kb.drugs for o in checked) or drafts.not_checked
+    # Any draft can matter when the current medication list is unknown (a relaxant the patient
+    # already takes would interact with an opioid, a CYP1A2 inhibitor, an antihypertensive...).
+    involved = (cards or any(o.drug in kb.drugs for o in checked) or drafts.not_checked
+                or "medications" in data.missing)  # fmt: skip
     if involved and (
         report.not_checked or drafts.not_checked or data.missing or data.borrowed or data.problems
     ):
@@ -281,6 +300,8 @@ def review_patient(
     record = record_from_fhir(data.resources, today=today, terminology=term)
     relaxants = tuple(m for m in record.patient.medications if m.drug in kb.drugs)
     if not relaxants:
+        if "medications" in data.missing:  # nothing to review is not the same as no list
+            return [_not_checked_card(data, (), source_label)]
         return []
     rest = tuple(m for m in record.patient.medications if m.drug not in kb.drugs)
     patient = record.patient.model_copy(update={"medications": rest})

@@ -15,7 +15,7 @@ dicts directly (no `fhir.resources` models): it is on the CDS Hooks request path
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -394,6 +394,11 @@ def _medication_concept(
     if isinstance(cc, Mapping):
         return cc, None
     ref = r.get("medicationReference")
+    r5 = r.get("medication")  # FHIR R5: a CodeableReference {concept} or {reference}
+    if ref is None and isinstance(r5, Mapping):
+        if isinstance(r5.get("concept"), Mapping):
+            return r5["concept"], None
+        ref = r5.get("reference")
     if isinstance(ref, Mapping):
         med = index.resolve(ref, r)
         if med is None or med.get("resourceType") != "Medication":
@@ -1139,12 +1144,18 @@ def _allergy(r: Mapping[str, Any], index: _Index) -> tuple[str | None, str | Non
 
 
 def orders_from_fhir(
-    resources: Any, *, field: str = "draftOrders", terminology: Terminology | None = None
+    resources: Any,
+    *,
+    field: str = "draftOrders",
+    terminology: Terminology | None = None,
+    referenced: Sequence[Mapping[str, Any]] = (),
 ) -> DraftOrders:
     """Draft MedicationRequests (e.g. CDS Hooks ``draftOrders``) as orders to check. A drug not
-    known here is returned in `unrecognized` (to say it was not checked), not raised."""
+    known here is returned in `unrecognized` (to say it was not checked), not raised.
+    `referenced` holds resources the orders may point at from elsewhere in the request (the
+    Medication of a `medicationReference`, prefetched or fetched)."""
     items = resources_of(resources, field=field)
-    index = _Index(items, terminology or default_terminology())
+    index = _Index([*items, *(dict(r) for r in referenced)], terminology or default_terminology())
     orders: list[Order] = []
     ids: list[str | None] = []
     unknown: list[NotChecked] = []

@@ -128,6 +128,13 @@ class Database:
             upgrade_database(db.engine)
         return db
 
+    def ping(self) -> None:
+        """One round trip to the database (raises when it does not answer)."""
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """Commit when the block ends normally, roll back on any error: all or nothing."""

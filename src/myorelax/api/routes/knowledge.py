@@ -3,22 +3,39 @@ no sign-in needed)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse, Response
 
 from myorelax.api.deps import State
 from myorelax.api.errors import problem_responses
 from myorelax.clinical.sig_suggest import suggest_sig
 from myorelax.reports.views import drug_list_view, drug_show_view
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["knowledge"])
 
 
 @router.get("/health")
-def health(st: State) -> dict[str, str]:
-    """The service is up; the knowledge base version it serves."""
+async def health(st: State) -> dict[str, str]:
+    """The service is up; the knowledge base version it serves. Answered on the event loop, so
+    it stays quick while the thread pool is busy with checks."""
     return {"status": "ok", "knowledge_version": st.kb.version}
+
+
+@router.get("/ready", responses={503: {"description": "The database does not answer"}})
+async def ready(st: State) -> Response:
+    """Ready for traffic: the knowledge base is loaded and the database answers (within 2 s).
+    The database is asked from its own thread, not the pool that busy requests use."""
+    try:
+        await asyncio.wait_for(asyncio.to_thread(st.db.ping), timeout=2.0)
+    except Exception as exc:  # any failure to answer means not ready
+        log.warning("not ready: the database did not answer (%s)", exc.__class__.__name__)
+        return JSONResponse({"status": "unavailable", "reason": "database"}, status_code=503)
+    return JSONResponse({"status": "ready", "knowledge_version": st.kb.version})
 
 
 @router.get("/drugs")
