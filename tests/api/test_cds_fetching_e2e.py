@@ -106,3 +106,37 @@ def test_past_the_time_budget_the_answer_is_a_card_saying_so(tmp_path: Path) -> 
         assert "in time" in cards[0]["summary"] and "by hand" in cards[0]["detail"]
     finally:
         slow.stop()
+
+
+def test_a_dstu2_medication_order_is_a_400_naming_the_version(server: Server, keys: Keys) -> None:
+    order = {"resourceType": "MedicationOrder", "id": "mo1", "status": "draft",
+             "medicationCodeableConcept": {"text": "baclofen 10 mg tablet"}}  # fmt: skip
+    body = hook_request(
+        "order-select", "p1", [], prefetch={"patient": {"resourceType": "Patient", "id": "p1"}}
+    )
+    body["context"]["draftOrders"]["entry"] = [{"resource": order}]
+    r = post(server, keys, body)
+    assert r.status_code == 400
+    assert "DSTU2" in r.json()["detail"] and r.json()["field"] == "context.draftOrders"
+
+
+def test_an_stu3_order_select_is_read(server: Server, keys: Keys) -> None:
+    # STU3 draftOrders are MedicationRequests like R4's in every field the check reads.
+    draft = med_request(
+        "d1", "cyclobenzaprine 10 MG Oral Tablet", per_day=3, dose_mg=10, patient="Patient/p1"
+    )
+    draft["meta"] = {
+        "profile": [
+            "http://hl7.org/fhir/us/core/StructureDefinition/us-core-medicationrequest|1.0.1"
+        ]
+    }
+    patient = {"resourceType": "Patient", "id": "p1", "birthDate": "1945-01-01"}
+    body = hook_request(
+        "order-select", "p1", [draft], prefetch={"patient": patient, "medications": None}
+    )
+    r = post(server, keys, body)
+    assert r.status_code == 200
+    assert any(
+        c["source"].get("topic", {}).get("code", "").startswith("MRX-BEERS")
+        for c in r.json()["cards"]
+    ), r.json()

@@ -364,6 +364,22 @@ def _unresolved_medications(request: HookRequest, resources: list[Mapping[str, A
     return out
 
 
+# Resource types that exist only in FHIR DSTU2: an order written as one cannot be read as R4.
+_DSTU2_ONLY = {"MedicationOrder": "MedicationRequest"}
+
+
+def unreadable_version(request: HookRequest) -> str | None:
+    """Why the request's draft orders are in a FHIR version this service does not read (DSTU2),
+    or None. STU3, R4 and R5 medication orders are read."""
+    drafts = request.context.get("draftOrders")
+    for r in _flat(_resources(drafts)):
+        rtype = r.get("resourceType")
+        if rtype in _DSTU2_ONLY:
+            return (f"draftOrders holds a {rtype}, a FHIR DSTU2 resource; this service reads "
+                    f"{_DSTU2_ONLY[rtype]} (FHIR STU3, R4 or R5)")  # fmt: skip
+    return None
+
+
 def _kind_of(exc: BaseException, timeout_s: float) -> str:
     if isinstance(exc, TimeoutError | httpx.TimeoutException):
         return f"the FHIR server did not answer within {timeout_s:g} s"

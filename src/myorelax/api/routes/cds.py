@@ -24,7 +24,12 @@ from starlette.exceptions import HTTPException
 from myorelax.api.cds_auth import CdsAuthError, CdsClient
 from myorelax.api.deps import State
 from myorelax.api.errors import problem_response, problem_responses
-from myorelax.cds_hooks.fetching import FetchPolicy, PreconditionFailedError, gather
+from myorelax.cds_hooks.fetching import (
+    FetchPolicy,
+    PreconditionFailedError,
+    gather,
+    unreadable_version,
+)
 from myorelax.cds_hooks.mapping import info_card
 from myorelax.cds_hooks.models import (
     CdsResponse,
@@ -113,6 +118,11 @@ async def cds_service(
             400, "wrong-hook", "Hook not served here",
             f"{service_id} answers {', '.join(hooks)}, not {request.hook!r}", field="hook",
         )  # fmt: skip
+    version_problem = unreadable_version(request)
+    if version_problem:
+        log.warning("CDS request in an unread FHIR version: %s", version_problem)
+        return problem_response(400, "fhir-version", "FHIR version not read", version_problem,
+                                field="context.draftOrders")  # fmt: skip
     if not isinstance(request.context.get("patientId"), str):
         log.warning("CDS request without context.patientId")
     try:
