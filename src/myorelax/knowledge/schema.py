@@ -272,6 +272,17 @@ class Product(Cited):
     )
     notes: tuple[Statement, ...] = ()
 
+    @property
+    def piece_divisors(self) -> tuple[int, ...]:
+        """Into how many equal pieces a tablet may be split: 1 (whole) for every product; for a
+        scored tablet also its score's parts and, where they divide evenly, halves (a tablet
+        scored in quarters may be halved; one scored in thirds may not). The one rule for the
+        dose check and the plans."""
+        if not self.scored:
+            return (1,)
+        parts = self.score_parts or 2
+        return tuple(k for k in sorted({1, 2, parts}) if parts % k == 0)
+
 
 class Indication(Cited):
     id: str

@@ -97,12 +97,7 @@ def formulations(drug: Monograph, dosing: Dosing, form: str | None = None) -> li
                 if strength.value is None or not has_dimension(strength.unit, "mg"):
                     continue
                 mg = convert(strength.value, strength.unit, "mg")
-                pieces.append(Piece(product.id, mg, 1))
-                if product.scored:
-                    parts = product.score_parts or 2
-                    for k in sorted({2, parts}):
-                        if parts % k == 0:
-                            pieces.append(Piece(product.id, mg, k))
+                pieces += [Piece(product.id, mg, k) for k in product.piece_divisors]
         if pieces:
             out.append(Formulation(f, release, tuple(products), tuple(pieces)))
     if not out:

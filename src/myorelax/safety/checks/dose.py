@@ -249,12 +249,7 @@ def _units_of(drug: Monograph, route: str) -> tuple[list[float], bool]:
             if s.value is None or not has_dimension(s.unit, "mg"):
                 continue
             mg = convert(s.value, s.unit, "mg")
-            units.append(mg)
-            if p.scored:
-                parts = p.score_parts or 2
-                units.append(mg / 2)
-                if parts == 4:
-                    units.append(mg / 4)
+            units += [mg / k for k in p.piece_divisors]
     return units, liquid
 
 
@@ -306,7 +301,7 @@ def _strengths(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) ->
             "minor",
             f"{drug.name} {fmt(dose_mg)} mg cannot be made from the strengths that exist",
             f"Available {route} forms: {shown}. {fmt(dose_mg)} mg is not a whole number of tablets "
-            "(halving only scored tablets).",
+            "(splitting only scored tablets, along their score).",
             [a.drug],
             "A dose that cannot be measured is given inaccurately or not at all.",
             "Round to a dose that the available strengths make.",
