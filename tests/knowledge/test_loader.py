@@ -158,3 +158,25 @@ def test_load_raises_one_knowledge_error_naming_the_first_problem(kb_copy: Path)
     _edit(kb_copy / "drugs/baclofen.yaml", lambda d: d.update(colour="blue"))
     with pytest.raises(KnowledgeError, match=r"drugs/baclofen.yaml: colour"):
         load_knowledge_from(kb_copy)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("covariate", "hepatic_impairmnet", "covariate"),  # a typo would never match a patient
+        ("parameter", "clearance", "parameter"),  # not a model parameter: never applied
+        ("category", "child_pugh_c", "is not one hepatic_impairment can take"),
+    ],
+)
+def test_a_covariate_outside_the_closed_vocabulary_is_a_load_error(
+    kb_copy: Path, field: str, value: str, expected: str
+) -> None:
+    # Issue 19: such an effect used to be reported as applied and silently not applied.
+    def edit(d: dict) -> None:  # type: ignore[type-arg]
+        cov = next(c for c in d["pk"]["covariates"] if c.get("covariate") == "hepatic_impairment")
+        cov[field] = value
+
+    _edit(kb_copy / "drugs/methocarbamol.yaml", edit)
+    problems = _problems(kb_copy)
+    assert any(f == "drugs/methocarbamol.yaml" and "covariates" in p and
+               (expected in p or expected in m) for f, p, m in problems), problems  # fmt: skip

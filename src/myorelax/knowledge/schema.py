@@ -517,20 +517,53 @@ class RenalCovariate(Cited):
     note: str | None = None
 
 
+# The model parameters an effect may change (`fraction_formed` is the metabolite's `fm`).
+ModelParameter = Literal["ka", "cl", "v", "q", "v2", "tlag", "f", "fm", "fraction_formed",
+                         "clm", "vm"]  # fmt: skip
+# Each categorical covariate the engine can read from a patient, with the categories it yields
+# (pk/covariates.py `_category`): a covariate or category outside these would never match and
+# its effect would silently not apply, so it is a load error.
+COVARIATE_CATEGORIES: dict[str, frozenset[str]] = {
+    "cyp2c19": frozenset({"PM", "IM", "NM", "RM", "UM"}),
+    "age_group": frozenset({"adult", "elderly"}),
+    "sex": frozenset({"female", "male"}),
+    "crcl_below_25_ml_min": frozenset({"yes", "no"}),
+    "hepatic_impairment": frozenset({"mild", "moderate", "severe", "cirrhosis"}),
+    "dialysis": frozenset({"hemodialysis", "none"}),
+    "alcohol_use": frozenset({"heavy_chronic_drinking", "none"}),
+    "food": frozenset({"high_fat_meal", "fasted"}),
+    "oral_contraceptive": frozenset({"yes"}),  # applied through the interaction rules
+}
+CategoricalCovariateName = Literal["cyp2c19", "age_group", "sex", "crcl_below_25_ml_min",
+                                   "hepatic_impairment", "dialysis", "alcohol_use", "food",
+                                   "oral_contraceptive"]  # fmt: skip
+ContinuousCovariateName = Literal["weight_kg", "age_years"]
+
+
 class CategoricalCovariate(Cited):
     kind: Literal["categorical"]
-    covariate: str
+    covariate: CategoricalCovariateName
     category: str
-    parameter: str
+    parameter: ModelParameter
     factor: Amount
     derived: bool = False
     note: str | None = None
 
+    @model_validator(mode="after")
+    def _known_category(self) -> CategoricalCovariate:
+        allowed = COVARIATE_CATEGORIES[self.covariate]
+        if self.category not in allowed:
+            raise ValueError(
+                f"category {self.category!r} is not one {self.covariate} can take "
+                f"({', '.join(sorted(allowed))})"
+            )
+        return self
+
 
 class PowerCovariate(Cited):
     kind: Literal["power"]
-    covariate: str
-    parameter: str
+    covariate: ContinuousCovariateName
+    parameter: ModelParameter
     reference: Amount
     exponent: Amount
     derived: bool = False
