@@ -58,3 +58,15 @@ def test_errors_are_one_line(cli: CliRunner) -> None:
         r = cli("simulate", *args)
         assert r.returncode == 2, (args, r.stderr)
         assert r.stderr.count("\n") == 1 and field in r.stderr and "Traceback" not in r.stderr
+
+
+def test_an_output_file_in_a_missing_folder_is_one_line_naming_the_option(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    # It used to simulate first and then end in "internal failure: FileNotFoundError".
+    for option in ("--plot", "--csv"):
+        r = cli("simulate", "baclofen 10 mg tid", option, str(tmp_path / "nowhere" / "x.out"))
+        assert r.returncode == 2
+        assert r.stderr.strip().count("\n") == 0
+        assert option in r.stderr and "does not exist" in r.stderr
+        assert "internal" not in r.stderr

@@ -177,6 +177,8 @@ def simulate(
 
     if population < 0:
         raise InputError("must be 0 or more", field="--population")
+    for target, option in ((plot, "--plot"), (csv_path, "--csv")):
+        _check_writable(target, option)  # before the simulation, not after it
     kb = load_knowledge()
     term = default_terminology()
     order = parse_sig(sig, field="sig")
@@ -255,3 +257,14 @@ def simulate(
         for p, what in ((plot, "plot"), (csv_path, "CSV")):
             if p is not None:
                 console.print(f"{what} written to {p}")
+
+
+def _check_writable(path: Path | None, option: str) -> None:
+    """An output file whose folder does not exist (or is a file) is bad input, said at once."""
+    if path is None:
+        return
+    folder = path.expanduser().resolve().parent
+    if not folder.is_dir():
+        raise InputError(f"the folder {folder} does not exist", field=option)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a file name", field=option)
