@@ -142,22 +142,29 @@ class DuckDBEngine:
 
 
 def spark_session(
-    master: str = "local[2]", *, shuffle_partitions: int = 4, small: bool = False
+    master: str = "local[2]", *, shuffle_partitions: int | None = None, small: bool = False
 ) -> SparkSession:
-    """A Spark session for screening: the web UI off, few shuffle partitions, Arrow transfers.
-    `small` (tests, small inputs) turns off code generation and adaptive planning, which cost
-    seconds per query to compile and pay off only on large data."""
+    """A Spark session for screening: the web UI off, Arrow transfers. In local mode few shuffle
+    partitions (4); on a cluster the site's own setting (spark-defaults.conf or `--conf` in
+    PYSPARK_SUBMIT_ARGS; Spark's default otherwise, coalesced by adaptive execution) unless
+    `shuffle_partitions` is given. `small` (tests, small inputs) turns off code generation and
+    adaptive planning, which cost seconds per query to compile and pay off only on large data."""
     from pyspark.sql import SparkSession
 
+    if shuffle_partitions is None and master.startswith("local"):
+        shuffle_partitions = 4
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # pyspark's pandas version notice
-        session = (
+        builder = (
             SparkSession.builder.master(master)
             .appName("myorelax-screening")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        )
+        if shuffle_partitions is not None:
+            builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        session = (
+            builder.config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.locality.wait", "0s")
             .config("spark.sql.constraintPropagation.enabled", "false")
