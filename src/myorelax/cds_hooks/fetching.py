@@ -258,9 +258,20 @@ async def gather(
             log.warning("prefetch %s is not a usable %s", key, PREFETCH_TYPES[key])
         to_fetch[key] = fill_template(template, request.context)
     missing: list[str] = []
+    server = request.fhirServer
+    checked: dict[str, str | None] = {}
+
+    async def refusal_of_server() -> str | None:
+        """Why the fhirServer may not be used: its address is checked once per call, and only
+        when something has to be fetched (a fully prefetched call costs no DNS lookup)."""
+        if not server:
+            return "no fhirServer given"
+        if "why" not in checked:
+            checked["why"] = await server_refusal(server, policy)
+        return checked["why"]
+
     if to_fetch:
-        server = request.fhirServer
-        refusal = await server_refusal(server, policy) if server else "no fhirServer given"
+        refusal = await refusal_of_server()
         if refusal is not None:
             if server:
                 log.warning("not fetching from the FHIR server: %s", refusal)
@@ -278,9 +289,7 @@ async def gather(
                     if result.partial:
                         problems[key] = result.partial
                     continue
-                kind = (
-                    result.kind if isinstance(result, FetchError) else _kind_of(result, timeout_s)
-                )
+                kind = _kind_of(result, timeout_s)
                 log.warning("could not fetch %s from the FHIR server: %s", key, kind)
                 problems[key] = kind
                 missing.append(key)
@@ -293,9 +302,8 @@ async def gather(
             resources.extend(found)
             borrowed.append(key)
             missing.remove(key)
-    server = request.fhirServer
     wanted = _unresolved_medications(request, resources)
-    if wanted and server and await server_refusal(server, policy) is None:
+    if wanted and server and await refusal_of_server() is None:
         # An order that names its drug only by `medicationReference` to a Medication the EHR
         # did not send: read that Medication from the FHIR server.
         queries = {ref: ref for ref in wanted[:MAX_MEDICATIONS]}
@@ -306,10 +314,8 @@ async def gather(
                     r for r in result.resources if r.get("resourceType") == "Medication"
                 )
             else:
-                kind = (
-                    result.kind if isinstance(result, FetchError) else _kind_of(result, timeout_s)
-                )
-                log.warning("could not fetch a referenced Medication: %s", kind)
+                log.warning("could not fetch a referenced Medication: %s",
+                            _kind_of(result, timeout_s))  # fmt: skip
     lacking = [k for k in REQUIRED_KEYS if k in missing]
     if lacking:
         why = "; ".join(f"{k}: {problems[k]}" for k in lacking if k in problems)
@@ -323,7 +329,7 @@ async def gather(
         context=request.context,
         resources=resources,
         missing=tuple(sorted(missing)),
-        borrowed=tuple(dict.fromkeys(borrowed)),
+        borrowed=tuple(borrowed),
         problems=tuple(sorted(problems.items())),
     )
 
@@ -381,6 +387,9 @@ def unreadable_version(request: HookRequest) -> str | None:
 
 
 def _kind_of(exc: BaseException, timeout_s: float) -> str:
+    """Why a fetch failed, in a few words for the clinician and the log."""
+    if isinstance(exc, FetchError):
+        return exc.kind
     if isinstance(exc, TimeoutError | httpx.TimeoutException):
         return f"the FHIR server did not answer within {timeout_s:g} s"
     if isinstance(exc, httpx.ConnectError):

@@ -32,7 +32,13 @@ from myorelax.clinical.regimen import Order, Regimen
 from myorelax.clinical.sig import parse_sig
 from myorelax.errors import MyorelaxError
 from myorelax.fhir.codes import LOINC, OBSERVATION_CODES, RXNORM, SMOKING_STATUS_LOINC
-from myorelax.fhir.importing import DraftOrders, FhirRecord, orders_from_fhir, record_from_fhir
+from myorelax.fhir.importing import (
+    DraftOrders,
+    FhirRecord,
+    orders_from_fhir,
+    record_from_fhir,
+    resources_of,
+)
 from myorelax.knowledge.schema import KnowledgeBase, Monograph
 from myorelax.knowledge.terminology import terminology_for
 from myorelax.plans.titration import plan_titration
@@ -186,18 +192,6 @@ def _alternative(
     return None
 
 
-def _opened(resources: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Resources with Bundles opened (their entries' resources)."""
-    out: list[Mapping[str, Any]] = []
-    for r in resources:
-        if r.get("resourceType") == "Bundle":
-            entries = [e.get("resource") for e in r.get("entry") or [] if isinstance(e, Mapping)]
-            out += _opened([e for e in entries if isinstance(e, Mapping)])
-        else:
-            out.append(r)
-    return out
-
-
 def review_orders(
     data: HookData, *, kb: KnowledgeBase, today: date, source_label: str, base_url: str
 ) -> list[Card]:
@@ -208,7 +202,9 @@ def review_orders(
     drafts: DraftOrders = orders_from_fhir(
         drafts_bundle or {"resourceType": "Bundle"},
         terminology=term,
-        referenced=[r for r in _opened(data.resources) if r.get("resourceType") == "Medication"],
+        referenced=[
+            r for r in resources_of(list(data.resources)) if r.get("resourceType") == "Medication"
+        ],
     )
     selections = data.context.get("selections")
     chosen: list[int]
