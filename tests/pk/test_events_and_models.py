@@ -99,16 +99,18 @@ def test_every_model_loads_and_orphenadrine_says_it_has_none(kb: KnowledgeBase) 
 
 
 def test_baclofen_clearance_follows_creatinine_clearance(kb: KnowledgeBase) -> None:
-    """CL/F(CrCl) = 11.6 x (0.31 + 0.69 x CrCl/133): at CrCl 25, x0.44."""
+    """CL/F(CrCl) = 11.63 x (0.163 + 0.837 x min(CrCl, 100)/100): at CrCl 25, x0.37."""
     mono = kb.drugs["baclofen"]
     base = model_for("baclofen", kb)
     ind = individualise(base, mono, patient_from_data({"crcl_ml_min": 25}))
-    assert ind.model.value("cl") == pytest.approx(11.6 * (0.31 + 0.69 * 25 / 133), rel=1e-9)
+    assert ind.model.value("cl") == pytest.approx(11.63 * (0.163 + 0.837 * 25 / 100), rel=1e-9)
+    high = individualise(base, mono, patient_from_data({"crcl_ml_min": 140}))
+    assert high.model.value("cl") == pytest.approx(11.63)  # not raised above the reference
     unknown = individualise(base, mono, patient_from_data({}))
-    assert unknown.model.value("cl") == pytest.approx(11.6)
+    assert unknown.model.value("cl") == pytest.approx(11.63)
     assert any("Kidney function unknown" in n for n in unknown.notes)
     dialysis = individualise(base, mono, patient_from_data({"dialysis": True}))
-    assert dialysis.model.value("cl") == pytest.approx(11.6 * 0.31)
+    assert dialysis.model.value("cl") == pytest.approx(11.63 * 0.163)
 
 
 def test_cyp2c19_poor_metaboliser_carisoprodol(kb: KnowledgeBase) -> None:
@@ -128,13 +130,14 @@ def test_cyp1a2_inhibitors_on_tizanidine(kb: KnowledgeBase) -> None:
     mono = kb.drugs["tizanidine"]
     base = model_for("tizanidine", kb)
     p = patient_from_data({})
+    cl, v = base.value("cl"), base.value("v")
     flu = individualise(base, mono, p, [term.resolve("fluvoxamine").ingredient]).model
-    assert flu.value("cl") == pytest.approx(116 / 33)
-    assert (flu.value("v") / flu.value("cl")) / (420 / 116) == pytest.approx(3.0)
+    assert flu.value("cl") == pytest.approx(cl / 33)
+    assert (flu.value("v") / flu.value("cl")) / (v / cl) == pytest.approx(3.0)
     cip = individualise(
         base, mono, p, [term.resolve("ciprofloxacin").ingredient], cmax_of=single_dose_cmax
     ).model
-    assert cip.value("cl") == pytest.approx(11.6)
+    assert cip.value("cl") == pytest.approx(cl / 10)
     assert single_dose_cmax(cip) / single_dose_cmax(base) == pytest.approx(7.0, rel=1e-3)
     both = individualise(
         base,
@@ -142,6 +145,24 @@ def test_cyp1a2_inhibitors_on_tizanidine(kb: KnowledgeBase) -> None:
         p,
         [term.resolve("ciprofloxacin").ingredient, term.resolve("fluvoxamine").ingredient],
     )
-    assert both.model.value("cl") == pytest.approx(116 / 33)  # the strongest, not the product
+    assert both.model.value("cl") == pytest.approx(cl / 33)  # the strongest, not the product
     assert any("only the largest" in n for n in both.notes)
     assert np.isfinite(flu.value("v"))
+
+
+def test_food_effects_that_hold_for_one_dosage_form(kb: KnowledgeBase) -> None:
+    """Tizanidine with food: tablets absorb more (F x1.3) and a little later, capsules much later
+    (label 12.3); with the form unknown neither is applied and a note says so."""
+    mono = kb.drugs["tizanidine"]
+    base = model_for("tizanidine", kb)
+    p = patient_from_data({})
+    tablet = individualise(base, mono, p, fed=True, form="tablet").model
+    capsule = individualise(base, mono, p, fed=True, form="capsule").model
+    assert tablet.value("f") == pytest.approx(1.3)
+    assert capsule.value("f") == pytest.approx(1.1)
+    assert capsule.value("ka") < tablet.value("ka") < base.value("ka")
+    unknown = individualise(base, mono, p, fed=True)
+    assert unknown.model.value("f") == 1.0 and unknown.model.value("ka") == base.value("ka")
+    assert any("dosage form not given" in n for n in unknown.notes)
+    fasted = individualise(base, mono, p, form="capsule")
+    assert fasted.model.effects == () and not any("dosage form" in n for n in fasted.notes)

@@ -21,23 +21,45 @@ def sim(kb: KnowledgeBase, sig: str, patient: dict | None = None, **kw: object):
     return simulate_regimen(parse_sig(sig), patient_from_data(patient or {}), kb, **kw)  # type: ignore[arg-type]
 
 
+Triple = tuple[float, float, float]
+
+
+def _two_compartment_oral(
+    ka: float, cl: float, v1: float, q: float, v2: float
+) -> tuple[Triple, Triple]:
+    """Closed form of the two-compartment oral model (Gibaldi and Perrier): the exponents
+    (alpha, beta, ka) and the coefficients of a unit dose's concentration, so that
+    C(t) = sum A_i exp(-lambda_i t)."""
+    k10, k12, k21 = cl / v1, q / v1, q / v2
+    s = k10 + k12 + k21
+    alpha = 0.5 * (s + math.sqrt(s * s - 4 * k10 * k21))
+    beta = k10 * k21 / alpha
+    lam = (alpha, beta, ka)
+    a_alpha = ka / v1 * (k21 - alpha) / ((ka - alpha) * (beta - alpha))
+    a_beta = ka / v1 * (k21 - beta) / ((ka - beta) * (alpha - beta))
+    a_ka = ka / v1 * (k21 - ka) / ((alpha - ka) * (beta - ka))
+    return lam, (a_alpha, a_beta, a_ka)
+
+
 def test_steady_state_metrics_match_formulas(kb: KnowledgeBase) -> None:
-    """Baclofen every 8 h for 7 days: AUC over a day = 3 x F x Dose / CL; accumulation and
-    time to 90% of steady state from the terminal rate."""
+    """Baclofen (two compartments) every 8 h for 7 days: AUC over a day = 3 x F x Dose / CL;
+    half-life, time to 90% of steady state and accumulation from the closed-form solution."""
+    m = model_for("baclofen", kb)
+    ka, cl, v1, q, v2 = (m.value(k) for k in ("ka", "cl", "v", "q", "v2"))
     r = sim(kb, "baclofen 20 mg q8h", days=7, step_h=0.05)
     a = r.analytes[0]
     assert r.tau_h == 24.0
-    assert a.auc_tau == pytest.approx(3 * 20 / 11.6, rel=2e-3)
-    k = 11.6 / 72.8
-    assert a.half_life_h == pytest.approx(math.log(2) / k, rel=1e-6)
-    assert a.time_to_90pct_steady_state_h == pytest.approx(math.log(10) / k, rel=1e-6)
-    # Accumulation = AUC of the last day / AUC of the first day. For one compartment with
-    # first-order absorption, the fraction of a dose's total AUC reached u hours after it is
-    # 1 - (ka exp(-k u) - k exp(-ka u)) / (ka - k).
-    ka = 1.64
+    assert a.auc_tau == pytest.approx(3 * 20 / cl, rel=2e-3)
+    lam, coef = _two_compartment_oral(ka, cl, v1, q, v2)
+    terminal = min(lam)
+    assert a.half_life_h == pytest.approx(math.log(2) / terminal, rel=1e-6)
+    assert a.time_to_90pct_steady_state_h == pytest.approx(math.log(10) / terminal, rel=1e-6)
+    assert sum(c / k for c, k in zip(coef, lam, strict=True)) == pytest.approx(1 / cl, rel=1e-9)
 
+    # Accumulation = AUC of the last day / AUC of the first day; the fraction of a dose's total
+    # AUC reached u hours after it is cl x sum A_i (1 - exp(-lambda_i u)) / lambda_i.
     def frac(u: float) -> float:
-        return 1 - (ka * math.exp(-k * u) - k * math.exp(-ka * u)) / (ka - k)
+        return cl * sum(c / k * (1 - math.exp(-k * u)) for c, k in zip(coef, lam, strict=True))
 
     first_day = sum(frac(24 - 8 * j) for j in range(3)) / 3
     assert a.accumulation_ratio == pytest.approx(1 / first_day, rel=2e-3)
@@ -45,9 +67,10 @@ def test_steady_state_metrics_match_formulas(kb: KnowledgeBase) -> None:
 
 
 def test_kidney_function_raises_baclofen_exposure(kb: KnowledgeBase) -> None:
+    """AUC ratio = 1 / (1 - fr + fr x CrCl / reference CrCl), the fitted renal covariate."""
     r = sim(kb, "baclofen 20 mg tid", {"crcl_ml_min": 25}, days=7, compare_normal=True)
     (c,) = r.comparison
-    assert c.auc_ratio == pytest.approx(1 / (0.31 + 0.69 * 25 / 133), rel=2e-3)
+    assert c.auc_ratio == pytest.approx(1 / (0.163 + 0.837 * 25 / 100), rel=2e-3)
     assert 1 < c.cmax_ratio < c.auc_ratio
 
 
@@ -82,3 +105,16 @@ def test_json_contract(kb: KnowledgeBase) -> None:
 def test_non_relaxant_is_refused(kb: KnowledgeBase) -> None:
     with pytest.raises(InputError, match="only the muscle relaxants"):
         sim(kb, "ciprofloxacin 500 mg bid")
+
+
+def test_the_dosage_form_named_in_the_order_selects_its_food_effect(kb: KnowledgeBase) -> None:
+    """Tizanidine with a high-fat meal: food raises the tablet's peak and lowers the capsule's
+    (Zanaflex label 12.3; Henney 2007). The order's words choose the form; with neither, the
+    simulation says which form-specific effects it could not apply."""
+    tab = sim(kb, "tizanidine 4 mg tab tid", days=1, fed=True)
+    cap = sim(kb, "tizanidine 4 mg capsule tid", days=1, fed=True)
+    unknown = sim(kb, "tizanidine 4 mg tid", days=1, fed=True)
+    assert cap.analytes[0].cmax < unknown.analytes[0].cmax < tab.analytes[0].cmax
+    assert not any("dosage form not given" in n for n in (*tab.notes, *cap.notes))
+    said = [n for n in unknown.notes if "dosage form not given" in n]
+    assert len(said) == 1 and "tablet" in said[0] and "capsule" in said[0]

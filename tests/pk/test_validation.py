@@ -6,40 +6,31 @@ from pathlib import Path
 
 from myorelax.cli.pk_validation_doc import update
 from myorelax.knowledge.schema import KnowledgeBase
-from myorelax.pk.validation import validation_table
+from myorelax.pk.validation import renal_subgroup_table, validation_table
+from myorelax.pk.vpc import N_SUBJECTS, study_vpc
 
 # Values outside tolerance, each with the reason; kept exact: a listed row that comes back within
 # tolerance fails too, so the list cannot hide a regression or outlive a fix.
 KNOWN_DEVIATIONS = {
-    # Simon 2018 (alcohol use disorder patients) gives t1/2 4.35 h and a lower, later peak than the
-    # healthy-volunteer studies; the published population model is kept as the source of truth.
-    ("baclofen", "Cmax", "single oral dose, 2 x 25 mg"),
-    ("baclofen", "Tmax", "single dose of oral solution"),
-    ("baclofen", "half-life", "single dose of oral solution"),
-    ("baclofen", "half-life", "single oral dose"),
-    # The metabolite is formed from the eliminated parent in one compartment: its flat peak
-    # comes later than the label's mean of individual peaks (AUC and half-life match).
-    ("meprobamate", "Tmax", "meprobamate formed after a single oral 350"),
+    # Meprobamate is formed in proportion to the parent's central concentration: with a 2 h parent
+    # and a 9.6 h metabolite half-life its peak cannot come before about 5.7 h (even after an
+    # intravenous parent dose); the label's 3.6 h is a mean of individual peak times (SD 1.7 h)
+    # and formation during first pass is not modelled (scripts/pk_fits/carisoprodol.py).
     ("meprobamate", "Tmax", "meprobamate formed after a single oral 250"),
-    # One-compartment ER model fitted on AUC and Tmax: it cannot carry the 32-33 h terminal phase.
-    ("cyclobenzaprine", "Cmax", "single extended-release capsule"),
-    ("cyclobenzaprine", "half-life", "single extended-release capsule"),
-    # One-compartment IV model: no distribution phase, so the 1-minute peak is under-predicted.
-    ("dantrolene", "Cmax", "single intravenous push"),
+    # Intravenous bolus: the simulated peak is at time 0; the label's Tmax is the first sample,
+    # 1 minute after the push (the concentration there is reproduced, Cmax row).
     ("dantrolene", "Tmax", "single intravenous push"),
-    # The food covariate scales clearance only; the label's fed profile also changes absorption.
-    ("metaxalone", "Cmax", "single oral dose after a standard high-fat"),
+    # Food leaves the model's disposition unchanged; the label's shorter fed half-life (4.2 h
+    # against 8-9 h fasted) is attributed to more complete absorption, which a single
+    # first-order absorption cannot express (fed Cmax, Tmax and AUC are reproduced).
     ("metaxalone", "half-life", "single oral dose after a standard high-fat"),
-    ("metaxalone", "half-life", "single oral dose, fasted (two 400 mg tablets); wom"),
-    # A second bioequivalence study with lower exposure than the reference study the model uses.
+    # Same dose (1500 mg), fasting, healthy adults as Ascaso-del-Rio 2025, on which the model is
+    # built: AUC 58 against 90 mcg*h/mL is between-study variability (population, assay), not a
+    # covariate the model has.
     ("methocarbamol", "AUClast (vs AUCinf)", "single oral dose, fasting (overnight"),
-    # Derived from the label's 2.5 h; one label study reports 2 h.
+    # Derived from the label's 2.5 h; the label's fasted bioequivalence study reports 2 h (ratio
+    # 1.25, at the edge of the tolerance).
     ("tizanidine", "half-life", "single dose, two 4 mg tablets"),
-    # Fed-state and capsule studies: the model is for fasted tablets (label summary values) and
-    # errs towards higher exposure.
-    ("tizanidine", "Cmax", "single 4 mg tablet after a standardized high-fat"),
-    ("tizanidine", "Cmax", "single 4 mg capsule after a standardized high-fat"),
-    ("tizanidine", "Tmax", "single 4 mg capsule after a standardized high-fat"),
 }
 
 
@@ -83,3 +74,38 @@ def test_docs_table_is_current() -> None:
     doc = Path(__file__).resolve().parents[2] / "docs" / "validation.md"
     text = doc.read_text(encoding="utf-8")
     assert update(text) == text, "run `make docs` and commit"
+
+
+def test_baclofen_renal_subgroups_are_reproduced(kb: KnowledgeBase) -> None:
+    """Vlavonou 2014 (pmid-24414993): AUC x1.5, x2 and x3 in mild, moderate and severe CKD
+    against CrCl >80 mL/min; the renal covariate (the kidney alert's code) within 25% of each."""
+    rows = [r for r in renal_subgroup_table(kb) if r.drug == "baclofen"]
+    assert {r.label for r in rows} == {"mild CKD", "moderate CKD", "severe CKD"}
+    for r in rows:
+        assert r.source == "pmid-24414993"
+        assert r.within, (r.label, r.reported, round(r.predicted, 2))
+    severe = next(r for r in rows if r.label == "severe CKD")
+    assert severe.predicted > 2.5  # the harm the alert exists for: not under-called
+
+
+def test_every_renal_subgroup_is_within_tolerance(kb: KnowledgeBase) -> None:
+    rows = renal_subgroup_table(kb)
+    assert rows
+    assert all(r.within for r in rows), [(r.drug, r.label, round(r.ratio, 2)) for r in rows]
+
+
+def test_vpc_bands_are_ordered_and_reproducible(kb: KnowledgeBase) -> None:
+    """The population check of a study: one band per reported value, p5 <= median <= p95, the
+    same numbers on a second run (fixed seed per study), and for baclofen's healthy-volunteer
+    studies every reported mean inside the simulated 90% interval."""
+    mono = kb.drugs["baclofen"]
+    for obs in mono.pk.observed:
+        a = study_vpc(mono, obs, n=N_SUBJECTS)
+        if a is None:
+            continue
+        b = study_vpc(mono, obs, n=N_SUBJECTS)
+        assert b is not None and a.bands == b.bands
+        assert len(a.bands) == len(a.rows)
+        for r, band in zip(a.rows, a.bands, strict=True):
+            assert band.p5 <= band.p50 <= band.p95
+            assert band.contains(r.reported), (r.metric, r.study, r.reported, band)

@@ -15,8 +15,16 @@ def alerts(patient: dict, orders: list[str]) -> dict[str, object]:
 def test_renal_alert_carries_simulated_exposure() -> None:
     a = alerts({"crcl_ml_min": 35}, ["baclofen 10 mg tid"])["MRX-RENAL-001"]
     assert a.exposure is not None  # type: ignore[attr-defined]
-    assert a.exposure.auc_ratio == pytest.approx(1 / (0.31 + 0.69 * 35 / 133), rel=2e-3)  # type: ignore[attr-defined]
+    assert a.exposure.auc_ratio == pytest.approx(1 / (0.163 + 0.837 * 35 / 100), rel=2e-3)  # type: ignore[attr-defined]
     assert 1 < a.exposure.cmax_ratio < a.exposure.auc_ratio  # type: ignore[attr-defined]
+    assert "Simulated versus a typical adult" in a.detail  # type: ignore[attr-defined]
+
+
+def test_dialysis_alert_carries_simulated_exposure() -> None:
+    """Baclofen on dialysis: no renal clearance between sessions, CL/F x0.163 (AUC x6.1)."""
+    a = alerts({"dialysis": True}, ["baclofen 10 mg tid"])["MRX-RENAL-002"]
+    assert a.exposure is not None  # type: ignore[attr-defined]
+    assert a.exposure.auc_ratio == pytest.approx(1 / 0.163, rel=2e-3)  # type: ignore[attr-defined]
     assert "Simulated versus a typical adult" in a.detail  # type: ignore[attr-defined]
 
 

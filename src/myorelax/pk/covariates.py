@@ -36,10 +36,14 @@ class Individualised:
     notes: tuple[str, ...]
 
 
-def _category(p: Patient, covariate: str, fed: bool) -> tuple[str | None, bool]:
+def _category(
+    p: Patient, covariate: str, fed: bool, form: str | None = None
+) -> tuple[str | None, bool]:
     """The patient's category for a categorical covariate, and whether it is known."""
     kf = kidney_function(p)
     match covariate:
+        case "dosage_form":
+            return form, form is not None
         case "cyp2c19":
             return p.cyp2c19, p.cyp2c19 is not None
         case "age_group":
@@ -73,6 +77,7 @@ _LABELS = {
     "sex": "sex",
     "crcl_below_25_ml_min": "kidney function",
     "hepatic_impairment": "liver function",
+    "dosage_form": "dosage form",
 }
 
 
@@ -101,12 +106,15 @@ def _hepatic_applies(covariate_category: str, patient_category: str) -> bool:
 
 
 def covariate_effects(
-    mono: Monograph, patient: Patient, *, fed: bool = False
+    mono: Monograph, patient: Patient, *, fed: bool = False, form: str | None = None
 ) -> tuple[list[Effect], list[str]]:
     """Effects of the patient's covariates on the drug's parameters, and notes on what was
-    unknown and therefore taken as typical."""
+    unknown and therefore taken as typical. `form` is the dosage form taken (tablet, capsule):
+    an effect that holds for one form only applies when it is that form, and when the form is
+    not given a note says the effect was not applied."""
     effects: list[Effect] = []
     notes: list[str] = []
+    unapplied: dict[str, list[str]] = {}  # form -> effects not applied (form not given)
     kf = kidney_function(patient)
     for cov in mono.pk.covariates:
         if isinstance(cov, RenalCovariate):
@@ -140,7 +148,7 @@ def covariate_effects(
         elif isinstance(cov, CategoricalCovariate):
             if cov.covariate in _FROM_INTERACTIONS:
                 continue
-            cat, known = _category(patient, cov.covariate, fed)
+            cat, known = _category(patient, cov.covariate, fed, form)
             if not known:
                 notes.append(
                     f"{_LABELS.get(cov.covariate, cov.covariate.replace('_', ' '))} not given: "
@@ -152,13 +160,18 @@ def covariate_effects(
                 if cov.covariate == "hepatic_impairment"
                 else cat == cov.category
             )
+            if hit and cov.form is not None and form != cov.form:
+                if form is None:
+                    unapplied.setdefault(cov.form, []).append(_describe(cov))
+                continue
             if hit:
                 effects.append(
                     Effect(
                         _parameter(cov.parameter),
                         float(cov.factor.upper),
-                        f"{cov.covariate.replace('_', ' ')} {cov.category.replace('_', ' ')}: "
-                        f"{cov.parameter} x{cov.factor.upper:g}",
+                        f"{cov.covariate.replace('_', ' ')} {cov.category.replace('_', ' ')}"
+                        + (f" ({cov.form.replace('_', ' ')})" if cov.form else "")
+                        + f": {cov.parameter} x{cov.factor.upper:g}",
                         cov.factor.source or cov.source,
                         cov.factor.section or cov.section,
                         cov.covariate,
@@ -186,6 +199,14 @@ def covariate_effects(
                     cov.covariate,
                 )
             )
+    if unapplied:
+        notes.append(
+            "dosage form not given (say tablet or capsule): "
+            + "; ".join(
+                f"for the {f.replace('_', ' ')}, {', '.join(d)}" for f, d in unapplied.items()
+            )
+            + " were not applied."
+        )
     return effects, notes
 
 
@@ -329,9 +350,11 @@ def individualise(
     *,
     fed: bool = False,
     cmax_of: Callable[[PkModel], float] | None = None,
+    form: str | None = None,
 ) -> Individualised:
-    """The model for this patient: covariate effects, then interaction effects."""
-    cov, notes = covariate_effects(mono, patient, fed=fed)
+    """The model for this patient: covariate effects, then interaction effects. `form` is the
+    dosage form taken (tablet, capsule), for effects that hold for one form only."""
+    cov, notes = covariate_effects(mono, patient, fed=fed, form=form)
     m = with_effects(model, tuple(cov))
     inter, inter_notes = interaction_effects(mono, comedications, cmax_of, m)
     return Individualised(with_effects(m, tuple(inter)), tuple(notes + inter_notes))

@@ -9,6 +9,7 @@ optionally against a typical adult on the same regimen.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ from numpy.typing import NDArray
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
-from myorelax.knowledge.schema import KnowledgeBase
+from myorelax.knowledge.schema import KnowledgeBase, Monograph
 from myorelax.knowledge.terminology import Ingredient
 from myorelax.pk import metrics
 from myorelax.pk.covariates import individualise
@@ -215,6 +216,24 @@ def _grid(days: float, step_h: float) -> FloatArray:
     return np.linspace(0.0, n * step_h, n + 1)
 
 
+_FORM_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(odt|orally disintegrating)\b", re.I), "orally_disintegrating_tablet"),
+    (re.compile(r"\b(caps?|capsules?)\b", re.I), "capsule"),
+    (re.compile(r"\b(tabs?|tablets?)\b", re.I), "tablet"),
+)
+
+
+def order_form(order: Order, mono: Monograph) -> str | None:
+    """The dosage form an order is taken as: the form its product or its text names (a capsule,
+    a tablet), else the drug's only oral solid form; None when it cannot be told."""
+    for text in (order.product or "", order.text):
+        for pattern, form in _FORM_WORDS:
+            if pattern.search(text):
+                return form
+    forms = {p.form for p in mono.products if p.route == "oral" and p.form != "oral_solution"}
+    return forms.pop() if len(forms) == 1 else None
+
+
 def patient_summary(p: Patient) -> dict[str, Any]:
     keys = ("age_years", "sex", "weight_kg", "crcl_ml_min", "scr_mg_dl", "egfr_ml_min",
             "dialysis", "child_pugh", "cyp2c19")  # fmt: skip
@@ -266,6 +285,7 @@ def simulate_regimen(
         comedications,
         fed=fed,
         cmax_of=single_dose_cmax,
+        form=order_form(order, mono),
     )
     notes.extend(ind.notes)
     model = ind.model

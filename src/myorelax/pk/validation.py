@@ -2,7 +2,8 @@
 
 For every single-dose study in a monograph's `pk.observed`, the drug's model is run for that dose
 and route, and Cmax, Tmax, AUC and half-life are compared with the reported means. Tolerances are
-stated per metric; `docs/validation.md` gets this table from `scripts/pk_validation_table.py`.
+stated per metric; `docs/validation.md` gets this table (with the population check of
+`vpc.py` and the renal-subgroup table below) from `myorelax.cli.pk_validation_doc`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from myorelax.knowledge.schema import KnowledgeBase, Monograph, Observed
 from myorelax.pk import metrics
 from myorelax.pk.covariates import covariate_effects
 from myorelax.pk.events import DoseRecord, expand_records
-from myorelax.pk.models import NoModelError, PkModel, model_from_monograph, with_effects
+from myorelax.pk.models import Effect, NoModelError, PkModel, model_from_monograph, with_effects
 from myorelax.pk.population import typical_parameters
 from myorelax.pk.simulate import simulate
 from myorelax.pk.solver import CENTRAL, DEPOT
@@ -72,26 +73,57 @@ def study_patient(obs: Observed) -> tuple[Patient, bool]:
     return Patient.model_validate(data), fed
 
 
-def validate_observed(mono: Monograph, obs: Observed) -> list[ValidationRow]:
-    """Rows for one reported study (empty when it cannot be simulated as a single dose). The
-    study's own conditions (fed, women, older adults) are applied through the model's covariates
-    where it has them."""
+def study_form(obs: Observed) -> str | None:
+    """The dosage form a study's description names (tablet or capsule), if only one."""
+    text = obs.regimen.lower()
+    tablet, capsule = (
+        bool(re.search(r"\btablets?\b", text)),
+        bool(re.search(r"\bcapsules?\b", text)),
+    )
+    return "tablet" if tablet and not capsule else "capsule" if capsule and not tablet else None
+
+
+@dataclass(frozen=True)
+class StudySetup:
+    """A reported single-dose study as the simulator runs it: the model with the study's
+    conditions applied, the dose and the compartment it goes into."""
+
+    model: PkModel
+    dose_mg: float
+    cmt: int
+    effects: tuple[Effect, ...]
+
+
+def study_setup(mono: Monograph, obs: Observed) -> StudySetup | None:
+    """The study's model, dose and conditions; None when it cannot be simulated as a single
+    dose (no model, another analyte, no single dose, another route)."""
     try:
         base = model_from_monograph(mono)
     except NoModelError:
-        return []
+        return None
     patient, fed = study_patient(obs)
-    effects, _ = covariate_effects(mono, patient, fed=fed)
+    effects, _ = covariate_effects(mono, patient, fed=fed, form=study_form(obs))
     model = with_effects(base, tuple(effects))
     if obs.analyte not in (model.analyte, model.metabolite) or obs.dose.value is None:
-        return []
+        return None
     if not _SINGLE.search(obs.regimen) or not _route_ok(model, obs):
-        return []
+        return None
     if obs.dose.unit == "mg/kg":
         dose_mg = obs.dose.value * REFERENCE_WEIGHT_KG
     else:
         dose_mg = convert(obs.dose.value, obs.dose.unit, "mg")
     cmt = DEPOT if model.structure.absorption == "first_order" else CENTRAL
+    return StudySetup(model, dose_mg, cmt, tuple(effects))
+
+
+def validate_observed(mono: Monograph, obs: Observed) -> list[ValidationRow]:
+    """Rows for one reported study (empty when it cannot be simulated as a single dose). The
+    study's own conditions (fed, women, older adults) are applied through the model's covariates
+    where it has them."""
+    setup = study_setup(mono, obs)
+    if setup is None:
+        return []
+    model, dose_mg, cmt, effects = setup.model, setup.dose_mg, setup.cmt, setup.effects
     hours = 24.0 * 14
     grid = np.linspace(0.0, hours, int(hours / 0.01) + 1)
     prof = simulate(model, expand_records([DoseRecord(0.0, dose_mg, cmt)]), grid)
@@ -140,4 +172,67 @@ def validation_table(kb: KnowledgeBase) -> list[ValidationRow]:
         mono = kb.drugs[drug_id]
         for obs in mono.pk.observed:
             rows.extend(validate_observed(mono, obs))
+    return rows
+
+
+@dataclass(frozen=True)
+class RenalSubgroupRow:
+    """A published renal-impairment group: its reported AUC ratio (versus the study's reference
+    group) and the one the renal covariate predicts, as the kidney alert computes it."""
+
+    drug: str
+    label: str
+    crcl: str
+    representative_crcl: float
+    reference_crcl: float
+    reported: float
+    predicted: float
+    source: str
+    tolerance: float = TOLERANCE["auc"]
+
+    @property
+    def ratio(self) -> float:
+        return self.predicted / self.reported
+
+    @property
+    def within(self) -> bool:
+        return 1 / (1 + self.tolerance) <= self.ratio <= 1 + self.tolerance
+
+
+def _auc_at_crcl(mono: Monograph, base: PkModel, crcl_ml_min: float) -> float:
+    """Single-dose AUC (per mg) of a subject with this CrCl, through the covariate code the
+    safety check uses."""
+    patient = Patient.model_validate({"crcl_ml_min": crcl_ml_min})
+    effects, _ = covariate_effects(mono, patient)
+    model = with_effects(base, tuple(e for e in effects if e.cause == "renal"))
+    params = typical_parameters(model)
+    return float(metrics.auc_inf_single_dose(model, params, 1.0)[model.analyte][0])
+
+
+def renal_subgroup_table(kb: KnowledgeBase) -> list[RenalSubgroupRow]:
+    """Every published renal subgroup in the knowledge base against the model's prediction."""
+    rows: list[RenalSubgroupRow] = []
+    for drug_id in sorted(kb.drugs):
+        mono = kb.drugs[drug_id]
+        try:
+            base = model_from_monograph(mono)
+        except NoModelError:
+            continue
+        for cov in mono.pk.covariates:
+            for g in getattr(cov, "subgroups", ()):
+                c = convert(g.representative_crcl.upper, g.representative_crcl.unit, "mL/min")
+                ref = convert(g.reference_crcl.upper, g.reference_crcl.unit, "mL/min")
+                predicted = _auc_at_crcl(mono, base, c) / _auc_at_crcl(mono, base, ref)
+                rows.append(
+                    RenalSubgroupRow(
+                        drug=drug_id,
+                        label=g.label,
+                        crcl=g.crcl.text(),
+                        representative_crcl=c,
+                        reference_crcl=ref,
+                        reported=float(g.auc_ratio.upper),
+                        predicted=predicted,
+                        source=g.source or cov.source or "",
+                    )
+                )
     return rows
