@@ -18,7 +18,9 @@ def test_titrate_issue_example(run_cli: CliRunner) -> None:
     d = json.loads(r.stdout)
     assert d["kind"] == "titration" and d["drug"] == "baclofen"
     assert [s["daily_total_mg"] for s in d["steps"]] == [5, 15, 20, 30]
-    assert "kidney-adjusted ceiling" in d["warnings"][0]
+    # Where the plan ends, and why, in its own numbers (was "stops at the ceiling of 40").
+    assert "kidney-adjusted maximum of 40 mg/day" in d["warnings"][0]
+    assert "ends at 30 mg/day" in d["warnings"][0]
     assert d["steps"][0]["doses"][0]["tablets"][0]["strength_mg"] == 5
 
 

@@ -180,3 +180,34 @@ def test_a_covariate_outside_the_closed_vocabulary_is_a_load_error(
     problems = _problems(kb_copy)
     assert any(f == "drugs/methocarbamol.yaml" and "covariates" in p and
                (expected in p or expected in m) for f, p, m in problems), problems  # fmt: skip
+
+
+def test_a_condition_implying_an_unknown_condition_or_an_uncited_gfr_is_a_load_error(
+    kb_copy: Path,
+) -> None:
+    def change(d: dict[str, Any]) -> None:
+        failure = next(c for c in d["conditions"] if c["id"] == "kidney_failure")
+        failure["implies"] = ["reduced_kidney_functoin"]
+        failure["gfr_below"].pop("source")
+
+    _edit(kb_copy / "conditions.yaml", change)
+    problems = _problems(kb_copy)
+    assert (
+        "conditions.yaml",
+        "kidney_failure.implies.0",
+        "unknown condition 'reduced_kidney_functoin'",
+    ) in problems
+    assert any(p == "kidney_failure.gfr_below" and "source" in m for _, p, m in problems)
+
+
+def test_a_geriatric_dosing_entry_without_its_age_is_a_load_error(kb_copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        entry = next(x for x in d["dosing"] if x["population"] == "geriatric")
+        entry.pop("from_age")
+
+    _edit(kb_copy / "drugs/diazepam.yaml", change)
+    problems = _problems(kb_copy)
+    assert any(
+        f == "drugs/diazepam.yaml" and p.endswith(".from_age") and "needs its age" in m
+        for f, p, m in problems
+    )

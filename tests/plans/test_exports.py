@@ -106,7 +106,10 @@ def test_printable_pdf() -> None:
 def test_fhir_careplan_is_valid_r4_with_goals_and_steps() -> None:
     plan = plan_titration(
         KB.drugs["tizanidine"],
-        patient_from_data({"age_years": 50, "crcl_ml_min": 90}),
+        # Multiple sclerosis: the goals of the spasticity care plan written for it apply.
+        patient_from_data(
+            {"age_years": 50, "crcl_ml_min": 90, "conditions": ["multiple_sclerosis"]}
+        ),
         kb=KB,
         start=date(2026, 12, 1),
         target=parse_sig("tizanidine 4 mg tid"),

@@ -207,13 +207,17 @@ def test_beers_counts_from_the_65th_birthday_including_29_february() -> None:
     assert s.persons.column("age_band").to_pylist() == ["65-74", "65-74"]
 
 
-def test_two_relaxants_count_once_each_and_three_count_too() -> None:
-    o = Omop().person(1).person(2)
+def test_duplication_needs_two_relaxants_from_65_and_exempts_antispasticity_pairs() -> None:
+    """MRX-DUP-001 as the rule's trigger says (and the check applies it): one drug twice is not
+    a duplication; baclofen with tizanidine is an exempt antispasticity pair, so only the day
+    orphenadrine joins them counts; the same combination at 51 is not STOPP A3."""
+    o = Omop().person(1, birth="1950-06-15").person(2, birth="1950-06-15").person(3)
     o.drug(1, "baclofen", "2022-01-01", supply=10).drug(1, "baclofen", "2022-01-05", supply=10)
     o.drug(2, "baclofen", "2022-01-01", supply=10).drug(2, "tizanidine", "2022-01-08", supply=10)
     o.drug(2, "orphenadrine", "2022-01-09", supply=1)
+    o.drug(3, "baclofen", "2022-01-01", supply=10).drug(3, "orphenadrine", "2022-01-05", supply=3)
     assert found(run(o, "MRX-DUP-001"), "MRX-DUP-001") == {
-        2: (day_number_of("2022-01-08"), day_number_of("2022-01-10"), 3)
+        2: (day_number_of("2022-01-09"), day_number_of("2022-01-09"), 1)
     }
 
 

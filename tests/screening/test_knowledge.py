@@ -87,11 +87,24 @@ def test_kidney_and_dialysis_codes_are_the_fhir_adapters(knowledge: ScreeningKno
     assert set(LOINC_EGFR) == {c for c, k in kidney.items() if k == "egfr"}
     assert set(LOINC_CREATININE) == {c for c, k in kidney.items() if k == "creatinine"}
     assert {"2160-0", "14682-9"} <= set(LOINC_CREATININE)
-    assert {condition_by_code(c) for c in SNOMED_DIALYSIS} == {"reduced_kidney_function"}
-    assert {condition_by_code(c) for c in ICD10CM_DIALYSIS} <= {
-        "reduced_kidney_function",
-        None,
+    assert {condition_by_code(c) for c in SNOMED_DIALYSIS} == {"kidney_failure"}
+    assert {condition_by_code(c) for c in ICD10CM_DIALYSIS} <= {"kidney_failure", None}
+
+
+def test_the_screening_and_the_check_agree_on_kidney_failure(
+    knowledge: ScreeningKnowledge,
+) -> None:
+    """Every code that puts a patient in the check's kidney-failure condition (lowest kidney
+    band) puts them in the screening's dialysis/end-stage state, and the state holds nothing
+    else but dialysis codes (N18.6 used to count in one and not the other)."""
+    failure = load_knowledge().conditions["kidney_failure"]
+    state = {
+        (r.vocabulary_id, r.concept_code) for r in code_rows(knowledge) if r.kind == "dialysis"
     }
+    wanted = {("SNOMED", c) for c in failure.snomed} | {("ICD10CM", c) for c in failure.icd10}
+    assert wanted <= state
+    dialysis_only = {("ICD10CM", p) for p in fhir_codes.ICD10_DIALYSIS_PREFIXES}
+    assert state - wanted <= dialysis_only
     assert "Z992" in ICD10CM_DIALYSIS and fhir_codes.ICD10_DIALYSIS_PREFIXES == ("Z992",)
 
 

@@ -10,7 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from myorelax.screening.inputs import ArrowInput
-from myorelax.screening.patterns import ScreeningKnowledge, default_screening_knowledge
+from myorelax.screening.patterns import (
+    AGE_STATE,
+    ScreeningKnowledge,
+    default_screening_knowledge,
+)
 from myorelax.screening.run import screen
 from myorelax.screening.sql import ScreeningOptions
 from tests.screening.omop import Omop, day_number
@@ -27,6 +31,7 @@ DRUGS = (
 )
 CODES = ("MRX-DDI-004", "MRX-DDI-003", "MRX-DUR-001", "MRX-DUP-001", "MRX-DDI-001", "MRX-DDI-002")
 BASE = date(2022, 1, 1)
+OLDER = {3}
 KNOWLEDGE: ScreeningKnowledge = default_screening_knowledge()
 
 exposure = st.tuples(
@@ -58,7 +63,10 @@ def reference(
         mine = [(d, s, _end(s, h, n)) for p, d, s, (h, n) in exposures if p == person]
         for code in CODES:
             pattern = KNOWLEDGE.pattern(code)
-            members = [{i.id for i in KNOWLEDGE.drug_sets[k].ingredients} for k in pattern.sets]
+            members = [
+                {i.id for i in KNOWLEDGE.drug_sets[k].ingredients} if k != AGE_STATE else set()
+                for k in pattern.sets
+            ]
             if pattern.kind == "long_course":
                 spans = sorted((s, e, e + grace) for d, s, e in mine if d in members[0])
                 eras: list[list[int]] = []
@@ -72,12 +80,20 @@ def reference(
                     e - s + 1 for s, e, _ in eras if e - s + 1 > (pattern.longer_than_days or 0)
                 )
             else:
-                covered = [
-                    {x for d, s, e in mine if d in m for x in range(s, e + grace + 1)}
-                    for m in members
-                ]
-                days = set().union(*covered)
-                total = sum(1 for x in days if sum(x in c for c in covered) >= pattern.min_active)
+                on = {
+                    k: {x for d, s, e in mine if d in m for x in range(s, e + grace + 1)}
+                    for k, m in zip(pattern.sets, members, strict=True)
+                    if k != AGE_STATE
+                }
+                days = set().union(*on.values())
+                older = person in OLDER  # 65 or older on every day of the test
+                total = sum(
+                    1
+                    for x in days
+                    if sum(x in on[k] for k in pattern.counted) >= pattern.min_active
+                    and all(older if k == AGE_STATE else x in on[k] for k in pattern.required)
+                    and (not pattern.one_of or any(x in on[k] for k in pattern.one_of))
+                )
             if total:
                 out[code][person] = total
     return out
@@ -89,7 +105,8 @@ def reference(
 def test_sql_matches_a_day_by_day_count(
     exposures: list[tuple[int, str, int, tuple[str, int]]], grace: int
 ) -> None:
-    o = Omop().person(1).person(2).person(3)
+    # Person 3 is 71 on the first day: the age-gated patterns (MRX-DUP-001) can match them.
+    o = Omop().person(1).person(2).person(3, birth="1950-06-15")
     for person, drug, start, (how, n) in exposures:
         s = BASE + timedelta(start)
         if how == "end":

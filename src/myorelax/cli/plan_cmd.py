@@ -159,8 +159,15 @@ def render_plan(plan: Plan) -> None:
         console.print(f"[yellow]not checked[/yellow]: {escape(n.detail)}")
     for a in plan.alerts:
         console.print(f"[red]{a.severity}[/red] {a.code}: {escape(a.summary)}")
+    for note in plan.notes:
+        console.print(f"note: {escape(note)}")
+    watch = [w for s in plan.steps for w in s.watch_for]
+    if watch and not plan.withdrawal.seek_care:
+        console.print(f"[bold]watch[/bold]: {escape(', '.join(dict.fromkeys(watch)))}")
     for line in plan.withdrawal.seek_care:
         console.print(f"[bold]watch[/bold]: {escape(line)}")
+    if plan.stopping:
+        console.print(f"[bold]stopping[/bold]: {escape(plan.stopping)}")
     for c in plan.rule.citations:
         console.print(
             f"[dim]source: {escape(c.title)}{' §' + c.section if c.section else ''}[/dim]"

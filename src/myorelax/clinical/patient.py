@@ -90,14 +90,29 @@ class KidneyFunction(BaseModel):
     egfr_ml_min: float | None
     egfr_basis: str
     dialysis: bool
+    # Kidney failure recorded as a condition (GFR below this, mL/min, by its definition): what the
+    # kidney rules use when no laboratory value was given. None: no such condition recorded.
+    failure_gfr_below: float | None = None
+    failure_basis: str | None = None
 
     @property
     def known(self) -> bool:
-        return self.dialysis or self.crcl_ml_min is not None or self.egfr_ml_min is not None
+        return (
+            self.dialysis
+            or self.crcl_ml_min is not None
+            or self.egfr_ml_min is not None
+            or self.failure_gfr_below is not None
+        )
+
+    @property
+    def measured(self) -> bool:
+        """A CrCl or an eGFR is known (given or estimated from creatinine)."""
+        return self.crcl_ml_min is not None or self.egfr_ml_min is not None
 
 
-def kidney_function(p: Patient) -> KidneyFunction:
-    """CrCl (given, or Cockcroft-Gault) and eGFR (given, or CKD-EPI 2021), each with its basis."""
+def kidney_function(p: Patient, failure: tuple[float, str] | None = None) -> KidneyFunction:
+    """CrCl (given, or Cockcroft-Gault) and eGFR (given, or CKD-EPI 2021), each with its basis;
+    `failure`: the GFR a recorded kidney-failure condition implies (mL/min) and what it is."""
     if p.crcl_ml_min is not None:
         crcl: float | None = p.crcl_ml_min
         crcl_basis = "given"
@@ -136,6 +151,8 @@ def kidney_function(p: Patient) -> KidneyFunction:
         egfr_ml_min=egfr,
         egfr_basis=egfr_basis,
         dialysis=p.dialysis,
+        failure_gfr_below=failure[0] if failure else None,
+        failure_basis=failure[1] if failure else None,
     )
 
 

@@ -27,8 +27,12 @@ from myorelax.errors import KnowledgeError
 from myorelax.knowledge.products import INDEX_FILE, ProductIndex, load_index
 from myorelax.knowledge.schema import (
     Amount,
+    CareActivity,
+    CareAudience,
+    CareGoal,
     CarePlanFile,
     CarePlanTemplate,
+    Condition,
     ConditionFile,
     Group,
     GroupFile,
@@ -38,8 +42,9 @@ from myorelax.knowledge.schema import (
     Rule,
     Source,
     SourceFile,
+    Trigger,
 )
-from myorelax.units import unit_info
+from myorelax.units import has_dimension, unit_info
 
 log = logging.getLogger(__name__)
 
@@ -307,6 +312,10 @@ def _check_monograph(
         problems.append((label, "products", "product ids are not unique"))
     indication_ids = {i.id for i in drug.indications}
     for i, dosing in enumerate(drug.dosing):
+        if dosing.population == "geriatric" and dosing.from_age is None:
+            problems.append((label, f"dosing.{i}.from_age", "a geriatric entry needs its age"))
+        if dosing.from_age is not None and not has_dimension(dosing.from_age.unit, "year"):
+            problems.append((label, f"dosing.{i}.from_age.unit", "must be an age (years)"))
         for j, pid in enumerate(dosing.products):
             if pid not in product_ids:
                 problems.append((label, f"dosing.{i}.products.{j}", f"unknown product {pid!r}"))
@@ -430,6 +439,7 @@ def validate_knowledge(
         problems,
     )
     conditions = {c.id: c for c in cond_file.conditions} if cond_file else {}
+    _check_conditions(conditions, sources, problems)
 
     member_rxcui = _index_members(groups, problems)
 
@@ -447,6 +457,8 @@ def validate_knowledge(
         if not rule.evidence:
             problems.append((label, "evidence", "a rule needs at least one cited source"))
         _check_citations_and_amounts(rule, label, sources, problems)
+        if rule.trigger is not None:
+            _check_trigger(rule.trigger, label, groups, member_rxcui, problems)
         rules[rule.code] = rule
     for drug_id, drug in drugs.items():
         for i, inter in enumerate(drug.interactions):
@@ -460,7 +472,7 @@ def validate_knowledge(
                     )
                 )
 
-    careplans = _load_careplans(base, sources, drug_ids, problems)
+    careplans = _load_careplans(base, sources, drug_ids, frozenset(conditions), problems)
     _check_product_index(base, sources, problems)
 
     if problems or manifest is None:
@@ -505,10 +517,64 @@ def _check_product_index(
         problems.append((label, "origin", f"origin {origin!r} is not a source id"))
 
 
+def _check_trigger(
+    trigger: Trigger,
+    label: str,
+    groups: Mapping[str, Group],
+    member_rxcui: Mapping[str, str],
+    problems: list[Problem],
+) -> None:
+    """A trigger names known drugs, groups and flags, and is one kind of combination."""
+    flags = {f for g in groups.values() for m in g.members for f in m.flags} | {
+        f for g in groups.values() for f in g.flags
+    }
+    terms = [(f"trigger.all_of.{i}", t) for i, t in enumerate(trigger.all_of)]
+    for name in ("distinct_of", "exempt_when_all"):
+        term = getattr(trigger, name)
+        if term is not None:
+            terms.append((f"trigger.{name}", term))
+    for field, t in terms:
+        if (t.drug, t.group, t.flag) == (None, None, None):
+            problems.append((label, field, "names no drug, group or flag"))
+        if t.drug is not None and t.drug not in member_rxcui:
+            problems.append((label, f"{field}.drug", f"unknown ingredient {t.drug!r}"))
+        if t.group is not None and t.group not in groups:
+            problems.append((label, f"{field}.group", f"unknown group {t.group!r}"))
+        if t.flag is not None and t.flag not in flags:
+            problems.append((label, f"{field}.flag", f"unknown flag {t.flag!r}"))
+    counted = trigger.distinct_of is not None
+    if bool(trigger.all_of) == counted:
+        problems.append((label, "trigger", "give either all_of or distinct_of"))
+    if counted and trigger.at_least is None:
+        problems.append((label, "trigger.at_least", "distinct_of needs at_least"))
+
+
+def _check_conditions(
+    conditions: Mapping[str, Condition], sources: Mapping[str, Source], problems: list[Problem]
+) -> None:
+    """A condition implies only known conditions; a GFR threshold is cited and in mL/min."""
+    for cond in conditions.values():
+        for i, other in enumerate(cond.implies):
+            if other not in conditions or other == cond.id:
+                problems.append(
+                    ("conditions.yaml", f"{cond.id}.implies.{i}", f"unknown condition {other!r}")
+                )
+        gfr = cond.gfr_below
+        if gfr is None:
+            continue
+        if gfr.source is None or gfr.source not in sources:
+            problems.append(
+                ("conditions.yaml", f"{cond.id}.gfr_below", "a GFR threshold needs a known source")
+            )
+        if gfr.unit != "mL/min":
+            problems.append(("conditions.yaml", f"{cond.id}.gfr_below.unit", "must be mL/min"))
+
+
 def _load_careplans(
     base: Traversable,
     sources: Mapping[str, Source],
     drug_ids: frozenset[str],
+    condition_ids: frozenset[str],
     problems: list[Problem],
 ) -> dict[str, CarePlanTemplate]:
     """careplans.yaml: every goal and activity cited, ids unique, drugs known."""
@@ -527,14 +593,40 @@ def _load_careplans(
         for i, drug in enumerate(plan.drugs):
             if drug not in drug_ids:
                 problems.append((where, f"drugs.{i}", f"unknown drug {drug!r}"))
-        for kind, items in (("goals", plan.goals), ("activities", plan.activities)):
+        groups: tuple[tuple[str, tuple[CareGoal | CareActivity, ...]], ...] = (
+            ("goals", plan.goals),
+            ("activities", plan.activities),
+        )
+        for kind, items in groups:
             ids = [item.id for item in items]
             if len(set(ids)) != len(ids):
                 problems.append((where, kind, f"{kind} ids are not unique"))
             for i, item in enumerate(items):
                 if item.source is None:
                     problems.append((where, f"{kind}.{i}.source", "needs a cited source"))
+                if item.audience is not None:
+                    _check_audience(
+                        item.audience, f"{kind}.{i}.audience", where, condition_ids, problems
+                    )
     return plans
+
+
+def _check_audience(
+    audience: CareAudience,
+    field: str,
+    where: str,
+    condition_ids: frozenset[str],
+    problems: list[Problem],
+) -> None:
+    """An audience names known conditions and a real age band."""
+    for j, cond in enumerate(audience.conditions_any):
+        if cond not in condition_ids:
+            problems.append((where, f"{field}.conditions_any.{j}", f"unknown condition {cond!r}"))
+    low, high = audience.age_from_years, audience.age_below_years
+    if low is not None and high is not None and low >= high:
+        problems.append((where, field, "age_from_years must be below age_below_years"))
+    if (low, high, audience.conditions_any, audience.routes) == (None, None, (), ()):
+        problems.append((where, field, "an audience needs an age band, conditions or routes"))
 
 
 _SNAPSHOT_FORMAT = 1

@@ -7,7 +7,7 @@ explains them and ``docs/knowledge-base.schema.json`` is generated from them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -216,6 +216,12 @@ class Condition(Frozen):
     snomed: tuple[str, ...] = ()
     icd10: tuple[str, ...] = ()
     source: str | None = None
+    # Conditions this one is a kind of (kidney failure is reduced kidney function): a patient
+    # with it is checked for those too.
+    implies: tuple[str, ...] = ()
+    # For a kidney condition defined by a GFR category: the patient's GFR is below this by
+    # definition, which the kidney rules use when no laboratory value was given.
+    gfr_below: Amount | None = None
 
 
 class ConditionFile(Frozen):
@@ -309,6 +315,8 @@ class Dosing(Cited):
 
     id: str
     population: PopulationKind
+    # The age from which a geriatric entry applies (required for one, checked at load).
+    from_age: Amount | None = None
     route: Route
     indication: str | None = None
     products: tuple[str, ...] = ()
@@ -324,6 +332,15 @@ class Dosing(Cited):
     onset: Amount | None = None
     duration_of_effect: Amount | None = None
     notes: tuple[Statement, ...] = ()
+
+
+def applies_from_age(dosing: Dosing, age_years: float) -> bool:
+    """Whether a dosing entry with an age from which it applies (geriatric) covers this age."""
+    if dosing.from_age is None:
+        return False
+    from myorelax.units import convert
+
+    return age_years >= convert(dosing.from_age.lower, dosing.from_age.unit, "year")
 
 
 class BeersEntry(Statement):
@@ -508,6 +525,18 @@ class PkModel(Cited):
         return self
 
 
+class RenalSubgroup(Cited):
+    """A published renal-impairment group and its AUC relative to the study's reference group,
+    against which the renal covariate is validated (tests/pk/test_validation.py)."""
+
+    label: str
+    crcl: Amount  # the group's creatinine clearance (a range, mL/min)
+    representative_crcl: Amount  # the value the model is evaluated at (a mean, or assumed)
+    reference_crcl: Amount  # the same for the study's reference group
+    auc_ratio: Amount
+    note: str | None = None
+
+
 class RenalCovariate(Cited):
     kind: Literal["renal"]
     parameter: Literal["cl"] = "cl"
@@ -515,6 +544,7 @@ class RenalCovariate(Cited):
     reference_crcl: Amount
     derived: bool = False
     note: str | None = None
+    subgroups: tuple[RenalSubgroup, ...] = ()
 
 
 # The model parameters an effect may change (`fraction_formed` is the metabolite's `fm`).
@@ -533,10 +563,11 @@ COVARIATE_CATEGORIES: dict[str, frozenset[str]] = {
     "alcohol_use": frozenset({"heavy_chronic_drinking", "none"}),
     "food": frozenset({"high_fat_meal", "fasted"}),
     "oral_contraceptive": frozenset({"yes"}),  # applied through the interaction rules
+    "dosage_form": frozenset(get_args(Form)),  # the form taken, when the caller names it
 }
 CategoricalCovariateName = Literal["cyp2c19", "age_group", "sex", "crcl_below_25_ml_min",
                                    "hepatic_impairment", "dialysis", "alcohol_use", "food",
-                                   "oral_contraceptive"]  # fmt: skip
+                                   "oral_contraceptive", "dosage_form"]  # fmt: skip
 ContinuousCovariateName = Literal["weight_kg", "age_years"]
 
 
@@ -548,6 +579,9 @@ class CategoricalCovariate(Cited):
     factor: Amount
     derived: bool = False
     note: str | None = None
+    # The effect holds for this dosage form only (food acts differently on tizanidine tablets and
+    # capsules); None: whatever the form.
+    form: Form | None = None
 
     @model_validator(mode="after")
     def _known_category(self) -> CategoricalCovariate:
@@ -697,6 +731,29 @@ class RuleEvidence(Cited):
     note: str | None = None
 
 
+class Ingredients(Frozen):
+    """The ingredients a trigger term covers: one drug, or the members of a group (only those
+    carrying `flag`, when given), or every ingredient carrying `flag`."""
+
+    drug: str | None = None
+    group: str | None = None
+    flag: str | None = None
+
+
+class Trigger(Frozen):
+    """When a combination rule fires, as data that the safety check interprets and the
+    screening compiles to SQL: each term of `all_of` active on the same days; or at least
+    `at_least` distinct ingredients of `distinct_of` active together, unless every one of them is
+    in `exempt_when_all`. `regular_use_only`: as-needed use does not count (a prescription can
+    say so; exposure records cannot)."""
+
+    all_of: tuple[Ingredients, ...] = ()
+    distinct_of: Ingredients | None = None
+    at_least: int | None = Field(default=None, ge=2)
+    exempt_when_all: Ingredients | None = None
+    regular_use_only: bool = False
+
+
 class Rule(Frozen):
     """A safety rule: its stable code, what it checks, and the evidence behind it."""
 
@@ -723,6 +780,7 @@ class Rule(Frozen):
     applies_from_age: Amount | None = Field(
         default=None, description="the age from which the rule applies (years), with its source"
     )
+    trigger: Trigger | None = None
     evidence: tuple[RuleEvidence, ...] = ()
 
     def from_age_years(self) -> float | None:
@@ -745,12 +803,26 @@ CarePlanCategory = Literal[
 ]
 
 
+class CareAudience(Cited):
+    """Whom a care-plan item is written for, as its own source scopes it: an age band, the
+    conditions it is about, the route of the drug. An item is left out of a patient's plan when a
+    recorded fact puts the patient outside it (an age outside the band, a route that differs) or
+    when it is about conditions none of which is recorded; the plan says what it left out."""
+
+    label: str = Field(min_length=3)
+    age_below_years: float | None = Field(default=None, gt=0, le=130)
+    age_from_years: float | None = Field(default=None, ge=0, le=130)
+    conditions_any: tuple[str, ...] = ()
+    routes: tuple[Literal["oral", "intrathecal"], ...] = ()
+
+
 class CareGoal(Cited):
     """A goal of the non-drug plan, with how progress is measured."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     text: str
     measure: str | None = None
+    audience: CareAudience | None = None
 
 
 class CareActivity(Cited):
@@ -761,6 +833,7 @@ class CareActivity(Cited):
     text: str
     frequency: str | None = None
     caution: str | None = None
+    audience: CareAudience | None = None
 
 
 class CarePlanTemplate(Frozen):

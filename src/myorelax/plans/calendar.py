@@ -10,51 +10,14 @@ them at the same clock time wherever the patient is, as a paper schedule would.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Event
 
+from myorelax.calendars import display_alarm, event_uid, new_calendar, time_zone
 from myorelax.errors import InputError
 from myorelax.plans.model import Plan, PumpPlan, Step
-
-PRODID = "-//myorelax//plans//EN"
-
-
-def _calendar(name: str) -> Calendar:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
-    return cal
-
-
-def _uid(*parts: object) -> str:
-    digest = hashlib.sha1("|".join(str(p) for p in parts).encode()).hexdigest()[:20]
-    return f"{digest}@myorelax"
-
-
-def _alarm(description: str, trigger: timedelta) -> Alarm:
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", description)
-    alarm.add("trigger", trigger)
-    return alarm
-
-
-def _zone(tz: str | None) -> ZoneInfo | None:
-    if tz is None:
-        return None
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(
-            f"unknown time zone {tz!r} (use an IANA name such as Europe/Paris)", field="tz"
-        ) from None
 
 
 def _step_description(plan: Plan, step: Step) -> str:
@@ -79,27 +42,27 @@ def plan_calendar(
     """The plan as an .ics file's bytes."""
     if not 0 <= reminder_minutes <= 24 * 60:
         raise InputError("must be between 0 and 1440 minutes", field="reminder_minutes")
-    zone = _zone(tz)
+    zone = time_zone(tz)
     stamp = stamp or datetime.now(UTC)
-    cal = _calendar(f"{plan.drug_name} {plan.kind} plan")
+    cal = new_calendar(f"{plan.drug_name} {plan.kind} plan")
     for step in plan.steps:
         days = step.days if step.days is not None else (plan.end - step.start).days + 1
         if not step.doses:
             event = Event()
-            event.add("uid", _uid(plan.drug, plan.kind, step.index, "stop", step.start))
+            event.add("uid", event_uid(plan.drug, plan.kind, step.index, "stop", step.start))
             event.add("dtstamp", stamp)
             event.add("dtstart", step.start)
             event.add("dtend", step.start + timedelta(days=1))
             event.add("summary", f"{plan.drug_name}: {step.text}")
             event.add("description", _step_description(plan, step))
-            event.add_component(_alarm(step.text, timedelta(hours=9)))
+            event.add_component(display_alarm(step.text, timedelta(hours=9)))
             cal.add_component(event)
             continue
         if mode == "day":
             for k in range(days):
                 day = step.start + timedelta(days=k)
                 event = Event()
-                event.add("uid", _uid(plan.drug, plan.kind, step.index, day))
+                event.add("uid", event_uid(plan.drug, plan.kind, step.index, day))
                 event.add("dtstamp", stamp)
                 event.add("dtstart", day)
                 event.add("dtend", day + timedelta(days=1))
@@ -115,7 +78,7 @@ def plan_calendar(
             start = datetime.combine(step.start, time(hh, mm), tzinfo=zone)
             tablets = " + ".join(t.text for t in dose.tablets)
             event = Event()
-            event.add("uid", _uid(plan.drug, plan.kind, step.index, dose.time, step.start))
+            event.add("uid", event_uid(plan.drug, plan.kind, step.index, dose.time, step.start))
             event.add("dtstamp", stamp)
             event.add("dtstart", start)
             event.add("dtend", start + timedelta(minutes=15))
@@ -124,7 +87,7 @@ def plan_calendar(
             event.add("description", _step_description(plan, step))
             event.add("categories", ["Medication"])
             event.add_component(
-                _alarm(
+                display_alarm(
                     f"Take {plan.drug_name} {dose.dose_mg:g} mg ({tablets})",
                     timedelta(minutes=-reminder_minutes),
                 )
@@ -138,10 +101,10 @@ def plan_calendar(
 def pump_calendar(pump: PumpPlan, *, stamp: datetime | None = None) -> bytes:
     """Pump reminders, refill-by, alarm and empty dates as all-day events with a 09:00 alert."""
     stamp = stamp or datetime.now(UTC)
-    cal = _calendar("Baclofen pump refills")
+    cal = new_calendar("Baclofen pump refills")
     for e in pump.events:
         event = Event()
-        event.add("uid", _uid("pump", pump.last_refill, e.kind, e.date))
+        event.add("uid", event_uid("pump", pump.last_refill, e.kind, e.date))
         event.add("dtstamp", stamp)
         event.add("dtstart", e.date)
         event.add("dtend", e.date + timedelta(days=1))
@@ -153,6 +116,6 @@ def pump_calendar(pump: PumpPlan, *, stamp: datetime | None = None) -> bytes:
             ),
         )
         if e.kind != "dose_change":
-            event.add_component(_alarm(e.text, timedelta(hours=9)))
+            event.add_component(display_alarm(e.text, timedelta(hours=9)))
         cal.add_component(event)
     return bytes(cal.to_ical())

@@ -199,12 +199,27 @@ def withdrawal_of(drug: Monograph, route: str = "oral") -> Withdrawal:
         )
     other = [s for s in w.signs if s not in w.serious_signs]
     if other:
-        seek.append(
-            "Call the prescriber (or the pump clinic) the same day if you notice: "
-            + ", ".join(other)
-            + "."
-        )
+        whom = "the prescriber or the pump clinic" if route == "intrathecal" else "the prescriber"
+        seek.append(f"Call {whom} the same day if you notice: " + ", ".join(other) + ".")
     onset = w.onset.text() if w.onset is not None else None
     return Withdrawal(
         signs=w.signs, serious_signs=w.serious_signs, onset=onset, seek_care=tuple(seek)
     )
+
+
+def stopping_statement(drug: Monograph, route: str = "oral") -> str | None:
+    """For a plan that starts a drug with a withdrawal syndrome: one sentence not to stop it
+    suddenly, with the source's own statement for this route."""
+    w = drug.dependence.withdrawal
+    if w is None or not (w.signs or w.statements):
+        return None
+    other_routes = {"intrathecal", "oral"} - {route}
+    said = [
+        st.text.strip()
+        for st in w.statements
+        if not any(r in st.text.lower() for r in other_routes)
+    ]
+    lead = (
+        f"Once on {drug.name}, do not stop it suddenly: ask the prescriber for a plan to lower it."
+    )
+    return " ".join([lead, *said[:1]])

@@ -5,11 +5,9 @@ from __future__ import annotations
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
-from myorelax.knowledge.schema import Amount, Dosing, Monograph
+from myorelax.knowledge.schema import Amount, Dosing, Monograph, applies_from_age
 from myorelax.plans.tablets import Formulation, formulations, make_dose
 from myorelax.units import convert, has_dimension
-
-GERIATRIC_AGE = 65.0
 
 
 def oral_dosing(drug: Monograph, patient: Patient) -> Dosing:
@@ -32,10 +30,12 @@ def oral_dosing(drug: Monograph, patient: Patient) -> Dosing:
 
 
 def geriatric_dosing(drug: Monograph, patient: Patient) -> Dosing | None:
-    if patient.age_years is None or patient.age_years < GERIATRIC_AGE:
+    """The label's oral dosing for older adults, when the patient is of its age."""
+    if patient.age_years is None:
         return None
     for dosing in drug.dosing:
-        if dosing.route == "oral" and dosing.population == "geriatric":
+        geriatric = dosing.route == "oral" and dosing.population == "geriatric"
+        if geriatric and applies_from_age(dosing, patient.age_years):
             return dosing
     return None
 

@@ -43,6 +43,7 @@ class Step(Frozen):
     daily_total_mg: float = Field(ge=0)
     doses: tuple[DoseTime, ...]
     text: str
+    # What to start watching for from this step on: said once, at the step where it begins.
     watch_for: tuple[str, ...] = ()
     alerts: tuple[PlanAlert, ...] = ()
     note: str | None = None
@@ -102,6 +103,7 @@ class CarePlan(Frozen):
     goals: tuple[CareItem, ...]
     activities: tuple[CareItem, ...]
     sources: tuple[Citation, ...]
+    left_out: tuple[str, ...] = ()
 
 
 class Plan(Frozen):
@@ -122,6 +124,7 @@ class Plan(Frozen):
     steps: tuple[Step, ...]
     days: tuple[Day, ...]
     withdrawal: Withdrawal = Withdrawal()
+    stopping: str | None = None
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     alerts: tuple[PlanAlert, ...] = ()

@@ -253,7 +253,7 @@ def plan_taper(
                 daily_total_mg=round(units * unit, 4),
                 doses=doses,
                 text=doses_text(doses),
-                watch_for=withdrawal.signs,
+                watch_for=withdrawal.signs if i == 1 else (),
                 alerts=fresh,
             )
         )
@@ -274,7 +274,6 @@ def plan_taper(
             daily_total_mg=0.0,
             doses=(),
             text=f"Stop: no more {drug.name} from {stop_date.isoformat()}.",
-            watch_for=withdrawal.signs,
             note=after,
         )
     )
@@ -323,7 +322,7 @@ def _plan(
         warnings=tuple(warnings),
         notes=tuple(notes),
         alerts=merge_alerts(alerts),
-        care_plan=care_plan_for(drug, kb),
+        care_plan=care_plan_for(drug, kb, patient),
         knowledge_version=kb.version,
         not_checked=unchecked(kb, patient, drug, start),
     )

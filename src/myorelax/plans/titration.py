@@ -36,9 +36,9 @@ from myorelax.plans.common import (
     order_for,
     refuse_if_contraindicated,
     spread_units,
+    stopping_statement,
     unchecked,
     vet,
-    withdrawal_of,
 )
 from myorelax.plans.dosing import (
     amount_days,
@@ -53,6 +53,7 @@ from myorelax.safety.checks.organ import applicable_renal_adjustments
 from myorelax.units import convert
 
 EXPOSURE_CODES = frozenset({"MRX-DDI-001", "MRX-RENAL-001", "MRX-PGX-001"})
+RENAL_DOSE_CODE = "MRX-RENAL-001"  # the kidney dose-adjustment rule a titration applies itself
 MAX_LEVELS = 60
 
 
@@ -247,16 +248,12 @@ def plan_titration(
             f"Kidney function: doses are scaled to about {fraction:g} of the usual dose; the daily "
             f"ceiling here is {ceiling:g} mg."
         )
-        if target_dose * target_n > ceiling + 1e-9:
-            warnings.append(
-                f"The target of {target_dose * target_n:g} mg/day is above the kidney-adjusted "
-                f"ceiling of {ceiling:g} mg/day; the plan stops at the ceiling."
-            )
 
     steps: list[Step] = []
     day = start
     previous: Order | None = None
     all_alerts = []
+    applied: set[str] = set()
     unit_levels: list[tuple[int, int, int]] = []
     for dose, n, hold in levels:
         units = round(dose / unit) * n
@@ -272,6 +269,11 @@ def plan_titration(
         level_order = order_for(drug, doses)
         alerts = vet(kb, patient, drug, previous, level_order, start)
         refuse_if_contraindicated(drug, alerts)
+        if fraction is not None:
+            applied |= {
+                f"{a.summary.rstrip('.')} ({a.code})" for a in alerts if a.code == RENAL_DOSE_CODE
+            }
+            alerts = tuple(a for a in alerts if a.code != RENAL_DOSE_CODE)
         all_alerts.append(alerts)
         last = i == len(unit_levels)
         end = None if last else day + timedelta(days=hold - 1)
@@ -284,7 +286,7 @@ def plan_titration(
                 daily_total_mg=round(units * unit, 4),
                 doses=doses,
                 text=doses_text(doses),
-                watch_for=_watch(drug),
+                watch_for=_watch(drug) if i == 1 else (),
                 alerts=alerts,
                 note="Target reached: continue at this dose and review the response with the prescriber."
                 if last
@@ -295,6 +297,13 @@ def plan_titration(
         if end is not None:
             day = end + timedelta(days=1)
     final = steps[-1]
+    if fraction is not None:
+        warnings += _kidney_ceiling_warning(target_dose * target_n, fraction, ceiling, final)
+        if applied:
+            notes.append(
+                "The kidney dose alert is not repeated for each step because this plan already "
+                "applies it: " + "; ".join(sorted(applied))
+            )
     shown_until = final.start + timedelta(days=max(0, (levels[-1][2] if levels else 7) - 1))
     interval_text = t.interval.text() if t.interval else (f"{step_days} days" if step_days else "")
     rule = (
@@ -326,14 +335,31 @@ def plan_titration(
         rule=Rule(text=rule, citations=tuple(citations)),
         steps=tuple(steps),
         days=expand_days(steps, shown_until),
-        withdrawal=withdrawal_of(drug),
+        stopping=stopping_statement(drug),
         warnings=tuple(warnings),
         notes=tuple(dict.fromkeys(notes)),
         alerts=merge_alerts(all_alerts),
-        care_plan=care_plan_for(drug, kb),
+        care_plan=care_plan_for(drug, kb, patient),
         knowledge_version=kb.version,
         not_checked=unchecked(kb, patient, drug, start),
     )
+
+
+def _kidney_ceiling_warning(
+    target_mg_day: float, fraction: float, ceiling: float | None, final: Step
+) -> list[str]:
+    """What kidney function did to the target, in the plan's own numbers."""
+    end = final.daily_total_mg
+    if abs(end - target_mg_day) < 1e-9:
+        return []
+    scaled = f"with every level scaled to {fraction:g} of the usual dose, the plan ends at {end:g} mg/day"
+    if ceiling is not None and target_mg_day > ceiling + 1e-9:
+        at = " (the ceiling)" if abs(end - ceiling) < 1e-9 else ""
+        return [
+            f"The target of {target_mg_day:g} mg/day is above the kidney-adjusted maximum of "
+            f"{ceiling:g} mg/day; {scaled}{at}."
+        ]
+    return [f"Kidney function: the target is {target_mg_day:g} mg/day, but {scaled}."]
 
 
 def _watch(drug: Monograph) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from functools import cached_property
 
 from myorelax.clinical.patient import KidneyFunction, Patient, kidney_function
 from myorelax.clinical.regimen import Order, Regimen
-from myorelax.knowledge.schema import Cited, KnowledgeBase, Monograph, Rule
+from myorelax.knowledge.schema import Cited, Ingredients, KnowledgeBase, Monograph, Rule
 from myorelax.knowledge.terminology import Ingredient, Terminology
 from myorelax.safety.alert import Evidence
 
@@ -26,6 +26,41 @@ class Active:
     groups: frozenset[str]
     flags: frozenset[str]
 
+    def covered_by(self, term: Ingredients) -> bool:
+        """Whether a rule trigger's term covers this drug (every part it names must hold)."""
+        return (
+            (term.drug is None or self.drug == term.drug)
+            and (term.group is None or term.group in self.groups)
+            and (term.flag is None or term.flag in self.flags)
+        )
+
+
+def with_implied_conditions(patient: Patient, kb: KnowledgeBase) -> Patient:
+    """The patient with every condition their recorded ones imply (kidney failure is reduced
+    kidney function), as the knowledge base's conditions say."""
+    have = list(patient.conditions)
+    todo = list(have)
+    while todo:
+        cond = kb.conditions.get(todo.pop())
+        for other in cond.implies if cond else ():
+            if other not in have:
+                have.append(other)
+                todo.append(other)
+    if len(have) == len(patient.conditions):
+        return patient
+    return patient.model_copy(update={"conditions": tuple(have)})
+
+
+def kidney_failure(patient: Patient, kb: KnowledgeBase) -> tuple[float, str] | None:
+    """The GFR (mL/min) below which a recorded kidney condition puts the patient, the lowest of
+    them, with the condition's name; None when none is recorded."""
+    found = []
+    for cid in patient.has_condition:
+        cond = kb.conditions.get(cid)
+        if cond is not None and cond.gfr_below is not None:
+            found.append((cond.gfr_below.upper, cond.id.replace("_", " ")))
+    return min(found) if found else None
+
 
 @dataclass
 class CheckContext:
@@ -37,7 +72,8 @@ class CheckContext:
     kidney: KidneyFunction = field(init=False)
 
     def __post_init__(self) -> None:
-        self.kidney = kidney_function(self.patient)
+        self.patient = with_implied_conditions(self.patient, self.kb)
+        self.kidney = kidney_function(self.patient, kidney_failure(self.patient, self.kb))
 
     # -- drugs ---------------------------------------------------------------------------
     @cached_property

@@ -42,6 +42,13 @@ ICD10CM_DIALYSIS: dict[str, str] = {
     "Z992": "Dependence on renal dialysis (Z99.2)",
     "N186": "End stage renal disease (N18.6)",
 }
+# Kidney failure codes added after the first release: listed last so that the local concept ids
+# of the codes above do not move. With them, every code that puts a patient in the check's
+# kidney-failure condition (conditions.yaml `kidney_failure`) also puts them in this state.
+KIDNEY_FAILURE_ADDED: tuple[tuple[str, str, str], ...] = (
+    ("SNOMED", "433146000", "Chronic kidney disease stage 5"),
+    ("ICD10CM", "N185", "Chronic kidney disease, stage 5 (N18.5)"),
+)
 UCUM_MG_DL = "mg/dL"
 UCUM_UMOL_L = "umol/L"
 
@@ -88,6 +95,7 @@ def code_rows(knowledge: ScreeningKnowledge) -> tuple[CodeRow, ...]:
         *(("ICD10CM", c, n, "dialysis") for c, n in ICD10CM_DIALYSIS.items()),
         ("UCUM", UCUM_MG_DL, "milligram per deciliter", "unit_mg_dl"),
         ("UCUM", UCUM_UMOL_L, "micromole per liter", "unit_umol_l"),
+        *((v, c, n, "dialysis") for v, c, n in KIDNEY_FAILURE_ADDED),
     ]
     rows += [
         CodeRow(

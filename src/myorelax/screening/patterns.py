@@ -21,7 +21,7 @@ from typing import Literal
 
 from myorelax.errors import InputError, KnowledgeError
 from myorelax.frozen import Frozen
-from myorelax.knowledge.schema import Cited, KnowledgeBase, Monograph
+from myorelax.knowledge.schema import Cited, Ingredients, KnowledgeBase, Monograph, Trigger
 from myorelax.knowledge.terminology import Ingredient, Terminology
 from myorelax.safety.checks.duplication import GROUP as RELAXANT_GROUP
 from myorelax.safety.checks.interactions import code_for
@@ -68,8 +68,18 @@ class Pattern(Frozen):
     kind: Literal["concurrent", "long_course"]
     sets: tuple[str, ...]
     min_active: int
+    # Sets (or states) of `sets` that must all be active and are not counted in `min_active`
+    # (the age of an age-gated rule); and sets of which at least one must be active (a
+    # combination made only of exempt drugs does not count).
+    required: tuple[str, ...] = ()
+    one_of: tuple[str, ...] = ()
     longer_than_days: int | None = None
     evidence: tuple[Citation, ...]
+
+    @property
+    def counted(self) -> tuple[str, ...]:
+        """The sets counted towards `min_active`."""
+        return tuple(s for s in self.sets if s not in self.required)
 
 
 class Thresholds(Frozen):
@@ -163,6 +173,31 @@ def _partners(
     return tuple(found[k] for k in sorted(found) if flag is None or flag in found[k].flags)
 
 
+def covered(term: Ingredients, ingredient: Ingredient) -> bool:
+    """Whether a rule trigger's term covers this ingredient (every part it names must hold)."""
+    return (
+        (term.drug is None or ingredient.id == term.drug)
+        and (term.group is None or term.group in ingredient.groups)
+        and (term.flag is None or term.flag in ingredient.flags)
+    )
+
+
+def _term_ingredients(term: Terminology, t: Ingredients) -> tuple[Ingredient, ...]:
+    found = [i for i in term.ingredients.values() if covered(t, i)]
+    return tuple(sorted(found, key=lambda i: i.id))
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _trigger(kb: KnowledgeBase, code: str) -> Trigger:
+    rule = kb.rules.get(code)
+    if rule is None or rule.trigger is None:
+        raise KnowledgeError([(f"rules/{code}.yaml", "trigger", "screening needs this trigger")])
+    return rule.trigger
+
+
 def _monograph(kb: KnowledgeBase, drug_id: str) -> Monograph:
     if drug_id not in kb.drugs:
         raise KnowledgeError([(f"drugs/{drug_id}.yaml", "id", "screening needs this monograph")])
@@ -223,6 +258,25 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
     maois = _partners(kb, term, _monograph(kb, "cyclobenzaprine"), "MRX-DDI-002", MAOI_GROUP)
     if not cyp1a2 or not maois or not beers:
         raise KnowledgeError([("groups", "members", "a screening value set is empty")])
+    trinity = _trigger(kb, "MRX-DDI-004")
+    trinity_sets = [
+        DrugSet(
+            key=f"trigger:MRX-DDI-004:{n}",
+            label=t.drug or t.flag or (t.group or "").replace("_", " "),
+            ingredients=_term_ingredients(term, t),
+        )
+        for n, t in enumerate(trinity.all_of)
+    ]
+    dup = _trigger(kb, "MRX-DUP-001")
+    assert dup.distinct_of is not None and dup.at_least is not None
+    dup_members = _term_ingredients(term, dup.distinct_of)
+    exempt = dup.exempt_when_all
+    dup_sets = tuple(f"relaxant:{i.id}" for i in dup_members)
+    dup_one_of = tuple(
+        f"relaxant:{i.id}" for i in dup_members if exempt is None or not covered(exempt, i)
+    )
+    if any(not s.ingredients for s in trinity_sets) or not dup_members:
+        raise KnowledgeError([("rules", "trigger", "a trigger's value set is empty")])
     sets = [
         DrugSet(key="opioids", label="opioid", ingredients=_in_group(term, OPIOID_GROUP)),
         DrugSet(
@@ -235,8 +289,15 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
         DrugSet(key="cyp1a2_inhibitors", label="CYP1A2 inhibitor", ingredients=cyp1a2),
         DrugSet(key="maois", label="MAO inhibitor", ingredients=maois),
         *(DrugSet(key=d, label=d, ingredients=i) for d, i in one.items()),
-        *(DrugSet(key=f"relaxant:{i.id}", label=i.name, ingredients=(i,)) for i in relaxants),
+        *(
+            DrugSet(key=f"relaxant:{i.id}", label=i.name, ingredients=(i,))
+            for i in dict.fromkeys((*relaxants, *dup_members))
+        ),
     ]
+    # A trigger's term with the same ingredients as a set above uses that set (one era each).
+    same = {ds.rxcuis: ds for ds in sets}
+    trinity_sets = [same.get(ds.rxcuis, ds) for ds in trinity_sets]
+    sets += [ds for ds in trinity_sets if ds.rxcuis not in same]
     drug_sets = {s.key: s for s in sets}
     cari_days, cari_cited = _carisoprodol_limit(kb)
     egfr, egfr_cited, dialysis_cited = _baclofen_renal(kb)
@@ -271,12 +332,17 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
             evidence=_unique((*extra, *cited)),
         )
 
-    dup_sets = tuple(f"relaxant:{i.id}" for i in relaxants)
+    dup_age = kb.rules["MRX-DUP-001"].from_age_years()
+    if dup_age is not None and round(dup_age) != age:
+        raise KnowledgeError(
+            [("rules/MRX-DUP-001.yaml", "applies_from_age", "the screening has one age state")]
+        )
+    dup_gate = (AGE_STATE,) if dup_age is not None else ()
     patterns = (
         pattern(
             "MRX-DDI-004",
-            "carisoprodol, an opioid and a benzodiazepine on the same days",
-            ("carisoprodol", "opioids", "benzodiazepines"),
+            _and([s.label.lower() for s in trinity_sets]) + " on the same days",
+            tuple(s.key for s in trinity_sets),
         ),
         pattern(
             "MRX-DDI-003",
@@ -293,11 +359,24 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
             longer_than_days=cari_days,
             evidence=_unique((*cari_cited, *_rule(kb, "MRX-DUR-001")[1])),
         ),
-        pattern(
-            "MRX-DUP-001",
-            "two or more different skeletal muscle relaxants on the same days",
-            dup_sets,
-            min_active=2,
+        Pattern(
+            code="MRX-DUP-001",
+            name=_rule(kb, "MRX-DUP-001")[0],
+            summary=(
+                f"{dup.at_least} or more different skeletal muscle relaxants on the same days"
+                + (f" at {age} years or older" if dup_gate else "")
+                + (
+                    f", not all of them {(exempt.flag or exempt.group or '').replace('_', ' ')}"
+                    if exempt is not None
+                    else ""
+                )
+            ),
+            kind="concurrent",
+            sets=(*dup_sets, *dup_gate),
+            min_active=dup.at_least,
+            required=dup_gate,
+            one_of=dup_one_of if exempt is not None else (),
+            evidence=_rule(kb, "MRX-DUP-001")[1],
         ),
         Pattern(
             code="MRX-BEERS-001",

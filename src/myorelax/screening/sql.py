@@ -417,7 +417,45 @@ SELECT res.person_id, CAST(res.first_day AS INTEGER) AS first_day,
 FROM res LEFT JOIN mrx_person p ON p.person_id = res.person_id"""
 
 
+def _weight(sets: Sequence[str], set_ids: Mapping[str, int]) -> str:
+    """1 for an era of one of `sets`, else 0 (0 when there are none)."""
+    if not sets:
+        return "0"
+    return f"CASE WHEN set_id IN ({', '.join(str(set_ids[s]) for s in sets)}) THEN 1 ELSE 0 END"
+
+
 def _concurrent(p: Pattern, set_ids: Mapping[str, int]) -> str:
+    if not p.required and not p.one_of:
+        return _counted(p, set_ids)
+    # Three running counts: sets counted towards min_active, required sets (all must be on),
+    # and sets of which one must be on.
+    ids = ", ".join(str(set_ids[s]) for s in p.sets)
+    d, r, o = _weight(p.counted, set_ids), _weight(p.required, set_ids), _weight(p.one_of, set_ids)
+    one = " AND one_on >= 1" if p.one_of else ""
+    return _with_person(f"""
+  WITH e AS (SELECT person_id, set_id, start_day, cover_end FROM mrx_era WHERE set_id IN ({ids})),
+  c AS (SELECT person_id FROM e GROUP BY person_id
+        HAVING COUNT(DISTINCT set_id) >= {p.min_active + len(p.required)}),
+  f AS (SELECT e.person_id, e.start_day, e.cover_end, {d} AS d, {r} AS r, {o} AS o
+        FROM e JOIN c ON c.person_id = e.person_id),
+  ev AS (SELECT person_id, start_day AS day, d, r, o FROM f
+         UNION ALL SELECT person_id, cover_end + 1 AS day, -d, -r, -o FROM f),
+  evs AS (SELECT person_id, day, SUM(d) AS d, SUM(r) AS r, SUM(o) AS o
+          FROM ev GROUP BY person_id, day),
+  run AS (SELECT person_id, day,
+                 SUM(d) OVER (PARTITION BY person_id ORDER BY day ROWS UNBOUNDED PRECEDING) AS active,
+                 SUM(r) OVER (PARTITION BY person_id ORDER BY day ROWS UNBOUNDED PRECEDING) AS req_on,
+                 SUM(o) OVER (PARTITION BY person_id ORDER BY day ROWS UNBOUNDED PRECEDING) AS one_on,
+                 LEAD(day) OVER (PARTITION BY person_id ORDER BY day) AS next_day
+          FROM evs),
+  seg AS (SELECT person_id, day AS start_day, next_day - 1 AS end_day FROM run
+          WHERE active >= {p.min_active} AND req_on >= {len(p.required)}{one})
+  SELECT person_id, MIN(start_day) AS first_day, MAX(end_day) AS last_day,
+         SUM(end_day - start_day + 1) AS exposure_days
+  FROM seg GROUP BY person_id""")
+
+
+def _counted(p: Pattern, set_ids: Mapping[str, int]) -> str:
     ids = ", ".join(str(set_ids[s]) for s in p.sets)
     return _with_person(f"""
   WITH e AS (SELECT person_id, set_id, start_day, cover_end FROM mrx_era WHERE set_id IN ({ids})),
@@ -520,7 +558,7 @@ def build_plan(
         for s in p.sets
         if s in knowledge.drug_sets
     ]
-    needs = [(p.sets, p.min_active) for p in knowledge.patterns]
+    needs = [(p.sets, p.min_active + len(p.required)) for p in knowledge.patterns]
     era = _era(set_ids, options.grace_days, states, age_partners, needs)
     steps.append(Step("mrx_era", era, "drug_exposure"))
     queries = tuple(

@@ -47,7 +47,8 @@ BACKGROUND = "background"
 PROFILES = (*PLANTED, NEAR_MISS, SINGLE, BACKGROUND)
 # The patterns a planted profile triggers (the holy trinity is also an opioid + relaxant).
 TRIGGERS: dict[str, tuple[str, ...]] = {p: (p,) for p in PLANTED} | {
-    "MRX-DDI-004": ("MRX-DDI-004", "MRX-DDI-003")
+    "MRX-DDI-004": ("MRX-DDI-004", "MRX-DDI-003"),
+    "MRX-DUP-001": ("MRX-DUP-001", "MRX-BEERS-001"),
 }
 DEFAULT_RATES: dict[str, float] = dict.fromkeys(PLANTED, 0.01) | {NEAR_MISS: 0.03, SINGLE: 0.3}
 
@@ -147,10 +148,9 @@ def _plant(g: _Generator, profile: str, p: np.ndarray, birth: np.ndarray) -> Non
     rng = g.rng
     n = len(p)
     t0 = rng.integers(FIRST_DAY + 420, LAST_DAY - 420, n)
+    older = ("MRX-BEERS-001", "MRX-DUP-001")  # patterns that apply from 65
     birth[p] = (
-        _birth_for_age(rng, t0, 66, 90)
-        if profile == "MRX-BEERS-001"
-        else _birth_for_age(rng, t0, 20, 60)
+        _birth_for_age(rng, t0, 66, 90) if profile in older else _birth_for_age(rng, t0, 20, 60)
     )
     u = rng.integers
     if profile == "MRX-DDI-004":
@@ -166,11 +166,16 @@ def _plant(g: _Generator, profile: str, p: np.ndarray, birth: np.ndarray) -> Non
             g.drug(p, g.codes("carisoprodol")[0], start, 10)
             start = start + 10 - u(0, 3, n)
     elif profile == "MRX-DUP-001":
+        # One relaxant outside the exemption (and Beers-listed, so the person is also a
+        # MRX-BEERS-001 case), with any other relaxant.
         relax = g.codes("relaxants")
-        a = rng.integers(0, len(relax), n)
-        b = (a + rng.integers(1, len(relax), n)) % len(relax)
-        g.drug(p, relax[a], t0, 10)
-        g.drug(p, relax[b], t0 + u(0, 9, n), 10)
+        dup = g.k.pattern("MRX-DUP-001")
+        allowed = {int(i.rxcui) for k in dup.one_of for i in g.k.drug_sets[k].ingredients}
+        first = np.array([c for c in g.codes("beers_relaxants") if int(c) in allowed])
+        a = rng.choice(first, n)
+        b = np.array([rng.choice(relax[relax != x]) for x in a], dtype=np.int64)
+        g.drug(p, a, t0, 10)
+        g.drug(p, b, t0 + u(0, 9, n), 10)
     elif profile == "MRX-BEERS-001":
         g.drug(p, g.pick("beers_relaxants", n), t0, 7)
     elif profile == "MRX-RENAL-001":

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
-from myorelax.knowledge.schema import Amount, Cited, Dosing, Monograph, Severity
+from myorelax.knowledge.schema import (
+    Amount,
+    Cited,
+    Dosing,
+    Monograph,
+    Severity,
+    applies_from_age,
+)
 from myorelax.pk.exposure import ExposureRatio
 from myorelax.safety.alert import Alert, ExposureEstimate, shorten
 from myorelax.safety.context import CheckContext
-from myorelax.units import convert, has_dimension
+from myorelax.units import convert, has_dimension, plain_number
 
 
 def make_alert(
@@ -54,7 +61,7 @@ def _candidates(ctx: CheckContext, drug: Monograph, order: Order) -> list[Dosing
     wanted = ["adult", "all"]
     if age is not None and age < 18:
         wanted = ["pediatric", "all", "adult"]
-    elif age is not None and age >= 65:
+    elif age is not None and any(applies_from_age(d, age) for d in entries):
         wanted = ["geriatric", "adult", "all"]
     for pop in wanted:
         chosen = [d for d in entries if d.population == pop]
@@ -163,7 +170,8 @@ def order_dose_mg(drug: Monograph, order: Order) -> float | None:
 
 
 def fmt(x: float) -> str:
-    return f"{x:.4g}"
+    """A dose or number in an alert: 4 significant figures, never "3.5e+04"."""
+    return plain_number(x)
 
 
 def simulated_note(ratios: tuple[ExposureRatio, ...]) -> str:

@@ -12,7 +12,6 @@ from myorelax.safety.checks.common import fmt, make_alert
 from myorelax.safety.context import Active, CheckContext
 
 GROUP = "skeletal_muscle_relaxants"
-ANTISPASTICITY = "antispasticity"
 
 
 def check(ctx: CheckContext) -> list[Alert]:
@@ -25,13 +24,21 @@ def _involved(ctx: CheckContext, actives: list[Active]) -> bool:
 
 
 def _relaxants(ctx: CheckContext) -> list[Alert]:
-    # Taken regularly: an as-needed order or medication is not a duplicate class prescription.
+    """MRX-DUP-001 as its trigger says: at least `at_least` distinct drugs of the class taken
+    regularly (an as-needed order is not a duplicate class prescription), not all of them
+    exempt (antispasticity agents combined on purpose)."""
+    trigger = ctx.kb.rules["MRX-DUP-001"].trigger
+    assert trigger is not None and trigger.distinct_of is not None  # checked at load
     relaxants = [
-        a for a in ctx.active if GROUP in a.groups and not (a.order is not None and a.order.prn)
+        a
+        for a in ctx.active
+        if a.covered_by(trigger.distinct_of)
+        and not (trigger.regular_use_only and a.order is not None and a.order.prn)
     ]
-    if len(relaxants) < 2 or not _involved(ctx, relaxants):
+    if len(relaxants) < (trigger.at_least or 2) or not _involved(ctx, relaxants):
         return []
-    if all(ANTISPASTICITY in a.flags for a in relaxants):
+    exempt = trigger.exempt_when_all
+    if exempt is not None and all(a.covered_by(exempt) for a in relaxants):
         return []
     age = ctx.patient.age_years
     from_age = ctx.from_age("MRX-DUP-001")

@@ -162,13 +162,18 @@ def _alert(ctx: CheckContext, code: str, x: Interaction, a: Active, b: Active) -
 
 
 def _holy_trinity(ctx: CheckContext) -> list[Alert]:
-    cari = [a for a in ctx.active if a.drug == "carisoprodol"]
-    opioids = [a for a in ctx.active if "opioids" in a.groups]
-    benzos = [a for a in ctx.active if "benzodiazepines" in a.groups]
-    if not (cari and opioids and benzos) or not _involved(ctx, *cari, *opioids, *benzos):
+    """MRX-DDI-004: every term of the rule's trigger (carisoprodol, an opioid, a
+    benzodiazepine) active at once."""
+    trigger = ctx.kb.rules["MRX-DDI-004"].trigger
+    assert trigger is not None and trigger.all_of  # checked at load
+    found = [[a for a in ctx.active if a.covered_by(t)] for t in trigger.all_of]
+    if not all(found):
         return []
-    names = ", ".join(a.name for a in (*cari, *opioids, *benzos))
-    oud = [a for a in opioids if OUD_FLAG in a.flags]
+    involved = list(dict.fromkeys(a for group in found for a in group))
+    if not _involved(ctx, *involved):
+        return []
+    names = ", ".join(a.name for a in involved)
+    oud = [a for a in involved if OUD_FLAG in a.flags]
     recommendation = (
         "Do not combine: stop or avoid carisoprodol (taper it if used long-term) and avoid "
         "benzodiazepines with opioids; use non-drug treatment and non-sedating analgesia. If "
@@ -185,7 +190,7 @@ def _holy_trinity(ctx: CheckContext) -> list[Alert]:
             f"Active together: **{names}**. This combination is sought for its euphoric effect "
             "and is repeatedly found in overdose deaths; each adds CNS and respiratory "
             "depression.",
-            [a.drug for a in (*cari, *opioids, *benzos)],
+            [a.drug for a in involved],
             "Additive CNS and respiratory depression from three CNS depressants (carisoprodol "
             "and its metabolite meprobamate, an opioid, a benzodiazepine).",
             recommendation,

@@ -50,6 +50,23 @@ def _applies(adj: RenalAdjustment, crcl: float | None, egfr: float | None) -> tu
     return _in_range(value, below, from_), f"{label} {fmt(value)} mL/min"
 
 
+def _applies_to(adj: RenalAdjustment, kidney: KidneyFunction) -> tuple[bool, str]:
+    """`_applies` for this kidney function: with no CrCl or eGFR but kidney failure recorded, a
+    band applies when it reaches below the GFR the failure implies (the lowest band)."""
+    below = kidney.failure_gfr_below
+    measured = [v for v in (kidney.crcl_ml_min, kidney.egfr_ml_min) if v is not None]
+    if below is None or (measured and min(measured) < below):
+        return _applies(adj, kidney.crcl_ml_min, kidney.egfr_ml_min)
+    if adj.dialysis:
+        return False, ""
+    from_ = adj.crcl_from if adj.crcl_below is not None else adj.egfr_from
+    if adj.crcl_below is None and adj.egfr_below is None:
+        return False, ""
+    lowest = from_ is None or convert(from_.lower, from_.unit, "mL/min") < below
+    why = f"{kidney.failure_basis} (GFR below {fmt(below)} mL/min)"
+    return lowest, why
+
+
 def applicable_renal_adjustments(
     drug: Monograph, kidney: KidneyFunction, age_years: float | None, beers_from_age: float
 ) -> list[tuple[RenalAdjustment, str]]:
@@ -63,10 +80,22 @@ def applicable_renal_adjustments(
             if kidney.dialysis:
                 out.append((adj, "dialysis"))
             continue
-        ok, why = _applies(adj, kidney.crcl_ml_min, kidney.egfr_ml_min)
+        ok, why = _applies_to(adj, kidney)
         if ok:
             out.append((adj, why))
     return out
+
+
+def _basis(k: KidneyFunction, why: str) -> str:
+    """How the kidney value in `why` was obtained."""
+    if k.failure_basis and why.startswith(k.failure_basis):
+        if not k.measured:
+            return "recorded as a condition; no CrCl, eGFR or serum creatinine was given"
+        return (
+            f"recorded as a condition; the CrCl ({k.crcl_basis}) and eGFR ({k.egfr_basis}) do "
+            "not fit kidney failure, so the lower band it implies is used (conservative)"
+        )
+    return k.egfr_basis if why.startswith("eGFR") else k.crcl_basis
 
 
 def _threshold_text(adj: RenalAdjustment) -> str:
@@ -92,6 +121,7 @@ def _renal(ctx: CheckContext) -> list[Alert]:
             continue
         if k.dialysis:
             for adj in (x for x in adjustments if x.dialysis):
+                sim = patient_exposure(drug, ctx.patient, a.order, RENAL_CAUSES)
                 out.append(
                     make_alert(
                         ctx,
@@ -99,11 +129,13 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                         adj.severity,
                         f"{drug.name} in a patient on dialysis: {adj.action}",
                         f"The patient is on dialysis. {adj.action}"
-                        + (f" {adj.note}" if adj.note else ""),
+                        + (f" {adj.note}" if adj.note else "")
+                        + simulated_note(sim),
                         [a.drug],
                         "Renal elimination is lost; the drug and active metabolites accumulate.",
                         adj.action,
                         adj,
+                        exposure=exposure_from(sim, drug.id, "dialysis"),
                     )
                 )
         if not k.known:
@@ -128,7 +160,7 @@ def _renal(ctx: CheckContext) -> list[Alert]:
             continue
         hits: list[tuple[RenalAdjustment, str]] = []
         for adj in adjustments:
-            ok, why = _applies(adj, k.crcl_ml_min, k.egfr_ml_min)
+            ok, why = _applies_to(adj, k)
             if ok:
                 hits.append((adj, why))
         beers = [(x, w) for x, w in hits if x.source == "beers-2023"]
@@ -142,7 +174,7 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                     adj.severity,
                     f"{drug.name} at {fmt(age)} with {why}: AGS Beers 2023 advises avoiding it "
                     f"({_threshold_text(adj)})",
-                    f"The patient is {fmt(age)} with **{why}** ({k.egfr_basis if 'eGFR' in why else k.crcl_basis}). "
+                    f"The patient is {fmt(age)} with **{why}** ({_basis(k, why)}). "
                     f"Beers 2023 threshold: {_threshold_text(adj)}. {adj.action}",
                     [a.drug],
                     "Baclofen is cleared by the kidneys; accumulation causes encephalopathy.",
@@ -160,7 +192,7 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                 if adj.dose_fraction
                 else ""
             )
-            basis = k.crcl_basis if why.startswith("CrCl") else k.egfr_basis
+            basis = _basis(k, why)
             sim = patient_exposure(drug, ctx.patient, a.order, RENAL_CAUSES)
             out.append(
                 make_alert(
