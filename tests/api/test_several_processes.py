@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,9 @@ def test_diary_writes_sent_to_both_processes_at_once_are_all_kept(
 
     def write(server: Server, k: int) -> None:
         for i in range(per_thread):
-            at = f"2026-10-{1 + (k * per_thread + i) % 28:02d}T{8 + k:02d}:{i:02d}:00+00:00"
+            # one pain rating per day (a second one of the same day would replace the first)
+            day = date(2026, 9, 1) + timedelta(days=k * per_thread + i)
+            at = f"{day}T{8 + k:02d}:{i:02d}:00+00:00"
             r = httpx.post(f"{server.base}{base}/{pid}/entries", headers=headers, timeout=60,
                            json={"entries": [{"at": at, "kind": "pain", "value": i % 11}]})  # fmt: skip
             if r.status_code != 201:
@@ -127,7 +130,7 @@ def test_diary_writes_sent_to_both_processes_at_once_are_all_kept(
     for t in threads:
         t.join(120)
     assert failures == []
-    got = httpx.get(f"{second.base}{base}/{pid}/entries?from=2026-10-01&to=2026-10-31",
+    got = httpx.get(f"{second.base}{base}/{pid}/entries?from=2026-09-01&to=2026-10-31",
                     headers=headers).json()["entries"]  # fmt: skip
     assert len([e for e in got if e["kind"] == "pain"]) == per_thread * threads_n
 

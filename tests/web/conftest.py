@@ -85,6 +85,8 @@ class Visit:
 
     def _response(self, response: object) -> None:
         if response.request.resource_type == "script":  # type: ignore[attr-defined]
+            if response.request.service_worker is not None:  # type: ignore[attr-defined]
+                return  # the diary's service worker script: no page frame, not a page's budget
             key = f"{self.loads} {response.frame.url}"  # type: ignore[attr-defined]
             size = len(response.body())  # type: ignore[attr-defined]
             self.script_bytes[key] = self.script_bytes.get(key, 0) + size

@@ -37,7 +37,11 @@ def test_diary_day_through_the_browser_on_postgresql(
     page.get_by_label("How strong were the spasms?").select_option("1")
     page.get_by_label("Pain (0 none, 10 worst)").select_option("5")
     page.get_by_role("button", name="Save the day").click()
-    expect(page.locator("#saved")).to_have_text("Saved 2 entries.")
+    expect(page.locator("#saved")).to_contain_text("pain 5/10; spasms 1/4 (Penn), mild.")
+    # the same day's pain again: it replaces the first (one value per measure per day)
+    page.get_by_label("Pain (0 none, 10 worst)").select_option("4")
+    page.get_by_role("button", name="Save the day").click()
+    expect(page.locator("#saved")).to_contain_text("pain 4/10 (replaces the value saved earlier")
     context.close()
     assert not visit.foreign
     headers = pg_web.login("demo-patient")
@@ -45,4 +49,4 @@ def test_diary_day_through_the_browser_on_postgresql(
     today = datetime.now(UTC).date().isoformat()
     got = httpx.get(f"{pg_web.base}/api/v1/patients/{pid}/entries?from={today}&to={today}",
                     headers=headers).json()["entries"]  # fmt: skip
-    assert sorted((e["kind"], e["value"]) for e in got) == [("pain", 5.0), ("spasm", 1.0)]
+    assert sorted((e["kind"], e["value"]) for e in got) == [("pain", 4.0), ("spasm", 1.0)]

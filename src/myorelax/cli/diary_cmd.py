@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from myorelax.cli.output import console, emit_json, err_console
+from myorelax.cli.output import check_writable, console, emit_json, err_console, write_output
 from myorelax.cli.plan_cmd import parse_date
 from myorelax.diary.vocabulary import CSV_FIELDS, KINDS
 from myorelax.errors import InputError
@@ -137,7 +137,7 @@ def diary_add(
 ) -> None:
     """Add one diary entry."""
     from myorelax.clinical.sig import parse_sig
-    from myorelax.diary.entries import parse_entry
+    from myorelax.diary.entries import not_in_future, parse_entry
     from myorelax.diary.records import SYSTEM
 
     if kind not in KINDS:
@@ -156,6 +156,7 @@ def diary_add(
         "text": text,
     }
     entry = parse_entry({k: v for k, v in data.items() if v is not None})
+    not_in_future(entry, datetime.now(UTC), "--at")
     saved = _store().add_entry(SYSTEM, patient, entry)
     if json_out:
         emit_json(saved)
@@ -246,21 +247,21 @@ def diary_export(
     from myorelax.knowledge.loader import load_knowledge
 
     first, last = _range(start, end)
+    check_writable(out, "--csv")
+    check_writable(fhir, "--fhir")
     entries = _store().entries_on_days(SYSTEM, patient, first, last)
     if fhir is not None:
         from myorelax.fhir.diary import diary_bundle
 
         bundle = diary_bundle(list(entries), load_knowledge(), f"Patient/{patient}")
-        fhir.write_text(json.dumps(bundle, indent=2), encoding="utf-8")
-        err_console.print(f"wrote {fhir}")
+        write_output(fhir, json.dumps(bundle, indent=2), "--fhir")
     from myorelax.reports.diary_report import entries_csv
 
     data = entries_csv(entries)
     if out is None:
         print(data, end="")
     else:
-        out.write_text(data, encoding="utf-8")
-        err_console.print(f"wrote {out}")
+        write_output(out, data, "--csv")
 
 
 @diary_app.command("report")
@@ -284,6 +285,8 @@ def diary_report(
     from myorelax.reports.diary_report import diary_report_html
 
     first, last = _range(start, end)
+    check_writable(html, "--html")
+    check_writable(pdf, "--pdf")
     store = _store()
     record = store.patient(SYSTEM, patient)
     entries = store.entries_on_days(SYSTEM, patient, first, last)
@@ -292,13 +295,11 @@ def diary_report(
     if html is not None or pdf is not None:
         page = diary_report_html(record, analysis, entries, regimens)
         if html is not None:
-            html.write_text(page, encoding="utf-8")
-            err_console.print(f"wrote {html}")
+            write_output(html, page, "--html")
         if pdf is not None:
             from myorelax.reports.printable import html_to_pdf
 
-            pdf.write_bytes(html_to_pdf(page))
-            err_console.print(f"wrote {pdf}")
+            write_output(pdf, html_to_pdf(page), "--pdf")
     if json_out:
         emit_json(analysis)
         return

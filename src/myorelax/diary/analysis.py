@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.diary.entries import DiaryEntry
+from myorelax.diary.limits import AboveMax
 from myorelax.diary.records import RegimenPeriod
 from myorelax.knowledge.schema import KnowledgeBase
 from myorelax.pk.models import NoModelError, model_for
@@ -170,7 +171,10 @@ def _adherence_and_use(
     regimens: Sequence[RegimenPeriod],
     days: Sequence[date],
     kb: KnowledgeBase | None,
+    now: datetime | None = None,
 ) -> tuple[list[Adherence], list[DiaryAlert]]:
+    """Adherence and use; with `now`, planned dose times still to come are not expected yet
+    (neither counted nor missed)."""
     doses = [e for e in entries if e.kind == "dose"]
     tzinfo = entries[0].at.tzinfo if entries else None
     adherence: list[Adherence] = []
@@ -193,6 +197,10 @@ def _adherence_and_use(
             extra += sum(1 for e in today if e.dose_status in ("extra", "prn"))
             for r in active:
                 for slot in _slots(r, day, tzinfo):
+                    if now is not None and (
+                        slot > now if slot.tzinfo is not None else slot > now.replace(tzinfo=None)
+                    ):
+                        continue
                     expected += 1
                     match = None
                     for i, e in enumerate(taken_doses):
@@ -336,6 +344,34 @@ def _overuse_alerts(
                         last=days[len(full) * 7 - 1],
                     )
                 )
+    return out
+
+
+def above_label_alerts(entries: Sequence[DiaryEntry], kb: KnowledgeBase | None) -> list[DiaryAlert]:
+    """A MAJOR warning for each drug taken above its labelled single or daily maximum (the
+    maxima come from the knowledge base; the patient had to confirm such a dose)."""
+    from myorelax.diary.limits import above_max
+
+    doses = sorted((e for e in entries if e.kind == "dose"), key=lambda e: e.at)
+    by_drug: dict[str, list[AboveMax]] = defaultdict(list)
+    for problem in sorted(above_max(doses, [], kb), key=lambda p: (p.which != "single", p.day)):
+        by_drug[problem.entry.drug or ""].append(problem)
+    out = []
+    for drug, problems in sorted(by_drug.items()):
+        days = sorted({p.day for p in problems})
+        out.append(
+            DiaryAlert(
+                code="DIARY-ABOVE-MAX",
+                severity="major",
+                drug=drug,
+                summary=f"{drug} above the labelled maximum on {len(days)} day(s)",
+                detail="; ".join(p.message() for p in problems[:5])
+                + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+                + ". Review with the patient: overdose risk.",
+                first=days[0],
+                last=days[-1],
+            )
+        )
     return out
 
 
@@ -581,14 +617,17 @@ def analyse_diary(
     start: date,
     end: date,
     kb: KnowledgeBase | None = None,
+    now: datetime | None = None,
 ) -> DiaryAnalysis:
-    """Everything the clinician report shows, for the days start..end inclusive."""
+    """Everything the clinician report shows, for the days start..end inclusive (with `now`,
+    dose times after it are not yet expected)."""
     if end < start:
         raise ValueError("end is before start")
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     window = [e for e in entries if start <= _local_day(e) <= end]
     series = daily_series(window, days)
-    adherence, alerts = _adherence_and_use(window, regimens, days, kb)
+    adherence, alerts = _adherence_and_use(window, regimens, days, kb, now)
+    alerts += above_label_alerts(window, kb)
     notes = []
     if not window:
         notes.append("No diary entries in this period.")

@@ -10,7 +10,7 @@ moderate, severe). Timestamps must carry their time zone.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import (
@@ -32,6 +32,9 @@ from myorelax.diary.vocabulary import SIDE_EFFECTS as SIDE_EFFECTS
 from myorelax.diary.vocabulary import DoseStatus as DoseStatus
 from myorelax.diary.vocabulary import EntryKind as EntryKind
 from myorelax.errors import InputError
+
+SAME_SLOT_H = 2.0  # design choice: a planned dose within 2 h of one recorded is the same slot
+CLOCK_SKEW_MIN = 5  # a time up to 5 minutes ahead of the server's clock is not "the future"
 
 
 class DiaryEntry(BaseModel):
@@ -115,6 +118,43 @@ def _need_range(value: float | None, low: float, high: float, what: str) -> None
         raise ValueError(f"{what} is required")
     if not low <= value <= high:
         raise ValueError(f"{what}: {value:g} is out of range")
+
+
+SEVERITY_WORDS = {1: "mild", 2: "moderate", 3: "severe"}
+
+
+def describe_entry(e: DiaryEntry, *, with_time: bool = True) -> str:
+    """One entry in plain words, e.g. "pain 6 at 21:00" or "baclofen 10 mg (planned dose) at
+    08:00" (used in the saved message and in the audit log's record of a correction)."""
+    when = f" on {e.at:%d %b} at {e.at:%H:%M}" if with_time else ""
+    if e.kind == "dose":
+        kind = {"planned": "planned dose", "extra": "extra dose", "prn": "as-needed dose"}
+        return f"{e.drug} {e.dose_mg:g} mg ({kind.get(e.dose_status or '', 'dose')}){when}"
+    if e.kind == "side_effect":
+        return f"{e.symptom} ({SEVERITY_WORDS.get(e.severity or 0, e.severity)}){when}"
+    if e.kind == "note":
+        text = e.text or ""
+        return f"a note ({text[:40]}{'...' if len(text) > 40 else ''}){when}"
+    if e.kind == "sleep":
+        quality = f", quality {e.quality:g}/10" if e.quality is not None else ""
+        return f"sleep {e.value:g} h{quality}{when}"
+    if e.kind == "spasm":
+        severity = f", {SEVERITY_WORDS.get(e.severity or 0)}" if e.severity else ""
+        return f"spasms {e.value:g}/4 (Penn){severity}{when}"
+    if e.kind == "pss10":
+        return f"PSS-10 {e.value:g}/40{when}"
+    return f"{e.kind} {e.value:g}/10{when}"
+
+
+def not_in_future(entry: DiaryEntry, now: datetime, field: str = "at") -> None:
+    """Refuse a dose or symptom time later than now (allowing CLOCK_SKEW_MIN of clock skew)."""
+    if entry.at > now + timedelta(minutes=CLOCK_SKEW_MIN):
+        local = now.astimezone(entry.at.tzinfo)
+        raise InputError(
+            f"{entry.at:%d %b %Y %H:%M} is in the future (now it is {local:%d %b %Y %H:%M}): "
+            "record what has happened",
+            field=field,
+        )
 
 
 def pss10_total(items: tuple[int, ...]) -> int:

@@ -8,12 +8,14 @@ import base64
 import csv
 import io
 from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from myorelax.diary.analysis import DiaryAnalysis
@@ -29,28 +31,57 @@ def _png(fig: Figure) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
+# (series, label, colour) per panel: each scale on its own axis
+PANELS = (
+    ("Pain and stress (0 none to 10 worst)", (0, 10.8),
+     (("pain", "pain", "#c0392b"), ("stress", "stress", "#2c3e50"))),
+    ("Spasm frequency (Penn 0-4)", (0, 4.4), (("spasm", "spasms", "#8e44ad"),)),
+    ("Sleep (hours)", (0, 12.5), (("sleep", "sleep", "#2e7d32"),)),
+)  # fmt: skip
+
+
 def _trend_chart(a: DiaryAnalysis, regimens: Sequence[RegimenPeriod]) -> str:
-    fig, ax = plt.subplots(figsize=(9, 3.6))
-    colours = {"pain": "#c0392b", "stress": "#2c3e50", "spasm": "#8e44ad"}
-    for name, colour in colours.items():
-        raw = a.series[name]
-        if not any(v is not None for v in raw):
-            continue
-        pts = [(d, v) for d, v in zip(a.days, raw, strict=True) if v is not None]
-        ax.plot([d for d, _ in pts], [v for _, v in pts], "o", ms=2.5, color=colour, alpha=0.35)
-        sm = [(d, v) for d, v in zip(a.days, a.smoothed[name], strict=True) if v is not None]
-        label = f"{name} ({'Penn 0-4' if name == 'spasm' else '0-10'}), 7-day mean"
-        ax.plot([d for d, _ in sm], [v for _, v in sm], "-", color=colour, lw=2, label=label)
+    """One panel per scale (0-10 scores, Penn 0-4, sleep hours) over the report period, dots for
+    the days and a line for the 7-day mean; dashed lines at dose changes."""
+    fig = trend_figure(a, regimens)
+    return _png(fig)
+
+
+def trend_figure(a: DiaryAnalysis, regimens: Sequence[RegimenPeriod]) -> Figure:
+    fig, axes = plt.subplots(len(PANELS), 1, figsize=(9, 6.6), sharex=True)
+    for ax, (title, ylim, series) in zip(axes, PANELS, strict=True):
+        for name, label, colour in series:
+            raw = a.series[name]
+            pts = [(d, v) for d, v in zip(a.days, raw, strict=True) if v is not None]
+            if not pts:
+                continue
+            ax.plot([d for d, _ in pts], [v for _, v in pts], "o", ms=2.5, color=colour,
+                    alpha=0.35)  # fmt: skip
+            sm = [(d, v) for d, v in zip(a.days, a.smoothed[name], strict=True) if v is not None]
+            ax.plot([d for d, _ in sm], [v for _, v in sm], "-", color=colour, lw=2,
+                    label=f"{label}, 7-day mean")  # fmt: skip
+        values = [v for name, _, _ in series for v in a.series[name] if v is not None]
+        ax.set_ylim(ylim[0], max([ylim[1], *(v + 0.5 for v in values)]))
+        ax.set_title(title, fontsize=9, loc="left")
+        for r in regimens:
+            if a.start < r.start <= a.end:
+                ax.axvline(r.start, color="#555", ls="--", lw=1)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="upper right", fontsize=7)
     for r in regimens:
         if a.start < r.start <= a.end:
-            ax.axvline(r.start, color="#555", ls="--", lw=1)
-            ax.annotate(r.sig, (mdates.date2num(r.start), 10.2), fontsize=7, rotation=0, ha="left")
-    ax.set_ylim(0, 10.8)
-    ax.set_ylabel("score")
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    ax.legend(loc="upper right", fontsize=8)
-    ax.set_title("Pain, stress and spasms (dashed lines: dose changes)")
-    return _png(fig)
+            axes[0].annotate(r.sig, (mdates.date2num(r.start), ylim_top(axes[0])), fontsize=7,
+                             ha="left", va="top")  # fmt: skip
+    axes[-1].set_xlim(datetime.combine(a.start, time.min),
+                      datetime.combine(a.end + timedelta(days=1), time.min))  # fmt: skip
+    axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    fig.suptitle("Daily ratings (dashed lines: dose changes)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def ylim_top(ax: Axes) -> float:
+    return float(ax.get_ylim()[1])
 
 
 def _adherence_chart(a: DiaryAnalysis) -> str | None:
@@ -67,8 +98,15 @@ def _adherence_chart(a: DiaryAnalysis) -> str | None:
     return _png(fig)
 
 
-def _side_effect_chart(entries: Sequence[DiaryEntry]) -> str | None:
-    se = [e for e in entries if e.kind == "side_effect"]
+def _side_effect_chart(entries: Sequence[DiaryEntry], a: DiaryAnalysis) -> str | None:
+    fig = side_effect_figure(entries, a.start, a.end)
+    return _png(fig) if fig is not None else None
+
+
+def side_effect_figure(entries: Sequence[DiaryEntry], start: date, end: date) -> Figure | None:
+    """Side effects over the report period (the axis spans start..end, whatever the dates of
+    the entries); None without any."""
+    se = [e for e in entries if e.kind == "side_effect" and start <= e.at.date() <= end]
     if not se:
         return None
     fig, ax = plt.subplots(figsize=(9, 2.4))
@@ -78,9 +116,13 @@ def _side_effect_chart(entries: Sequence[DiaryEntry]) -> str | None:
             e.at, symptoms.index(e.symptom or ""), s=20 + 25 * (e.severity or 1), color="#d35400"
         )
     ax.set_yticks(range(len(symptoms)), symptoms)
+    ax.set_xlim(
+        datetime.combine(start, time.min), datetime.combine(end + timedelta(days=1), time.min)
+    )
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=10))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    ax.set_title("Side effects (size: severity)")
-    return _png(fig)
+    ax.set_title(f"Side effects {start:%d %b} to {end:%d %b %Y} (size: severity)")
+    return fig
 
 
 def diary_report_html(
@@ -99,7 +141,7 @@ def diary_report_html(
             entries=entries,
             trend_png=_trend_chart(analysis, regimens),
             adherence_png=_adherence_chart(analysis),
-            side_png=_side_effect_chart(entries),
+            side_png=_side_effect_chart(entries, analysis),
         )
     )
 

@@ -8,8 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from myorelax.diary.analysis import DiaryAnalysis
-from myorelax.diary.records import RegimenPeriod
 from myorelax.pk.simulate import RegimenSimulation
 
 
@@ -20,20 +18,31 @@ def _rounded(values: Any, scale: float = 1.0) -> list[float | None]:
     return out
 
 
+def _same(a: Any, b: Any) -> bool:
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return x.shape == y.shape and bool(np.allclose(x, y, rtol=1e-3, atol=1e-9))
+
+
 def simulation_charts(
-    this: RegimenSimulation, typical: RegimenSimulation
+    this: RegimenSimulation, typical: RegimenSimulation, *, acting: list[str] | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """One chart per analyte (parent, then active metabolite) and a summary table."""
+    """One chart per analyte (parent, then active metabolite) and a summary table, in one unit
+    per analyte (mg/L, or ng/mL for small concentrations) for the axis and the table alike, with
+    plain sentences where the picture alone could mislead: this patient's curve equal to the
+    typical adult's (the two lines coincide), co-medications that change nothing. `acting`: the
+    co-medications with a recorded effect on this drug's exposure."""
     charts: list[dict[str, Any]] = []
     reference = {a.name: a for a in typical.analytes}
+    units: dict[str, tuple[str, float]] = {}
     for a in this.analytes:
         ref = reference.get(a.name)
         peak = max(float(np.max(a.concentrations)),
                    float(np.max(ref.concentrations)) if ref is not None else 0.0)  # fmt: skip
         if a.percentiles:
             peak = max(peak, float(np.max(a.percentiles["p95"])))
-        # mg/L is mcg/mL; small concentrations read better in ng/mL.
-        unit, scale = ("ng/mL", 1000.0) if peak < 1.0 else ("mcg/mL", 1.0)
+        # small concentrations read better in ng/mL (1 mg/L = 1000 ng/mL)
+        unit, scale = ("ng/mL", 1000.0) if peak < 1.0 else ("mg/L", 1.0)
+        units[a.name] = (unit, scale)
         series: list[dict[str, Any]] = [
             {"label": "This patient", "values": _rounded(a.concentrations, scale)}
         ]
@@ -52,6 +61,7 @@ def simulation_charts(
                 "x_label": "hours from the first dose",
                 "x": _rounded(this.times_h),
                 "series": series,
+                "same_as_typical": ref is not None and _same(a.concentrations, ref.concentrations),
             }
         )
     ratios = {c.analyte: c for c in this.comparison}
@@ -59,48 +69,41 @@ def simulation_charts(
     for a in this.analytes:
         ref = reference.get(a.name)
         c = ratios.get(a.name)
+        unit, scale = units[a.name]
         rows.append(
             {
                 "analyte": a.name,
-                "cmax_mg_l": a.cmax,
+                "unit": unit,
+                "cmax": a.cmax * scale,
                 "tmax_h": a.tmax_h,
                 "half_life_h": a.half_life_h,
-                "typical_cmax_mg_l": ref.cmax if ref is not None else None,
+                "typical_cmax": ref.cmax * scale if ref is not None else None,
                 "auc_ratio": c.auc_ratio if c is not None else None,
                 "cmax_ratio": c.cmax_ratio if c is not None else None,
             }
         )
+    comeds = list(this.comedications)
+    acting = [n for n in comeds if n in (acting or [])]
+    still = [n for n in comeds if n not in acting]
+    sentences: list[str] = []
+    if charts and all(c["same_as_typical"] for c in charts):
+        sentences.append(
+            "This patient's curve is the typical adult's: nothing recorded about this patient "
+            "changes the model, so the two lines lie on top of each other."
+        )
+    if acting:
+        sentences.append(f"Co-medications that change the curve: {', '.join(acting)} (from the "
+                         "interaction knowledge; see the model notes).")  # fmt: skip
+    if still:
+        sentences.append(f"{'Co-medications' if len(still) > 1 else 'The co-medication'} "
+                         f"{', '.join(still)} change{'' if len(still) > 1 else 's'} nothing in "
+                         "this curve: no effect on its exposure is recorded.")  # fmt: skip
     summary = {
         "regimen": this.regimen,
         "subjects": this.subjects,
-        "comedications": list(this.comedications),
+        "comedications": comeds,
+        "sentences": sentences,
         "rows": rows,
         "notes": list(this.notes),
     }
     return charts, summary
-
-
-def diary_chart(analysis: DiaryAnalysis, regimens: tuple[RegimenPeriod, ...]) -> dict[str, Any]:
-    """Daily pain, stress, spasm frequency and sleep over the window, with each regimen start or
-    change inside it marked (x is days since 1970-01-01 at noon UTC, as uPlot takes seconds)."""
-    xs = [
-        (d.toordinal() - 719163) * 86400 + 43200  # 719163 = date(1970, 1, 1).toordinal()
-        for d in analysis.days
-    ]
-    labels = {
-        "pain": "Pain (0-10)",
-        "stress": "Stress (0-10)",
-        "spasm": "Spasm frequency (Penn 0-4)",
-        "sleep": "Sleep (hours)",
-    }
-    series = [
-        {"key": key, "label": label, "values": list(analysis.series.get(key, ()))}
-        for key, label in labels.items()
-    ]
-    first, last = analysis.start, analysis.end
-    marks = [
-        {"x": (r.start.toordinal() - 719163) * 86400 + 43200, "label": f"{r.sig} from {r.start}"}
-        for r in regimens
-        if first <= r.start <= last
-    ]
-    return {"id": "diary-chart", "x": xs, "series": series, "marks": marks}
