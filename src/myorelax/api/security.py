@@ -17,12 +17,13 @@ from functools import lru_cache
 from pwdlib import PasswordHash
 
 from myorelax.diary.records import Actor, UserAccount
-from myorelax.errors import InputError, TooManyAttemptsError
+from myorelax.errors import AccessError, InputError, NotFoundError, TooManyAttemptsError
 from myorelax.store.accounts import AccountStore
 from myorelax.store.shared_state import SignInThrottle
 
 COOKIE = "myorelax_session"
 MIN_PASSWORD = 12
+MAX_PASSWORD = 200
 
 
 @lru_cache(maxsize=1)
@@ -30,9 +31,21 @@ def _hasher() -> PasswordHash:
     return PasswordHash.recommended()
 
 
-def hash_password(password: str) -> str:
+def password_problem(password: str) -> str | None:
+    """What is wrong with a new password (the policy), or None."""
     if len(password) < MIN_PASSWORD:
-        raise InputError(f"must be at least {MIN_PASSWORD} characters", field="password")
+        return f"must be at least {MIN_PASSWORD} characters"
+    if len(password) > MAX_PASSWORD:
+        return f"must be at most {MAX_PASSWORD} characters"
+    if not password.strip():
+        return "must not be only spaces"
+    return None
+
+
+def hash_password(password: str, *, field: str = "password") -> str:
+    problem = password_problem(password)
+    if problem is not None:
+        raise InputError(problem, field=field)
     return _hasher().hash(password)
 
 
@@ -103,6 +116,7 @@ class SignInGuard:
 def sign_in(
     accounts: AccountStore, username: str, password: str, hours: float,
     *, guard: SignInGuard | None = None, address: str | None = None,
+    user_agent: str | None = None,
 ) -> tuple[UserAccount, str, datetime] | None:  # fmt: skip
     """Check the password; on success issue a token. None for any failure (same answer for a
     wrong name and a wrong password); TooManyAttemptsError when the name or the address is
@@ -115,9 +129,55 @@ def sign_in(
         return None
     token = secrets.token_urlsafe(32)
     expires = datetime.now(UTC) + timedelta(hours=hours)
-    accounts.issue_token(account.id, token, expires)
+    accounts.issue_token(account.id, token, expires, user_agent)
     return account, token, expires
 
 
 def actor_of(user: UserAccount) -> Actor:
     return Actor(user_id=user.id, role=user.role, name=user.username)
+
+
+def confirm_password(
+    accounts: AccountStore, actor: Actor, password: str,
+    *, guard: SignInGuard | None = None, address: str | None = None,
+) -> bool:  # fmt: skip
+    """Is this the actor's current password? Checked like a sign-in (failures count towards the
+    same lock-out, and the same Argon2id slots are used)."""
+    stored = accounts.password_hash_of(actor.user_id) if actor.user_id is not None else None
+    if guard is not None:
+        return guard.check(actor.name, password, stored, address)
+    return verify_password(password, stored)
+
+
+def change_password(
+    accounts: AccountStore, actor: Actor, current: str, new: str, keep_token: str | None,
+    *, guard: SignInGuard | None = None, address: str | None = None,
+) -> int:  # fmt: skip
+    """The signed-in user's new password, the current one required; every other session of
+    theirs ends (returns how many)."""
+    problem = password_problem(new)
+    if problem is not None:
+        raise InputError(problem, field="new_password")
+    if not current:
+        raise InputError("is required", field="current_password")
+    if not confirm_password(accounts, actor, current, guard=guard, address=address):
+        raise InputError("is wrong", field="current_password")
+    if new == current:
+        raise InputError("must differ from the current password", field="new_password")
+    return accounts.change_password(actor, hash_password(new, field="new_password"), keep_token)
+
+
+def reset_password(
+    accounts: AccountStore, actor: Actor, username: str, password: str | None = None
+) -> tuple[UserAccount, str | None, int]:
+    """An administrator sets another user's password (a random one when none is given); every
+    session of that user ends. Returns the account, the generated password (None when one was
+    given) and how many sessions ended."""
+    if actor.role != "admin":
+        raise AccessError(f"a {actor.role} may not reset passwords", field="role")
+    if "\x00" in username:
+        raise NotFoundError("no such user", field="username")
+    chosen = new_password() if password is None else password
+    account, ended = accounts.reset_password(actor, username,
+                                             hash_password(chosen, field="new_password"))  # fmt: skip
+    return account, (chosen if password is None else None), ended

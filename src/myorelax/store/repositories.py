@@ -7,15 +7,19 @@ patient sees only their own record.
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from myorelax.clinical.regimen import Order
-from myorelax.diary.entries import DiaryEntry
+from myorelax.diary.entries import SAME_SLOT_H, DiaryEntry, describe_entry
 from myorelax.diary.records import (
     Actor,
     AuditEvent,
@@ -31,6 +35,7 @@ from myorelax.store.tables import (
     CarePlanRow,
     CareTeamRow,
     DiaryEntryRow,
+    DiaryFeedRow,
     PatientRow,
     RegimenRow,
     UserRow,
@@ -90,6 +95,47 @@ def _regimen(row: RegimenRow) -> RegimenPeriod:
         start=row.start,
         end=row.end,
     )
+
+
+CLIENT_KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
+
+
+class SavedEntries(BaseModel):
+    """What one save stored: the entries (with ids), the earlier values they replaced, and
+    whether it was a repeat of a save already received (nothing stored again)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entries: tuple[DiaryEntry, ...]
+    replaced: tuple[tuple[DiaryEntry, DiaryEntry], ...] = ()
+    unchanged: tuple[int, ...] = ()  # ids of entries saved again with the same value
+    repeated: bool = False
+
+
+def _fill(row: DiaryEntryRow, e: DiaryEntry) -> None:
+    offset = e.at.utcoffset()
+    assert offset is not None
+    row.at = _utc(e.at)
+    row.utc_offset_min = int(offset.total_seconds() // 60)
+    row.kind = e.kind
+    row.drug = e.drug
+    row.dose_mg = e.dose_mg
+    row.dose_status = e.dose_status
+    row.value = e.value
+    row.severity = e.severity
+    row.quality = e.quality
+    row.symptom = e.symptom
+    row.items = list(e.items) if e.items is not None else None
+    row.text = e.text
+
+
+def _change(old: DiaryEntry, new: DiaryEntry) -> str:
+    """The audit detail of a correction: the old and the new value (at most 200 characters)."""
+    return f"was {describe_entry(old)}; now {describe_entry(new)}"[:200]
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class DiaryStore:
@@ -296,35 +342,152 @@ class DiaryStore:
     def add_entries(
         self, actor: Actor, patient_id: int, entries: Iterable[DiaryEntry]
     ) -> tuple[DiaryEntry, ...]:
-        """Store every entry or none (one transaction); return them with their ids."""
+        """Store every entry or none (one transaction); return them with their ids. A rating
+        of a day that already has one replaces it (see `save_entries`)."""
+        return self.save_entries(actor, patient_id, entries).entries
+
+    def save_entries(
+        self,
+        actor: Actor,
+        patient_id: int,
+        entries: Iterable[DiaryEntry],
+        *,
+        client_key: str | None = None,
+    ) -> SavedEntries:
+        """Store every entry or none (one transaction). One value per measure per day: a
+        rating (pain, stress, stiffness, spasms, sleep, PSS-10), a side effect of the same name
+        or the same note on a day that already has one replaces it in place (same id; the old
+        value goes to the audit log). Doses are events and are all kept, except a planned dose
+        of the same drug within SAME_SLOT_H of one already recorded that day (the same slot
+        ticked twice). `client_key` (made by the browser for one save) makes a save sent twice,
+        e.g. queued offline and replayed, count once: the second answers the first's entries."""
         with self.db.unit_of_work() as s:
             self._patient_row(s, actor, patient_id)
-            rows = []
-            for e in entries:
-                offset = e.at.utcoffset()
-                assert offset is not None
-                row = DiaryEntryRow(
-                    patient_id=patient_id,
-                    at=_utc(e.at),
-                    utc_offset_min=int(offset.total_seconds() // 60),
-                    kind=e.kind,
-                    drug=e.drug,
-                    dose_mg=e.dose_mg,
-                    dose_status=e.dose_status,
-                    value=e.value,
-                    severity=e.severity,
-                    quality=e.quality,
-                    symptom=e.symptom,
-                    items=list(e.items) if e.items is not None else None,
-                    text=e.text,
-                    created_by=actor.user_id,
-                    created_at=_now(),
-                )
-                s.add(row)
-                rows.append(row)
+            if client_key is not None:
+                earlier = self._by_client_key(s, patient_id, client_key)
+                if earlier:
+                    self._audit(s, actor, "read", "diary_entry", None, patient_id,
+                                "a repeated save (same client key): nothing stored again")  # fmt: skip
+                    return SavedEntries(entries=earlier, replaced=(), repeated=True)
+            rows: list[DiaryEntryRow] = []
+            replaced: list[tuple[DiaryEntry, DiaryEntry]] = []
+            unchanged: list[int] = []
+            created = 0
+            try:
+                for i, e in enumerate(entries):
+                    key = f"{client_key}#{i}" if client_key is not None else None
+                    row = self._same_day(s, patient_id, e)
+                    if row is None:
+                        row = DiaryEntryRow(patient_id=patient_id, created_by=actor.user_id,
+                                            created_at=_now(), client_key=key)  # fmt: skip
+                        _fill(row, e)
+                        s.add(row)
+                        created += 1
+                    else:
+                        old = _entry(row)
+                        _fill(row, e)
+                        if row.client_key is None:
+                            row.client_key = key
+                        s.flush()
+                        new = _entry(row)
+                        if old.model_dump(exclude={"id"}) == new.model_dump(exclude={"id"}):
+                            unchanged.append(row.id)
+                        else:
+                            replaced.append((old, new))
+                            self._audit(s, actor, "update", "diary_entry", row.id, patient_id,
+                                        _change(old, new))  # fmt: skip
+                    s.flush()
+                    rows.append(row)
+                if created:
+                    self._audit(s, actor, "create", "diary_entry", None, patient_id,
+                                f"{created} entries")  # fmt: skip
+            except IntegrityError:  # the same client key stored meanwhile by another request
+                raise InputError("this save was already received", field="client_key") from None
+            return SavedEntries(entries=tuple(_entry(r) for r in rows), replaced=tuple(replaced),
+                                unchanged=tuple(unchanged))  # fmt: skip
+
+    def saved_with_client_key(
+        self, actor: Actor, patient_id: int, client_key: str
+    ) -> tuple[DiaryEntry, ...]:
+        """The entries an earlier save with this client key stored (empty: none yet)."""
+        with self.db.unit_of_work() as s:
+            self._patient_row(s, actor, patient_id)
+            return self._by_client_key(s, patient_id, client_key)
+
+    @staticmethod
+    def _by_client_key(s: Session, patient_id: int, key: str) -> tuple[DiaryEntry, ...]:
+        if not CLIENT_KEY.fullmatch(key):
+            raise InputError("is not a client key (8-64 letters, digits or -)", field="client_key")
+        rows = s.scalars(
+            select(DiaryEntryRow)
+            .where(
+                DiaryEntryRow.patient_id == patient_id, DiaryEntryRow.client_key.like(f"{key}#%")
+            )
+            .order_by(DiaryEntryRow.id)
+        ).all()
+        return tuple(_entry(r) for r in rows)
+
+    @staticmethod
+    def _same_day(s: Session, patient_id: int, e: DiaryEntry) -> DiaryEntryRow | None:
+        """The stored entry this one replaces (one value per measure per day), if any."""
+        if e.kind == "dose" and e.dose_status != "planned":
+            return None
+        day = e.at.date()
+        utc = _utc(e.at)
+        rows = s.scalars(
+            select(DiaryEntryRow)
+            .where(
+                DiaryEntryRow.patient_id == patient_id,
+                DiaryEntryRow.kind == e.kind,
+                DiaryEntryRow.at >= utc - timedelta(hours=40),
+                DiaryEntryRow.at <= utc + timedelta(hours=40),
+            )
+            .order_by(DiaryEntryRow.id)
+        ).all()
+        for row in rows:
+            at = _aware(row.at, row.utc_offset_min)
+            if at.date() != day:
+                continue
+            if e.kind == "dose":
+                if (row.dose_status == "planned" and row.drug == e.drug
+                        and abs((at - e.at).total_seconds()) < SAME_SLOT_H * 3600):  # fmt: skip
+                    return row
+            elif e.kind == "side_effect":
+                if row.symptom == e.symptom:
+                    return row
+            elif e.kind == "note":
+                if row.text == e.text:
+                    return row
+            else:
+                return row
+        return None
+
+    def update_entry(
+        self, actor: Actor, patient_id: int, entry_id: int, entry: DiaryEntry
+    ) -> DiaryEntry:
+        """Correct one entry (its kind stays); the old value is kept in the audit log."""
+        with self.db.unit_of_work() as s:
+            self._patient_row(s, actor, patient_id)
+            row = s.get(DiaryEntryRow, entry_id)
+            if row is None or row.patient_id != patient_id:
+                raise NotFoundError(f"entry {entry_id} does not exist", field="entry")
+            if entry.kind != row.kind:
+                raise InputError(f"an entry's kind cannot change (it is {row.kind})", field="kind")
+            old = _entry(row)
+            _fill(row, entry)
             s.flush()
-            self._audit(s, actor, "create", "diary_entry", None, patient_id, f"{len(rows)} entries")
-            return tuple(_entry(r) for r in rows)
+            new = _entry(row)
+            self._audit(s, actor, "update", "diary_entry", entry_id, patient_id, _change(old, new))
+            return new
+
+    def entry(self, actor: Actor, patient_id: int, entry_id: int) -> DiaryEntry:
+        with self.db.unit_of_work() as s:
+            self._patient_row(s, actor, patient_id)
+            row = s.get(DiaryEntryRow, entry_id)
+            if row is None or row.patient_id != patient_id:
+                raise NotFoundError(f"entry {entry_id} does not exist", field="entry")
+            self._audit(s, actor, "read", "diary_entry", entry_id, patient_id)
+            return _entry(row)
 
     def add_entry(self, actor: Actor, patient_id: int, entry: DiaryEntry) -> DiaryEntry:
         return self.add_entries(actor, patient_id, [entry])[0]
@@ -366,16 +529,77 @@ class DiaryStore:
         return tuple(e for e in entries if first <= e.at.date() <= last)
 
     def delete_entry(self, actor: Actor, patient_id: int, entry_id: int) -> None:
+        """Delete one entry; what it held is kept in the audit log."""
         with self.db.unit_of_work() as s:
             self._patient_row(s, actor, patient_id)
-            done = s.execute(
-                delete(DiaryEntryRow).where(
-                    DiaryEntryRow.id == entry_id, DiaryEntryRow.patient_id == patient_id
+            row = s.get(DiaryEntryRow, entry_id)
+            if row is None or row.patient_id != patient_id:
+                raise NotFoundError(f"entry {entry_id} does not exist", field="entry")
+            detail = f"deleted {describe_entry(_entry(row))}"[:200]
+            s.execute(delete(DiaryEntryRow).where(DiaryEntryRow.id == entry_id))
+            self._audit(s, actor, "delete", "diary_entry", entry_id, patient_id, detail)
+
+    # -- reminder calendar feed ------------------------------------------------------------
+    def new_feed_token(self, actor: Actor, patient_id: int) -> str:
+        """A new secret token for the patient's reminder calendar; earlier ones are revoked.
+        Only its hash is stored: the token is shown once."""
+        token = secrets.token_urlsafe(32)
+        with self.db.unit_of_work() as s:
+            self._patient_row(s, actor, patient_id)
+            self._revoke_feeds(s, patient_id)
+            s.add(DiaryFeedRow(patient_id=patient_id, token_hash=_hash(token), created_at=_now()))
+            self._audit(s, actor, "create", "diary_feed", None, patient_id)
+        return token
+
+    def revoke_feed(self, actor: Actor, patient_id: int) -> None:
+        with self.db.unit_of_work() as s:
+            self._patient_row(s, actor, patient_id)
+            self._revoke_feeds(s, patient_id)
+            self._audit(s, actor, "delete", "diary_feed", None, patient_id)
+
+    def has_feed(self, actor: Actor, patient_id: int) -> bool:
+        with self.db.unit_of_work() as s:
+            self._patient_row(s, actor, patient_id)
+            return (
+                s.scalar(
+                    select(DiaryFeedRow.id).where(
+                        DiaryFeedRow.patient_id == patient_id, DiaryFeedRow.revoked_at.is_(None)
+                    )
+                )
+                is not None
+            )
+
+    @staticmethod
+    def _revoke_feeds(s: Session, patient_id: int) -> None:
+        for row in s.scalars(
+            select(DiaryFeedRow).where(
+                DiaryFeedRow.patient_id == patient_id, DiaryFeedRow.revoked_at.is_(None)
+            )
+        ):
+            row.revoked_at = _now()
+
+    def feed_patient(self, token: str) -> tuple[PatientRecord, tuple[RegimenPeriod, ...]] | None:
+        """The patient and regimens a live feed token stands for (None: unknown or revoked).
+        The token is the credential: the read is audited as the patient's feed."""
+        with self.db.unit_of_work() as s:
+            feed = s.scalar(
+                select(DiaryFeedRow).where(
+                    DiaryFeedRow.token_hash == _hash(token), DiaryFeedRow.revoked_at.is_(None)
                 )
             )
-            if not done.rowcount:  # type: ignore[attr-defined]
-                raise NotFoundError(f"entry {entry_id} does not exist", field="entry")
-            self._audit(s, actor, "delete", "diary_entry", entry_id, patient_id)
+            if feed is None:
+                return None
+            patient = s.get(PatientRow, feed.patient_id)
+            if patient is None:
+                return None
+            rows = s.scalars(
+                select(RegimenRow)
+                .where(RegimenRow.patient_id == patient.id)
+                .order_by(RegimenRow.start, RegimenRow.id)
+            ).all()
+            self._audit(s, Actor(user_id=patient.user_id, role="patient"), "read", "diary_feed",
+                        feed.id, patient.id)  # fmt: skip
+            return _patient(patient), tuple(_regimen(r) for r in rows)
 
     def save_care_plan(
         self, actor: Actor, patient_id: int, kind: str, document: dict[str, object]

@@ -72,7 +72,11 @@ class RegimenRow(Base):
 
 class DiaryEntryRow(Base):
     __tablename__ = "diary_entries"
-    __table_args__ = (Index("ix_diary_patient_at", "patient_id", "at"),)
+    __table_args__ = (
+        Index("ix_diary_patient_at", "patient_id", "at"),
+        # a save the browser queued offline and sent twice is stored once (migration 0005)
+        UniqueConstraint("patient_id", "client_key", name="uq_diary_client_key"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -89,6 +93,18 @@ class DiaryEntryRow(Base):
     text: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    client_key: Mapped[str | None] = mapped_column(String(80))
+
+
+class DiaryFeedRow(Base):
+    """A patient's reminder calendar feed: the SHA-256 of its secret URL token (revocable)."""
+
+    __tablename__ = "diary_feeds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CarePlanRow(Base):
@@ -126,6 +142,10 @@ class SessionTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(default=False)
+    # Shown on the sessions page (migration 0006): the browser or client that signed in, and
+    # when the token was last used (updated at most once a minute).
+    user_agent: Mapped[str | None] = mapped_column(String(200), default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 class CdsFeedbackRow(Base):
