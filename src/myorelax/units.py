@@ -181,3 +181,19 @@ def parse_concentration(text: str, *, field: str = "threshold") -> float:
     if not m or not has_dimension(m.group(2), "mg/L"):
         raise UnitError(f"{text!r} is not a concentration such as 10 mcg/mL", field=field)
     return convert(float(m.group(1)), m.group(2), "mg/L")
+
+
+def plain_number(x: float, digits: int = 4) -> str:
+    """`x` to `digits` significant figures, never in scientific notation: 35000 -> "35,000",
+    105000 -> "105,000", 1400 -> "1400", 0.25 -> "0.25" (thousands separated from 10,000 on)."""
+    from decimal import Decimal
+
+    if x != x or x in (float("inf"), float("-inf")):
+        return str(x)
+    value = Decimal(f"{x:.{digits}g}")
+    if value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    text = format(value, ",f" if abs(value) >= 10000 else "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text

@@ -209,6 +209,10 @@ def test_fhir_record_fills_the_form(visit: Visit, web_server: Server) -> None:
     page.get_by_label("FHIR R4 Bundle (JSON)").set_input_files(str(FHIR))
     page.get_by_role("button", name="Read record").click()
     expect(page.locator(".notes")).to_contain_text("Read Delbert-synthea-r4.json")
+    # issue 21: what was read is the result in view
+    expect(page.locator("#notes-title")).to_be_focused()
+    top = page.evaluate("document.querySelector('#notes-title').getBoundingClientRect().top")
+    assert -2 <= top < 450, top
     meds = page.locator("input[name=medications]").evaluate_all("els => els.map(e => e.value)")
     assert any("diazepam" in m.lower() for m in meds), meds
     expect(page.get_by_label("Age")).not_to_have_value("")

@@ -25,7 +25,7 @@ from myorelax.api.middleware import AccessLog, BodyLimit, NoStore
 from myorelax.api.routes import auth, cds, clinical, diary, fhir, knowledge, plans
 from myorelax.api.security import SignInGuard, hash_password, new_password
 from myorelax.api.settings import Settings
-from myorelax.api.web import diary_pages, drug_pages, pages, workspace
+from myorelax.api.web import account_pages, diary_pages, drug_pages, pages, workspace
 from myorelax.api.web.session import SignInRequiredError
 from myorelax.diary.records import SYSTEM
 from myorelax.knowledge.loader import KNOWLEDGE_ENV, load_knowledge
@@ -112,6 +112,40 @@ def prepare_database(settings: Settings) -> None:
     st.db.engine.dispose()
 
 
+API_DOCS_HTML = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>myorelax API</title>
+<link rel="stylesheet" href="/docs-assets/swagger-ui.css">
+<link rel="stylesheet" href="/static/api-docs.css">
+<link rel="icon" href="/docs-assets/favicon-32x32.png">
+</head>
+<body>
+<main id="swagger-ui" aria-label="myorelax API reference"></main>
+<script src="/docs-assets/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js"></script>
+</body>
+</html>
+"""
+
+
+def install_api_docs(app: FastAPI) -> None:
+    """`/docs`: Swagger UI from the files of the installed `swagger-ui-bundle-v2` package (served
+    under /docs-assets) started by a local script, so that the API reference works without the
+    internet and loads nothing from elsewhere."""
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return HTMLResponse(API_DOCS_HTML)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -135,15 +169,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
+    install_api_docs(app)
     install_error_handlers(app)
     app.add_exception_handler(cds.CdsUnauthorized, cds.unauthorized_handler)
     for module in (knowledge, auth, clinical, plans, diary, fhir):
         app.include_router(module.router)
     app.include_router(cds.router)
-    for web in (pages, workspace, drug_pages, diary_pages):
+    for web in (pages, workspace, drug_pages, diary_pages, account_pages):
         app.include_router(web.router)
     app.add_exception_handler(SignInRequiredError, pages.sign_in_redirect)
     app.mount("/static", pages.static_files(), name="static")

@@ -23,6 +23,11 @@ class BodyLimit:
     query string, carries a NUL character, which no text field may hold (PostgreSQL refuses it,
     and it was a 500 that wrote the statement's parameters to the log)."""
 
+    # The workspace form carries a file upload beside what was typed: it may be this many times
+    # the limit, so that the page itself can say the file is too large and keep the rest.
+    UPLOAD_PAGES = ("/workspace",)
+    UPLOAD_FACTOR = 4
+
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
@@ -33,10 +38,12 @@ class BodyLimit:
             return
         headers = dict(scope.get("headers") or ())
         declared = headers.get(b"content-length")
-        too_big = f"the body is larger than {self.max_bytes} bytes"
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        upload = scope.get("path") in self.UPLOAD_PAGES
+        limit = self.max_bytes * (self.UPLOAD_FACTOR if upload else 1)
+        too_big = f"the body is larger than {limit} bytes"
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             await _refuse(scope, receive, send, 413, "request-too-large", "Request too large",
-                          too_big)  # fmt: skip
+                          too_big, page=upload)  # fmt: skip
             return
         if _has_nul(scope.get("query_string", b""), form=True):
             await _refuse(scope, receive, send, 422, "invalid-input", "Invalid input", NUL,
@@ -51,9 +58,9 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             seen += len(chunk)
-            if seen > self.max_bytes:
+            if seen > limit:
                 await _refuse(scope, receive, send, 413, "request-too-large",
-                              "Request too large", too_big)  # fmt: skip
+                              "Request too large", too_big, page=upload)  # fmt: skip
                 return
             chunks.append(chunk)
             more = bool(message.get("more_body", False))
@@ -86,7 +93,16 @@ def _has_nul(data: bytes, *, form: bool) -> bool:
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, kind: str,
-                  title: str, detail: str, field: str | None = None) -> None:  # fmt: skip
+                  title: str, detail: str, field: str | None = None,
+                  page: bool = False) -> None:  # fmt: skip
+    if page:  # a web page: a page to go back from, not JSON
+        from starlette.responses import HTMLResponse
+
+        html = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
+                f"<h1>{title}</h1><p>The form with its file is too large ({detail}). Go back: "
+                "what you typed is still there; choose a smaller file.</p></html>")  # fmt: skip
+        await HTMLResponse(html, status_code=status)(scope, receive, send)
+        return
     response = problem_response(status, kind, title, detail, field=field)
     await response(scope, receive, send)
 

@@ -32,15 +32,20 @@ def _lines(group: tuple[dict[str, Any], ...]) -> list[tuple[str, list[dict[str, 
 
 
 def _part(o: dict[str, Any]) -> str:
-    dose = f" {o['dose_mg']:g} mg" if o.get("dose_mg") is not None else ""
+    from myorelax.units import plain_number
+
+    dose = f" {plain_number(o['dose_mg'])} mg" if o.get("dose_mg") is not None else ""
     freq = f" {o['frequency']}" if o.get("frequency") else ""
-    daily = f" ({o['daily_dose_mg']:g} mg/day)" if o.get("daily_dose_mg") is not None else ""
+    daily = o.get("daily_dose_mg")
+    daily = f" ({plain_number(daily)} mg/day)" if daily is not None else ""
     return f"{o['drug']}{dose}{freq}{daily}"
 
 
 def render(report: CheckReport) -> None:
     from rich.markup import escape
     from rich.table import Table
+
+    from myorelax.cli.alert_text import alert_parts, rich_markup
 
     p = report.patient
     facts = []
@@ -83,9 +88,11 @@ def render(report: CheckReport) -> None:
             if label not in refs:
                 refs.append(label)
             nums.append(str(refs.index(label) + 1))
+        heading, detail, todo = alert_parts(a.summary, a.detail, a.recommendation)
         body = (
-            f"[bold]{escape(a.summary)}[/bold]\n{escape(a.detail)}\n"
-            f"[italic]What to do:[/italic] {escape(a.recommendation)}"
+            f"[bold]{rich_markup(heading)}[/bold]\n"
+            + (f"{rich_markup(detail)}\n" if detail else "")
+            + f"[italic]What to do:[/italic] {rich_markup(todo)}"
             + (f" [{', '.join(nums)}]" if nums else "")
         )
         if a.exposure and a.exposure.auc_ratio and "Exposure:" not in a.detail:

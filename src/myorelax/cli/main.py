@@ -24,6 +24,7 @@ from myorelax.cli.screen_cmd import screen as screen_command
 from myorelax.cli.serve_cmd import serve as serve_command
 from myorelax.cli.simulate_cmd import simulate as simulate_command
 from myorelax.cli.terminology_cmd import release_sources, terminology_app
+from myorelax.cli.users_cmd import users_app
 from myorelax.errors import InputError, KnowledgeError, MyorelaxError
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ app.add_typer(patients_app, name="patients")
 app.add_typer(regimen_app, name="regimen")
 app.add_typer(diary_app, name="diary")
 app.add_typer(terminology_app, name="terminology")
+app.add_typer(users_app, name="users")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 

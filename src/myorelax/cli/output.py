@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -44,3 +47,42 @@ def emit_json(obj: Any) -> None:
     from myorelax.reports.views import to_jsonable
 
     print(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False))
+
+
+def check_writable(path: Path | None, option: str) -> None:
+    """An output file that cannot be written (its folder missing, not a folder, read-only; the
+    path a folder) is bad input, said at once: before any work is done."""
+    import os
+
+    from myorelax.errors import InputError
+
+    if path is None:
+        return
+    folder = path.expanduser().resolve().parent
+    if not folder.is_dir():
+        raise InputError(f"the folder {folder} does not exist", field=option)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a file name", field=option)
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InputError(f"cannot write {path}: permission denied", field=option)
+
+
+@contextmanager
+def writing(path: Path, option: str) -> Iterator[None]:
+    """Any OS error while writing `path` becomes one line naming the option (exit 2)."""
+    from myorelax.errors import InputError
+
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field=option) from None
+
+
+def write_output(path: Path, data: str | bytes, option: str) -> None:
+    """Write an output file (one line naming the option when it cannot be) and say so."""
+    with writing(path, option):
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    err_console.print(f"wrote {path}", markup=False)

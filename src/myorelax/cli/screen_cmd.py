@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from myorelax.cli.output import console, emit_json, err_console, progress_console
+from myorelax.cli.output import (
+    check_writable,
+    console,
+    emit_json,
+    err_console,
+    progress_console,
+    writing,
+)
 from myorelax.errors import InputError
 
 ENGINES = ("duckdb", "spark")
@@ -69,6 +76,9 @@ def screen(
 
     if engine not in ENGINES:
         raise InputError(f"{engine!r} is not duckdb or spark", field="--engine")
+    check_writable(html, "--html")  # before screening, not after it
+    if out is not None and out.exists() and not out.is_dir():
+        raise InputError(f"{out} is a file, not a folder", field="--out")
     try:
         options = ScreeningOptions(grace_days=grace_days)
     except ValidationError as exc:
@@ -95,9 +105,13 @@ def screen(
             progress=progress,
             spark_master=spark_master,
         )
-    written = write_outputs(result, out) if out is not None else []
+    written = []
+    if out is not None:
+        with writing(out, "--out"):
+            written = write_outputs(result, out)
     if html is not None:
-        written.append(write_html(result, html))
+        with writing(html, "--html"):
+            written.append(write_html(result, html))
     if json_out:
         emit_json(result.result.model_dump(mode="json"))
         return

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from myorelax.cli import patient_options as po
-from myorelax.cli.output import console, emit_json, progress_console
+from myorelax.cli.output import (
+    check_writable,
+    console,
+    emit_json,
+    progress_console,
+    writing,
+)
 from myorelax.errors import InputError
 
 if TYPE_CHECKING:
@@ -178,7 +184,7 @@ def simulate(
     if population < 0:
         raise InputError("must be 0 or more", field="--population")
     for target, option in ((plot, "--plot"), (csv_path, "--csv")):
-        _check_writable(target, option)  # before the simulation, not after it
+        check_writable(target, option)  # before the simulation, not after it
     kb = load_knowledge()
     term = default_terminology()
     order = parse_sig(sig, field="sig")
@@ -243,10 +249,11 @@ def simulate(
         thr = _threshold(threshold)
         if thr is not None:
             lines.append((thr, f"threshold {threshold}"))
-        plot_simulation(sim, plot, reference_lines=lines)
+        with writing(plot, "--plot"):
+            plot_simulation(sim, plot, reference_lines=lines)
     if csv_path is not None:
         header, rows = simulation_rows(sim)
-        with csv_path.open("w", newline="", encoding="utf-8") as fh:
+        with writing(csv_path, "--csv"), csv_path.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(header)
             w.writerows(rows)
@@ -257,14 +264,3 @@ def simulate(
         for p, what in ((plot, "plot"), (csv_path, "CSV")):
             if p is not None:
                 console.print(f"{what} written to {p}")
-
-
-def _check_writable(path: Path | None, option: str) -> None:
-    """An output file whose folder does not exist (or is a file) is bad input, said at once."""
-    if path is None:
-        return
-    folder = path.expanduser().resolve().parent
-    if not folder.is_dir():
-        raise InputError(f"the folder {folder} does not exist", field=option)
-    if path.is_dir():
-        raise InputError(f"{path} is a folder, not a file name", field=option)

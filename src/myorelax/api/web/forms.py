@@ -37,6 +37,22 @@ LABELS = {
     "allergies": "Allergies",
     "medications": "Current medications",
     "orders": "New orders",
+    "dialysis": "On dialysis",
+    "alcohol": "Drinks alcohol",
+    "substance_use_disorder": "History of substance use disorder",
+    "pregnant": "Pregnant",
+    "lactating": "Breastfeeding",
+    "bundle": "FHIR R4 Bundle",
+    "sim_order": "Order to simulate",
+    "sim_days": "Days to simulate",
+    "sim_population": "Simulated patients",
+    "plan_kind": "Plan",
+    "plan_what": "Current dose or drug",
+    "plan_target": "Target dose",
+    "plan_days": "Taper length",
+    "plan_weeks": "Weeks on the drug so far",
+    "plan_start": "First day",
+    "action": "Action",
 }
 _INDEX = re.compile(r"^(\w+)\[(\d+)\]")
 Values = dict[str, Any]
@@ -68,10 +84,58 @@ def errors_of(exc: MyorelaxError | ValidationError, default: str) -> dict[str, s
             name = loc[0] if loc else default
             if len(loc) > 1 and loc[1].isdigit():
                 name = f"{name}[{loc[1]}]"
-            message = str(err["msg"]).removeprefix("Value error, ")
-            out.setdefault(field_id(name), message)
+            fid = field_id(name)
+            out.setdefault(fid, _plain(fid, str(err["msg"]), err.get("input")))
         return out
     return {field_id(exc.field or default): exc.message}
+
+
+UNITS = {"age_years": "years", "weight_kg": "kg", "height_cm": "cm", "scr_mg_dl": "mg/dL",
+         "egfr_ml_min": "mL/min/1.73 m²", "crcl_ml_min": "mL/min"}  # fmt: skip
+# Serum creatinine above this many mg/dL is out of any human range, but is an ordinary value in
+# µmol/L (88.4 µmol/L = 1 mg/dL).
+UMOL_PER_MG_DL = 88.4
+SCR_LOOKS_LIKE_UMOL = 20.0
+
+
+def scr_hint(value: object) -> str:
+    """A sentence when a serum creatinine typed as mg/dL looks like µmol/L ("" otherwise)."""
+    try:
+        number = float(str(value).replace(",", "."))
+    except ValueError:
+        return ""
+    if number <= SCR_LOOKS_LIKE_UMOL:
+        return ""
+    return (f"{number:g} looks like µmol/L ({number:g} µmol/L is "
+            f"{number / UMOL_PER_MG_DL:.2f} mg/dL): enter it in mg/dL")  # fmt: skip
+
+
+def _plain(fid: str, message: str, value: object) -> str:
+    """A pydantic message in the form's words: "must be greater than 0.3 kg"."""
+    message = message.removeprefix("Value error, ")
+    bound = re.match(r"Input should be ((?:greater|less) than(?: or equal to)? \S+)$", message)
+    if bound:
+        unit = UNITS.get(fid)
+        message = f"must be {bound.group(1)}" + (f" {unit}" if unit else "")
+    elif message.startswith("Input should be "):
+        message = "must be " + message.removeprefix("Input should be ")
+    if fid == "scr_mg_dl" and (hint := scr_hint(value)):
+        message = f"{message}; {hint}"
+    return message
+
+
+def error_labels(errors: dict[str, str]) -> dict[str, str]:
+    """The label of each field with an error, for the error summary ("Weight: must be ...")."""
+    out: dict[str, str] = {}
+    for fid in errors:
+        m = re.match(r"^(orders|medications)-(\d+)$", fid)
+        if m:
+            out[fid] = (
+                f"{'Order' if m.group(1) == 'orders' else 'Medication'} {int(m.group(2)) + 1}"
+            )
+        elif fid in LABELS:
+            out[fid] = LABELS[fid]
+    return out
 
 
 def read_form(form: FormData) -> Values:

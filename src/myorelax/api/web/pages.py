@@ -64,7 +64,8 @@ def login(
     else:
         try:
             result = sign_in(st.accounts, username.strip(), password, st.settings.token_hours,
-                             guard=st.sign_in_guard, address=client_address(request))  # fmt: skip
+                             guard=st.sign_in_guard, address=client_address(request),
+                             user_agent=request.headers.get("user-agent"))  # fmt: skip
         except TooManyAttemptsError as exc:
             return page(request, "login.html.j2", user=None, status=429, next=safe_next(next),
                         username=username, error=("password", f"Too many attempts: try again "

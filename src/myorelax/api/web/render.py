@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from myorelax import __version__
 from myorelax.diary.records import Actor
+from myorelax.units import plain_number
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -66,7 +67,13 @@ def _pairs(
     return list(zip(values, labels if labels is not None else values, strict=True))
 
 
+def _num(value: float | None, digits: int = 4) -> str:
+    """A number as people write it: never "3.5e+04" (35,000), at most `digits` figures."""
+    return "" if value is None else plain_number(float(value), digits)
+
+
 _env.filters["md"] = inline_markdown
+_env.filters["num"] = _num
 _env.globals.update(version=__version__, severity_label=SEVERITY_LABEL, scale=_scale, pairs=_pairs)
 
 

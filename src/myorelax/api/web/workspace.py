@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,11 +15,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from myorelax.api.deps import AppState, State
+from myorelax.api.deps import AppState, State, state
 from myorelax.api.web.charts import simulation_charts
 from myorelax.api.web.forms import (
     FormError,
     Values,
+    error_labels,
     errors_of,
     patient_of,
     read_form,
@@ -36,6 +37,7 @@ from myorelax.clinical.sig import parse_sig
 from myorelax.diary.records import Actor
 from myorelax.errors import InputError, MyorelaxError
 from myorelax.fhir.importing import orders_from_fhir, record_from_fhir, resources_of
+from myorelax.pk.covariates import interaction_effects
 from myorelax.pk.simulate import simulate_regimen
 from myorelax.plans.calendar import plan_calendar
 from myorelax.plans.model import Plan
@@ -50,6 +52,9 @@ ACTIONS = ("check", "simulate", "plan", "plan_ics", "plan_pdf", "import")
 MAX_SIM_DAYS = 28
 MAX_POPULATION = 500
 BLANK_ROWS = {"orders": 2, "medications": 3}
+PLAN_PAST_DAYS = 365  # a plan may start up to a year ago (written down after the fact)...
+PLAN_FUTURE_DAYS = 5 * 365  # ...and up to five years ahead
+IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"%PDF")
 
 
 @dataclass
@@ -61,6 +66,7 @@ class Outcome:
     charts: list[dict[str, Any]] = field(default_factory=list)
     sim_summary: dict[str, Any] | None = None
     plan: Plan | None = None
+    focus: str | None = None  # the id of the result's heading, focused and scrolled to
 
 
 def _clinician(user: Actor) -> bool:
@@ -92,9 +98,16 @@ def _render(
         status=status,
         v=_rows(values),
         errors=errors or {},
+        error_labels=error_labels(errors or {}),
         out=outcome or Outcome(),
         today=date.today().isoformat(),
+        upload_limit=_megabytes(state(request).settings.max_body_bytes),
+        upload_bytes=state(request).settings.max_body_bytes,
     )
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1_000_000:.3g} MB" if n >= 100_000 else f"{n / 1000:.3g} kB"
 
 
 @router.get("/workspace", response_class=HTMLResponse)
@@ -118,15 +131,18 @@ async def workspace_post(request: Request, st: State, user: WebUser) -> Response
         if action == "import":
             upload = form.get("bundle")
             values, outcome.notes = _import(upload if isinstance(upload, UploadFile) else None,
-                                            values)  # fmt: skip
+                                            values, st.settings.max_body_bytes)  # fmt: skip
+            outcome.focus = "notes-title"
             return _render(request, user, values, outcome=outcome)
         patient = patient_of(values)
         outcome.notes = [f"{m.text}: no dose given, so checked as the drug only (no dose checks)."
                          for m in patient.medications if m.dose is None]  # fmt: skip
         if action == "check":
             outcome.report = _check(st, values, patient)
+            outcome.focus = "check-title"
         elif action == "simulate":
             outcome.charts, outcome.sim_summary = _simulate(st, values, patient)
+            outcome.focus = "sim-title"
         else:
             plan = _plan(st, values, patient)
             if action == "plan_ics":
@@ -137,6 +153,7 @@ async def workspace_post(request: Request, st: State, user: WebUser) -> Response
 
                 return _download(html_to_pdf(plan_html(plan)), plan, "pdf", "application/pdf")
             outcome.plan = plan
+            outcome.focus = "plan-title"
     except FormError as exc:
         return _render(request, user, values, errors=exc.errors, status=422)
     except (MyorelaxError, ValidationError) as exc:
@@ -150,14 +167,27 @@ def _download(body: str | bytes, plan: Plan, ext: str, media_type: str) -> Respo
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
-def _import(upload: UploadFile | None, values: Values) -> tuple[Values, list[str]]:
+def _import(upload: UploadFile | None, values: Values, limit: int) -> tuple[Values, list[str]]:
+    """The patient and draft orders of an uploaded Bundle. Every problem with the file is an
+    error on the file field: what was typed in the rest of the form is kept."""
     if upload is None or not upload.filename:
         raise InputError("choose a FHIR Bundle (JSON) to read", field="bundle")
-    raw = upload.file.read()
+    raw = upload.file.read(limit + 1)
+    name = upload.filename
+    if len(raw) > limit:
+        raise InputError(f"{name} is larger than {_megabytes(limit)}, the most that can be read; "
+                         "export only this patient's record", field="bundle")  # fmt: skip
+    if not raw.strip():
+        raise InputError(f"{name} is empty (expected a FHIR Bundle in JSON)", field="bundle")
+    if (upload.content_type or "").startswith("image/") or raw.startswith(IMAGE_MAGIC):
+        raise InputError(f"{name} is an image or a document, not a FHIR Bundle: choose the "
+                         "record exported as JSON", field="bundle")  # fmt: skip
     try:
         bundle = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InputError(f"{upload.filename} is not JSON (expected a FHIR Bundle)",
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(
+            exc, json.JSONDecodeError) else ""  # fmt: skip
+        raise InputError(f"{name} is not JSON{where}: expected a FHIR Bundle",
                          field="bundle") from None  # fmt: skip
     resources = resources_of(bundle, field="bundle")
     record = record_from_fhir(resources, today=date.today())
@@ -214,7 +244,10 @@ def _simulate(
                             population=population, seed=20261121, compare_normal=True,
                             step_h=step)  # fmt: skip
     typical = simulate_regimen(order, patient_from_data({}), st.kb, days=days, step_h=step)
-    return simulation_charts(this, typical)
+    # which co-medications the interaction knowledge gives an effect on this drug's exposure
+    mono = st.kb.drugs[order.drug]
+    acting = [c.name for c in comeds if interaction_effects(mono, [c])[0]]
+    return simulation_charts(this, typical, acting=acting)
 
 
 def _start(values: Values) -> date:
@@ -222,9 +255,15 @@ def _start(values: Values) -> date:
     if not raw:
         return date.today()
     try:
-        return date.fromisoformat(raw)
+        start = date.fromisoformat(raw)
     except ValueError:
         raise InputError(f"{raw!r} is not a date (YYYY-MM-DD)", field="plan_start") from None
+    today = date.today()
+    first, last = today - timedelta(days=PLAN_PAST_DAYS), today + timedelta(days=PLAN_FUTURE_DAYS)
+    if not first <= start <= last:
+        raise InputError(f"must be between {first.isoformat()} (a year ago) and "
+                         f"{last.isoformat()} (five years ahead)", field="plan_start")  # fmt: skip
+    return start
 
 
 PLAN_FIELDS = {"sig": "plan_what", "drug": "plan_what", "days": "plan_days",

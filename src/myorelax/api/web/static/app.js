@@ -8,9 +8,43 @@
     tz.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
   }
 
-  // Take the user to the list of problems after a failed submit.
+  // Take the user to the list of problems after a failed submit, or else to the result of what
+  // they asked for (the check, the curve, the plan, the record read): focused and at the top.
   var summary = document.getElementById("error-summary");
+  var result = document.querySelector("[data-result]");
   if (summary) summary.focus();
+  else if (result) {
+    result.focus({ preventScroll: true });
+    result.scrollIntoView({ block: "start" });
+  }
+
+  // A file over the upload limit is named at once, before it is sent (the page says the same
+  // when it is sent anyway); the rest of the form stays as typed.
+  document.addEventListener("submit", function (e) {
+    var button = e.submitter;
+    var input = document.getElementById("bundle");
+    if (!button || button.value !== "import" || !input || !input.files || !input.files[0]) return;
+    var max = Number(input.getAttribute("data-max-bytes") || 0);
+    var file = input.files[0];
+    if (!max || file.size <= max) return;
+    e.preventDefault();
+    var err = document.getElementById("bundle-error");
+    if (!err) {
+      err = document.createElement("p");
+      err.className = "field-error";
+      err.id = "bundle-error";
+      input.before(err);
+    }
+    var hidden = document.createElement("span");
+    hidden.className = "visually-hidden";
+    hidden.textContent = "Error: ";
+    err.replaceChildren(hidden, file.name + " (" + (file.size / 1e6).toFixed(1) + " MB) is larger than " +
+      input.getAttribute("data-max-label") + ", the most that can be read; export only this patient's record.");
+    input.closest(".field").classList.add("has-error");
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", "bundle-hint bundle-error");
+    input.focus();
+  });
 
   // Suggestions while an order is typed: names, brands, strengths, then frequencies.
   var list = document.getElementById("sig-suggestions");
