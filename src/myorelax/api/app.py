@@ -14,6 +14,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -152,6 +153,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         st = build_state(settings)
+        if settings.cpu_concurrency > 0:
+            st.cpu_limiter = anyio.CapacityLimiter(settings.cpu_concurrency)
         app.state.myorelax = st
         if settings.create_demo_users:
             announce_accounts(create_demo_accounts(st), settings)

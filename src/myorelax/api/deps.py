@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
 
+from anyio import CapacityLimiter
 from fastapi import Depends, Request, Response
 from starlette.exceptions import HTTPException
 
@@ -32,6 +33,9 @@ class AppState:
     feedback: FeedbackStore
     verifier: CdsVerifier
     sign_in_guard: SignInGuard
+    # Set when the app starts (it belongs to the event loop): how many CPU-bound computations
+    # run at once (`api.compute`); None: only the thread pool's limit.
+    cpu_limiter: CapacityLimiter | None = None
 
 
 def state(request: Request) -> AppState:

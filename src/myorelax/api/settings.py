@@ -5,6 +5,8 @@ Nothing is read at import time: `Settings()` reads the environment when the app 
 
 from __future__ import annotations
 
+import os
+
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -94,6 +96,13 @@ class Settings(BaseSettings):
         "networks); none by default",
     )
     workers: int = Field(default=1, ge=1, le=64, description="server processes (`serve --workers`)")
+    cpu_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 2,
+        ge=0,
+        le=256,
+        description="checks, simulations, plans and CDS reviews computed at once per process "
+        "(default: the number of cores); more wait their turn. 0: no limit beyond the thread pool",
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Off unless listed")
     token_hours: float = Field(default=12.0, gt=0, le=24 * 30)
     create_demo_users: bool = Field(

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from myorelax.api.cds_auth import CdsAuthError, CdsClient
+from myorelax.api.compute import compute
 from myorelax.api.deps import State
 from myorelax.api.errors import problem_response, problem_responses
 from myorelax.cds_hooks.fetching import (
@@ -139,8 +140,8 @@ async def cds_service(
         # slow request does not stall the others or the health check.
         remaining = st.settings.cds_time_budget_s - (time.monotonic() - started)
         cards = await asyncio.wait_for(
-            run_in_threadpool(review, data, kb=st.kb, today=date.today(), source_label=SOURCE,
-                              base_url=st.settings.public_base),
+            compute(st, review, data, kb=st.kb, today=date.today(), source_label=SOURCE,
+                    base_url=st.settings.public_base),
             timeout=max(remaining, 0.001),
         )  # fmt: skip
     except TimeoutError:

@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from myorelax.api.deps import State, User
+from myorelax.api.compute import compute
+from myorelax.api.deps import AppState, State, User
 from myorelax.api.errors import problem_responses
 from myorelax.api.schemas import CheckIn, SimulateIn
 from myorelax.clinical.inputs import patient_from_data, regimen_from
@@ -28,9 +29,13 @@ MAX_VALUES = 20_000_000
 
 @router.post("/check", response_model=CheckReport, response_model_exclude_none=True,
              responses=PROBLEMS)  # fmt: skip
-def check(body: CheckIn, st: State, _user: User) -> Any:
+async def check(body: CheckIn, st: State, _user: User) -> Any:
     """Check orders (and drugs being stopped) against a patient and their medications:
     graded, explained, cited alerts."""
+    return await compute(st, _check, body, st)
+
+
+def _check(body: CheckIn, st: AppState) -> Any:
     if not body.orders and not body.stopping and not body.patient.medications:
         raise InputError("give at least one order (or stopping, or current medications)",
                          field="orders")  # fmt: skip
@@ -42,9 +47,13 @@ def check(body: CheckIn, st: State, _user: User) -> Any:
 
 
 @router.post("/simulate", responses=PROBLEMS)
-def simulate(body: SimulateIn, st: State, _user: User) -> dict[str, Any]:
+async def simulate(body: SimulateIn, st: State, _user: User) -> dict[str, Any]:
     """Concentrations over time (parent and metabolite) with exposure metrics, for a typical
     adult or this patient, optionally with a simulated population."""
+    return await compute(st, _simulate, body, st)
+
+
+def _simulate(body: SimulateIn, st: AppState) -> dict[str, Any]:
     points = body.days * 24 / body.step_h
     if points > MAX_POINTS or points * max(1, body.population) > MAX_VALUES:
         raise InputError("too many output points: raise step_h or lower days or population",

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
-from myorelax.api.deps import State, User
+from myorelax.api.compute import compute
+from myorelax.api.deps import AppState, State, User
 from myorelax.api.errors import problem_responses
 from myorelax.api.schemas import PumpIn, TaperIn, TitrateIn
 from myorelax.clinical.inputs import patient_from_data, target_order
@@ -79,13 +80,17 @@ def _render(plan: Plan, output: Output, st: State) -> Response:
 
 
 @router.post("/titrate", responses=PLAN_RESPONSES, response_class=JSONResponse)
-def titrate(
+async def titrate(
     body: TitrateIn,
     st: State,
     _user: User,
     output: Annotated[Output, Depends()],
 ) -> Response:
     """A day-by-day titration from the label's start dose to a target, from real tablets."""
+    return await compute(st, _titrate, body, st, output)
+
+
+def _titrate(body: TitrateIn, st: AppState, output: Output) -> Response:
     mono = monograph_of(st.kb, st.term, body.drug, field="drug")
     target = None if body.target is None else target_order(mono.id, body.target)
     plan = plan_titration(
@@ -101,13 +106,17 @@ def titrate(
 
 
 @router.post("/taper", responses=PLAN_RESPONSES, response_class=JSONResponse)
-def taper(
+async def taper(
     body: TaperIn,
     st: State,
     _user: User,
     output: Annotated[Output, Depends()],
 ) -> Response:
     """A day-by-day taper to zero from sourced guidance, with withdrawal signs to watch for."""
+    return await compute(st, _taper, body, st, output)
+
+
+def _taper(body: TaperIn, st: AppState, output: Output) -> Response:
     plan = plan_taper(
         parse_sig(body.sig, field="sig"),
         patient_from_data(body.patient.data()),
