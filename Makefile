@@ -66,6 +66,7 @@ bench: install
 	$(UV) sync --frozen --extra dev --extra bench --quiet --compile-bytecode
 	$(BIN)/python bench/bench_check.py
 	$(BIN)/python bench/bench_pk.py
+	$(BIN)/python bench/bench_check_concurrency.py
 	$(BIN)/python bench/bench_cds.py
 	$(BIN)/python bench/bench_screening.py
 
