@@ -13,14 +13,19 @@ screening => alerted by the check" must hold.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from myorelax import load_knowledge, parse_sig, patient_from_data
 from myorelax.clinical.regimen import Regimen
+from myorelax.knowledge.loader import load_knowledge_from
+from myorelax.knowledge.terminology import Terminology
 from myorelax.safety.engine import evaluate_regimen
 from myorelax.screening.inputs import ArrowInput
+from myorelax.screening.patterns import screening_knowledge
 from myorelax.screening.run import screen
 from myorelax.screening.sql import ScreeningOptions
 from tests.screening.omop import Omop
@@ -109,3 +114,40 @@ def test_the_shared_patterns_fire_on_their_textbook_cases() -> None:
         assert screened.get(pid, set()) == expected, (age, drugs)
         alerted = _checked(age, drugs)
         assert expected <= alerted and alerted & set(EXACT) == expected & set(EXACT), (age, drugs)
+
+
+def test_a_sites_rule_change_moves_the_check_and_the_screening_together(kb_copy: Path) -> None:
+    """A site's reviewed knowledge folder that raises MRX-DUP-001's threshold to three
+    relaxants, and widens MRX-DDI-004 to any skeletal muscle relaxant, with knowledge files only:
+    the check and the screening both follow (the rule's trigger is the one definition)."""
+    rule = kb_copy / "rules" / "MRX-DUP-001.yaml"
+    data = yaml.safe_load(rule.read_text())
+    data["trigger"]["at_least"] = 3
+    rule.write_text(yaml.safe_dump(data, sort_keys=False))
+    rule = kb_copy / "rules" / "MRX-DDI-004.yaml"
+    data = yaml.safe_load(rule.read_text())
+    data["trigger"]["all_of"][0] = {"group": "skeletal_muscle_relaxants"}
+    rule.write_text(yaml.safe_dump(data, sort_keys=False))
+    kb = load_knowledge_from(kb_copy)
+    knowledge = screening_knowledge(kb, Terminology(kb))
+    cases = [
+        (72, {"baclofen", "orphenadrine"}, False, False),
+        (72, {"baclofen", "orphenadrine", "methocarbamol"}, True, False),
+        (50, {"methocarbamol", "oxycodone", "alprazolam"}, False, True),
+    ]
+    o = Omop()
+    for pid, (age, drugs, _, _) in enumerate(cases, start=1):
+        o.person(pid, birth=BIRTH[age])
+        for drug in sorted(drugs):
+            o.drug(pid, drug, "2022-02-20", supply=10)
+    result = screen(ArrowInput(o.tables()), knowledge=knowledge,
+                    patterns=("MRX-DUP-001", "MRX-DDI-004"))  # fmt: skip
+    found = {(r["person_id"], r["code"]) for r in result.persons.to_pylist()}
+    for pid, (age, drugs, dup, trinity) in enumerate(cases, start=1):
+        patient = patient_from_data({"age_years": age, "crcl_ml_min": 90}).model_copy(
+            update={"medications": tuple(parse_sig(SIGS[d]) for d in sorted(drugs))}
+        )
+        codes = {a.code for a in evaluate_regimen(patient, Regimen(orders=()), kb=kb,
+                                                  today=TODAY).alerts}  # fmt: skip
+        assert ((pid, "MRX-DUP-001") in found) == dup == ("MRX-DUP-001" in codes), drugs
+        assert ((pid, "MRX-DDI-004") in found) == trinity == ("MRX-DDI-004" in codes), drugs
