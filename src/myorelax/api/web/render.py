@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from myorelax import __version__
 from myorelax.diary.records import Actor
+from myorelax.safety.alert_text import alert_parts
 from myorelax.units import plain_number
 
 CSP = (
@@ -74,7 +75,13 @@ def _num(value: float | None, digits: int = 4) -> str:
 
 _env.filters["md"] = inline_markdown
 _env.filters["num"] = _num
-_env.globals.update(version=__version__, severity_label=SEVERITY_LABEL, scale=_scale, pairs=_pairs)
+_env.globals.update(
+    version=__version__,
+    severity_label=SEVERITY_LABEL,
+    scale=_scale,
+    pairs=_pairs,
+    alert_parts=alert_parts,
+)
 
 
 def page(
