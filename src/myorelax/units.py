@@ -165,6 +165,20 @@ def convert(value: float, unit: str, to: str, *, field: str = "unit") -> float:
     return value * factor
 
 
+# UCUM codes whose spelling pint does not read (customary units in square brackets; "lbs" as
+# EHRs write it); UCUM annotations in braces ("mL/min/{1.73_m2}") are dropped before reading.
+_UCUM_ALIASES = {"[lb_av]": "lb", "[oz_av]": "oz", "[in_i]": "inch", "[ft_i]": "ft", "lbs": "lb"}
+_ANNOTATION = re.compile(r"\{[^}]*\}")
+
+
+def ucum_factor(unit: str, to: str) -> float | None:
+    """The factor from a UCUM (or plainly written) unit to `to`, or None when the unit is not
+    read or is of another dimension (a weight in "kg", "g", "[lb_av]"; a height in "cm", "[in_i]")."""
+    text = _ANNOTATION.sub("", unit.strip()).rstrip("/").strip()
+    text = _UCUM_ALIASES.get(text.lower(), text)
+    return _factor(text, to)
+
+
 @lru_cache(maxsize=4096)
 def has_dimension(unit: str, reference: str) -> bool:
     """Whether `unit` has the same dimensionality as `reference` (e.g. ``mcg`` and ``mg``)."""
