@@ -6,15 +6,26 @@ doses), concentrations every hour from 0 to 336 h: 337 x 100,000 = 33.7 million 
 and float32.
 
 Side by side in this process, each repeated and reported as the median:
-- myorelax: sampling parameters, modal coefficients and the compiled superposition sweep, writing
-  a freshly allocated result (what a caller gets);
-- the floor: ``np.empty(shape, dtype).fill(1.0)`` of the same size, also freshly allocated (the
-  cost of only writing the result's memory once on this machine);
+- myorelax, fresh: drawing the standard normals (NumPy `Generator`, the draws of
+  `sample_parameters`) and `simulate_population`, whose one compiled parallel pass samples each
+  block of subjects, computes its modal coefficients and sweeps it, writing a freshly allocated
+  result (what a caller gets);
+- the floor, fresh: ``np.empty(shape, dtype).fill(1.0)`` of the same size, also freshly
+  allocated (the cost of only writing the result's memory once on this machine, page faults
+  included);
+- myorelax, reused buffer: the same into an ``out=`` buffer allocated and written once before
+  timing, against the floor of filling that prefaulted buffer (like for like);
+- the separate steps as before issue 18 (`sample_parameters`, then `simulate`: sampling, modal
+  coefficients and the sweep one after the other), fresh;
 - naive peer: SciPy ``solve_ivp`` (LSODA, rtol 1e-8) per subject with the doses as events, on a
   subset, scaled per subject; and the PyPI package ``openpkflow`` (closed-form two-compartment
   oral profile per subject with its own superposition loop), installed by ``make bench``.
 
-    .venv/bin/python bench/bench_pk.py [--subjects 100000] [--repeat 5] [--peer-subjects 20]
+The load average is printed: the fused pass runs on both cores and the floor on one, so other
+work on the machine slows the former more. Each line also gives the median CPU seconds of the
+process (all threads), which other work changes much less than wall-clock time.
+
+    .venv/bin/python bench/bench_pk.py [--subjects 100000] [--repeat 7] [--peer-subjects 20]
 """
 
 from __future__ import annotations
@@ -31,8 +42,8 @@ from scipy.integrate import solve_ivp
 
 from myorelax.pk.events import DoseRecord, expand_records
 from myorelax.pk.models import PkModel
-from myorelax.pk.population import sample_parameters
-from myorelax.pk.simulate import simulate
+from myorelax.pk.population import sample_parameters, standard_normals
+from myorelax.pk.simulate import simulate, simulate_population
 from myorelax.pk.solver import DEPOT, Structure
 
 TYPICAL = (("ka", 1.2), ("cl", 10.0), ("v", 50.0), ("q", 5.0), ("v2", 80.0))
@@ -50,14 +61,22 @@ def bench_model() -> PkModel:
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times = []
+    """Median wall-clock seconds of `repeat` calls (and the last result); the median CPU seconds
+    of this process (every thread) per call go to CPU[-1]."""
+    times, cpu = [], []
     out = None
     for _ in range(repeat):
         out = None  # free the previous result so each run allocates afresh, like the floor
+        c0 = time.process_time()
         t0 = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    CPU.append(statistics.median(cpu))
     return statistics.median(times), out
+
+
+CPU: list[float] = []
 
 
 def naive_subject(p: dict[str, float], dose_times: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -100,14 +119,23 @@ def main() -> None:
 
     # Warm the compiled kernels (numba caches them on disk; the first call compiles).
     rng = np.random.default_rng(0)
-    simulate(model, doses, grid, sample_parameters(model, 10, rng))
-    simulate(model, doses, grid, sample_parameters(model, 10, rng), dtype=np.float32)
+    for dtype in (np.float64, np.float32):
+        simulate(model, doses, grid, sample_parameters(model, 100, rng), dtype=dtype)
+        simulate_population(model, doses, grid, standard_normals(model, 100, rng), dtype=dtype)
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
 
     results = {}
     for dtype in (np.float64, np.float32):
         name = np.dtype(dtype).name
+        buf = np.empty((1, grid.size, n), dtype=dtype)
+        buf.fill(0.0)  # touched once: every later write finds its pages mapped
 
-        def run(dtype: Any = dtype) -> Any:
+        def run(dtype: Any = dtype, out: Any = None) -> Any:
+            z = standard_normals(model, n, np.random.default_rng(1))
+            prof = simulate_population(model, doses, grid, z, dtype=dtype, out=out)
+            return prof.concentrations["bench"]
+
+        def separate(dtype: Any = dtype) -> Any:
             p = sample_parameters(model, n, np.random.default_rng(1))
             return simulate(model, doses, grid, p, dtype=dtype).concentrations["bench"]
 
@@ -118,9 +146,21 @@ def main() -> None:
 
         t_floor, _ = timed(floor, a.repeat)
         t_run, conc = timed(run, a.repeat)
+        t_floor_touched, _ = timed(lambda buf=buf: buf.fill(1.0), a.repeat)
+        t_reused, _ = timed(lambda dtype=dtype, buf=buf: run(dtype, buf), a.repeat)
+        t_sep, _ = timed(separate, a.repeat)
         results[name] = (t_run, t_floor, conc)
-        print(f"{name}: myorelax {t_run * 1e3:.1f} ms ({values / t_run / 1e6:.0f} M conc/s); "
-              f"write floor {t_floor * 1e3:.1f} ms; ratio to floor {t_run / t_floor:.2f}")  # fmt: skip
+        c_floor, c_run, c_touched, c_reused, c_sep = CPU[-5:]
+        print(f"{name}: myorelax fresh {t_run * 1e3:.1f} ms ({values / t_run / 1e6:.0f} M conc/s); "
+              f"write floor fresh {t_floor * 1e3:.1f} ms; ratio {t_run / t_floor:.2f} "
+              f"(CPU {c_run * 1e3:.0f} / {c_floor * 1e3:.0f} ms)")  # fmt: skip
+        print(f"{name}: myorelax into a reused buffer {t_reused * 1e3:.1f} ms; floor into that "
+              f"prefaulted buffer {t_floor_touched * 1e3:.1f} ms; ratio "
+              f"{t_reused / t_floor_touched:.2f} (CPU {c_reused * 1e3:.0f} / "
+              f"{c_touched * 1e3:.0f} ms)")  # fmt: skip
+        print(f"{name}: separate steps (sample_parameters, simulate), fresh {t_sep * 1e3:.1f} ms; "
+              f"ratio to the fresh floor {t_sep / t_floor:.2f} (CPU {c_sep * 1e3:.0f} ms)")  # fmt: skip
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
     # Naive peer on a subset of the same subjects.
     p = sample_parameters(model, a.peer_subjects, np.random.default_rng(1))

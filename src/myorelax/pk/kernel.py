@@ -373,9 +373,349 @@ def _infusion_history(
             state[jj, i, b] += hist * math.exp(-li * x)
 
 
+def population_sweep(
+    z,
+    chol,
+    typical,
+    iiv_col,
+    factor_row,
+    factors,
+    has_depot,
+    two_cpt,
+    has_met,
+    inputs,
+    out_cmt,
+    out_div,
+    ev_input,
+    ev_time,
+    ev_amount,
+    ev_rate,
+    ev_duration,
+    ev_ss,
+    ev_depot,
+    grid,
+    block,
+    params,
+    out,
+):  # pragma: no cover - compiled
+    """Sampling, modal coefficients and the sweep fused: one parallel loop over blocks of
+    `block` subjects, each block drawn, solved and written by the thread that owns it while its
+    per-subject values stay in cache; nothing of the result's size is written but the result.
+
+    Subject s has eta = chol @ z[s] (chol the lower Cholesky factor of omega, z standard
+    normals) and parameter p = typical[p] * exp(eta[iiv_col[p]]) (when iiv_col[p] >= 0) *
+    factors[factor_row[p], s] (when factor_row[p] >= 0), in the order of `models.PARAMETERS`;
+    they are written to params (11, n). Output o is compartment out_cmt[o] (model index) divided
+    by parameter out_div[o], written to out[o, k, s] at grid[k].
+
+    The modal states stay in float64 whatever out's dtype: a concentration is a sum of modes of
+    opposite signs, which cancel heavily when two rates nearly coincide (ka close to alpha), and
+    float32 states then lose up to 1e-3 of the result (measured on 100,000 subjects); only the
+    stored value is rounded to out's dtype."""
+    n = z.shape[0]
+    k_eta = z.shape[1]
+    n_par = typical.shape[0]
+    d = (1 if has_depot else 0) + 1 + (1 if two_cpt else 0) + (1 if has_met else 0)
+    m = d
+    n_in = inputs.shape[0]
+    n_out = out_cmt.shape[0]
+    n_ev = ev_time.shape[0]
+    n_blocks = (n + block - 1) // block
+    for c in prange(n_blocks):
+        lo = c * block
+        nb = min(n, lo + block) - lo
+        pb = np.empty((n_par, nb))
+        eta = np.empty(max(k_eta, 1))
+        for b in range(nb):
+            s = lo + b
+            for j in range(k_eta):
+                acc = 0.0
+                for i in range(j + 1):
+                    acc += z[s, i] * chol[j, i]
+                eta[j] = acc
+            for p in range(n_par):
+                v = typical[p]
+                if iiv_col[p] >= 0:
+                    v *= math.exp(eta[iiv_col[p]])
+                if factor_row[p] >= 0:
+                    v *= factors[factor_row[p], s]
+                pb[p, b] = v
+                params[p, s] = v
+        rates = np.empty((nb, m))
+        resp = np.zeros((nb, n_in, d, m))
+        kmat = np.zeros((d, d))
+        lamv = np.empty(m)
+        vec = np.empty(d)
+        nxt = np.empty(d)
+        for b in range(nb):
+            _modes_one(
+                b,
+                pb[0],
+                pb[1],
+                pb[2],
+                pb[3],
+                pb[4],
+                pb[7],
+                pb[8],
+                pb[9],
+                pb[10],
+                has_depot,
+                two_cpt,
+                has_met,
+                inputs,
+                kmat,
+                lamv,
+                vec,
+                nxt,
+                rates,
+                resp,
+            )
+        lam = np.empty((m, nb))
+        cf = np.empty((n_out, n_in, m, nb))
+        for b in range(nb):
+            for i in range(m):
+                lam[i, b] = rates[b, i]
+            for o in range(n_out):
+                div = pb[out_div[o], b]
+                for jj in range(n_in):
+                    for i in range(m):
+                        cf[o, jj, i, b] = resp[b, jj, out_cmt[o], i] / div
+        fb = np.ascontiguousarray(pb[6])
+        lag = pb[5]
+        starts = np.empty(n_ev)
+        shared = True
+        for b in range(1, nb):
+            if lag[b] != lag[0]:
+                shared = False
+                break
+        if shared:
+            for e in range(n_ev):
+                starts[e] = ev_time[e] + (lag[0] if ev_depot[e] else 0.0)
+            order = np.argsort(starts, kind="mergesort")
+            _sweep_tile(
+                lo,
+                lam,
+                cf,
+                fb,
+                starts,
+                order,
+                ev_input,
+                ev_amount,
+                ev_rate,
+                ev_duration,
+                ev_ss,
+                ev_depot,
+                grid,
+                out,
+            )
+        else:
+            # Subjects with their own lag times: one at a time (a tile of width one).
+            for b in range(nb):
+                for e in range(n_ev):
+                    starts[e] = ev_time[e] + (lag[b] if ev_depot[e] else 0.0)
+                order = np.argsort(starts, kind="mergesort")
+                _sweep_tile(
+                    lo + b,
+                    np.ascontiguousarray(lam[:, b : b + 1]),
+                    np.ascontiguousarray(cf[:, :, :, b : b + 1]),
+                    np.ascontiguousarray(fb[b : b + 1]),
+                    starts,
+                    order,
+                    ev_input,
+                    ev_amount,
+                    ev_rate,
+                    ev_duration,
+                    ev_ss,
+                    ev_depot,
+                    grid,
+                    out,
+                )
+
+
+def _sweep_tile(
+    lo,
+    lam,
+    cf,
+    fb,
+    starts,
+    order,
+    ev_input,
+    ev_amount,
+    ev_rate,
+    ev_duration,
+    ev_ss,
+    ev_depot,
+    grid,
+    out,
+):  # pragma: no cover - compiled
+    """A tile of subjects lo..lo+nb-1 that share the event start times `starts` (sorted by
+    `order`): lam (m, nb) rates, cf (n_out, n_in, m, nb) output coefficients, fb bioavailability.
+    Every loop over the tile starts at zero (no negative-index check, so it vectorises); a step
+    without doses decays the states and sums the first output in one pass."""
+    m = lam.shape[0]
+    nb = lam.shape[1]
+    n_out = cf.shape[0]
+    n_in = cf.shape[1]
+    n_ev = starts.shape[0]
+    n_t = grid.shape[0]
+    state = np.zeros((n_in, m, nb))
+    dec = np.empty((m, nb))
+    work = np.empty(nb)
+    open_inf = np.empty(n_ev, dtype=np.int64)
+    n_open = 0
+    ptr = 0
+    prev = -np.inf
+    last_dt = -1.0
+    for k in range(n_t):
+        t = grid[k]
+        dt = t - prev
+        if k > 0 and dt != last_dt:  # the first step decays nothing: the state is still zero
+            for i in range(m):
+                li = lam[i]
+                di = dec[i]
+                for b in range(nb):
+                    di[b] = math.exp(-li[b] * dt)
+            last_dt = dt
+        quiet = n_open == 0 and not (ptr < n_ev and starts[order[ptr]] <= t)
+        if quiet and k > 0:
+            # Decay and the first output in one pass over the states.
+            row = out[0, k, lo : lo + nb]
+            if n_in == 1 and m == 3:
+                _quiet3(state[0, 0], state[0, 1], state[0, 2], dec[0], dec[1], dec[2],
+                        cf[0, 0, 0], cf[0, 0, 1], cf[0, 0, 2], row)  # fmt: skip
+            elif n_in == 1 and m == 2:
+                _quiet2(state[0, 0], state[0, 1], dec[0], dec[1], cf[0, 0, 0], cf[0, 0, 1], row)
+            else:
+                for b in range(nb):
+                    work[b] = 0.0
+                for jj in range(n_in):
+                    for i in range(m):
+                        st = state[jj, i]
+                        di = dec[i]
+                        cfo = cf[0, jj, i]
+                        for b in range(nb):
+                            x = st[b] * di[b]
+                            st[b] = x
+                            work[b] += cfo[b] * x
+                for b in range(nb):
+                    row[b] = work[b]
+            for o in range(1, n_out):
+                _tile_output(o, k, lo, cf, state, work, out)
+            prev = t
+            continue
+        for jj in range(n_in if k > 0 else 0):
+            for i in range(m):
+                st = state[jj, i]
+                di = dec[i]
+                for b in range(nb):
+                    st[b] *= di[b]
+        while ptr < n_ev and starts[order[ptr]] <= t:
+            e = order[ptr]
+            ptr += 1
+            jj = ev_input[e]
+            if ev_duration[e] > 0.0:
+                open_inf[n_open] = e
+                n_open += 1
+                if ev_ss[e] > 0.0:
+                    _infusion_history(
+                        e, t, 0, jj, lam, state, starts, ev_rate, ev_duration, ev_ss, ev_depot, fb
+                    )
+                continue
+            x = t - starts[e]
+            amt = ev_amount[e]
+            for i in range(m):
+                st = state[jj, i]
+                li = lam[i]
+                for b in range(nb):
+                    g = amt * (fb[b] if ev_depot[e] else 1.0)
+                    if x != 0.0:
+                        g *= math.exp(-li[b] * x)
+                    if ev_ss[e] > 0.0:
+                        g /= 1.0 - math.exp(-li[b] * ev_ss[e])
+                    st[b] += g
+        if n_open > 0:
+            kept = 0
+            for oi in range(n_open):
+                e = open_inf[oi]
+                end = starts[e] + ev_duration[e]
+                a = max(starts[e], prev)
+                zz = min(end, t)
+                if zz > a:
+                    jj = ev_input[e]
+                    for i in range(m):
+                        st = state[jj, i]
+                        li = lam[i]
+                        for b in range(nb):
+                            r = ev_rate[e] * (fb[b] if ev_depot[e] else 1.0)
+                            st[b] += (
+                                r
+                                * (math.exp(-li[b] * (t - zz)) - math.exp(-li[b] * (t - a)))
+                                / li[b]
+                            )
+                if end > t:
+                    open_inf[kept] = e
+                    kept += 1
+            n_open = kept
+        for o in range(n_out):
+            _tile_output(o, k, lo, cf, state, work, out)
+        prev = t
+
+
+def touch(flat, stride):  # pragma: no cover - compiled
+    """Write a zero every `stride` elements of a fresh 1-D buffer, in contiguous parts, one per
+    thread: the kernel maps (and zeroes) its pages in address order on every core at once,
+    instead of page by page in the sweep's scattered write order."""
+    n = flat.shape[0]
+    parts = 64
+    size = (n + parts - 1) // parts
+    for c in prange(parts):
+        for i in range(c * size, min(n, (c + 1) * size), stride):
+            flat[i] = 0
+
+
+def _quiet3(s0, s1, s2, d0, d1, d2, c0, c1, c2, row):  # pragma: no cover - compiled
+    """Three modes, one input: decay the states and write the first output, in one pass."""
+    for b in range(row.shape[0]):
+        x0 = s0[b] * d0[b]
+        x1 = s1[b] * d1[b]
+        x2 = s2[b] * d2[b]
+        s0[b] = x0
+        s1[b] = x1
+        s2[b] = x2
+        row[b] = c0[b] * x0 + c1[b] * x1 + c2[b] * x2
+
+
+def _quiet2(s0, s1, d0, d1, c0, c1, row):  # pragma: no cover - compiled
+    """Two modes, one input: as `_quiet3`."""
+    for b in range(row.shape[0]):
+        x0 = s0[b] * d0[b]
+        x1 = s1[b] * d1[b]
+        s0[b] = x0
+        s1[b] = x1
+        row[b] = c0[b] * x0 + c1[b] * x1
+
+
+def _tile_output(o, k, lo, cf, state, work, out):  # pragma: no cover - compiled
+    """out[o, k, lo:lo+nb] = sum over inputs and modes of cf[o] * state."""
+    nb = work.shape[0]
+    for b in range(nb):
+        work[b] = 0.0
+    for jj in range(cf.shape[1]):
+        for i in range(cf.shape[2]):
+            st = state[jj, i]
+            cfo = cf[o, jj, i]
+            for b in range(nb):
+                work[b] += cfo[b] * st[b]
+    row = out[o, k, lo : lo + nb]
+    for b in range(nb):
+        row[b] = work[b]
+
+
 class Kernels(NamedTuple):
     modal_coefficients: Any
     sweep: Any
+    population_sweep: Any
+    touch: Any
 
 
 # Compiled in this order (callees first), each with its numba options.
@@ -386,12 +726,35 @@ _JIT: dict[str, dict[str, Any]] = {
     "_infusion_history": {},
     "_sweep_block": {},
     "sweep": {"parallel": True},
+    "_tile_output": {"inline": "always"},
+    "_quiet3": {},
+    "_quiet2": {},
+    "_sweep_tile": {},
+    "population_sweep": {"parallel": True},
+    "touch": {"parallel": True},
 }
+
+
+def population_block(n: int, threads: int) -> int:
+    """Subjects per block of `population_sweep`: about 4,096 (a block's states and coefficients
+    stay in the second-level cache, and each output row gets 16-32 KB of contiguous writes per
+    block), a multiple of 16 (whole cache lines), in a number of blocks that the threads share
+    evenly."""
+    blocks = max(1, math.ceil(n / 4096))
+    blocks = math.ceil(blocks / threads) * threads
+    return math.ceil(math.ceil(n / blocks) / 16) * 16
+
+
+def compiled_threads() -> int:
+    """Threads of numba's parallel loops (numba imported here)."""
+    import numba
+
+    return int(numba.get_num_threads())
 
 
 def python_kernels() -> Kernels:
     """The kernels as plain Python (no numba)."""
-    return Kernels(modal_coefficients, sweep)
+    return Kernels(modal_coefficients, sweep, population_sweep, touch)
 
 
 @lru_cache(maxsize=1)
@@ -399,11 +762,21 @@ def compiled_kernels() -> Kernels:
     """The same kernels compiled by numba (imported here, on first use)."""
     import numba
 
-    namespace: dict[str, Any] = {"math": math, "np": np, "prange": numba.prange, "_NUDGE": _NUDGE}
+    namespace: dict[str, Any] = {
+        "math": math,
+        "np": np,
+        "prange": numba.prange,
+        "_NUDGE": _NUDGE,
+    }
     for name, options in _JIT.items():
         source = globals()[name]
         clone = types.FunctionType(source.__code__, namespace, name, source.__defaults__)
         clone.__module__ = __name__
         clone.__qualname__ = name
         namespace[name] = numba.njit(cache=True, **options)(clone)
-    return Kernels(namespace["modal_coefficients"], namespace["sweep"])
+    return Kernels(
+        namespace["modal_coefficients"],
+        namespace["sweep"],
+        namespace["population_sweep"],
+        namespace["touch"],
+    )

@@ -48,13 +48,62 @@ def typical_parameters(model: PkModel, n: int = 1) -> Parameters:
     return parameters_from({p: np.full(n, model.value(p)) for p in PARAMETERS})
 
 
-def sample_etas(model: PkModel, n: int, rng: np.random.Generator) -> FloatArray:
-    """Random effects (n, len(model.iiv)) from N(0, omega)."""
+def standard_normals(model: PkModel, n: int, rng: np.random.Generator) -> FloatArray:
+    """The standard normal draws behind the random effects, (n, len(model.iiv)): the random
+    effects are `normals @ omega_cholesky(model).T`, exactly as `Generator.multivariate_normal`
+    (method "cholesky") draws them from the same generator state."""
     _check_n(n)
     k = len(model.iiv)
     if k == 0:
         return np.zeros((n, 0))
-    return rng.multivariate_normal(np.zeros(k), model.omega_matrix, size=n, method="cholesky")
+    return rng.standard_normal((n, k))
+
+
+def omega_cholesky(model: PkModel) -> FloatArray:
+    """The lower Cholesky factor of the model's omega matrix ((0, 0) without variability)."""
+    if not model.iiv:
+        return np.zeros((0, 0))
+    return np.asarray(np.linalg.cholesky(model.omega_matrix), dtype=np.float64)
+
+
+def sample_etas(model: PkModel, n: int, rng: np.random.Generator) -> FloatArray:
+    """Random effects (n, len(model.iiv)) from N(0, omega)."""
+    z = standard_normals(model, n, rng)
+    return z @ omega_cholesky(model).T if z.shape[1] else z
+
+
+def check_factors(n: int, factors: Mapping[str, FloatArray] | None) -> dict[str, FloatArray]:
+    """Per-subject covariate factors as float64 arrays of shape (n,), by parameter name."""
+    out: dict[str, FloatArray] = {}
+    for p, f in (factors or {}).items():
+        a = np.asarray(f, dtype=np.float64)
+        if a.shape != (n,):
+            raise InputError(f"needs one factor per subject ({n})", field=f"factors.{p}")
+        out[p] = a
+    return out
+
+
+def parameters_from_normals(
+    model: PkModel,
+    normals: FloatArray,
+    *,
+    factors: Mapping[str, FloatArray] | None = None,
+) -> Parameters:
+    """Individuals from standard normal draws (see `standard_normals`): typical value x
+    exp(eta) x per-subject covariate factor (if given)."""
+    n = int(normals.shape[0])
+    _check_n(n)
+    etas = normals @ omega_cholesky(model).T if normals.shape[1] else normals
+    given = check_factors(n, factors)
+    values: dict[str, FloatArray] = {}
+    for p in PARAMETERS:
+        v = np.full(n, model.value(p))
+        if p in model.iiv:
+            v = v * np.exp(etas[:, model.iiv.index(p)])
+        if p in given:
+            v = v * given[p]
+        values[p] = v
+    return parameters_from(values)
 
 
 def sample_parameters(
@@ -65,19 +114,7 @@ def sample_parameters(
     factors: Mapping[str, FloatArray] | None = None,
 ) -> Parameters:
     """`n` individuals: typical value x exp(eta) x per-subject covariate factor (if given)."""
-    etas = sample_etas(model, n, rng)
-    values: dict[str, FloatArray] = {}
-    for p in PARAMETERS:
-        v = np.full(n, model.value(p))
-        if p in model.iiv:
-            v = v * np.exp(etas[:, model.iiv.index(p)])
-        if factors and p in factors:
-            f = np.asarray(factors[p], dtype=np.float64)
-            if f.shape != (n,):
-                raise InputError(f"needs one factor per subject ({n})", field=f"factors.{p}")
-            v = v * f
-        values[p] = v
-    return parameters_from(values)
+    return parameters_from_normals(model, standard_normals(model, n, rng), factors=factors)
 
 
 def add_residual_error(

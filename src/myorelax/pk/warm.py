@@ -13,13 +13,14 @@ import numpy as np
 
 
 def warm_kernels() -> float:
-    """Run one small population through the compiled kernels in float64 and float32; returns
-    the seconds it took (tens of seconds when nothing is cached: 18.8 s measured on this
-    2-core machine; a few seconds otherwise)."""
+    """Run one small population through the compiled kernels (the separate ones and the fused
+    population kernel) in float64 and float32; returns the seconds it took (tens of seconds
+    when nothing is cached: 18.8 s on this 2-core machine before the fused kernel, 48.6 s with
+    it on the same machine under load; a few seconds otherwise)."""
     from myorelax.knowledge.loader import load_knowledge
     from myorelax.pk.models import model_for
-    from myorelax.pk.population import typical_parameters
-    from myorelax.pk.simulate import simulate
+    from myorelax.pk.population import standard_normals, typical_parameters
+    from myorelax.pk.simulate import simulate, simulate_population
     from myorelax.pk.solver import DEPOT, PYTHON_KERNEL_LIMIT, DoseArrays
 
     start = time.perf_counter()
@@ -32,8 +33,10 @@ def warm_kernels() -> float:
     doses = DoseArrays(times, np.full_like(times, 350.0), zeros,
                        np.full(times.shape, DEPOT, dtype=np.int64), zeros)  # fmt: skip
     grid = np.linspace(0.0, 48.0, 4000)
+    normals = standard_normals(model, n, np.random.default_rng(0))
     for dtype in (np.float64, np.float32):
         simulate(model, doses, grid, params, dtype=dtype)
+        simulate_population(model, doses, grid, normals, dtype=dtype)  # the fused kernel
     return time.perf_counter() - start
 
 
