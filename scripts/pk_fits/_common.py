@@ -17,7 +17,7 @@ from myorelax.pk.events import DoseRecord, expand_records
 from myorelax.pk.models import Effect, PkModel, with_effects
 from myorelax.pk.population import typical_parameters
 from myorelax.pk.simulate import simulate
-from myorelax.pk.solver import CENTRAL, DEPOT, Structure
+from myorelax.pk.solver import Structure
 
 HOURS = 24.0 * 14
 GRID = np.linspace(0.0, HOURS, int(HOURS / 0.01) + 1)
@@ -30,6 +30,7 @@ def model(
     absorption: str = "first_order",
     metabolite: str | None = None,
     effects: Mapping[str, float] | None = None,
+    oral: bool = False,
 ) -> PkModel:
     """A typical-subject model from parameter values (mg, L, h) and optional effect factors."""
     m = PkModel(
@@ -40,6 +41,7 @@ def model(
             compartments=compartments,  # type: ignore[arg-type]
             absorption=absorption,  # type: ignore[arg-type]
             metabolite=metabolite is not None,
+            oral=oral,
         ),
         typical=tuple(sorted((k, float(v)) for k, v in values.items())),
     )
@@ -48,29 +50,32 @@ def model(
     return m
 
 
-def profile(m: PkModel, dose_mg: float, analyte: str = "fit") -> np.ndarray:
-    """Concentrations (mg/L) on GRID after one dose of the typical subject."""
-    cmt = DEPOT if m.structure.absorption == "first_order" else CENTRAL
+def profile(m: PkModel, dose_mg: float, analyte: str = "fit", cmt: int | None = None) -> np.ndarray:
+    """Concentrations (mg/L) on GRID after one dose of the typical subject into `cmt` (default:
+    the model's first route)."""
+    cmt = m.structure.default_cmt if cmt is None else cmt
     prof = simulate(m, expand_records([DoseRecord(0.0, dose_mg, cmt)]), GRID)
     return np.asarray(prof.concentrations[analyte], dtype=np.float64)[0]
 
 
-def summary(m: PkModel, dose_mg: float, analyte: str = "fit") -> dict[str, float]:
+def summary(
+    m: PkModel, dose_mg: float, analyte: str = "fit", cmt: int | None = None
+) -> dict[str, float]:
     """Cmax (mg/L), Tmax (h), AUCinf (mg*h/L) and terminal half-life (h) of one dose."""
-    conc = profile(m, dose_mg, analyte)
+    conc = profile(m, dose_mg, analyte, cmt)
     cmax, tmax = metrics.cmax_tmax(GRID, conc[None, :], 0.0, HOURS)
     p = typical_parameters(m)
     return {
         "cmax": float(cmax[0]),
         "tmax": float(tmax[0]),
-        "auc": float(metrics.auc_inf_single_dose(m, p, dose_mg)[analyte][0]),
-        "t_half": float(metrics.half_lives(m, p)[analyte][0]),
+        "auc": float(metrics.auc_inf_single_dose(m, p, dose_mg, cmt)[analyte][0]),
+        "t_half": float(metrics.half_lives(m, p, cmt)[analyte][0]),
     }
 
 
-def at(m: PkModel, dose_mg: float, t: float, analyte: str = "fit") -> float:
+def at(m: PkModel, dose_mg: float, t: float, analyte: str = "fit", cmt: int | None = None) -> float:
     """Concentration (mg/L) at time t after one dose."""
-    return float(np.interp(t, GRID, profile(m, dose_mg, analyte)))
+    return float(np.interp(t, GRID, profile(m, dose_mg, analyte, cmt)))
 
 
 def log_ratio(simulated: float, reported: float) -> float:

@@ -19,7 +19,7 @@ from myorelax.pk.events import (
     expand_records,
     schedule_from_order,
 )
-from myorelax.pk.models import NoModelError, model_for
+from myorelax.pk.models import Effect, NoModelError, model_for, with_effects
 from myorelax.pk.simulate import single_dose_cmax
 from myorelax.pk.solver import CENTRAL, DEPOT, Structure
 
@@ -166,3 +166,39 @@ def test_food_effects_that_hold_for_one_dosage_form(kb: KnowledgeBase) -> None:
     assert any("dosage form not given" in n for n in unknown.notes)
     fasted = individualise(base, mono, p, form="capsule")
     assert fasted.model.effects == () and not any("dosage form" in n for n in fasted.notes)
+
+
+def test_a_model_with_two_routes_takes_oral_doses_into_the_depot(kb: KnowledgeBase) -> None:
+    """Dantrolene: one intravenous disposition with an oral absorption; oral orders go through
+    the depot (with F), intravenous ones into the central compartment, other routes are refused."""
+    m = model_for("dantrolene", kb)
+    assert m.structure.routes == ("intravenous", "oral")
+    assert m.value("ka") > 0 and 0 < m.value("f") < 1
+    oral = schedule_from_order(parse_sig("dantrolene 25 mg bid"), m.structure, days=1)
+    assert {r.cmt for r in oral.records} == {DEPOT}
+    iv = schedule_from_order(
+        parse_sig("dantrolene 2.5 mg/kg iv once"), m.structure, days=1, weight_kg=70
+    )
+    assert iv.records == (DoseRecord(0.0, 175.0, CENTRAL),)
+    with pytest.raises(InputError) as e:
+        schedule_from_order(parse_sig("dantrolene 20 mg im once"), m.structure, days=1)
+    assert e.value.field == "route"
+
+
+def test_two_route_metrics_follow_the_route(kb: KnowledgeBase) -> None:
+    """AUC carries F only for an oral dose; an intravenous dose has no absorption phase."""
+    from myorelax.pk import metrics
+    from myorelax.pk.population import typical_parameters
+
+    m = model_for("dantrolene", kb)
+    p = typical_parameters(m)
+    oral = metrics.auc_inf_single_dose(m, p, 100.0, DEPOT)["dantrolene"][0]
+    iv = metrics.auc_inf_single_dose(m, p, 100.0, CENTRAL)["dantrolene"][0]
+    assert oral == pytest.approx(m.value("f") * iv)
+    assert iv == pytest.approx(100.0 / m.value("cl"))
+    hl_iv = metrics.half_lives(m, p, CENTRAL)["dantrolene"][0]
+    assert hl_iv == pytest.approx(metrics.half_lives(m, p, DEPOT)["dantrolene"][0])
+    slow = with_effects(m, (Effect("ka", 0.01 / m.value("ka"), "flip-flop"),))
+    ps = typical_parameters(slow)
+    assert metrics.half_lives(slow, ps, DEPOT)["dantrolene"][0] == pytest.approx(np.log(2) / 0.01)
+    assert metrics.half_lives(slow, ps, CENTRAL)["dantrolene"][0] == pytest.approx(hl_iv)

@@ -119,6 +119,7 @@ CASES = [
     ("1-cpt iv bolus", Structure(1, "iv_bolus"), [(0, 175, 0, CENTRAL, 0), (24, 175, 0, CENTRAL, 0)], {}),
     ("2-cpt iv infusion across outputs", Structure(2, "iv_infusion"), [(1.03, 200, 80, CENTRAL, 0)], {}),
     ("oral and iv mixed", Structure(1, "first_order"), [(0, 100, 0, DEPOT, 0), (3.3, 40, 0, CENTRAL, 0)], {}),
+    ("iv model with an oral route, mixed", Structure(2, "iv_bolus", oral=True), [(0, 175, 0, CENTRAL, 0), (6, 100, 0, DEPOT, 0), (20, 60, 30, CENTRAL, 0)], {"tlag": 0.3}),
 ]  # fmt: skip
 
 

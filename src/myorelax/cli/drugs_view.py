@@ -268,6 +268,14 @@ def drug_panel(kb: KnowledgeBase, drug: Monograph) -> RichGroup:
                 f"{m.metabolite.fraction_formed.text()}, CL {m.metabolite.cl.text()}, "
                 f"V {m.metabolite.v.text()}{c.ref(m.metabolite, m)}"
             )
+        if m.oral:
+            oral = m.oral
+            lag = f", tlag {oral.tlag.text()}" if oral.tlag else ""
+            pk_lines.append(
+                f"[bold]Oral route[/bold]: first-order absorption ka {oral.ka.text()}, "
+                f"F {oral.f.text()}{lag}{escape(' [derived]') if oral.derived else ''}"
+                f"{c.ref(oral, m)}"
+            )
     for o in pk.observed:
         vals = ", ".join(
             f"{name} {getattr(o, key).text()}"

@@ -496,6 +496,24 @@ class MetaboliteModel(Cited):
     derivation: str | None = None
 
 
+class OralAbsorption(Cited):
+    """First-order absorption of oral doses into an intravenous model (two routes, one
+    disposition): oral doses go through a depot (``ka``, ``f``, ``tlag``), intravenous doses
+    into the central compartment."""
+
+    ka: Amount
+    f: Amount
+    tlag: Amount | None = None
+    derived: bool = False
+    derivation: str | None = None
+
+    @model_validator(mode="after")
+    def _explained(self) -> OralAbsorption:
+        if self.derived and not self.derivation:
+            raise ValueError("a derived oral absorption needs its derivation")
+        return self
+
+
 class PkModel(Cited):
     compartments: Literal[1, 2]
     absorption: Literal["first_order", "iv_bolus", "iv_infusion"]
@@ -508,6 +526,7 @@ class PkModel(Cited):
     correlations: tuple[Correlation, ...] = ()
     residual: Residual | None = None
     metabolite: MetaboliteModel | None = None
+    oral: OralAbsorption | None = None  # an intravenous model that also takes oral doses
 
     @model_validator(mode="after")
     def _complete(self) -> PkModel:
@@ -520,6 +539,8 @@ class PkModel(Cited):
         missing = [k for k, v in needed.items() if v is None]
         if missing:
             raise ValueError(f"model parameters missing: {', '.join(missing)}")
+        if self.oral is not None and self.absorption == "first_order":
+            raise ValueError("`oral` absorption belongs to an intravenous model only")
         if self.derived and not self.derivation:
             raise ValueError("a derived model needs its derivation")
         return self

@@ -148,22 +148,17 @@ def dose_mg_of(order: Order, weight_kg: float | None) -> float:
 
 
 def target_compartment(order: Order, structure: Structure) -> int:
-    """Depot for oral doses of an oral model, central for intravenous doses of an IV model."""
+    """Depot for oral doses, central for intravenous doses, as the model's routes allow (an order
+    without a route is taken as oral)."""
     route = order.route or "oral"
-    if structure.absorption == "first_order":
-        if route != "oral":
-            raise InputError(
-                f"the model describes oral dosing; the {route} route cannot be simulated",
-                field="route",
-            )
-        return DEPOT
-    if route not in ("intravenous",):
+    if route not in structure.routes:
+        hint = " (write 'iv' in the dose text)" if "intravenous" in structure.routes else ""
         raise InputError(
-            f"the model describes intravenous dosing; the {route} route cannot be simulated "
-            "(write 'iv' in the dose text)",
+            f"the model describes {' and '.join(structure.routes)} dosing; the {route} route "
+            f"cannot be simulated{hint}",
             field="route",
         )
-    return CENTRAL
+    return structure.cmt_for(route)
 
 
 def schedule_from_order(

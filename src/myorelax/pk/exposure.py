@@ -24,7 +24,6 @@ from myorelax.pk.covariates import covariate_effects, interaction_effects
 from myorelax.pk.events import DoseRecord, expand_records, schedule_from_order
 from myorelax.pk.models import Effect, PkModel, model_from_monograph, with_effects
 from myorelax.pk.simulate import simulate, single_dose_cmax
-from myorelax.pk.solver import CENTRAL, DEPOT
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,9 @@ def _profile(
 ) -> tuple[tuple[str, float, float], ...]:
     """(analyte, AUC over one period at steady state, Cmax) per analyte. Cached: a check of the
     same regimen (a service answering the same order again) does not simulate again."""
-    cmt = DEPOT if model.structure.absorption == "first_order" else CENTRAL
+    cmt = model.structure.default_cmt
+    if order is not None and order.route in model.structure.routes:
+        cmt = model.structure.cmt_for(order.route)
     sched = None
     if order is not None and order.frequency is not None and not order.frequency.single:
         try:

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from myorelax.pk.models import PkModel
-from myorelax.pk.solver import Parameters, compute_modes
+from myorelax.pk.solver import DEPOT, Parameters, compute_modes
 
 FloatArray = NDArray[np.float64]
 LN2 = math.log(2.0)
@@ -74,28 +74,37 @@ def time_above(times: FloatArray, conc: FloatArray, threshold: float) -> FloatAr
     return np.asarray(total.sum(axis=1), dtype=np.float64)
 
 
-def terminal_rates(model: PkModel, params: Parameters) -> dict[str, FloatArray]:
-    """The slowest disposition rate that shapes each analyte's terminal phase (1/h).
+def terminal_rates(
+    model: PkModel, params: Parameters, cmt: int | None = None
+) -> dict[str, FloatArray]:
+    """The slowest disposition rate that shapes each analyte's terminal phase (1/h), for doses
+    into `cmt` (default: the model's first route).
 
-    For the parent this includes absorption (flip-flop kinetics, when absorption is slower than
-    elimination); a metabolite's terminal phase is the slowest of all modes."""
-    modes = compute_modes(params, model.structure)
+    For an oral dose the parent's includes absorption (flip-flop kinetics, when absorption is
+    slower than elimination); a metabolite's terminal phase is the slowest of all modes. An
+    intravenous dose into a model that also has an oral route skips the absorption mode."""
+    s = model.structure
+    modes = compute_modes(params, s)
     rates = modes.rates_per_h
-    out = {model.analyte: rates[:, : rates.shape[1] - (1 if model.metabolite else 0)].min(axis=1)}
+    first = 1 if s.has_depot and (cmt if cmt is not None else s.default_cmt) != DEPOT else 0
+    last = rates.shape[1] - (1 if model.metabolite else 0)
+    out = {model.analyte: rates[:, first:last].min(axis=1)}
     if model.metabolite:
-        out[model.metabolite] = rates.min(axis=1)
+        out[model.metabolite] = rates[:, first:].min(axis=1)
     return out
 
 
-def half_lives(model: PkModel, params: Parameters) -> dict[str, FloatArray]:
-    return {k: LN2 / v for k, v in terminal_rates(model, params).items()}
+def half_lives(model: PkModel, params: Parameters, cmt: int | None = None) -> dict[str, FloatArray]:
+    return {k: LN2 / v for k, v in terminal_rates(model, params, cmt).items()}
 
 
 def auc_inf_single_dose(
-    model: PkModel, params: Parameters, dose_mg: float
+    model: PkModel, params: Parameters, dose_mg: float, cmt: int | None = None
 ) -> dict[str, FloatArray]:
-    """AUC to infinity of one dose (mg*h/L): F*Dose/CL; metabolite fm*mw*F*Dose/CLm."""
-    f = params.f if model.structure.absorption == "first_order" else np.ones(params.n)
+    """AUC to infinity of one dose into `cmt` (default: the model's first route), mg*h/L:
+    F*Dose/CL (F for oral doses only); metabolite fm*mw*F*Dose/CLm."""
+    oral = (cmt if cmt is not None else model.structure.default_cmt) == DEPOT
+    f = params.f if oral else np.ones(params.n)
     out = {model.analyte: f * dose_mg / params.cl_l_per_h}
     if model.metabolite:
         out[model.metabolite] = params.fm * params.mw_ratio * f * dose_mg / params.clm_l_per_h

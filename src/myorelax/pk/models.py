@@ -106,6 +106,12 @@ def model_from_monograph(mono: Monograph) -> PkModel:
         val = _num(getattr(spec.parameters, name), _UNITS.get(name), name)
         if val is not None:
             typical[name] = val
+    if spec.oral is not None:
+        oral = spec.oral
+        typical["ka"] = float(_num(oral.ka, "1/h", "ka") or 1.0)
+        typical["f"] = float(_num(oral.f, None, "f") or 1.0)
+        if oral.tlag is not None:
+            typical["tlag"] = float(_num(oral.tlag, "h", "tlag") or 0.0)
     met = spec.metabolite
     if met is not None:
         typical["fm"] = float(_num(met.fraction_formed, None, "fm") or 0.0)
@@ -129,7 +135,10 @@ def model_from_monograph(mono: Monograph) -> PkModel:
         analyte=mono.id,
         metabolite=met.drug if met else None,
         structure=Structure(
-            compartments=spec.compartments, absorption=spec.absorption, metabolite=met is not None
+            compartments=spec.compartments,
+            absorption=spec.absorption,
+            metabolite=met is not None,
+            oral=spec.oral is not None,
         ),
         typical=tuple(sorted(typical.items())),
         iiv=names,

@@ -68,6 +68,7 @@ def simulation_to_dict(sim: RegimenSimulation, *, include_profiles: bool = True)
             "structure": {
                 "compartments": m.structure.compartments,
                 "absorption": m.structure.absorption,
+                "routes": list(m.structure.routes),
                 "metabolite": m.metabolite,
             },
             "derived": m.derived,

@@ -10,7 +10,7 @@ optionally against a typical adult on the same regimen.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,17 +33,23 @@ from myorelax.pk.events import (
     expand_records,
     schedule_from_order,
 )
-from myorelax.pk.models import PkModel, model_for
+from myorelax.pk.kernel import compiled_kernels, compiled_threads, population_block
+from myorelax.pk.models import PARAMETERS, PkModel, model_for
 from myorelax.pk.population import (
     add_residual_error,
+    check_factors,
+    omega_cholesky,
+    parameters_from,
+    parameters_from_normals,
     percentiles_over_subjects,
-    sample_parameters,
+    standard_normals,
     typical_parameters,
 )
 from myorelax.pk.solver import (
     CENTRAL,
     DEPOT,
     METABOLITE,
+    PYTHON_KERNEL_LIMIT,
     DoseArrays,
     Parameters,
     compute_modes,
@@ -88,17 +94,115 @@ def simulate(
     return Profiles(np.asarray(grid_h, dtype=np.float64), conc, p, model, doses)
 
 
+def simulate_population(
+    model: PkModel,
+    doses: DoseArrays,
+    grid_h: FloatArray,
+    normals: FloatArray,
+    *,
+    factors: Mapping[str, FloatArray] | None = None,
+    dtype: type[np.floating[Any]] = np.float64,
+    out: NDArray[np.floating[Any]] | None = None,
+) -> Profiles:
+    """A population drawn from standard normals (`population.standard_normals`, one row per
+    subject) and simulated: the same numbers as `simulate(model, doses, grid_h,
+    parameters_from_normals(model, normals, factors=factors), dtype=dtype)`. Beyond a few
+    subjects this is one compiled parallel pass (`kernel.population_sweep`: each block of
+    subjects is sampled, gets its modal coefficients and is swept by one thread), which writes
+    the result once and nothing else of its size.
+
+    `out`, when given, is written in place and the concentrations are views of it: shape
+    (number of analytes, len(grid_h), subjects), C-contiguous, in `dtype`. Reusing one buffer
+    across calls skips the page faults of fresh memory."""
+    z = np.ascontiguousarray(normals, dtype=np.float64)
+    if z.ndim != 2 or z.shape[1] != len(model.iiv):
+        raise InputError(f"needs one column per random effect ({len(model.iiv)})", field="normals")
+    n = int(z.shape[0])
+    grid = np.ascontiguousarray(grid_h, dtype=np.float64)
+    names = [model.analyte, *([model.metabolite] if model.metabolite else [])]
+    shape = (len(names), grid.size, n)
+    if out is not None and (
+        out.shape != shape or out.dtype != np.dtype(dtype) or not out.flags.c_contiguous
+    ):
+        raise InputError(
+            f"must be a C-contiguous {np.dtype(dtype).name} array of shape {shape}", field="out"
+        )
+    if n <= PYTHON_KERNEL_LIMIT:
+        prof = simulate(
+            model, doses, grid, parameters_from_normals(model, z, factors=factors), dtype=dtype
+        )
+        if out is None:
+            return prof
+        for o, name in enumerate(names):
+            out[o] = prof.concentrations[name].T
+        conc = {name: out[o].T for o, name in enumerate(names)}
+        return Profiles(prof.times_h, conc, prof.parameters, model, doses)
+    if grid.ndim != 1 or (grid.size > 1 and bool(np.any(np.diff(grid) < 0))):
+        raise InputError("must be a sorted one-dimensional array", field="grid_h")
+    present = model.structure.present
+    for c in np.unique(doses.cmt):
+        if int(c) not in present or int(c) == METABOLITE:
+            raise InputError(f"compartment {int(c)} cannot be dosed in this model", field="cmt")
+    index = {c: i for i, c in enumerate(present)}
+    inputs = sorted({int(c) for c in doses.cmt}) or [present[0]]
+    slot = {c: i for i, c in enumerate(inputs)}
+    given = check_factors(n, factors)
+    factor_rows = np.array([given[p] for p in PARAMETERS if p in given]).reshape(-1, n)
+    rows = {p: i for i, p in enumerate(p for p in PARAMETERS if p in given)}
+    outputs = [(index[CENTRAL], PARAMETERS.index("v"))]
+    if model.metabolite:
+        outputs.append((index[METABOLITE], PARAMETERS.index("vm")))
+    order = np.argsort(doses.time_h, kind="stable")
+    cmt = doses.cmt[order]
+    params = np.empty((len(PARAMETERS), n))
+    kernels = compiled_kernels()
+    result = out
+    if result is None:
+        result = np.empty(shape, dtype=dtype)
+        kernels.touch(result.reshape(-1), 4096 // result.itemsize)  # one write per page
+    kernels.population_sweep(
+        z,
+        np.ascontiguousarray(omega_cholesky(model), dtype=np.float64).reshape(z.shape[1], -1),
+        np.array([model.value(p) for p in PARAMETERS], dtype=np.float64),
+        np.array([model.iiv.index(p) if p in model.iiv else -1 for p in PARAMETERS]),
+        np.array([rows.get(p, -1) for p in PARAMETERS], dtype=np.int64),
+        np.ascontiguousarray(factor_rows, dtype=np.float64),
+        DEPOT in index,
+        model.structure.compartments == 2,
+        model.structure.metabolite,
+        np.array([index[c] for c in inputs], dtype=np.int64),
+        np.array([o[0] for o in outputs], dtype=np.int64),
+        np.array([o[1] for o in outputs], dtype=np.int64),
+        np.array([slot[int(c)] for c in cmt], dtype=np.int64),
+        np.ascontiguousarray(doses.time_h[order], dtype=np.float64),
+        np.ascontiguousarray(doses.amount_mg[order], dtype=np.float64),
+        np.ascontiguousarray(doses.rate_mg_per_h[order], dtype=np.float64),
+        np.ascontiguousarray(doses.duration_h[order], dtype=np.float64),
+        np.ascontiguousarray(doses.ss_interval_h[order], dtype=np.float64),
+        np.asarray(cmt == DEPOT, dtype=np.bool_),
+        grid,
+        population_block(n, compiled_threads()),
+        params,
+        result,
+    )
+    parameters = parameters_from(dict(zip(PARAMETERS, params, strict=True)))
+    conc = {name: result[o].T for o, name in enumerate(names)}
+    return Profiles(grid, conc, parameters, model, doses)
+
+
 def single_dose_cmax(model: PkModel, dose_mg: float = 1.0, hours: float = 72.0) -> float:
-    """Peak concentration of one dose in the typical individual (fine grid)."""
-    cmt = DEPOT if model.structure.absorption == "first_order" else CENTRAL
+    """Peak concentration of one dose by the model's first route in the typical individual
+    (fine grid)."""
+    cmt = model.structure.default_cmt
     grid = np.linspace(0.0, hours, 14401)
     prof = simulate(model, expand_records([DoseRecord(0.0, dose_mg, cmt)]), grid)
     return float(prof.concentrations[model.analyte].max())
 
 
 def single_dose_tmax(model: PkModel, dose_mg: float = 1.0, hours: float = 24.0) -> float:
-    """Time of the peak of one dose in the typical individual, hours (fine grid)."""
-    cmt = DEPOT if model.structure.absorption == "first_order" else CENTRAL
+    """Time of the peak of one dose by the model's first route in the typical individual, hours
+    (fine grid)."""
+    cmt = model.structure.default_cmt
     grid = np.linspace(0.0, hours, 4801)
     prof = simulate(model, expand_records([DoseRecord(0.0, dose_mg, cmt)]), grid)
     return float(grid[int(np.argmax(prof.concentrations[model.analyte]))])
@@ -171,9 +275,10 @@ def _summaries(
 ) -> dict[str, dict[str, FloatArray | None]]:
     t = prof.times_h
     out: dict[str, dict[str, FloatArray | None]] = {}
-    hl = metrics.terminal_rates(prof.model, prof.parameters)
+    cmt = int(schedule.doses.cmt[0]) if schedule.doses.cmt.size else None
+    hl = metrics.terminal_rates(prof.model, prof.parameters, cmt)
     first_dose = float(schedule.doses.amount_mg[0]) if schedule.doses.amount_mg.size else 0.0
-    auc_inf = metrics.auc_inf_single_dose(prof.model, prof.parameters, first_dose)
+    auc_inf = metrics.auc_inf_single_dose(prof.model, prof.parameters, first_dose, cmt)
     for name, conc in prof.concentrations.items():
         c = np.asarray(conc, dtype=np.float64)
         cmax, tmax = metrics.cmax_tmax(t, c, *window)
@@ -315,15 +420,14 @@ def simulate_regimen(
                 "equals the typical patient."
             )
         rng = np.random.default_rng(seed)
-        params = sample_parameters(model, population, rng)
+        normals = standard_normals(model, population, rng)  # the draws of sample_parameters
         chunk = 2000
         acc: dict[str, list[NDArray[np.floating[Any]]]] = {}
         stats_acc: dict[str, dict[str, list[FloatArray]]] = {}
         done = 0
         while done < population:
             sl = slice(done, min(population, done + chunk))
-            part = Parameters(**{k: getattr(params, k)[sl] for k in params.__dataclass_fields__})
-            prof = simulate(model, doses, grid, part)
+            prof = simulate_population(model, doses, grid, normals[sl])
             if residual:
                 prof = Profiles(
                     prof.times_h,

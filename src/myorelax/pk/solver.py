@@ -64,11 +64,38 @@ class Structure:
     compartments: Literal[1, 2]
     absorption: Absorption
     metabolite: bool = False
+    oral: bool = False  # an intravenous model that also absorbs oral doses through a depot
+
+    @property
+    def has_depot(self) -> bool:
+        return self.absorption == "first_order" or self.oral
+
+    @property
+    def routes(self) -> tuple[str, ...]:
+        """The routes the model describes: oral, intravenous, or both."""
+        if self.absorption == "first_order":
+            return ("oral",)
+        return ("intravenous", "oral") if self.oral else ("intravenous",)
+
+    @property
+    def default_cmt(self) -> int:
+        """Where a dose goes when the route is not given: the model's first route."""
+        return DEPOT if self.absorption == "first_order" else CENTRAL
+
+    def cmt_for(self, route: str) -> int:
+        """The compartment a dose by `route` goes into (InputError for a route not modelled)."""
+        if route not in self.routes:
+            raise InputError(
+                f"the model describes {' and '.join(self.routes)} dosing; the {route} route "
+                "cannot be simulated",
+                field="route",
+            )
+        return DEPOT if route == "oral" else CENTRAL
 
     @property
     def present(self) -> tuple[int, ...]:
         """Compartment numbers in the model, in order."""
-        out = [DEPOT] if self.absorption == "first_order" else []
+        out = [DEPOT] if self.has_depot else []
         out.append(CENTRAL)
         if self.compartments == 2:
             out.append(PERIPHERAL)

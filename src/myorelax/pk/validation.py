@@ -21,7 +21,6 @@ from myorelax.pk.events import DoseRecord, expand_records
 from myorelax.pk.models import Effect, NoModelError, PkModel, model_from_monograph, with_effects
 from myorelax.pk.population import typical_parameters
 from myorelax.pk.simulate import simulate
-from myorelax.pk.solver import CENTRAL, DEPOT
 from myorelax.units import convert
 
 # Relative tolerance per metric: the ratio simulated/reported must lie in [1/(1+t), 1+t].
@@ -55,8 +54,8 @@ class ValidationRow:
 
 
 def _route_ok(model: PkModel, obs: Observed) -> bool:
-    iv = model.structure.absorption != "first_order"
-    return (obs.route == "intravenous") == iv
+    """Whether the model describes the study's route (a model may describe two)."""
+    return obs.route in model.structure.routes
 
 
 def study_patient(obs: Observed) -> tuple[Patient, bool]:
@@ -112,7 +111,7 @@ def study_setup(mono: Monograph, obs: Observed) -> StudySetup | None:
         dose_mg = obs.dose.value * REFERENCE_WEIGHT_KG
     else:
         dose_mg = convert(obs.dose.value, obs.dose.unit, "mg")
-    cmt = DEPOT if model.structure.absorption == "first_order" else CENTRAL
+    cmt = model.structure.cmt_for(obs.route)
     return StudySetup(model, dose_mg, cmt, tuple(effects))
 
 
@@ -130,8 +129,8 @@ def validate_observed(mono: Monograph, obs: Observed) -> list[ValidationRow]:
     conc = np.asarray(prof.concentrations[obs.analyte], dtype=np.float64)
     params = typical_parameters(model)
     cmax, tmax = metrics.cmax_tmax(grid, conc, 0.0, hours)
-    auc_inf = metrics.auc_inf_single_dose(model, params, dose_mg)[obs.analyte]
-    t_half = metrics.half_lives(model, params)[obs.analyte]
+    auc_inf = metrics.auc_inf_single_dose(model, params, dose_mg, cmt)[obs.analyte]
+    t_half = metrics.half_lives(model, params, cmt)[obs.analyte]
     src = obs.source or ""
     rows: list[ValidationRow] = []
 

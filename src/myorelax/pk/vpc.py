@@ -82,7 +82,8 @@ def study_vpc(mono: Monograph, obs: Observed, n: int = N_SUBJECTS) -> StudyVpc |
     if not rows or setup is None:
         return None
     model, dose = setup.model, setup.dose_mg
-    typical_half = float(metrics.half_lives(model, typical_parameters(model))[obs.analyte][0])
+    typical = typical_parameters(model)
+    typical_half = float(metrics.half_lives(model, typical, setup.cmt)[obs.analyte][0])
     hours = _horizon(typical_half)
     grid = np.linspace(0.0, hours, POINTS + 1)
     params = sample_parameters(model, n, np.random.default_rng(_seed(mono, obs)))
@@ -92,8 +93,8 @@ def study_vpc(mono: Monograph, obs: Observed, n: int = N_SUBJECTS) -> StudyVpc |
     per_subject = {
         "cmax": cmax,
         "tmax": tmax,
-        "auc": metrics.auc_inf_single_dose(model, params, dose)[obs.analyte],
-        "half_life": metrics.half_lives(model, params)[obs.analyte],
+        "auc": metrics.auc_inf_single_dose(model, params, dose, setup.cmt)[obs.analyte],
+        "half_life": metrics.half_lives(model, params, setup.cmt)[obs.analyte],
     }
     bands = []
     for r in rows:
