@@ -7,6 +7,7 @@ import myorelax
 EXPECTED = [
     "Alert",
     "CheckReport",
+    "DosingEvents",
     "InputError",
     "KidneyFunction",
     "KnowledgeBase",
@@ -15,10 +16,13 @@ EXPECTED = [
     "MyorelaxError",
     "NoModelError",
     "Order",
+    "OutputGrid",
     "Patient",
     "PatientDataError",
     "PkModel",
+    "PopulationSpec",
     "Regimen",
+    "RegimenRequest",
     "RegimenSimulation",
     "SigParseError",
     "UnitError",
@@ -34,6 +38,7 @@ EXPECTED = [
     "resolve_drug",
     "simulate",
     "simulate_regimen",
+    "simulate_request",
     "validate_knowledge",
 ]
 

@@ -31,6 +31,11 @@ _EXPORTS: dict[str, str] = {
     "PkModel": "myorelax.pk.models",
     "Regimen": "myorelax.clinical.regimen",
     "RegimenSimulation": "myorelax.pk.simulate",
+    "DosingEvents": "myorelax.pk.simulate",
+    "OutputGrid": "myorelax.pk.simulate",
+    "PopulationSpec": "myorelax.pk.simulate",
+    "RegimenRequest": "myorelax.pk.simulate",
+    "simulate_request": "myorelax.pk.simulate",
     "SigParseError": "myorelax.errors",
     "UnitError": "myorelax.errors",
     "UnknownDrugError": "myorelax.errors",
@@ -66,7 +71,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from myorelax.knowledge.schema import KnowledgeBase, Monograph
     from myorelax.knowledge.terminology import resolve_condition, resolve_drug
     from myorelax.pk.models import NoModelError, PkModel, model_for
-    from myorelax.pk.simulate import RegimenSimulation, simulate, simulate_regimen
+    from myorelax.pk.simulate import (
+        DosingEvents,
+        OutputGrid,
+        PopulationSpec,
+        RegimenRequest,
+        RegimenSimulation,
+        simulate,
+        simulate_regimen,
+        simulate_request,
+    )
     from myorelax.safety.alert import Alert, CheckReport
     from myorelax.safety.engine import evaluate_regimen
 
@@ -91,6 +105,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Alert",
     "CheckReport",
+    "DosingEvents",
     "InputError",
     "KidneyFunction",
     "KnowledgeBase",
@@ -99,10 +114,13 @@ __all__ = [
     "MyorelaxError",
     "NoModelError",
     "Order",
+    "OutputGrid",
     "Patient",
     "PatientDataError",
     "PkModel",
+    "PopulationSpec",
     "Regimen",
+    "RegimenRequest",
     "RegimenSimulation",
     "SigParseError",
     "UnitError",
@@ -118,5 +136,6 @@ __all__ = [
     "resolve_drug",
     "simulate",
     "simulate_regimen",
+    "simulate_request",
     "validate_knowledge",
 ]

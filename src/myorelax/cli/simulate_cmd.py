@@ -179,7 +179,13 @@ def simulate(
     from myorelax.knowledge.terminology import default_terminology
     from myorelax.pk.events import DoseChange, ExtraDose
     from myorelax.pk.serialize import simulation_rows, simulation_to_dict
-    from myorelax.pk.simulate import simulate_regimen
+    from myorelax.pk.simulate import (
+        DosingEvents,
+        OutputGrid,
+        PopulationSpec,
+        RegimenRequest,
+        simulate_request,
+    )
 
     if population < 0:
         raise InputError("must be 0 or more", field="--population")
@@ -222,25 +228,25 @@ def simulate(
         transient=True,
     ) as bar:
         task = bar.add_task("population", total=population or 1)
-        sim = simulate_regimen(
-            order,
-            patient,
-            kb,
-            days=days,
-            comedications=comeds,
-            population=population,
-            seed=seed,
-            residual=residual,
-            compare_normal=compare_normal,
-            step_h=step,
-            threshold_mg_l=_threshold(threshold),
-            missed=_missed(missed or []),
-            extra=extras,
-            changes=changes,
-            steady_state=steady_state,
+        request = RegimenRequest(
+            order=order,
+            patient=patient,
+            comedications=tuple(comeds),
             fed=fed,
-            infusion_h=infusion,
-            progress=lambda done, total: bar.update(task, completed=done),
+            events=DosingEvents(
+                missed=tuple(_missed(missed or [])),
+                extra=tuple(extras),
+                changes=tuple(changes),
+                steady_state=steady_state,
+                infusion_h=infusion,
+            ),
+            grid=OutputGrid(days=days, step_h=step),
+            population=PopulationSpec(subjects=population, seed=seed, residual=residual),
+            compare_normal=compare_normal,
+            threshold_mg_l=_threshold(threshold),
+        )
+        sim = simulate_request(
+            request, kb, progress=lambda done, total: bar.update(task, completed=done)
         )
     if plot is not None:
         from myorelax.reports.plots import plot_simulation

@@ -345,6 +345,53 @@ def patient_summary(p: Patient) -> dict[str, Any]:
     return {k: getattr(p, k) for k in keys if getattr(p, k) not in (None, False, "unknown")}
 
 
+@dataclass(frozen=True)
+class DosingEvents:
+    """What happens to the order's schedule: missed doses, extra doses, dose changes, starting at
+    steady state, and the infusion length of an intravenous order."""
+
+    missed: tuple[MissedDose, ...] = ()
+    extra: tuple[ExtraDose, ...] = ()
+    changes: tuple[DoseChange, ...] = ()
+    steady_state: bool = False
+    infusion_h: float | None = None
+
+
+@dataclass(frozen=True)
+class OutputGrid:
+    """Where concentrations are reported: every `step_h` hours for `days` days."""
+
+    days: float = 7.0
+    step_h: float = DEFAULT_STEP_H
+
+
+@dataclass(frozen=True)
+class PopulationSpec:
+    """A simulated population around the patient: `subjects` drawn from the model's variability
+    (0: the typical patient only), reproducible with `seed`, with residual error if asked."""
+
+    subjects: int = 0
+    seed: int | None = None
+    residual: bool = False
+
+
+@dataclass(frozen=True)
+class RegimenRequest:
+    """One simulation, as mrgsolve keeps them apart: the order and the patient (the model is
+    chosen and individualised from them), the dosing events, the output grid, the population,
+    and what to report beside the curve."""
+
+    order: Order
+    patient: Patient
+    comedications: tuple[Ingredient, ...] = ()
+    fed: bool = False
+    events: DosingEvents = field(default_factory=DosingEvents)
+    grid: OutputGrid = field(default_factory=OutputGrid)
+    population: PopulationSpec = field(default_factory=PopulationSpec)
+    compare_normal: bool = False
+    threshold_mg_l: float | None = None
+
+
 def simulate_regimen(
     order: Order,
     patient: Patient,
@@ -366,7 +413,41 @@ def simulate_regimen(
     infusion_h: float | None = None,
     progress: ProgressHook | None = None,
 ) -> RegimenSimulation:
-    """Simulate an order for a patient; see the module docstring."""
+    """Simulate an order for a patient (the keyword form of `simulate_request`)."""
+    request = RegimenRequest(
+        order=order,
+        patient=patient,
+        comedications=tuple(comedications),
+        fed=fed,
+        events=DosingEvents(
+            missed=tuple(missed),
+            extra=tuple(extra),
+            changes=tuple(changes),
+            steady_state=steady_state,
+            infusion_h=infusion_h,
+        ),
+        grid=OutputGrid(days=days, step_h=step_h),
+        population=PopulationSpec(subjects=population, seed=seed, residual=residual),
+        compare_normal=compare_normal,
+        threshold_mg_l=threshold_mg_l,
+    )
+    return simulate_request(request, kb, progress=progress)
+
+
+def simulate_request(
+    request: RegimenRequest, kb: KnowledgeBase, *, progress: ProgressHook | None = None
+) -> RegimenSimulation:
+    """Simulate a request; see the module docstring."""
+    order, patient, comedications, fed = (
+        request.order,
+        request.patient,
+        request.comedications,
+        request.fed,
+    )
+    ev, out, pop = request.events, request.grid, request.population
+    days, step_h = out.days, out.step_h
+    population, seed, residual = pop.subjects, pop.seed, pop.residual
+    compare_normal, threshold_mg_l = request.compare_normal, request.threshold_mg_l
     mono = kb.drugs.get(order.drug)
     if mono is None:
         raise InputError(
@@ -399,11 +480,11 @@ def simulate_regimen(
         model.structure,
         days=days,
         weight_kg=patient.weight_kg,
-        missed=missed,
-        extra=extra,
-        changes=changes,
-        steady_state=steady_state,
-        infusion_h=infusion_h,
+        missed=ev.missed,
+        extra=ev.extra,
+        changes=ev.changes,
+        steady_state=ev.steady_state,
+        infusion_h=ev.infusion_h,
     )
     grid = _grid(days, step_h)
     tau, window = _cycle(schedule, float(grid[-1]))

@@ -15,7 +15,13 @@ from myorelax.clinical.sig import parse_sig
 from myorelax.errors import InputError
 from myorelax.pk.events import DoseChange, ExtraDose, MissedDose
 from myorelax.pk.serialize import simulation_to_dict
-from myorelax.pk.simulate import simulate_regimen
+from myorelax.pk.simulate import (
+    DosingEvents,
+    OutputGrid,
+    PopulationSpec,
+    RegimenRequest,
+    simulate_request,
+)
 from myorelax.reports.views import to_jsonable
 from myorelax.safety.alert import CheckReport
 from myorelax.safety.engine import evaluate_regimen
@@ -61,23 +67,22 @@ def _simulate(body: SimulateIn, st: AppState) -> dict[str, Any]:
     order = parse_sig(body.sig, field="sig")
     patient = patient_from_data(body.patient.data())
     comeds = [st.term.ingredient(m.drug) for m in patient.medications if m.drug != order.drug]
-    sim = simulate_regimen(
-        order,
-        patient,
-        st.kb,
-        days=body.days,
-        comedications=comeds,
-        population=body.population,
-        seed=body.seed,
-        residual=body.residual,
-        compare_normal=body.compare_normal,
-        step_h=body.step_h,
-        threshold_mg_l=(None if body.threshold is None else parse_concentration(body.threshold)),
-        missed=[MissedDose(m.day, m.clock.zfill(5)) for m in body.missed],
-        extra=[ExtraDose(e.hours, e.amount_mg) for e in body.extra],
-        changes=[DoseChange(c.day, c.amount_mg) for c in body.changes],
-        steady_state=body.steady_state,
+    request = RegimenRequest(
+        order=order,
+        patient=patient,
+        comedications=tuple(comeds),
         fed=body.fed,
-        infusion_h=body.infusion_h,
+        events=DosingEvents(
+            missed=tuple(MissedDose(m.day, m.clock.zfill(5)) for m in body.missed),
+            extra=tuple(ExtraDose(e.hours, e.amount_mg) for e in body.extra),
+            changes=tuple(DoseChange(c.day, c.amount_mg) for c in body.changes),
+            steady_state=body.steady_state,
+            infusion_h=body.infusion_h,
+        ),
+        grid=OutputGrid(days=body.days, step_h=body.step_h),
+        population=PopulationSpec(subjects=body.population, seed=body.seed, residual=body.residual),
+        compare_normal=body.compare_normal,
+        threshold_mg_l=None if body.threshold is None else parse_concentration(body.threshold),
     )
+    sim = simulate_request(request, st.kb)
     return simulation_to_dict(sim, include_profiles=body.include_profiles)

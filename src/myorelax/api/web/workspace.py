@@ -38,7 +38,7 @@ from myorelax.diary.records import Actor
 from myorelax.errors import InputError, MyorelaxError
 from myorelax.fhir.importing import orders_from_fhir, record_from_fhir, resources_of
 from myorelax.pk.covariates import interaction_effects
-from myorelax.pk.simulate import simulate_regimen
+from myorelax.pk.simulate import OutputGrid, PopulationSpec, RegimenRequest, simulate_request
 from myorelax.plans.calendar import plan_calendar
 from myorelax.plans.model import Plan
 from myorelax.plans.taper import plan_taper
@@ -240,10 +240,21 @@ def _simulate(
     population = int(_number(values, "sim_population", 0, MAX_POPULATION, 100))
     comeds = [st.term.ingredient(m.drug) for m in patient.medications if m.drug != order.drug]
     step = 0.1 if days <= 7 else 0.25
-    this = simulate_regimen(order, patient, st.kb, days=days, comedications=comeds,
-                            population=population, seed=20261121, compare_normal=True,
-                            step_h=step)  # fmt: skip
-    typical = simulate_regimen(order, patient_from_data({}), st.kb, days=days, step_h=step)
+    grid = OutputGrid(days=days, step_h=step)
+    this = simulate_request(
+        RegimenRequest(
+            order=order,
+            patient=patient,
+            comedications=tuple(comeds),
+            grid=grid,
+            population=PopulationSpec(subjects=population, seed=20261121),
+            compare_normal=True,
+        ),
+        st.kb,
+    )
+    typical = simulate_request(
+        RegimenRequest(order=order, patient=patient_from_data({}), grid=grid), st.kb
+    )
     # which co-medications the interaction knowledge gives an effect on this drug's exposure
     mono = st.kb.drugs[order.drug]
     acting = [c.name for c in comeds if interaction_effects(mono, [c])[0]]
