@@ -29,7 +29,7 @@ from myorelax.cds_hooks.models import Card, Discovery, ServiceDefinition, Sugges
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order, Regimen
-from myorelax.clinical.sig import parse_sig
+from myorelax.clinical.sig import scheduled_order
 from myorelax.errors import MyorelaxError
 from myorelax.fhir.codes import LOINC, OBSERVATION_CODES, RXNORM, SMOKING_STATUS_LOINC
 from myorelax.fhir.importing import (
@@ -179,10 +179,11 @@ def _alternative(
         per_day = len(first.doses)
         if not per_day:
             continue
-        freq = {1: "daily", 2: "bid", 3: "tid", 4: "qid"}.get(per_day)
-        if freq is None:
+        if per_day > 4:
             continue
-        order = parse_sig(f"{other.id} {first.doses[0].dose_mg:g} mg {freq}", start=today)
+        order = scheduled_order(other.id, other.name, other.identifiers.rxcui.value,
+                                dose_mg=first.doses[0].dose_mg, doses_per_day=per_day,
+                                start=today)  # fmt: skip
         vetted = evaluate_regimen(
             patient, Regimen(orders=(order,)), kb=kb, terminology=terminology_for(kb), today=today
         )

@@ -836,6 +836,52 @@ def _parse_medication(
     return MedicationLine(stripped, parsed.match, _orders(parsed, start), tuple(parsed.problems))
 
 
+_REGULAR_CODES = {1: "qd", 2: "bid", 3: "tid", 4: "qid"}
+
+
+def regular_frequency(doses_per_day: int, *, field: str = "frequency") -> Frequency:
+    """Evenly spaced doses, 1 to 4 a day, at the usual clock times (first at 08:00)."""
+    code = _REGULAR_CODES.get(doses_per_day)
+    if code is None:
+        raise SigParseError(
+            str(doses_per_day), 0, "1 to 4 evenly spaced doses a day are supported", field=field
+        )
+    interval = 24 / doses_per_day
+    return Frequency(
+        code=code,
+        doses_per_day=doses_per_day,
+        interval_h=interval,
+        times=times_for(code, doses_per_day, interval),
+    )
+
+
+def scheduled_order(
+    drug_id: str,
+    drug_name: str,
+    rxcui: str,
+    *,
+    dose_mg: float,
+    doses_per_day: int,
+    has_monograph: bool = True,
+    start: date | None = None,
+) -> Order:
+    """An oral order built from its parts, with no text parsed: `dose_mg` per administration,
+    `doses_per_day` evenly spaced. Its `text` is rendered for display only (what `parse_sig`
+    would read back into the same order)."""
+    frequency = regular_frequency(doses_per_day)
+    return Order(
+        text=f"{drug_id} {dose_mg:g} mg po {frequency.code if doses_per_day > 1 else 'daily'}",
+        drug=drug_id,
+        drug_name=drug_name,
+        rxcui=rxcui,
+        has_monograph=has_monograph,
+        dose=Dose(value=dose_mg, unit="mg"),
+        route="oral",
+        frequency=frequency,
+        start=start,
+    )
+
+
 def parse_sig(
     text: str,
     *,

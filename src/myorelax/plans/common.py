@@ -9,21 +9,18 @@ from datetime import date, timedelta
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order, Regimen
-from myorelax.clinical.sig import parse_sig, times_for
+from myorelax.clinical.sig import regular_frequency, scheduled_order
 from myorelax.errors import InputError
 from myorelax.knowledge.schema import SEVERITY_ORDER, KnowledgeBase, Monograph
 from myorelax.plans.model import Citation, Day, DoseTime, PlanAlert, Step, Tablets, Withdrawal
 from myorelax.plans.tablets import Formulation, make_dose
 from myorelax.safety.engine import evaluate_regimen
 
-FREQUENCY_CODES = {1: "daily", 2: "bid", 3: "tid", 4: "qid"}
-
 
 def clock_times(doses_per_day: int) -> tuple[str, ...]:
-    code = FREQUENCY_CODES.get(doses_per_day)
-    if code is None:
+    if not 1 <= doses_per_day <= 4:
         raise InputError(f"{doses_per_day} doses a day is not supported in plans", field="sig")
-    return times_for(code, doses_per_day, None)
+    return regular_frequency(doses_per_day).times
 
 
 def slot_priority(n: int) -> list[int]:
@@ -100,8 +97,9 @@ def order_for(drug: Monograph, doses: Sequence[DoseTime]) -> Order | None:
     if not doses:
         return None
     biggest = max(d.dose_mg for d in doses)
-    code = FREQUENCY_CODES[len(doses)]
-    return parse_sig(f"{drug.id} {biggest:g} mg po {code}", field="plan")
+    return scheduled_order(
+        drug.id, drug.name, drug.identifiers.rxcui.value, dose_mg=biggest, doses_per_day=len(doses)
+    )
 
 
 def vet(
