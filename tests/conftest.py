@@ -35,10 +35,45 @@ def pytest_configure(config: pytest.Config) -> None:
         load_products()
 
 
+# Test folders whose tests drive real processes (a server, the console script): each takes
+# seconds where most other tests take milliseconds.
+PROCESS_BACKED = ("api", "startup")
+
+
+def _order(item: pytest.Item) -> int:
+    parts = Path(str(item.path)).parts
+    if "web" in parts:
+        # Last, as in folder order: Playwright's sync API leaves an event loop running in the
+        # worker, and `asyncio.run` in any later test on that worker would fail.
+        return 3
+    if item.get_closest_marker("slow") is not None:
+        return 0
+    return 1 if any(p in parts for p in PROCESS_BACKED) else 2
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The slow end-to-end tests first, so that with pytest-xdist they start on a worker early
-    instead of ending the run alone."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Longest first: the slow end-to-end tests, then the process-backed ones, then the rest,
+    the browser tests last (a stable sort: each module keeps its own order). pytest-xdist
+    (`--dist loadgroup`, see pyproject.toml) hands tests out in this order as workers free up,
+    so the long tests start early and on both workers. Order only: every test still runs."""
+    items.sort(key=_order)
+    if getattr(config.option, "loadgroup", False):  # a pytest-xdist worker under loadgroup
+        _xdist_groups(items)
+
+
+def _xdist_groups(items: list[pytest.Item]) -> None:
+    """Tests marked `xdist_group(name)` go to one worker: pytest-xdist's loadgroup does this by
+    giving their node ids an "@name" suffix, but it sets `item._nodeid`, which pytest 9 no
+    longer reads (the id is `item._id`), so the groups were silently ignored. Same suffix here."""
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = sorted(
+            {str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+             for m in item.iter_markers("xdist_group")}
+        )  # fmt: skip
+        if names and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
 
 
 @pytest.fixture(scope="session")

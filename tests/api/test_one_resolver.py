@@ -2,7 +2,9 @@
 the CLI, the REST API, the web form, a FHIR Bundle, a CDS Hooks request and the OMOP screening.
 
 The expected set is what `Terminology.resolve_medication` / `resolve_code` says; each entry point
-is driven as a user or an EHR drives it (the CLI and the service as real processes).
+is driven as a user or an EHR drives it (the service as a real process; the CLI through its
+entry point, in process: the resolver it reaches is the same one, and the console script itself is
+run as a process in tests/cli).
 """
 
 from __future__ import annotations
@@ -67,11 +69,11 @@ def test_the_expected_sets_are_combinations() -> None:
     assert expected_code("94125") == {"aspirin", "carisoprodol", "codeine"}
 
 
-def test_cli(run_cli: CliRunner) -> None:
+def test_cli(cli: CliRunner) -> None:
     args = ["check", "--order", "tizanidine 2 mg tid", "--json"]
     for t in TEXTS:
         args += ["--med", t]
-    r = run_cli(*args)
+    r = cli(*args)
     assert r.returncode == 0, r.stderr
     got = by_text(json.loads(r.stdout)["medications"])
     assert got == {t: expected_text(t) for t in TEXTS}

@@ -15,6 +15,14 @@ from tests.conftest import CliRunner
 PROBLEM = "application/problem+json"
 
 
+@pytest.fixture
+def run_cli(cli: CliRunner) -> CliRunner:
+    """The CLI in process (its `main`, whole error contract): these tests compare its output
+    with the API's, which a subprocess would not make stronger; the console script itself runs
+    as a process in tests/cli and tests/startup."""
+    return cli
+
+
 def test_first_start_creates_accounts_with_random_passwords(server: Server) -> None:
     # Rationale: never a fixed password; the operator is told once how to sign in.
     assert set(server.passwords) == {"admin", "demo-clinician", "demo-patient"}

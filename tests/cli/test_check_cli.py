@@ -1,4 +1,5 @@
-"""End-to-end: `myorelax check` output, exit codes, and every bad-input class of issue 3."""
+"""`myorelax check` output, exit codes, and every bad-input class of issue 3 (the first test
+through the installed command in a subprocess, the rest in process through the same `main`)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ def test_contraindicated_interaction_json(run_cli: CliRunner) -> None:
     assert report["knowledge_version"]
 
 
-def test_human_table(run_cli: CliRunner) -> None:
-    out = run_cli(
+def test_human_table(cli: CliRunner) -> None:
+    out = cli(
         "check",
         "--order",
         "carisoprodol 350 mg tid+hs for 28 days",
@@ -111,8 +112,8 @@ def test_bad_input_is_one_line_exit_2(cli: CliRunner, args: list[str], needle: s
     assert out.stdout == ""
 
 
-def test_unknown_medication_and_condition_are_reported_not_fatal(run_cli: CliRunner) -> None:
-    out = run_cli(
+def test_unknown_medication_and_condition_are_reported_not_fatal(cli: CliRunner) -> None:
+    out = cli(
         "check",
         "--order",
         "baclofen 5 mg tid",

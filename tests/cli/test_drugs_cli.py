@@ -1,4 +1,5 @@
-"""End-to-end: the installed `myorelax` command, its output and its error contract."""
+"""`myorelax drugs` and `kb`: output and error contract (the typo case through the installed
+command in a subprocess, the rest in process through the same `main`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from pathlib import Path
 from tests.conftest import CliRunner
 
 
-def test_drugs_list_table(run_cli: CliRunner) -> None:
-    out = run_cli("drugs", "list")
+def test_drugs_list_table(cli: CliRunner) -> None:
+    out = cli("drugs", "list")
     assert out.returncode == 0, out.stderr
     for name in ("carisoprodol", "baclofen", "tizanidine", "dantrolene", "diazepam"):
         assert name in out.stdout
@@ -26,8 +27,8 @@ def test_drugs_list_json(cli: CliRunner) -> None:
     assert data["knowledge_version"]
 
 
-def test_show_pain_o_soma_json_returns_carisoprodol_with_meprobamate(run_cli: CliRunner) -> None:
-    out = run_cli("drugs", "show", "Pain O Soma", "--json")
+def test_show_pain_o_soma_json_returns_carisoprodol_with_meprobamate(cli: CliRunner) -> None:
+    out = cli("drugs", "show", "Pain O Soma", "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["drug"]["id"] == "carisoprodol"
@@ -38,8 +39,8 @@ def test_show_pain_o_soma_json_returns_carisoprodol_with_meprobamate(run_cli: Cl
     assert all(s["title"] for s in data["sources"].values())
 
 
-def test_show_human_has_citations(run_cli: CliRunner) -> None:
-    out = run_cli("drugs", "show", "Zanaflex")
+def test_show_human_has_citations(cli: CliRunner) -> None:
+    out = cli("drugs", "show", "Zanaflex")
     assert out.returncode == 0, out.stderr
     assert "Tizanidine" in out.stdout
     assert "[1]" in out.stdout and "dailymed.nlm.nih.gov" in out.stdout
@@ -67,11 +68,11 @@ def test_missing_argument_is_a_usage_error(cli: CliRunner) -> None:
     assert "Missing argument" in out.stderr
 
 
-def test_kb_validate(run_cli: CliRunner) -> None:
-    out = run_cli("kb", "validate")
+def test_kb_validate(cli: CliRunner) -> None:
+    out = cli("kb", "validate")
     assert out.returncode == 0, out.stderr
     assert "is valid" in out.stdout
-    data = json.loads(run_cli("kb", "validate", "--json").stdout)
+    data = json.loads(cli("kb", "validate", "--json").stdout)
     assert data["valid"] is True and data["problems"] == []
 
 

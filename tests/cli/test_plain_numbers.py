@@ -20,12 +20,12 @@ def test_plain_number(value: float, text: str) -> None:
     assert plain_number(value) == text
 
 
-def test_check_prints_large_doses_plainly(run_cli: CliRunner) -> None:
-    out = run_cli("check", "--order", "carisoprodol 35000 mg tid", "--age", "40")
+def test_check_prints_large_doses_plainly(cli: CliRunner) -> None:
+    out = cli("check", "--order", "carisoprodol 35000 mg tid", "--age", "40")
     assert out.returncode == 0, out.stderr
     assert "e+0" not in out.stdout
     assert "35,000 mg" in out.stdout and "105,000 mg/day" in out.stdout
-    out = run_cli("check", "--order", "carisoprodol 35000 mg tid", "--age", "40", "--json")
+    out = cli("check", "--order", "carisoprodol 35000 mg tid", "--age", "40", "--json")
     report = json.loads(out.stdout)
     texts = " ".join(a["summary"] + a["detail"] for a in report["alerts"])
     assert "e+0" not in texts and "35,000 mg" in texts

@@ -24,9 +24,9 @@ def test_titrate_issue_example(run_cli: CliRunner) -> None:
     assert d["steps"][0]["doses"][0]["tablets"][0]["strength_mg"] == 5
 
 
-def test_taper_issue_example_writes_ics_html_pdf_fhir(run_cli: CliRunner, tmp_path: Path) -> None:
+def test_taper_issue_example_writes_ics_html_pdf_fhir(cli: CliRunner, tmp_path: Path) -> None:
     ics, html, pdf, fhir = (tmp_path / n for n in ("t.ics", "t.html", "t.pdf", "t.json"))
-    r = run_cli("taper", "baclofen 20 mg qid", "--start", "2026-12-01", "--ics", str(ics),
+    r = cli("taper", "baclofen 20 mg qid", "--start", "2026-12-01", "--ics", str(ics),
                 "--html", str(html), "--pdf", str(pdf), "--fhir", str(fhir),
                 "--prescriber", "Dr Rivera 555-0100")  # fmt: skip
     assert r.returncode == 0, r.stderr
@@ -38,9 +38,9 @@ def test_taper_issue_example_writes_ics_html_pdf_fhir(run_cli: CliRunner, tmp_pa
     assert json.loads(fhir.read_text())["resourceType"] == "CarePlan"
 
 
-def test_pump_issue_example(run_cli: CliRunner, tmp_path: Path) -> None:
+def test_pump_issue_example(cli: CliRunner, tmp_path: Path) -> None:
     ics = tmp_path / "pump.ics"
-    r = run_cli("pump", "--reservoir-ml", "20", "--concentration-mcg-ml", "2000",
+    r = cli("pump", "--reservoir-ml", "20", "--concentration-mcg-ml", "2000",
                 "--dose-mcg-day", "400", "--last-refill", "2026-11-01", "--ics", str(ics),
                 "--json")  # fmt: skip
     assert r.returncode == 0, r.stderr

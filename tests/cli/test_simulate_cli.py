@@ -24,9 +24,9 @@ def test_baclofen_in_kidney_failure_json(run_cli: CliRunner) -> None:
     }  # fmt: skip
 
 
-def test_population_plot_and_csv(run_cli: CliRunner, tmp_path: Path) -> None:
+def test_population_plot_and_csv(cli: CliRunner, tmp_path: Path) -> None:
     png, out = tmp_path / "p.png", tmp_path / "p.csv"
-    r = run_cli("simulate", "carisoprodol 350 mg tid", "--days", "2", "--population", "200",
+    r = cli("simulate", "carisoprodol 350 mg tid", "--days", "2", "--population", "200",
                 "--seed", "1", "--plot", str(png), "--csv", str(out))  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -13,15 +13,16 @@ from typing import Any
 import duckdb
 import pytest
 
-from myorelax.screening.patterns import ScreeningKnowledge, default_screening_knowledge
+from myorelax.screening.patterns import ScreeningKnowledge
 from myorelax.screening.synthetic import SyntheticOmop, generate
+from tests.screening.omop import packaged_knowledge
 
 PG_URL = os.environ.get("MYORELAX_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(scope="session")
 def knowledge() -> ScreeningKnowledge:
-    return default_screening_knowledge()
+    return packaged_knowledge()
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +42,14 @@ def spark() -> Iterator[Any]:
         pytest.skip("no Java for Spark")
     from myorelax.screening.engines import spark_session
 
-    session = spark_session("local[2]", shuffle_partitions=1, small=True)
+    # The driver JVM with the client compiler only, as in test_spark_cluster: a JVM that lives
+    # for two small tests spends its time starting up, and C2 compiler threads compete with it
+    # for the 2 cores. Test tuning only; it changes no result.
+    with pytest.MonkeyPatch.context() as mp:
+        if "PYSPARK_SUBMIT_ARGS" not in os.environ:
+            mp.setenv("PYSPARK_SUBMIT_ARGS",
+                      "--driver-java-options -XX:TieredStopAtLevel=1 pyspark-shell")  # fmt: skip
+        session = spark_session("local[2]", shuffle_partitions=1, small=True)
     yield session
     session.stop()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -9,6 +10,7 @@ import pyarrow as pa
 
 from myorelax.knowledge.terminology import default_terminology
 from myorelax.screening.concepts import LOCAL_DRUG_BASE
+from myorelax.screening.patterns import ScreeningKnowledge, default_screening_knowledge
 
 EPOCH = date(1970, 1, 1)
 GENDER = {"female": 8532, "male": 8507, None: 0}
@@ -16,6 +18,15 @@ GENDER = {"female": 8532, "male": 8507, None: 0}
 
 def d(text: str) -> date:
     return date.fromisoformat(text)
+
+
+@functools.cache
+def packaged_knowledge() -> ScreeningKnowledge:
+    """The packaged screening knowledge, built once per test process. `screen()` without
+    `knowledge=` builds exactly this on every call (about 0.5 s of CPU for the product index);
+    tests that screen many small tables pass it instead. The default path itself stays covered
+    by test_planted and the CLI tests."""
+    return default_screening_knowledge()
 
 
 def rxcui(ingredient: str) -> int:

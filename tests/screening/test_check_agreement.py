@@ -28,7 +28,7 @@ from myorelax.screening.inputs import ArrowInput
 from myorelax.screening.patterns import screening_knowledge
 from myorelax.screening.run import screen
 from myorelax.screening.sql import ScreeningOptions
-from tests.screening.omop import Omop
+from tests.screening.omop import Omop, packaged_knowledge
 
 KB = load_knowledge()
 TODAY = date(2022, 3, 1)
@@ -74,6 +74,7 @@ def test_the_screening_finds_whom_the_check_alerts(people: list[tuple[int, set[s
         ArrowInput(o.tables()),
         patterns=(*EXACT, *WIDER_IN_CHECK),
         options=ScreeningOptions(grace_days=0),
+        knowledge=packaged_knowledge(),
     )
     screened: dict[int, set[str]] = {}
     for row in result.persons.to_pylist():

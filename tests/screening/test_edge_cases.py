@@ -11,12 +11,13 @@ from myorelax.screening.inputs import ArrowInput
 from myorelax.screening.results import Screening
 from myorelax.screening.run import screen
 from myorelax.screening.sql import ScreeningOptions
-from tests.screening.omop import Omop, day_number, days, rxcui
+from tests.screening.omop import Omop, day_number, days, packaged_knowledge, rxcui
 
 
 def run(o: Omop | dict[str, pa.Table], *codes: str, grace: int = 0) -> Screening:
     tables = o.tables() if isinstance(o, Omop) else o
-    return screen(ArrowInput(tables), patterns=codes, options=ScreeningOptions(grace_days=grace))
+    return screen(ArrowInput(tables), patterns=codes, knowledge=packaged_knowledge(),
+                  options=ScreeningOptions(grace_days=grace))  # fmt: skip
 
 
 def found(s: Screening, code: str) -> dict[int, tuple[int, int, int]]:

@@ -10,14 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from myorelax.screening.inputs import ArrowInput
-from myorelax.screening.patterns import (
-    AGE_STATE,
-    ScreeningKnowledge,
-    default_screening_knowledge,
-)
+from myorelax.screening.patterns import AGE_STATE, ScreeningKnowledge
 from myorelax.screening.run import screen
 from myorelax.screening.sql import ScreeningOptions
-from tests.screening.omop import Omop, day_number
+from tests.screening.omop import Omop, day_number, packaged_knowledge
 
 DRUGS = (
     "carisoprodol",
@@ -32,7 +28,7 @@ DRUGS = (
 CODES = ("MRX-DDI-004", "MRX-DDI-003", "MRX-DUR-001", "MRX-DUP-001", "MRX-DDI-001", "MRX-DDI-002")
 BASE = date(2022, 1, 1)
 OLDER = {3}
-KNOWLEDGE: ScreeningKnowledge = default_screening_knowledge()
+KNOWLEDGE: ScreeningKnowledge = packaged_knowledge()
 
 exposure = st.tuples(
     st.integers(1, 3),  # person
@@ -115,9 +111,8 @@ def test_sql_matches_a_day_by_day_count(
             o.drug(person, drug, s.isoformat(), supply=n, by="source")
         else:
             o.drug(person, drug, s.isoformat())
-    result = screen(
-        ArrowInput(o.tables()), patterns=CODES, options=ScreeningOptions(grace_days=grace)
-    )
+    result = screen(ArrowInput(o.tables()), patterns=CODES, knowledge=KNOWLEDGE,
+                    options=ScreeningOptions(grace_days=grace))  # fmt: skip
     rows = result.persons.to_pylist()
     got: dict[str, dict[int, int]] = {c: {} for c in CODES}
     for r in rows:

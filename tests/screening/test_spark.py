@@ -11,9 +11,10 @@ from myorelax.screening.inputs import ArrowInput
 from myorelax.screening.run import screen
 from myorelax.screening.sql import ScreeningOptions
 from myorelax.screening.synthetic import SyntheticOmop
-from tests.screening.omop import Omop
+from tests.screening.omop import Omop, packaged_knowledge
 
-pytestmark = pytest.mark.slow
+# One worker runs both (pytest-xdist --dist loadgroup), so one local Spark session is started.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("spark")]
 
 SAME = {"engine", "elapsed_s"}
 
@@ -44,8 +45,10 @@ def test_spark_edge_cases_with_grace_and_missing_dates_match_duckdb(spark: Any) 
     o.person(4).creatinine(4, "2021-06-01", 400, unit="\u00b5mol/L", loinc="14682-9")
     o.drug(4, "baclofen", "2021-07-01", supply=30)
     options = ScreeningOptions(grace_days=2)
-    a = screen(ArrowInput(o.tables()), options=options)
-    b = screen(ArrowInput(o.tables()), engine="spark", spark=spark, options=options)
+    knowledge = packaged_knowledge()
+    a = screen(ArrowInput(o.tables()), options=options, knowledge=knowledge)
+    b = screen(ArrowInput(o.tables()), engine="spark", spark=spark, options=options,
+               knowledge=knowledge)  # fmt: skip
     assert b.persons.equals(a.persons)
     assert b.result.model_dump(exclude=SAME) == a.result.model_dump(exclude=SAME)
     assert set(a.persons.column("code").to_pylist()) == {
