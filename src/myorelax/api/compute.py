@@ -1,11 +1,10 @@
 """CPU-bound work (checks, simulations, plans, CDS reviews) off the event loop and at most
 `cpu_concurrency` at a time per process.
 
-On a machine with few cores, running every request's computation at once in the thread pool
-(40 threads) makes them share the interpreter lock: each request takes longer, and under 16
-concurrent clients the throughput of `/check` fell from 120 to 75 requests/s with a p99 of 1 s.
-Admitting as many computations as there are cores and queueing the rest keeps each one at its
-own speed; the event loop stays free for health checks and I/O.
+The work runs in a worker thread, so the event loop stays free for health checks and I/O. With
+`cpu_concurrency` set, at most that many computations run at once and the rest queue (the
+default, 0, leaves only the thread pool's limit: on 2 cores a cap made no measurable difference to
+`/check` under 16 clients, and a queue lets long population simulations hold up short checks).
 """
 
 from __future__ import annotations

@@ -5,8 +5,6 @@ Nothing is read at import time: `Settings()` reads the environment when the app 
 
 from __future__ import annotations
 
-import os
-
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -97,11 +95,12 @@ class Settings(BaseSettings):
     )
     workers: int = Field(default=1, ge=1, le=64, description="server processes (`serve --workers`)")
     cpu_concurrency: int = Field(
-        default_factory=lambda: os.cpu_count() or 2,
+        default=0,
         ge=0,
         le=256,
-        description="checks, simulations, plans and CDS reviews computed at once per process "
-        "(default: the number of cores); more wait their turn. 0: no limit beyond the thread pool",
+        description="checks, simulations, plans and CDS reviews computed at once per process; "
+        "more wait their turn. 0 (default): no limit beyond the thread pool (measured no better "
+        "on 2 cores, and a queue lets two long population simulations hold up every check)",
     )
     cors_origins: list[str] = Field(default_factory=list, description="Off unless listed")
     token_hours: float = Field(default=12.0, gt=0, le=24 * 30)
