@@ -403,17 +403,29 @@ def pandas_screen(
             res = long.assign(d=long.end_day - long.start_day + 1).groupby("person_id").d.sum()
         else:
             n = e2.groupby("person_id").set_id.nunique()
-            e2 = e2[e2.person_id.isin(n[n >= p.min_active].index)]
+            e2 = e2[e2.person_id.isin(n[n >= p.min_active + len(p.required)].index)]
+            # Three running counts, as the pattern defines them: sets counted towards
+            # min_active, required sets (all on), and sets of which one must be on.
+            counted = e2.set_id.isin([ids[s] for s in p.counted]).astype("int64")
+            req = e2.set_id.isin([ids[s] for s in p.required]).astype("int64")
+            one = e2.set_id.isin([ids[s] for s in p.one_of]).astype("int64")
             ev = pd.concat(
                 [
-                    pd.DataFrame({"person_id": e2.person_id, "day": e2.start_day, "d": 1}),
-                    pd.DataFrame({"person_id": e2.person_id, "day": e2.cover_end + 1, "d": -1}),
+                    pd.DataFrame({"person_id": e2.person_id, "day": e2.start_day,
+                                  "d": counted, "r": req, "o": one}),
+                    pd.DataFrame({"person_id": e2.person_id, "day": e2.cover_end + 1,
+                                  "d": -counted, "r": -req, "o": -one}),
                 ]
-            )
-            ev = ev.groupby(["person_id", "day"], as_index=False).d.sum()
+            )  # fmt: skip
+            ev = ev.groupby(["person_id", "day"], as_index=False)[["d", "r", "o"]].sum()
             ev["active"] = ev.groupby("person_id").d.cumsum()
+            ev["req_on"] = ev.groupby("person_id").r.cumsum()
+            ev["one_on"] = ev.groupby("person_id").o.cumsum()
             ev["next_day"] = ev.groupby("person_id").day.shift(-1)
-            seg = ev[ev.active >= p.min_active]
+            keep = (ev.active >= p.min_active) & (ev.req_on >= len(p.required))
+            if p.one_of:
+                keep &= ev.one_on >= 1
+            seg = ev[keep]
             res = (seg.next_day - seg.day).groupby(seg.person_id).sum()
         out[p.code] = res.astype("int64").rename("exposure_days").reset_index()
     return out
