@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from pydantic import Field
@@ -9,15 +10,28 @@ from pydantic import Field
 from myorelax.frozen import Frozen
 from myorelax.units import convert, has_dimension
 
+# The frequency codes the SIG reader writes: once; a continuous infusion or pump; named daily
+# codes (with an added bedtime dose, "+hs"); every n hours ("q8h", "q0.5h"); n times a day.
+FREQUENCY_CODE = (
+    r"^(?:once|continuous|qpm|qhs|(?:qd|bid|tid|qid)(?:\+hs)?|q\d+(?:\.\d+)?h|\d+x/day)$"
+)
+_EVERY_HOURS = re.compile(r"^q(\d+(?:\.\d+)?)h$")
+
 
 class Frequency(Frozen):
     """How often: a code, doses per day, the interval, and default clock times."""
 
-    code: str
+    code: str = Field(pattern=FREQUENCY_CODE)
     doses_per_day: float = Field(ge=0, le=24)
     interval_h: float | None = Field(default=None, gt=0, le=168)
     times: tuple[str, ...] = ()
     single: bool = False
+
+    @property
+    def every_hours(self) -> float | None:
+        """The interval of an "every n hours" code (q8h: 8), else None."""
+        m = _EVERY_HOURS.match(self.code)
+        return float(m.group(1)) if m else None
 
 
 class Dose(Frozen):

@@ -684,7 +684,8 @@ class _Parser:
             code = f"{code}+hs"
             per_day += 1
             interval = None
-        times = times_for(code, per_day, interval if code.startswith("q") and "h" in code else None)
+        every = re.fullmatch(r"q(\d+(?:\.\d+)?)h", code)
+        times = times_for(code, per_day, interval if every else None)
         return Frequency(code=code, doses_per_day=per_day, interval_h=interval, times=times)
 
     def day_phrase(self, *, optional: bool) -> None:
@@ -708,7 +709,7 @@ class _Parser:
             self.i += 2  # a range: the shorter interval is the most the order allows
         if not self.accept("h", "hr", "hrs", "hour", "hours"):
             raise self.fail("expected 'h' or 'hours'")
-        if n <= 0 or n > 168:
+        if n < 1 or n > 168:
             raise self.fail("the interval must be between 1 and 168 hours")
         return (f"q{n:g}h", 24 / n, n)
 
