@@ -267,94 +267,24 @@ def _sweep_block(
     starts,
     order,
 ):  # pragma: no cover - compiled
-    """Subjects lo..hi-1, which share event start times `starts` (sorted by `order`)."""
-    m = rates.shape[0]
-    n_out = coef.shape[0]
-    n_in = coef.shape[1]
-    n_ev = starts.shape[0]
-    n_t = grid.shape[0]
-    nb = hi - lo
-    lam = np.ascontiguousarray(rates[:, lo:hi])
-    state = np.zeros((n_in, m, nb))
-    dec = np.empty((m, nb))
-    work = np.empty(nb)
-    open_inf = np.empty(n_ev, dtype=np.int64)
-    n_open = 0
-    ptr = 0
-    prev = -np.inf  # the first step decays nothing: the state is still zero
-    last_dt = -1.0
-    for k in range(n_t):
-        t = grid[k]
-        dt = t - prev
-        if dt != last_dt:
-            for i in range(m):
-                for b in range(nb):
-                    dec[i, b] = math.exp(-lam[i, b] * dt)
-            last_dt = dt
-        for jj in range(n_in):
-            for i in range(m):
-                st = state[jj, i]
-                di = dec[i]
-                for b in range(nb):
-                    st[b] *= di[b]
-        while ptr < n_ev and starts[order[ptr]] <= t:
-            e = order[ptr]
-            ptr += 1
-            jj = ev_input[e]
-            if ev_duration[e] > 0.0:
-                open_inf[n_open] = e
-                n_open += 1
-                if ev_ss[e] > 0.0:
-                    _infusion_history(
-                        e, t, lo, jj, lam, state, starts, ev_rate, ev_duration, ev_ss, ev_depot, f
-                    )
-                continue
-            x = t - starts[e]
-            amt = ev_amount[e]
-            for i in range(m):
-                st = state[jj, i]
-                for b in range(nb):
-                    g = amt * (f[lo + b] if ev_depot[e] else 1.0)
-                    if x != 0.0:
-                        g *= math.exp(-lam[i, b] * x)
-                    if ev_ss[e] > 0.0:
-                        g /= 1.0 - math.exp(-lam[i, b] * ev_ss[e])
-                    st[b] += g
-        if n_open > 0:
-            kept = 0
-            for oi in range(n_open):
-                e = open_inf[oi]
-                end = starts[e] + ev_duration[e]
-                a = max(starts[e], prev)
-                z = min(end, t)
-                if z > a:
-                    jj = ev_input[e]
-                    for i in range(m):
-                        st = state[jj, i]
-                        for b in range(nb):
-                            r = ev_rate[e] * (f[lo + b] if ev_depot[e] else 1.0)
-                            st[b] += (
-                                r
-                                * (math.exp(-lam[i, b] * (t - z)) - math.exp(-lam[i, b] * (t - a)))
-                                / lam[i, b]
-                            )
-                if end > t:
-                    open_inf[kept] = e
-                    kept += 1
-            n_open = kept
-        for o in range(n_out):
-            for b in range(nb):
-                work[b] = 0.0
-            for jj in range(n_in):
-                for i in range(m):
-                    st = state[jj, i]
-                    cf = coef[o, jj, i, lo:hi]
-                    for b in range(nb):
-                        work[b] += cf[b] * st[b]
-            row = out[o, k, lo:hi]
-            for b in range(nb):
-                row[b] = work[b]
-        prev = t
+    """Subjects lo..hi-1, which share event start times `starts` (sorted by `order`): the
+    population pass's tile sweep on this block's slice of the rates, coefficients and F."""
+    _sweep_tile(
+        lo,
+        np.ascontiguousarray(rates[:, lo:hi]),
+        np.ascontiguousarray(coef[:, :, :, lo:hi]),
+        np.ascontiguousarray(f[lo:hi]),
+        starts,
+        order,
+        ev_input,
+        ev_amount,
+        ev_rate,
+        ev_duration,
+        ev_ss,
+        ev_depot,
+        grid,
+        out,
+    )
 
 
 def _infusion_history(
@@ -724,12 +654,12 @@ _JIT: dict[str, dict[str, Any]] = {
     "_modes_one": {"inline": "always"},
     "modal_coefficients": {"parallel": True},
     "_infusion_history": {},
-    "_sweep_block": {},
-    "sweep": {"parallel": True},
     "_tile_output": {"inline": "always"},
     "_quiet3": {},
     "_quiet2": {},
     "_sweep_tile": {},
+    "_sweep_block": {},
+    "sweep": {"parallel": True},
     "population_sweep": {"parallel": True},
     "touch": {"parallel": True},
 }
