@@ -906,3 +906,58 @@ def parse_sig(
         f"a combination product ({names}); name the one ingredient to use here",
         field=field,
     )
+
+
+# -- frequencies built from typed parts (no text parsed): each is the Frequency the SIG reader
+# gives for the same words ("tid", "q8h", "5 times a day", "once").
+
+
+def named_frequency(code: str) -> Frequency:
+    """A named daily code: qd, bid, tid, qid, qpm, qhs (as the SIG reader reads them)."""
+    if code not in ("qd", "bid", "tid", "qid", "qpm", "qhs"):
+        raise ValueError(f"not a named daily frequency: {code!r}")
+    per_day = {"bid": 2, "tid": 3, "qid": 4}.get(code, 1)
+    return Frequency(
+        code=code,
+        doses_per_day=per_day,
+        interval_h=24 / per_day,
+        times=times_for(code, per_day, None),
+    )
+
+
+def every_hours_frequency(hours: float) -> Frequency:
+    """Every `hours` hours (1 to 168): code 'q8h', as the SIG reader reads 'q8h'."""
+    if not 1 <= hours <= 168:
+        raise ValueError(f"the interval must be between 1 and 168 hours, got {hours:g}")
+    code = f"q{hours:g}h"
+    return Frequency(
+        code=code,
+        doses_per_day=24 / hours,
+        interval_h=hours,
+        times=times_for(code, 24 / hours, hours),
+    )
+
+
+def times_a_day_frequency(n: int) -> Frequency:
+    """`n` (1 to 24) doses a day: as the SIG reader reads 'n times a day'."""
+    if not 1 <= n <= 24:
+        raise ValueError(f"the number of doses a day must be from 1 to 24, got {n}")
+    code = _REGULAR_CODES.get(n, f"{n}x/day")
+    return Frequency(code=code, doses_per_day=n, interval_h=24 / n, times=times_for(code, n, None))
+
+
+def once_frequency() -> Frequency:
+    """A single dose, as the SIG reader reads 'once'."""
+    return Frequency(code="once", doses_per_day=1, interval_h=None, times=("08:00",), single=True)
+
+
+def parse_frequency(text: str, *, field: str = "frequency") -> Frequency:
+    """A frequency written by a person on its own ('twice daily', 'q6h', 'TID', 'at bedtime');
+    raise SigParseError when it is not one, or when text is left after it."""
+    parser = _Parser(text.strip(), default_terminology(), field)
+    if not parser.toks:
+        raise parser.fail("empty frequency")
+    frequency = parser.frequency()
+    if parser.peek() is not None:
+        raise parser.fail("unexpected text after the frequency")
+    return frequency
