@@ -41,3 +41,15 @@ def test_interaction_alert_reports_observed_and_simulated() -> None:
     ]
     assert a.exposure.auc_ratio == 10.0 and a.exposure.cmax_ratio == 7.0  # type: ignore[attr-defined]
     assert "simulated tizanidine exposure" in a.exposure.basis  # type: ignore[attr-defined]
+
+
+def test_kidney_failure_without_a_crcl_gives_an_at_least_exposure() -> None:
+    """ESRD recorded, no laboratory value: the kidney alert quotes the exposure at CrCl 15 (the top
+    of GFR category G5) as a lower bound, never nothing."""
+    patient = {"age_years": 58, "sex": "male", "weight_kg": 80, "conditions": ["N18.6"]}
+    a = alerts(patient, ["baclofen 10 mg tid"])["MRX-RENAL-001"]
+    assert a.exposure is not None  # type: ignore[attr-defined]
+    assert a.exposure.auc_ratio == pytest.approx(1 / (0.163 + 0.837 * 15 / 100), rel=2e-3)  # type: ignore[attr-defined]
+    assert "AUC at least x" in a.detail  # type: ignore[attr-defined]
+    assert "lower bound" in a.detail and "CrCl 15 mL/min" in a.detail  # type: ignore[attr-defined]
+    assert "AUC at least x" in a.exposure.basis  # type: ignore[attr-defined]

@@ -11,7 +11,14 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from myorelax.knowledge.schema import ConditionFile, GroupFile, Manifest, Monograph, SourceFile
+from myorelax.knowledge.schema import (
+    ConditionFile,
+    GroupFile,
+    Manifest,
+    Monograph,
+    PatientStates,
+    SourceFile,
+)
 
 
 def knowledge_json_schema() -> dict[str, Any]:
@@ -21,6 +28,7 @@ def knowledge_json_schema() -> dict[str, Any]:
         "sources": SourceFile,
         "groups": GroupFile,
         "conditions": ConditionFile,
+        "patient_states": PatientStates,
         "manifest": Manifest,
     }
     defs: dict[str, Any] = {}
@@ -34,7 +42,7 @@ def knowledge_json_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "myorelax knowledge-base files",
         "description": "drugs/<id>.yaml is a monograph; sources/*.yaml, groups/*.yaml, "
-        "conditions.yaml and manifest.yaml are the other kinds.",
+        "conditions.yaml, patient_states.yaml and manifest.yaml are the other kinds.",
         "properties": kinds,
         "$defs": dict(sorted(defs.items())),
     }

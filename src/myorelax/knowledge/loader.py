@@ -26,12 +26,14 @@ from myorelax.cache import read_cached, write_cached
 from myorelax.errors import KnowledgeError
 from myorelax.knowledge.products import INDEX_FILE, ProductIndex, load_index
 from myorelax.knowledge.schema import (
+    SEVERITY_ORDER,
     Amount,
     CareActivity,
     CareAudience,
     CareGoal,
     CarePlanFile,
     CarePlanTemplate,
+    CategoricalCovariate,
     Condition,
     ConditionFile,
     Group,
@@ -39,12 +41,13 @@ from myorelax.knowledge.schema import (
     KnowledgeBase,
     Manifest,
     Monograph,
+    PatientStates,
     Rule,
     Source,
     SourceFile,
     Trigger,
 )
-from myorelax.units import has_dimension, unit_info
+from myorelax.units import convert, has_dimension, unit_info
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,8 @@ _PLAUSIBLE: dict[str, tuple[_Range, ...]] = {
     "interval": (_TIME, _DOSE),
     "tlag": (_Range("h", 0.0, 12.0),),
     "min_age": (_Range("year", 0.0, 120.0),),
+    "from_age": (_Range("year", 0.0, 120.0),),
+    "through_age": (_Range("year", 0.0, 120.0),),
     "cmax": (_Range("mg/L", 0.0, 10_000.0),),
     "cmin": (_Range("mg/L", 0.0, 10_000.0),),
     "auc_inf": (_Range("mg*h/L", 0.0, 1e6),),
@@ -307,6 +312,16 @@ def _check_monograph(
         problems.append(
             (label, "pk.model.metabolite.drug", f"unknown drug {model.metabolite.drug!r}")
         )
+    for i, cov in enumerate(drug.pk.covariates):
+        if not isinstance(cov, CategoricalCovariate):
+            continue
+        where = f"pk.covariates.{i}.from_age"
+        if cov.covariate == "age_group" and cov.from_age is None:
+            problems.append((label, where, "an age_group covariate needs the age its group starts"))
+        elif cov.covariate != "age_group" and cov.from_age is not None:
+            problems.append((label, where, "only an age_group covariate has an age"))
+        elif cov.from_age is not None and not has_dimension(cov.from_age.unit, "year"):
+            problems.append((label, f"{where}.unit", "must be an age (years)"))
     product_ids = [p.id for p in drug.products]
     if len(set(product_ids)) != len(product_ids):
         problems.append((label, "products", "product ids are not unique"))
@@ -440,6 +455,7 @@ def validate_knowledge(
     )
     conditions = {c.id: c for c in cond_file.conditions} if cond_file else {}
     _check_conditions(conditions, sources, problems)
+    patient_states = _load_patient_states(base, sources, problems)
 
     member_rxcui = _index_members(groups, problems)
 
@@ -475,7 +491,7 @@ def validate_knowledge(
     careplans = _load_careplans(base, sources, drug_ids, frozenset(conditions), problems)
     _check_product_index(base, sources, problems)
 
-    if problems or manifest is None:
+    if problems or manifest is None or patient_states is None:
         return None, problems
     kb = KnowledgeBase(
         manifest=manifest,
@@ -485,6 +501,7 @@ def validate_knowledge(
         drugs=drugs,
         rules=rules,
         careplans=careplans,
+        patient_states=patient_states,
     )
     return kb, problems
 
@@ -547,6 +564,79 @@ def _check_trigger(
         problems.append((label, "trigger", "give either all_of or distinct_of"))
     if counted and trigger.at_least is None:
         problems.append((label, "trigger.at_least", "distinct_of needs at_least"))
+    if trigger.severity is None:
+        problems.append((label, "trigger.severity", "a trigger needs the severity of its alert"))
+    _check_escalation(trigger, label, problems)
+
+
+def _check_escalation(trigger: Trigger, label: str, problems: list[Problem]) -> None:
+    """Severity steps: on a counted trigger with a base severity, each cited, graded more
+    severely than the one before; the first at the trigger's count or above (a site that raises
+    the count to a step's applies the step from the start), each later one at a larger count."""
+    if not trigger.escalate:
+        return
+    if trigger.distinct_of is None:
+        problems.append(
+            (label, "trigger.escalate", "only a counted trigger (distinct_of) escalates")
+        )
+        return
+    if trigger.severity is None:
+        return  # said above
+    count, grade = trigger.at_least or 2, trigger.severity
+    for i, step in enumerate(trigger.escalate):
+        where = f"trigger.escalate.{i}"
+        if step.source is None:
+            problems.append((label, f"{where}.source", "a severity step needs a cited source"))
+        if i == 0 and step.at_least < count:
+            problems.append(
+                (
+                    label,
+                    f"{where}.at_least",
+                    f"{step.at_least} is below the trigger's count ({count})",
+                )
+            )
+        elif i > 0 and step.at_least <= count:
+            problems.append(
+                (
+                    label,
+                    f"{where}.at_least",
+                    f"{step.at_least} is not above the step before ({count})",
+                )
+            )
+        if SEVERITY_ORDER.index(step.severity) >= SEVERITY_ORDER.index(grade):
+            problems.append(
+                (label, f"{where}.severity", f"{step.severity!r} is not more severe than {grade!r}")
+            )
+        count, grade = step.at_least, step.severity
+
+
+PATIENT_STATES_FILE = "patient_states.yaml"
+
+
+def _load_patient_states(
+    base: Traversable, sources: Mapping[str, Source], problems: list[Problem]
+) -> PatientStates | None:
+    """patient_states.yaml: each end of a band cited on its own, in years, the band not
+    reversed."""
+    label = PATIENT_STATES_FILE
+    node = base / label
+    if not node.is_file():
+        problems.append((label, "-", "missing (the pregnancy-possible age band lives here)"))
+        return None
+    states = _parse(PatientStates, _read_yaml(node, label, problems), label, problems)
+    if states is None:
+        return None
+    band = states.pregnancy_possible
+    # Each end is an amount: the walk below refuses one without its own source or not in years.
+    _check_citations_and_amounts(states, label, sources, problems)
+    if has_dimension(band.from_age.unit, "year") and has_dimension(band.through_age.unit, "year"):
+        low = convert(band.from_age.lower, band.from_age.unit, "year")
+        high = convert(band.through_age.upper, band.through_age.unit, "year")
+        if low > high:
+            problems.append(
+                (label, "pregnancy_possible", f"from_age {low:g} is above through_age {high:g}")
+            )
+    return states
 
 
 def _check_conditions(

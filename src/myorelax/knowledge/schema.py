@@ -228,6 +228,25 @@ class ConditionFile(Frozen):
     conditions: tuple[Condition, ...]
 
 
+class AgeBand(Frozen):
+    """An age band in years, both ends inclusive, each end cited on its own (the sources of the
+    two ends usually differ)."""
+
+    name: str
+    from_age: Amount
+    through_age: Amount
+    note: str | None = None
+
+
+class PatientStates(Frozen):
+    """What the checks assume about a patient fact the record does not give (patient_states.yaml).
+
+    `pregnancy_possible`: the ages at which a patient not recorded as male could be pregnant or
+    breastfeeding; there, an unrecorded pregnancy or lactation status is listed as not checked."""
+
+    pregnancy_possible: AgeBand
+
+
 class Manifest(Frozen):
     title: str
     version: str = Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")
@@ -600,6 +619,9 @@ class CategoricalCovariate(Cited):
     factor: Amount
     derived: bool = False
     note: str | None = None
+    # For `age_group`: the age (years) from which a patient is in the `elderly` category, with its
+    # source (required for that covariate and only allowed there, checked at load).
+    from_age: Amount | None = None
     # The effect holds for this dosage form only (food acts differently on tizanidine tablets and
     # capsules); None: whatever the form.
     form: Form | None = None
@@ -761,18 +783,39 @@ class Ingredients(Frozen):
     flag: str | None = None
 
 
+class SeverityStep(Cited):
+    """A count of distinct ingredients from which a counted trigger's alert is graded higher, with
+    the reason in words and its citation (MRX-DUP-001: three or more CNS-active drugs, Beers)."""
+
+    at_least: int = Field(ge=2)
+    severity: Severity
+    reason: str = Field(min_length=3)
+
+
 class Trigger(Frozen):
     """When a combination rule fires, as data that the safety check interprets and the
     screening compiles to SQL: each term of `all_of` active on the same days; or at least
     `at_least` distinct ingredients of `distinct_of` active together, unless every one of them is
     in `exempt_when_all`. `regular_use_only`: as-needed use does not count (a prescription can
-    say so; exposure records cannot)."""
+    say so; exposure records cannot). `severity`: the alert's grade when it fires; `escalate`:
+    higher grades from larger counts (a counted trigger only; checked at load)."""
 
     all_of: tuple[Ingredients, ...] = ()
     distinct_of: Ingredients | None = None
     at_least: int | None = Field(default=None, ge=2)
     exempt_when_all: Ingredients | None = None
     regular_use_only: bool = False
+    severity: Severity | None = None
+    escalate: tuple[SeverityStep, ...] = ()
+
+    def grade(self, count: int) -> tuple[Severity | None, SeverityStep | None]:
+        """The severity for `count` distinct ingredients and the step that set it (None when
+        the base severity holds)."""
+        steps = [s for s in self.escalate if count >= s.at_least]
+        if not steps:
+            return self.severity, None
+        step = max(steps, key=lambda s: s.at_least)
+        return step.severity, step
 
 
 class Rule(Frozen):
@@ -881,6 +924,7 @@ class KnowledgeBase(Frozen):
     drugs: Mapping[str, Monograph]
     rules: Mapping[str, Rule] = {}
     careplans: Mapping[str, CarePlanTemplate] = {}
+    patient_states: PatientStates
 
     @property
     def version(self) -> str:

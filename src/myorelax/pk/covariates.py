@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from myorelax.clinical.patient import Patient, kidney_function
+from myorelax.clinical.patient import KidneyFunction, Patient, kidney_function
 from myorelax.knowledge.schema import (
     CategoricalCovariate,
     Interaction,
+    KnowledgeBase,
     Monograph,
     PowerCovariate,
     RenalCovariate,
@@ -24,8 +25,6 @@ from myorelax.knowledge.schema import (
 from myorelax.knowledge.terminology import Ingredient
 from myorelax.pk.models import Effect, PkModel, with_effects
 from myorelax.units import convert
-
-ELDERLY_AGE = 65.0
 
 
 @dataclass(frozen=True)
@@ -36,25 +35,65 @@ class Individualised:
     notes: tuple[str, ...]
 
 
+def recorded_kidney_function(patient: Patient, kb: KnowledgeBase) -> KidneyFunction:
+    """The patient's kidney function with a recorded kidney failure taken into account: the
+    GFR below which its condition (or one it implies) puts the patient by definition
+    (conditions.yaml `gfr_below`, KDIGO G5 for kidney failure), the lowest of them. The same
+    reading as the safety check's."""
+    found: list[tuple[float, str]] = []
+    seen: set[str] = set()
+    todo = list(patient.has_condition)
+    while todo:
+        cid = todo.pop()
+        if cid in seen:
+            continue
+        seen.add(cid)
+        cond = kb.conditions.get(cid)
+        if cond is None:
+            continue
+        todo.extend(cond.implies)
+        if cond.gfr_below is not None:
+            below = convert(cond.gfr_below.upper, cond.gfr_below.unit, "mL/min")
+            found.append((below, cond.id.replace("_", " ")))
+    return kidney_function(patient, min(found) if found else None)
+
+
+def _failure_bound(kf: KidneyFunction) -> float | None:
+    """The GFR (mL/min) at which to evaluate a recorded kidney failure: its band's upper bound,
+    when no CrCl was given or the CrCl given does not fit the failure (the lower band, as the
+    kidney check reads it); None when a CrCl within the band or no failure is recorded."""
+    below = kf.failure_gfr_below
+    if below is None or (kf.crcl_ml_min is not None and kf.crcl_ml_min < below):
+        return None
+    return below
+
+
 def _category(
-    p: Patient, covariate: str, fed: bool, form: str | None = None
+    p: Patient,
+    cov: CategoricalCovariate,
+    fed: bool,
+    form: str | None,
+    kf: KidneyFunction,
 ) -> tuple[str | None, bool]:
     """The patient's category for a categorical covariate, and whether it is known."""
-    kf = kidney_function(p)
-    match covariate:
+    match cov.covariate:
         case "dosage_form":
             return form, form is not None
         case "cyp2c19":
             return p.cyp2c19, p.cyp2c19 is not None
         case "age_group":
-            if p.age_years is None:
+            if p.age_years is None or cov.from_age is None:
                 return None, False
-            return ("elderly" if p.age_years >= ELDERLY_AGE else "adult"), True
+            elderly_from = convert(cov.from_age.lower, cov.from_age.unit, "year")
+            return ("elderly" if p.age_years >= elderly_from else "adult"), True
         case "sex":
             return (None, False) if p.sex == "unknown" else (p.sex, True)
         case "crcl_below_25_ml_min":
             if kf.dialysis:
                 return "yes", True
+            bound = _failure_bound(kf)
+            if bound is not None and bound <= 25:
+                return "yes", True  # kidney failure: below 15 mL/min by definition
             if kf.crcl_ml_min is None:
                 return None, False
             return ("yes" if kf.crcl_ml_min < 25 else "no"), True
@@ -106,23 +145,53 @@ def _hepatic_applies(covariate_category: str, patient_category: str) -> bool:
 
 
 def covariate_effects(
-    mono: Monograph, patient: Patient, *, fed: bool = False, form: str | None = None
+    mono: Monograph,
+    patient: Patient,
+    *,
+    fed: bool = False,
+    form: str | None = None,
+    kidney: KidneyFunction | None = None,
 ) -> tuple[list[Effect], list[str]]:
     """Effects of the patient's covariates on the drug's parameters, and notes on what was
     unknown and therefore taken as typical. `form` is the dosage form taken (tablet, capsule):
     an effect that holds for one form only applies when it is that form, and when the form is
-    not given a note says the effect was not applied."""
+    not given a note says the effect was not applied. `kidney`: the kidney function with a
+    recorded kidney failure (`recorded_kidney_function`); without it, the laboratory values only.
+    Kidney failure recorded without a CrCl (or with one that does not fit it) is evaluated at
+    its band's upper bound (CrCl 15 mL/min for G5), an effect marked `lower_bound`: exposure is
+    at least that; a note says so."""
     effects: list[Effect] = []
     notes: list[str] = []
     unapplied: dict[str, list[str]] = {}  # form -> effects not applied (form not given)
-    kf = kidney_function(patient)
+    kf = kidney if kidney is not None else kidney_function(patient)
     for cov in mono.pk.covariates:
         if isinstance(cov, RenalCovariate):
             fr = float(cov.fraction_renal.upper)  # the larger fraction: the larger rise
             ref = convert(cov.reference_crcl.upper, cov.reference_crcl.unit, "mL/min")
+            bound = _failure_bound(kf)
+            at_least = False
             if kf.dialysis:
                 crcl = 0.0
                 why = "on dialysis: no renal clearance between sessions"
+            elif bound is not None:
+                crcl = min(bound, ref)
+                at_least = True
+                given = (
+                    "no CrCl given"
+                    if kf.crcl_ml_min is None
+                    else f"the CrCl of {kf.crcl_ml_min:g} mL/min ({kf.crcl_basis}) does not fit it"
+                )
+                why = (
+                    f"{kf.failure_basis} recorded ({given}), evaluated at CrCl {bound:g} mL/min, "
+                    "the top of its band"
+                )
+                notes.append(
+                    f"{(kf.failure_basis or 'kidney failure').capitalize()} recorded, GFR below "
+                    f"{bound:g} mL/min by its definition, and {given}: {mono.name} clearance was "
+                    f"evaluated at CrCl {bound:g} mL/min, the top of that band. The true exposure "
+                    "is at least the one shown (higher the lower the kidney function); give "
+                    "--crcl or --scr with age and weight for an estimate."
+                )
             elif kf.crcl_ml_min is None:
                 notes.append(
                     f"Kidney function unknown ({kf.crcl_basis}); {mono.name} clearance depends "
@@ -138,17 +207,18 @@ def covariate_effects(
                     Effect(
                         "cl",
                         factor,
-                        f"{why}: clearance x{factor:.2f} (renal fraction {fr:g}, reference CrCl "
-                        f"{ref:g} mL/min)",
+                        f"{why}: clearance {'at most ' if at_least else ''}x{factor:.2f} "
+                        f"(renal fraction {fr:g}, reference CrCl {ref:g} mL/min)",
                         cov.fraction_renal.source or cov.source,
                         cov.section,
                         "renal",
+                        lower_bound=at_least,
                     )
                 )
         elif isinstance(cov, CategoricalCovariate):
             if cov.covariate in _FROM_INTERACTIONS:
                 continue
-            cat, known = _category(patient, cov.covariate, fed, form)
+            cat, known = _category(patient, cov, fed, form, kf)
             if not known:
                 notes.append(
                     f"{_LABELS.get(cov.covariate, cov.covariate.replace('_', ' '))} not given: "
@@ -351,10 +421,12 @@ def individualise(
     fed: bool = False,
     cmax_of: Callable[[PkModel], float] | None = None,
     form: str | None = None,
+    kidney: KidneyFunction | None = None,
 ) -> Individualised:
     """The model for this patient: covariate effects, then interaction effects. `form` is the
-    dosage form taken (tablet, capsule), for effects that hold for one form only."""
-    cov, notes = covariate_effects(mono, patient, fed=fed, form=form)
+    dosage form taken (tablet, capsule), for effects that hold for one form only; `kidney` the
+    kidney function with a recorded kidney failure (`recorded_kidney_function`)."""
+    cov, notes = covariate_effects(mono, patient, fed=fed, form=form, kidney=kidney)
     m = with_effects(model, tuple(cov))
     inter, inter_notes = interaction_effects(mono, comedications, cmax_of, m)
     return Individualised(with_effects(m, tuple(inter)), tuple(notes + inter_notes))

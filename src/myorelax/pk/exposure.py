@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from myorelax.clinical.patient import Patient
+from myorelax.clinical.patient import KidneyFunction, Patient
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
 from myorelax.knowledge.schema import Monograph
@@ -33,11 +33,22 @@ class ExposureRatio:
     cmax_ratio: float
     effects: tuple[Effect, ...]
 
+    @property
+    def lower_bound(self) -> bool:
+        """An effect was evaluated at the edge of the patient's band (kidney failure without a
+        CrCl): the true ratios are at least these."""
+        return any(e.lower_bound for e in self.effects)
+
+    def ratios_text(self) -> str:
+        """``AUC x3.5, Cmax x3.1``, or ``AUC at least x3.5, Cmax at least x3.1``."""
+        q = "at least " if self.lower_bound else ""
+        return f"AUC {q}x{self.auc_ratio:.2g}, Cmax {q}x{self.cmax_ratio:.2g}"
+
     def text(self) -> str:
         why = "; ".join(e.reason for e in self.effects)
         return (
             f"simulated {self.analyte} exposure versus a typical adult on the same regimen: "
-            f"AUC x{self.auc_ratio:.2g}, Cmax x{self.cmax_ratio:.2g} ({why})"
+            f"{self.ratios_text()} ({why})"
         )
 
 
@@ -111,12 +122,14 @@ def patient_exposure(
     patient: Patient,
     order: Order | None = None,
     causes: frozenset[str] | None = None,
+    kidney: KidneyFunction | None = None,
 ) -> tuple[ExposureRatio, ...]:
     """Exposure change from the patient's covariates (kidney function, CYP2C19, age, ...), only
-    those named in `causes` if given; empty when the drug has no model or nothing applies."""
+    those named in `causes` if given; empty when the drug has no model or nothing applies.
+    `kidney`: the kidney function with a recorded kidney failure (see `covariate_effects`)."""
     if mono.pk.model is None:
         return ()
-    effects, _ = covariate_effects(mono, patient)
+    effects, _ = covariate_effects(mono, patient, kidney=kidney)
     if causes is not None:
         effects = [e for e in effects if e.cause in causes]
     return _ratios(_model_of(mono), effects, order, patient.weight_kg)

@@ -38,6 +38,9 @@ class Effect:
     source: str | None = None
     section: str | None = None
     cause: str = ""  # the covariate name, "renal", or "interaction"
+    # Evaluated at the edge of a band the patient is known to be beyond (kidney failure recorded
+    # without a CrCl: at the top of GFR category G5): the true change is at least this large.
+    lower_bound: bool = False
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ def simulation_to_dict(sim: RegimenSimulation, *, include_profiles: bool = True)
                 "analyte": c.analyte,
                 "auc_ratio": _r(c.auc_ratio, 4),
                 "cmax_ratio": _r(c.cmax_ratio, 4),
+                "lower_bound": c.lower_bound,
             }
             for c in sim.comparison
         ]

@@ -23,7 +23,7 @@ from myorelax.errors import InputError
 from myorelax.knowledge.schema import KnowledgeBase, Monograph
 from myorelax.knowledge.terminology import Ingredient
 from myorelax.pk import metrics
-from myorelax.pk.covariates import individualise
+from myorelax.pk.covariates import individualise, recorded_kidney_function
 from myorelax.pk.events import (
     DoseChange,
     DoseRecord,
@@ -234,6 +234,9 @@ class Comparison:
     analyte: str
     auc_ratio: float
     cmax_ratio: float
+    # An effect was evaluated at the edge of the patient's band (kidney failure recorded without
+    # a CrCl): the true ratios are at least these (the notes say why).
+    lower_bound: bool = False
 
 
 @dataclass(frozen=True)
@@ -472,6 +475,7 @@ def simulate_request(
         fed=fed,
         cmax_of=single_dose_cmax,
         form=order_form(order, mono),
+        kidney=recorded_kidney_function(patient, kb),
     )
     notes.extend(ind.notes)
     model = ind.model
@@ -551,6 +555,7 @@ def simulate_request(
                     analyte=name,
                     auc_ratio=float(a_pt[0] / a_ref[0]),
                     cmax_ratio=float(m["cmax"][0] / cm_ref[0]),
+                    lower_bound=any(e.lower_bound for e in model.effects),
                 )
             )
 

@@ -29,6 +29,7 @@ from myorelax.safety.checks import (
 )
 from myorelax.safety.checks.common import order_dose_mg
 from myorelax.safety.context import CheckContext
+from myorelax.units import convert
 
 Check = Callable[[CheckContext], list[Alert]]
 
@@ -102,6 +103,15 @@ def _patient_view(ctx: CheckContext) -> dict[str, Any]:
         liver_impairment=p.liver_impairment,
     )
     return data
+
+
+def pregnancy_possible_at(kb: KnowledgeBase, age_years: float) -> bool:
+    """Whether a patient of this age (not recorded as male) could be pregnant or breastfeeding:
+    the band of patient_states.yaml, both ends included."""
+    band = kb.patient_states.pregnancy_possible
+    low = convert(band.from_age.lower, band.from_age.unit, "year")
+    high = convert(band.through_age.upper, band.through_age.unit, "year")
+    return low <= age_years <= high
 
 
 def _subject_monographs(ctx: CheckContext) -> list[Monograph]:
@@ -191,7 +201,9 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
             "liver function unknown (no Child-Pugh class or liver disease recorded): the liver "
             f"rules of {', '.join(m.name.lower() for m in hepatic)} were not checked",
         )
-    could_be_pregnant = p.sex != "male" and (p.age_years is None or 10 <= p.age_years <= 55)
+    could_be_pregnant = p.sex != "male" and (
+        p.age_years is None or pregnancy_possible_at(ctx.kb, p.age_years)
+    )
     if (
         could_be_pregnant
         and p.pregnant is None

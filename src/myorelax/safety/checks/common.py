@@ -178,8 +178,18 @@ def simulated_note(ratios: tuple[ExposureRatio, ...]) -> str:
     """One sentence with the simulator's exposure ratios (empty when there are none)."""
     if not ratios:
         return ""
-    parts = [f"{r.analyte} AUC x{r.auc_ratio:.2g}, Cmax x{r.cmax_ratio:.2g}" for r in ratios]
-    return " Simulated versus a typical adult on the same regimen: " + "; ".join(parts) + "."
+    parts = [f"{r.analyte} {r.ratios_text()}" for r in ratios]
+    bound = next((e for r in ratios for e in r.effects if e.lower_bound), None)
+    return (
+        " Simulated versus a typical adult on the same regimen: "
+        + "; ".join(parts)
+        + "."
+        + (
+            f" The exposure is a lower bound (the true one is higher): {bound.reason}."
+            if bound is not None
+            else ""
+        )
+    )
 
 
 def exposure_from(

@@ -50,23 +50,24 @@ def _relaxants(ctx: CheckContext) -> list[Alert]:
         if age is not None
         else f"Age unknown (the rule applies from {fmt(from_age)})"
     )
+    severity, step = trigger.grade(len(relaxants))
+    assert severity is not None  # every trigger has its severity (checked at load)
+    rule = ctx.rule("MRX-DUP-001")
     return [
         make_alert(
             ctx,
             "MRX-DUP-001",
-            "major" if len(relaxants) > 2 else "moderate",
+            severity,
             f"{len(relaxants)} muscle relaxants taken regularly at once: {names}",
             f"Taken regularly together: **{names}**. {who}. Two drugs of one class are a "
             "duplication in older adults (STOPP A3); muscle relaxants are not shown to work better "
             "together, and their sedation, dizziness and falls add up"
-            + (
-                " (three or more CNS-active drugs: Beers 2023 advises avoiding)."
-                if len(relaxants) > 2
-                else "."
-            ),
+            + (f" ({step.reason})." if step is not None else "."),
             [a.drug for a in relaxants],
             "Additive CNS depression without added benefit.",
             "Use one muscle relaxant; stop the other (tapering it if it needs a taper).",
+            # The step that graded it first, then the rule's evidence (as before).
+            *((step, *rule.evidence) if step is not None else ()),
         )
     ]
 

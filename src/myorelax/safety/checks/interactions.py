@@ -165,7 +165,7 @@ def _holy_trinity(ctx: CheckContext) -> list[Alert]:
     """MRX-DDI-004: every term of the rule's trigger (carisoprodol, an opioid, a
     benzodiazepine) active at once."""
     trigger = ctx.kb.rules["MRX-DDI-004"].trigger
-    assert trigger is not None and trigger.all_of  # checked at load
+    assert trigger is not None and trigger.all_of and trigger.severity  # checked at load
     found = [[a for a in ctx.active if a.covered_by(t)] for t in trigger.all_of]
     if not all(found):
         return []
@@ -185,7 +185,7 @@ def _holy_trinity(ctx: CheckContext) -> list[Alert]:
         make_alert(
             ctx,
             "MRX-DDI-004",
-            "major",
+            trigger.severity,
             "Carisoprodol + opioid + benzodiazepine ('holy trinity'): high risk of overdose and death",
             f"Active together: **{names}**. This combination is sought for its euphoric effect "
             "and is repeatedly found in overdose deaths; each adds CNS and respiratory "

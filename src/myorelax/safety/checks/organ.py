@@ -121,7 +121,7 @@ def _renal(ctx: CheckContext) -> list[Alert]:
             continue
         if k.dialysis:
             for adj in (x for x in adjustments if x.dialysis):
-                sim = patient_exposure(drug, ctx.patient, a.order, RENAL_CAUSES)
+                sim = patient_exposure(drug, ctx.patient, a.order, RENAL_CAUSES, k)
                 out.append(
                     make_alert(
                         ctx,
@@ -193,7 +193,7 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                 else ""
             )
             basis = _basis(k, why)
-            sim = patient_exposure(drug, ctx.patient, a.order, RENAL_CAUSES)
+            sim = patient_exposure(drug, ctx.patient, a.order, RENAL_CAUSES, k)
             out.append(
                 make_alert(
                     ctx,

@@ -18,8 +18,6 @@ from myorelax.safety.checks.common import fmt, make_alert
 from myorelax.safety.context import Active, CheckContext
 from myorelax.units import convert
 
-CNS_ACTIVE_FLAG = "cns_active_beers"
-
 
 def check(ctx: CheckContext) -> list[Alert]:
     return _age(ctx) + _pregnancy(ctx) + _beers_drugs(ctx) + _beers_combinations(ctx)
@@ -140,18 +138,25 @@ def _beers_combinations(ctx: CheckContext) -> list[Alert]:
     if age is None or age < ctx.from_age("MRX-BEERS-003"):
         return []
     out: list[Alert] = []
-    cns = [a for a in ctx.active if CNS_ACTIVE_FLAG in a.flags]
-    if len(cns) >= 3 and _involved(ctx, cns):
+    # The count and the grade are the rule's trigger (rules/MRX-BEERS-003.yaml).
+    trigger = ctx.kb.rules["MRX-BEERS-003"].trigger
+    assert trigger is not None and trigger.distinct_of is not None  # checked at load
+    at_least = trigger.at_least or 3
+    cns = [a for a in ctx.active if a.covered_by(trigger.distinct_of)]
+    severity = trigger.grade(len(cns))[0]
+    if len(cns) >= at_least and severity is not None and _involved(ctx, cns):
         names = ", ".join(a.name for a in cns)
         out.append(
             make_alert(
                 ctx,
                 "MRX-BEERS-003",
-                "major",
-                f"{len(cns)} CNS-active drugs at {fmt(age)}: AGS Beers 2023 says avoid 3 or more",
-                f"CNS-active drugs: **{names}**. The Beers Criteria advise against three or more "
-                "of antiepileptics, antidepressants, antipsychotics, benzodiazepines, Z-drugs, "
-                "opioids and skeletal muscle relaxants together, because of falls and fractures.",
+                severity,
+                f"{len(cns)} CNS-active drugs at {fmt(age)}: AGS Beers 2023 says avoid "
+                f"{at_least} or more",
+                f"CNS-active drugs: **{names}**. The Beers Criteria advise against {at_least} or "
+                "more of antiepileptics, antidepressants, antipsychotics, benzodiazepines, "
+                "Z-drugs, opioids and skeletal muscle relaxants together, because of falls and "
+                "fractures.",
                 [a.drug for a in cns],
                 "Additive CNS effects raise the risk of falls and fracture.",
                 "Reduce the number of CNS-active drugs; review each for need.",
