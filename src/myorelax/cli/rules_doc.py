@@ -28,7 +28,7 @@ def render() -> str:
             for e in r.evidence
             if e.source
         )
-        lines.append(f"| {code} | {r.name} | {r.category} | {r.severity} | {ev} |")
+        lines.append(f"| {code} | {r.name} | {r.category} | {r.severity_text()} | {ev} |")
     lines += ["", "## What each rule checks", ""]
     for code in sorted(kb.rules):
         r = kb.rules[code]

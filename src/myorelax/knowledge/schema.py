@@ -818,6 +818,35 @@ class Trigger(Frozen):
         return step.severity, step
 
 
+SeveritySource = Literal[
+    "trigger",
+    "interaction",
+    "monograph",
+    "active_metabolite",
+    "renal_adjustment",
+    "hepatic_adjustment",
+]
+RuleSituation = Literal["dose_cut_sharply", "no_boxed_warning"]
+
+
+class RuleSeverityStep(Frozen):
+    """Another severity for a rule in a named situation (MRX-WD-001: a sharp cut rather than a
+    stop; MRX-HEP-002: a liver warning that is not boxed). `below_fraction`: for a dose cut, the
+    new daily dose below this fraction of the current one is a sharp cut. `note`: why, in words
+    (a threshold chosen by the project says so)."""
+
+    when: RuleSituation
+    severity: Severity
+    below_fraction: float | None = Field(default=None, gt=0, lt=1)
+    note: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _fraction_for_cuts(self) -> RuleSeverityStep:
+        if (self.when == "dose_cut_sharply") != (self.below_fraction is not None):
+            raise ValueError("below_fraction goes with (and only with) when: dose_cut_sharply")
+        return self
+
+
 class Rule(Frozen):
     """A safety rule: its stable code, what it checks, and the evidence behind it."""
 
@@ -839,13 +868,59 @@ class Rule(Frozen):
         "input",
     ]
     description: str
-    severity: str = Field(description="the severity, or where the check takes it from")
+    severity: Severity | None = Field(
+        default=None, description="the alert's severity when it is the same every time it fires"
+    )
+    severity_from: SeveritySource | None = Field(
+        default=None,
+        description="where the severity is taken from when it varies: the rule's trigger, the "
+        "interaction entry, the monograph, its active-metabolite entry, or its kidney or liver "
+        "adjustment",
+    )
+    severity_steps: tuple[RuleSeverityStep, ...] = Field(
+        default=(), description="other severities in named situations (a fixed severity only)"
+    )
     recommendation: str | None = None
     applies_from_age: Amount | None = Field(
         default=None, description="the age from which the rule applies (years), with its source"
     )
     trigger: Trigger | None = None
     evidence: tuple[RuleEvidence, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_severity(self) -> Rule:
+        if (self.severity is None) == (self.severity_from is None):
+            raise ValueError("give exactly one of severity and severity_from")
+        if self.severity_steps and self.severity is None:
+            raise ValueError("severity_steps need a fixed severity to step from")
+        if self.severity_from == "trigger" and self.trigger is None:
+            raise ValueError("severity_from: trigger needs a trigger")
+        if self.trigger is not None and self.trigger.severity and self.severity_from != "trigger":
+            raise ValueError("a trigger with a severity needs severity_from: trigger")
+        return self
+
+    def step(self, when: RuleSituation) -> RuleSeverityStep | None:
+        """The severity step for the situation `when`, if the rule has one."""
+        return next((s for s in self.severity_steps if s.when == when), None)
+
+    def graded(self, *situations: RuleSituation) -> Severity:
+        """The rule's fixed severity, or that of the first of `situations` it has a step for."""
+        for when in situations:
+            found = self.step(when)
+            if found is not None:
+                return found.severity
+        if self.severity is None:
+            raise ValueError(f"{self.code} takes its severity from {self.severity_from}")
+        return self.severity
+
+    def severity_text(self) -> str:
+        """The severity in words, for the rule registry."""
+        if self.severity is None:
+            return f"from the {str(self.severity_from).replace('_', ' ')}"
+        steps = "; ".join(
+            f"{s.severity} when {s.when.replace('_', ' ')}" for s in self.severity_steps
+        )
+        return f"{self.severity} ({steps})" if steps else self.severity
 
     def from_age_years(self) -> float | None:
         """The age (years) from which the rule applies, if it has one."""

@@ -32,7 +32,7 @@ def check(ctx: CheckContext) -> list[Alert]:
                 make_alert(
                     ctx,
                     "MRX-ABUSE-001",
-                    "major",
+                    None,
                     f"{drug.name} (Schedule {schedule.value}) in a patient with {names}",
                     f"The patient has a history of **{names}**. {drug.name} is a Schedule "
                     f"{schedule.value} controlled substance"
@@ -58,7 +58,7 @@ def check(ctx: CheckContext) -> list[Alert]:
                 make_alert(
                     ctx,
                     "MRX-ABUSE-002",
-                    "moderate",
+                    None,
                     f"{drug.name} taken for {used_days} days, beyond the labelled {dosing.max_duration.text()}",
                     f"{drug.name} was started on {current.start.isoformat()} ({used_days} days "
                     f"ago); the label limits use to {dosing.max_duration.text()}. Long-term use of "

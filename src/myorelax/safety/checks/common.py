@@ -21,7 +21,7 @@ from myorelax.units import convert, has_dimension, plain_number
 def make_alert(
     ctx: CheckContext,
     code: str,
-    severity: Severity,
+    severity: Severity | None,
     summary: str,
     detail: str,
     drugs: tuple[str, ...] | list[str],
@@ -33,7 +33,9 @@ def make_alert(
     rule = ctx.rule(code)
     return Alert(
         code=code,
-        severity=severity,
+        # None: the rule's own severity (its knowledge file); a check passes one only where the
+        # rule says the severity comes from elsewhere (the monograph, the trigger, a step).
+        severity=rule.graded() if severity is None else severity,
         summary=shorten(summary),
         detail=detail,
         drugs=tuple(dict.fromkeys(drugs)),

@@ -46,7 +46,7 @@ def check(ctx: CheckContext) -> list[Alert]:
                     make_alert(
                         ctx,
                         "MRX-CI-001",
-                        "contraindicated",
+                        None,
                         f"{drug.name} is contraindicated in {cond.lower()}",
                         f"The patient has **{cond}**. Label: {ci.text}",
                         [a.drug],
@@ -74,7 +74,7 @@ def check(ctx: CheckContext) -> list[Alert]:
                 make_alert(
                     ctx,
                     "MRX-CI-002",
-                    "contraindicated",
+                    None,
                     f"{drug.name} with a recorded allergy ({text})",
                     "; ".join(reasons) + ".",
                     [a.drug],

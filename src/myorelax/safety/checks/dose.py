@@ -69,7 +69,7 @@ def _maxima(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) -> li
                 make_alert(
                     ctx,
                     "MRX-DOSE-001",
-                    "major",
+                    None,
                     f"{drug.name} {fmt(dose_mg)} mg per dose is above the labelled maximum of {fmt(limit)} mg",
                     f"The order gives **{fmt(dose_mg)} mg** per dose; the label's maximum single dose for "
                     f"{dosing.population} {dosing.route} use is **{dosing.max_single.text()}**"
@@ -96,7 +96,7 @@ def _maxima(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) -> li
                 make_alert(
                     ctx,
                     "MRX-DOSE-002",
-                    "major",
+                    None,
                     f"{drug.name} {fmt(daily)} mg/day exceeds the labelled maximum of {fmt(limit)} mg/day",
                     f"{fmt(dose_mg)} mg {freq} gives up to **{fmt(daily)} mg a day**"
                     + (" (an as-needed order counted at its full frequency)" if a.order.prn else "")
@@ -139,7 +139,7 @@ def _frequency(ctx: CheckContext, a: Active, drug: Monograph, dosing: Dosing) ->
         make_alert(
             ctx,
             "MRX-DOSE-003",
-            "moderate",
+            None,
             f"{drug.name} ordered more often than the label allows ({f.code})",
             f"The order is **{f.code}**: " + "; ".join(reasons) + ".",
             [a.drug],
@@ -191,7 +191,7 @@ def _titration(
             make_alert(
                 ctx,
                 "MRX-DOSE-004",
-                "moderate",
+                None,
                 f"{drug.name} starts at {fmt(dose_mg)} mg, above the labelled starting dose of {fmt(start_mg)} mg",
                 f"{drug.name} is not among the current medications, so this is a new start at "
                 f"**{fmt(dose_mg)} mg** per dose; the label starts at **{start.text()}** and raises "
@@ -223,7 +223,7 @@ def _titration(
         make_alert(
             ctx,
             "MRX-DOSE-004",
-            "moderate",
+            None,
             f"{drug.name} raised by {fmt(delta)} {unit_text}; the label steps by at most {fmt(step)}",
             f"Current: **{current.text}**; new: **{a.order.text}**. The rise of {fmt(delta)} {unit_text} "
             f"is larger than the labelled step of {fmt(step)} {unit_text} every {interval}.",
@@ -298,7 +298,7 @@ def _strengths(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) ->
         make_alert(
             ctx,
             "MRX-DOSE-005",
-            "minor",
+            None,
             f"{drug.name} {fmt(dose_mg)} mg cannot be made from the strengths that exist",
             f"Available {route} forms: {shown}. {fmt(dose_mg)} mg is not a whole number of tablets "
             "(splitting only scored tablets, along their score).",

@@ -7,7 +7,6 @@ MRX-DUR-002 another course beyond its labelled duration limit
 
 from __future__ import annotations
 
-from myorelax.knowledge.schema import Severity
 from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import dosing_for, fmt, make_alert
 from myorelax.safety.context import CheckContext
@@ -28,12 +27,11 @@ def check(ctx: CheckContext) -> list[Alert]:
             continue
         controlled = drug.identifiers.dea_schedule.value != "not_controlled"
         code = "MRX-DUR-001" if controlled else "MRX-DUR-002"
-        severity: Severity = "major" if controlled else "moderate"
         alerts.append(
             make_alert(
                 ctx,
                 code,
-                severity,
+                None,
                 f"{drug.name} for {fmt(a.order.duration_days)} days exceeds the labelled limit of "
                 f"{dosing.max_duration.text()}",
                 f"The order runs **{fmt(a.order.duration_days)} days**; the label limits use to "

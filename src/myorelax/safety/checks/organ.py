@@ -145,7 +145,7 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                     make_alert(
                         ctx,
                         "MRX-RENAL-003",
-                        "moderate",
+                        None,
                         f"Kidney function unknown: {drug.name} needs a dose decision by kidney function",
                         f"No CrCl, eGFR or serum creatinine with age and weight was given "
                         f"({k.crcl_basis}). {drug.name} has kidney thresholds: "
@@ -248,7 +248,7 @@ def _hepatic(ctx: CheckContext) -> list[Alert]:
                 make_alert(
                     ctx,
                     "MRX-HEP-002",
-                    "moderate" if boxed else "minor",
+                    ctx.rule("MRX-HEP-002").graded(*(() if boxed else ("no_boxed_warning",))),
                     f"{drug.name} can injure the liver: check liver tests"
                     + (" (boxed warning)" if boxed else ""),
                     w.text,

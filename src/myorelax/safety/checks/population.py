@@ -40,7 +40,7 @@ def _age(ctx: CheckContext) -> list[Alert]:
             make_alert(
                 ctx,
                 "MRX-POP-001",
-                "major",
+                None,
                 f"{drug.name} at age {fmt(age)}: below the labelled minimum age of {fmt(limit)} years",
                 f"The patient is **{fmt(age)} years** old. {drug.name}: {min_age.note or ''} "
                 f"(minimum age {min_age.text()}).",
@@ -66,7 +66,7 @@ def _pregnancy(ctx: CheckContext) -> list[Alert]:
                 make_alert(
                     ctx,
                     "MRX-POP-002",
-                    "moderate",
+                    None,
                     f"{drug.name} in pregnancy: weigh benefit against fetal and neonatal risk",
                     "The patient is pregnant. "
                     + " ".join(s.text for s in drug.populations.pregnancy),
@@ -83,7 +83,7 @@ def _pregnancy(ctx: CheckContext) -> list[Alert]:
                 make_alert(
                     ctx,
                     "MRX-POP-003",
-                    "moderate",
+                    None,
                     f"{drug.name} while breastfeeding: watch the infant for sedation",
                     "The patient is breastfeeding. "
                     + " ".join(s.text for s in drug.populations.lactation),
@@ -113,7 +113,7 @@ def _beers_drugs(ctx: CheckContext) -> list[Alert]:
             make_alert(
                 ctx,
                 "MRX-BEERS-001",
-                "major",
+                None,
                 f"{drug.name} at {fmt(age)}: AGS Beers 2023 says {b.recommendation.lower()}",
                 f"The patient is **{fmt(age)}**. AGS Beers Criteria 2023: {b.text}",
                 [a.drug],
@@ -176,7 +176,7 @@ def _beers_combinations(ctx: CheckContext) -> list[Alert]:
                 make_alert(
                     ctx,
                     code,
-                    "major",
+                    None,
                     f"Opioid with {label} at {fmt(age)}: AGS Beers 2023 says avoid",
                     f"**{', '.join(a.name for a in opioids)}** with "
                     f"**{', '.join(a.name for a in others)}**: the Beers Criteria advise avoiding "
@@ -200,7 +200,7 @@ def _beers_combinations(ctx: CheckContext) -> list[Alert]:
                 make_alert(
                     ctx,
                     "MRX-BEERS-006",
-                    "major",
+                    None,
                     f"{', '.join(a.name for a in risky)} in dementia: AGS Beers 2023 says avoid",
                     "The patient has dementia or cognitive impairment; the Beers Criteria advise "
                     f"avoiding strongly anticholinergic drugs, benzodiazepines and Z-drugs: "

@@ -14,8 +14,6 @@ from myorelax.safety.checks.common import make_alert, order_dose_mg, route_of
 from myorelax.safety.context import CheckContext
 from myorelax.units import convert
 
-SHARP_CUT = 0.5  # a new daily dose below half the current one
-
 
 def check(ctx: CheckContext) -> list[Alert]:
     out: list[Alert] = []
@@ -36,11 +34,20 @@ def check(ctx: CheckContext) -> list[Alert]:
             continue
         new_daily = new_mg * order.frequency.doses_per_day
         cur_daily = cur_mg * current.frequency.doses_per_day
-        if cur_daily > 0 and new_daily < SHARP_CUT * cur_daily:
+        if cur_daily > 0 and new_daily < _sharp_cut(ctx) * cur_daily:
             alert = _stopping(ctx, drug, current, sharp=(cur_daily, new_daily))
             if alert:
                 out.append(alert)
     return out
+
+
+def _sharp_cut(ctx: CheckContext) -> float:
+    """The fraction of the current daily dose below which a new one is a sharp cut (the rule's
+    knowledge file); with no such step, no cut is graded as one."""
+    step = ctx.rule("MRX-WD-001").step("dose_cut_sharply")
+    if step is None or step.below_fraction is None:
+        return 0.0
+    return step.below_fraction
 
 
 def _stopping(
@@ -63,7 +70,7 @@ def _stopping(
         return make_alert(
             ctx,
             "MRX-WD-002",
-            "major",
+            None,
             f"Intrathecal {drug.name.lower()} {what}: abrupt withdrawal can be fatal",
             "Abrupt interruption of intrathecal baclofen (a stopped or empty pump, a catheter "
             f"problem, a missed refill) causes {signs}. " + (w.text if w else ""),
@@ -83,7 +90,7 @@ def _stopping(
     return make_alert(
         ctx,
         "MRX-WD-001",
-        "major" if not sharp else "moderate",
+        ctx.rule("MRX-WD-001").graded(*(("dose_cut_sharply",) if sharp else ())),
         f"{drug.name} {what} without a taper: risk of withdrawal ({signs})",
         f"{drug.name} is being {what}. Abrupt stopping can cause **{signs}**. {guidance}",
         [drug.id],
