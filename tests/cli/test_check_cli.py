@@ -132,3 +132,21 @@ def test_unknown_medication_and_condition_are_reported_not_fatal(cli: CliRunner)
     assert ("condition", "unknown_condition", "seizure disordr") in reasons
     detail = next(i["detail"] for i in items if i["reason"] == "unknown_condition")
     assert "did you mean Seizure disorder (epilepsy)?" in detail
+
+
+def test_a_lower_bound_exposure_is_said_as_at_least(cli: CliRunner) -> None:
+    """Kidney failure recorded without a CrCl: PK evaluates at the top of G5, so the ratios are a
+    floor. The table says "at least", and a fraction has no unit word ("0.33 dimensionless")."""
+    out = cli(
+        "check", "--order", "baclofen 10 mg tid", "--age", "60", "--sex", "male",
+        "--condition", "end stage renal disease", "--allergy", "none", "--json",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    renal = next(a for a in json.loads(out.stdout)["alerts"] if a["code"] == "MRX-RENAL-001")
+    assert renal["exposure"]["lower_bound"] is True and renal["exposure"]["auc_ratio"] > 3
+    assert "dimensionless" not in out.stdout
+    table = cli(
+        "check", "--order", "baclofen 10 mg tid", "--age", "60", "--sex", "male",
+        "--condition", "end stage renal disease", "--allergy", "none",
+    )  # fmt: skip
+    assert "Exposure: AUC at least x" in " ".join(table.stdout.split())

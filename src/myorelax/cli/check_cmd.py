@@ -96,7 +96,8 @@ def render(report: CheckReport) -> None:
             + (f" [{', '.join(nums)}]" if nums else "")
         )
         if a.exposure and a.exposure.auc_ratio and "Exposure:" not in a.detail:
-            body += f"\n[italic]Exposure:[/italic] AUC x{a.exposure.auc_ratio:g} ({escape(a.exposure.basis)})"
+            least = "at least " if a.exposure.lower_bound else ""
+            body += f"\n[italic]Exposure:[/italic] AUC {least}x{a.exposure.auc_ratio:g} ({escape(a.exposure.basis)})"
         table.add_row(f"[{COLOURS[a.severity]}]{a.severity}[/]", a.code, body)
     console.print(table)
     for i, r in enumerate(refs, 1):

@@ -139,11 +139,7 @@ def drug_panel(kb: KnowledgeBase, drug: Monograph) -> RichGroup:
             f"{d.population}, {d.route}" + (f", {d.indication}" if d.indication else ""),
             _amount(d.start, c, d),
             _amount(d.usual_dose, c, d)
-            + (
-                f" x {d.doses_per_day.text().replace(' dimensionless', '')}/day"
-                if d.doses_per_day
-                else ""
-            ),
+            + (f" x {d.doses_per_day.text()}/day" if d.doses_per_day else ""),
             tit,
             _amount(d.max_single, c, d),
             _amount(d.max_daily, c, d),
@@ -305,7 +301,7 @@ def drug_panel(kb: KnowledgeBase, drug: Monograph) -> RichGroup:
             )
             exp = ""
             if x.exposure and x.exposure.auc_ratio:
-                exp = f" (AUC x{x.exposure.auc_ratio.text().replace(' dimensionless', '')})"
+                exp = f" (AUC x{x.exposure.auc_ratio.text()})"
             it.add_row(
                 who, x.severity, escape(x.consequence) + exp + c.ref(x), escape(x.recommendation)
             )

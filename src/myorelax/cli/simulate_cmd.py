@@ -107,9 +107,10 @@ def render(sim: RegimenSimulation) -> None:
         if a.time_above_threshold_h is not None:
             console.print(f"{a.name}: {a.time_above_threshold_h:.3g} h above the threshold")
     for c in sim.comparison:
+        least = "at least " if c.lower_bound else ""
         console.print(
-            f"[bold]vs a typical adult[/bold]: {c.analyte} AUC x{c.auc_ratio:.2f}, "
-            f"Cmax x{c.cmax_ratio:.2f}"
+            f"[bold]vs a typical adult[/bold]: {c.analyte} AUC {least}x{c.auc_ratio:.2f}, "
+            f"Cmax {least}x{c.cmax_ratio:.2f}"
         )
     for n in sim.notes:
         console.print(f"[dim]note: {escape(n)}[/dim]")

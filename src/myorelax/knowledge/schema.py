@@ -118,11 +118,14 @@ class Amount(Cited):
             return f"{x:g}"
 
         plural = self.unit in ("day", "week", "month", "year") and self.value != 1
-        unit = self.unit + ("s" if plural else "")
+        # A pure number (a ratio, a fraction, doses a day) is shown without a unit word.
+        unit = {"dimensionless": "", "percent": "%"}.get(
+            self.unit, " " + self.unit + ("s" if plural else "")
+        )
         if self.value is not None:
-            return f"{fmt(self.value)} {unit}"
+            return f"{fmt(self.value)}{unit}"
         assert self.low is not None and self.high is not None
-        return f"{fmt(self.low)}-{fmt(self.high)} {unit}"
+        return f"{fmt(self.low)}-{fmt(self.high)}{unit}"
 
 
 class Statement(Cited):

@@ -29,6 +29,9 @@ class ExposureEstimate(Frozen):
 
     auc_ratio: float | None = None
     cmax_ratio: float | None = None
+    lower_bound: bool = Field(
+        default=False, description="the ratios are a floor: the true exposure is higher"
+    )
     basis: str
 
 

@@ -80,6 +80,7 @@ def simulation_charts(
                 "typical_cmax": ref.cmax * scale if ref is not None else None,
                 "auc_ratio": c.auc_ratio if c is not None else None,
                 "cmax_ratio": c.cmax_ratio if c is not None else None,
+                "at_least": "at least " if c is not None and c.lower_bound else "",
             }
         )
     comeds = list(this.comedications)

@@ -203,5 +203,6 @@ def exposure_from(
     return ExposureEstimate(
         auc_ratio=round(parent.auc_ratio, 3),
         cmax_ratio=round(parent.cmax_ratio, 3),
+        lower_bound=parent.lower_bound,
         basis=f"{basis}: {parent.text()}",
     )

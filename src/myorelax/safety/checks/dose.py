@@ -124,8 +124,7 @@ def _frequency(ctx: CheckContext, a: Active, drug: Monograph, dosing: Dosing) ->
         )
     elif dosing.doses_per_day and f.doses_per_day > dosing.doses_per_day.upper + 1e-9:
         reasons.append(
-            f"{f.doses_per_day:g} doses a day where the label gives "
-            f"{dosing.doses_per_day.text().replace(' dimensionless', '')}"
+            f"{f.doses_per_day:g} doses a day where the label gives {dosing.doses_per_day.text()}"
         )
     if dosing.interval and f.interval_h and has_dimension(dosing.interval.unit, "h"):
         shortest = convert(dosing.interval.lower, dosing.interval.unit, "h")
