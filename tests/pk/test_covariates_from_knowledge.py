@@ -17,9 +17,10 @@ import pytest
 import yaml
 
 from myorelax.clinical.inputs import patient_from_data, regimen_from
+from myorelax.clinical.recorded_conditions import recorded_kidney_function
 from myorelax.knowledge.loader import load_knowledge_from
 from myorelax.knowledge.schema import KnowledgeBase
-from myorelax.pk.covariates import covariate_effects, individualise, recorded_kidney_function
+from myorelax.pk.covariates import covariate_effects, individualise
 from myorelax.pk.models import model_for
 from myorelax.pk.simulate import simulate_regimen
 

@@ -17,7 +17,6 @@ from myorelax.clinical.patient import KidneyFunction, Patient, kidney_function
 from myorelax.knowledge.schema import (
     CategoricalCovariate,
     Interaction,
-    KnowledgeBase,
     Monograph,
     PowerCovariate,
     RenalCovariate,
@@ -33,29 +32,6 @@ class Individualised:
 
     model: PkModel
     notes: tuple[str, ...]
-
-
-def recorded_kidney_function(patient: Patient, kb: KnowledgeBase) -> KidneyFunction:
-    """The patient's kidney function with a recorded kidney failure taken into account: the
-    GFR below which its condition (or one it implies) puts the patient by definition
-    (conditions.yaml `gfr_below`, KDIGO G5 for kidney failure), the lowest of them. The same
-    reading as the safety check's."""
-    found: list[tuple[float, str]] = []
-    seen: set[str] = set()
-    todo = list(patient.has_condition)
-    while todo:
-        cid = todo.pop()
-        if cid in seen:
-            continue
-        seen.add(cid)
-        cond = kb.conditions.get(cid)
-        if cond is None:
-            continue
-        todo.extend(cond.implies)
-        if cond.gfr_below is not None:
-            below = convert(cond.gfr_below.upper, cond.gfr_below.unit, "mL/min")
-            found.append((below, cond.id.replace("_", " ")))
-    return kidney_function(patient, min(found) if found else None)
 
 
 def _failure_bound(kf: KidneyFunction) -> float | None:

@@ -18,12 +18,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from myorelax.clinical.patient import Patient
+from myorelax.clinical.recorded_conditions import recorded_kidney_function
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
 from myorelax.knowledge.schema import KnowledgeBase, Monograph
 from myorelax.knowledge.terminology import Ingredient
 from myorelax.pk import metrics
-from myorelax.pk.covariates import individualise, recorded_kidney_function
+from myorelax.pk.covariates import individualise
 from myorelax.pk.events import (
     DoseChange,
     DoseRecord,

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from myorelax.clinical.patient import KidneyFunction, Patient, kidney_function
+from myorelax.clinical.patient import KidneyFunction, Patient
+from myorelax.clinical.recorded_conditions import recorded_kidney_function, with_implied_conditions
 from myorelax.clinical.regimen import Order, Regimen
 from myorelax.knowledge.schema import Cited, Ingredients, KnowledgeBase, Monograph, Rule
 from myorelax.knowledge.terminology import Ingredient, Terminology
@@ -35,33 +36,6 @@ class Active:
         )
 
 
-def with_implied_conditions(patient: Patient, kb: KnowledgeBase) -> Patient:
-    """The patient with every condition their recorded ones imply (kidney failure is reduced
-    kidney function), as the knowledge base's conditions say."""
-    have = list(patient.conditions)
-    todo = list(have)
-    while todo:
-        cond = kb.conditions.get(todo.pop())
-        for other in cond.implies if cond else ():
-            if other not in have:
-                have.append(other)
-                todo.append(other)
-    if len(have) == len(patient.conditions):
-        return patient
-    return patient.model_copy(update={"conditions": tuple(have)})
-
-
-def kidney_failure(patient: Patient, kb: KnowledgeBase) -> tuple[float, str] | None:
-    """The GFR (mL/min) below which a recorded kidney condition puts the patient, the lowest of
-    them, with the condition's name; None when none is recorded."""
-    found = []
-    for cid in patient.has_condition:
-        cond = kb.conditions.get(cid)
-        if cond is not None and cond.gfr_below is not None:
-            found.append((cond.gfr_below.upper, cond.id.replace("_", " ")))
-    return min(found) if found else None
-
-
 @dataclass
 class CheckContext:
     kb: KnowledgeBase
@@ -73,7 +47,7 @@ class CheckContext:
 
     def __post_init__(self) -> None:
         self.patient = with_implied_conditions(self.patient, self.kb)
-        self.kidney = kidney_function(self.patient, kidney_failure(self.patient, self.kb))
+        self.kidney = recorded_kidney_function(self.patient, self.kb)
 
     # -- drugs ---------------------------------------------------------------------------
     @cached_property

@@ -1,0 +1,42 @@
+"""What a patient's recorded conditions mean, as the knowledge base's conditions say: the
+conditions they imply (kidney failure is reduced kidney function) and the kidney function a
+recorded kidney failure sets. One reading for the safety check and the PK simulator."""
+
+from __future__ import annotations
+
+from myorelax.clinical.patient import KidneyFunction, Patient, kidney_function
+from myorelax.knowledge.schema import KnowledgeBase
+from myorelax.units import convert
+
+
+def with_implied_conditions(patient: Patient, kb: KnowledgeBase) -> Patient:
+    """The patient with every condition their recorded ones imply, transitively."""
+    have = list(patient.conditions)
+    todo = list(have)
+    while todo:
+        cond = kb.conditions.get(todo.pop())
+        for other in cond.implies if cond else ():
+            if other not in have:
+                have.append(other)
+                todo.append(other)
+    if len(have) == len(patient.conditions):
+        return patient
+    return patient.model_copy(update={"conditions": tuple(have)})
+
+
+def kidney_failure(patient: Patient, kb: KnowledgeBase) -> tuple[float, str] | None:
+    """The GFR (mL/min) below which a recorded kidney condition, or one it implies, puts the
+    patient by definition (conditions.yaml `gfr_below`: KDIGO G5 for kidney failure), the lowest
+    of them, with the condition's name; None when none is recorded."""
+    found: list[tuple[float, str]] = []
+    for cid in with_implied_conditions(patient, kb).has_condition:
+        cond = kb.conditions.get(cid)
+        if cond is not None and cond.gfr_below is not None:
+            below = convert(cond.gfr_below.upper, cond.gfr_below.unit, "mL/min")
+            found.append((below, cond.id.replace("_", " ")))
+    return min(found) if found else None
+
+
+def recorded_kidney_function(patient: Patient, kb: KnowledgeBase) -> KidneyFunction:
+    """The patient's kidney function with a recorded kidney failure taken into account."""
+    return kidney_function(patient, kidney_failure(patient, kb))
