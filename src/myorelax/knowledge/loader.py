@@ -474,7 +474,7 @@ def validate_knowledge(
             problems.append((label, "evidence", "a rule needs at least one cited source"))
         _check_citations_and_amounts(rule, label, sources, problems)
         if rule.trigger is not None:
-            _check_trigger(rule.trigger, label, groups, member_rxcui, problems)
+            _check_trigger(rule.trigger, label, groups, member_rxcui, conditions, problems)
         rules[rule.code] = rule
     for drug_id, drug in drugs.items():
         for i, inter in enumerate(drug.interactions):
@@ -539,6 +539,7 @@ def _check_trigger(
     label: str,
     groups: Mapping[str, Group],
     member_rxcui: Mapping[str, str],
+    conditions: Mapping[str, Condition],
     problems: list[Problem],
 ) -> None:
     """A trigger names known drugs, groups and flags, and is one kind of combination."""
@@ -546,6 +547,7 @@ def _check_trigger(
         f for g in groups.values() for f in g.flags
     }
     terms = [(f"trigger.all_of.{i}", t) for i, t in enumerate(trigger.all_of)]
+    terms += [(f"trigger.any_of.{i}", t) for i, t in enumerate(trigger.any_of)]
     for name in ("distinct_of", "exempt_when_all"):
         term = getattr(trigger, name)
         if term is not None:
@@ -560,8 +562,11 @@ def _check_trigger(
         if t.flag is not None and t.flag not in flags:
             problems.append((label, f"{field}.flag", f"unknown flag {t.flag!r}"))
     counted = trigger.distinct_of is not None
-    if bool(trigger.all_of) == counted:
-        problems.append((label, "trigger", "give either all_of or distinct_of"))
+    if [bool(trigger.all_of), bool(trigger.any_of), counted].count(True) != 1:
+        problems.append((label, "trigger", "give one of all_of, any_of and distinct_of"))
+    for i, cid in enumerate(trigger.with_condition):
+        if cid not in conditions:
+            problems.append((label, f"trigger.with_condition.{i}", f"unknown condition {cid!r}"))
     if counted and trigger.at_least is None:
         problems.append((label, "trigger.at_least", "distinct_of needs at_least"))
     if trigger.severity is None:

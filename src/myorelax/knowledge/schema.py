@@ -797,13 +797,17 @@ class SeverityStep(Cited):
 
 class Trigger(Frozen):
     """When a combination rule fires, as data that the safety check interprets and the
-    screening compiles to SQL: each term of `all_of` active on the same days; or at least
+    screening compiles to SQL: each term of `all_of` active on the same days; or any drug
+    covered by a term of `any_of` (with `with_condition`: only in a patient with one of those
+    conditions, MRX-BEERS-006's dementia); or at least
     `at_least` distinct ingredients of `distinct_of` active together, unless every one of them is
     in `exempt_when_all`. `regular_use_only`: as-needed use does not count (a prescription can
     say so; exposure records cannot). `severity`: the alert's grade when it fires; `escalate`:
     higher grades from larger counts (a counted trigger only; checked at load)."""
 
     all_of: tuple[Ingredients, ...] = ()
+    any_of: tuple[Ingredients, ...] = ()
+    with_condition: tuple[str, ...] = ()
     distinct_of: Ingredients | None = None
     at_least: int | None = Field(default=None, ge=2)
     exempt_when_all: Ingredients | None = None
@@ -912,9 +916,11 @@ class Rule(Frozen):
             found = self.step(when)
             if found is not None:
                 return found.severity
-        if self.severity is None:
-            raise ValueError(f"{self.code} takes its severity from {self.severity_from}")
-        return self.severity
+        if self.severity is not None:
+            return self.severity
+        if self.severity_from == "trigger" and self.trigger and self.trigger.severity:
+            return self.trigger.severity
+        raise ValueError(f"{self.code} takes its severity from {self.severity_from}")
 
     def severity_text(self) -> str:
         """The severity in words, for the rule registry."""

@@ -121,6 +121,30 @@ class CheckContext:
     def rule(self, code: str) -> Rule:
         return self.kb.rules[code]
 
+    def involved(self, *actives: Active) -> bool:
+        """A combination is reported when an order takes part in it (or in a review of the
+        current medications alone, with no orders)."""
+        has_orders = any(a.is_order for a in self.active)
+        return (not has_orders) or any(a.is_order for a in actives)
+
+    def triggered(self, code: str) -> list[Active]:
+        """The drugs that fire rule `code`'s `all_of` or `any_of` trigger (every term of
+        `all_of` covered, or any drug covered by a term of `any_of`, in a patient with one of
+        `with_condition` when it is given), with an order among them; empty when it does not
+        fire. The trigger's kind is checked at load."""
+        trigger = self.rule(code).trigger
+        assert trigger is not None and (trigger.all_of or trigger.any_of), code
+        if trigger.with_condition and not set(trigger.with_condition) & self.patient.has_condition:
+            return []
+        if trigger.all_of:
+            found = [[a for a in self.active if a.covered_by(t)] for t in trigger.all_of]
+            if not all(found):
+                return []
+            hits = list(dict.fromkeys(a for group in found for a in group))
+        else:
+            hits = [a for a in self.active if any(a.covered_by(t) for t in trigger.any_of)]
+        return hits if hits and self.involved(*hits) else []
+
     def from_age(self, code: str) -> float:
         """The age from which rule `code` applies (its `applies_from_age`, with its source)."""
         age = self.kb.rules[code].from_age_years()

@@ -9,18 +9,13 @@ from __future__ import annotations
 
 from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import fmt, make_alert
-from myorelax.safety.context import Active, CheckContext
+from myorelax.safety.context import CheckContext
 
 GROUP = "skeletal_muscle_relaxants"
 
 
 def check(ctx: CheckContext) -> list[Alert]:
     return _relaxants(ctx) + _metabolites(ctx)
-
-
-def _involved(ctx: CheckContext, actives: list[Active]) -> bool:
-    has_orders = any(a.is_order for a in ctx.active)
-    return (not has_orders) or any(a.is_order for a in actives)
 
 
 def _relaxants(ctx: CheckContext) -> list[Alert]:
@@ -35,7 +30,7 @@ def _relaxants(ctx: CheckContext) -> list[Alert]:
         if a.covered_by(trigger.distinct_of)
         and not (trigger.regular_use_only and a.order is not None and a.order.prn)
     ]
-    if len(relaxants) < (trigger.at_least or 2) or not _involved(ctx, relaxants):
+    if len(relaxants) < (trigger.at_least or 2) or not ctx.involved(*relaxants):
         return []
     exempt = trigger.exempt_when_all
     if exempt is not None and all(a.covered_by(exempt) for a in relaxants):
@@ -81,7 +76,7 @@ def _metabolites(ctx: CheckContext) -> list[Alert]:
             continue
         for m in drug.active_metabolites:
             b = present.get(m.drug)
-            if b is None or m.duplication is None or not _involved(ctx, [a, b]):
+            if b is None or m.duplication is None or not ctx.involved(a, b):
                 continue
             out.append(
                 make_alert(

@@ -67,11 +67,6 @@ def _exposures(ctx: CheckContext) -> tuple[Active, ...]:
     return tuple(out)
 
 
-def _involved(ctx: CheckContext, *actives: Active) -> bool:
-    has_orders = any(a.is_order for a in ctx.active)
-    return (not has_orders) or any(a.is_order for a in actives)
-
-
 def check(ctx: CheckContext) -> list[Alert]:
     best: dict[tuple[str, str, str], tuple[int, int, Interaction, Active, Active]] = {}
     exposures = _exposures(ctx)
@@ -165,12 +160,9 @@ def _holy_trinity(ctx: CheckContext) -> list[Alert]:
     """MRX-DDI-004: every term of the rule's trigger (carisoprodol, an opioid, a
     benzodiazepine) active at once."""
     trigger = ctx.kb.rules["MRX-DDI-004"].trigger
-    assert trigger is not None and trigger.all_of and trigger.severity  # checked at load
-    found = [[a for a in ctx.active if a.covered_by(t)] for t in trigger.all_of]
-    if not all(found):
-        return []
-    involved = list(dict.fromkeys(a for group in found for a in group))
-    if not _involved(ctx, *involved):
+    assert trigger is not None and trigger.severity  # checked at load
+    involved = ctx.triggered("MRX-DDI-004")
+    if not involved:
         return []
     names = ", ".join(a.name for a in involved)
     oud = [a for a in involved if OUD_FLAG in a.flags]

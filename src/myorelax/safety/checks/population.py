@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import fmt, make_alert
-from myorelax.safety.context import Active, CheckContext
+from myorelax.safety.context import CheckContext
 from myorelax.units import convert
 
 
@@ -127,12 +127,6 @@ def _beers_drugs(ctx: CheckContext) -> list[Alert]:
     return out
 
 
-def _involved(ctx: CheckContext, actives: list[Active]) -> bool:
-    """A combination is reported when an order takes part (or in a review without orders)."""
-    has_orders = any(a.is_order for a in ctx.active)
-    return (not has_orders) or any(a.is_order for a in actives)
-
-
 def _beers_combinations(ctx: CheckContext) -> list[Alert]:
     age = ctx.patient.age_years
     if age is None or age < ctx.from_age("MRX-BEERS-003"):
@@ -144,7 +138,7 @@ def _beers_combinations(ctx: CheckContext) -> list[Alert]:
     at_least = trigger.at_least or 3
     cns = [a for a in ctx.active if a.covered_by(trigger.distinct_of)]
     severity = trigger.grade(len(cns))[0]
-    if len(cns) >= at_least and severity is not None and _involved(ctx, cns):
+    if len(cns) >= at_least and severity is not None and ctx.involved(*cns):
         names = ", ".join(a.name for a in cns)
         out.append(
             make_alert(
@@ -162,16 +156,15 @@ def _beers_combinations(ctx: CheckContext) -> list[Alert]:
                 "Reduce the number of CNS-active drugs; review each for need.",
             )
         )
-    opioids = [a for a in ctx.active if "opioids" in a.groups]
-    benzos = [a for a in ctx.active if "benzodiazepines" in a.groups]
-    gaba = [a for a in ctx.active if "gabapentinoids" in a.groups]
-    pairs = (
-        ("MRX-BEERS-004", benzos, "a benzodiazepine"),
-        ("MRX-BEERS-005", gaba, "a gabapentinoid"),
-    )
-    for code, others, label in pairs:
-        if opioids and others and _involved(ctx, opioids + others):
-            both = opioids + others
+    labels = {"MRX-BEERS-004": "a benzodiazepine", "MRX-BEERS-005": "a gabapentinoid"}
+    for code, label in labels.items():
+        both = ctx.triggered(code)
+        if both:
+            # The trigger's first term is the opioid; the rest, the drug combined with it.
+            trigger = ctx.rule(code).trigger
+            assert trigger is not None
+            opioids = [a for a in both if a.covered_by(trigger.all_of[0])]
+            others = [a for a in both if a not in opioids]
             out.append(
                 make_alert(
                     ctx,
@@ -189,25 +182,20 @@ def _beers_combinations(ctx: CheckContext) -> list[Alert]:
                     "given for opioid use disorder.",
                 )
             )
-    if "dementia" in ctx.patient.has_condition:
-        risky = [
-            a
-            for a in ctx.active
-            if a.groups & {"anticholinergics_strong", "benzodiazepines", "z_drugs"}
-        ]
-        if risky and _involved(ctx, risky):
-            out.append(
-                make_alert(
-                    ctx,
-                    "MRX-BEERS-006",
-                    None,
-                    f"{', '.join(a.name for a in risky)} in dementia: AGS Beers 2023 says avoid",
-                    "The patient has dementia or cognitive impairment; the Beers Criteria advise "
-                    f"avoiding strongly anticholinergic drugs, benzodiazepines and Z-drugs: "
-                    f"**{', '.join(a.name for a in risky)}**.",
-                    [a.drug for a in risky],
-                    "Anticholinergic and sedative effects worsen cognition.",
-                    "Avoid; choose a drug without anticholinergic or sedative burden.",
-                )
+    risky = ctx.triggered("MRX-BEERS-006")
+    if risky:
+        out.append(
+            make_alert(
+                ctx,
+                "MRX-BEERS-006",
+                None,
+                f"{', '.join(a.name for a in risky)} in dementia: AGS Beers 2023 says avoid",
+                "The patient has dementia or cognitive impairment; the Beers Criteria advise "
+                f"avoiding strongly anticholinergic drugs, benzodiazepines and Z-drugs: "
+                f"**{', '.join(a.name for a in risky)}**.",
+                [a.drug for a in risky],
+                "Anticholinergic and sedative effects worsen cognition.",
+                "Avoid; choose a drug without anticholinergic or sedative burden.",
             )
+        )
     return out
