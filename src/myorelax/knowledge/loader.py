@@ -632,6 +632,11 @@ def _load_patient_states(
     if states is None:
         return None
     band = states.pregnancy_possible
+    adult = states.adult_from_age
+    if adult.source is None or not has_dimension(adult.unit, "year"):
+        problems.append((label, "adult_from_age", "an age in years with its source"))
+    elif not 12 <= convert(adult.lower, adult.unit, "year") <= 21:
+        problems.append((label, "adult_from_age", "must be between 12 and 21 years"))
     # Each end is an amount: the walk below refuses one without its own source or not in years.
     _check_citations_and_amounts(states, label, sources, problems)
     if has_dimension(band.from_age.unit, "year") and has_dimension(band.through_age.unit, "year"):

@@ -245,9 +245,20 @@ class PatientStates(Frozen):
     """What the checks assume about a patient fact the record does not give (patient_states.yaml).
 
     `pregnancy_possible`: the ages at which a patient not recorded as male could be pregnant or
-    breastfeeding; there, an unrecorded pregnancy or lactation status is listed as not checked."""
+    breastfeeding; there, an unrecorded pregnancy or lactation status is listed as not checked.
+    `adult_from_age`: below it a patient is a child: the dose check takes a label's pediatric
+    dosing first and the plans are not built."""
 
     pregnancy_possible: AgeBand
+    adult_from_age: Amount
+
+    def is_child(self, age_years: float | None) -> bool:
+        """Whether a patient of this age (None: unknown, not taken as a child) is a child."""
+        from myorelax.units import convert
+
+        if age_years is None:
+            return False
+        return age_years < convert(self.adult_from_age.lower, self.adult_from_age.unit, "year")
 
 
 class Manifest(Frozen):

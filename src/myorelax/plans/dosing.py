@@ -5,14 +5,15 @@ from __future__ import annotations
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
-from myorelax.knowledge.schema import Amount, Dosing, Monograph, applies_from_age
+from myorelax.knowledge.schema import Amount, Dosing, KnowledgeBase, Monograph, applies_from_age
 from myorelax.plans.tablets import Formulation, formulations, make_dose
 from myorelax.units import convert, has_dimension
 
 
-def oral_dosing(drug: Monograph, patient: Patient) -> Dosing:
-    """The adult oral dosing entry (solid products, mg doses); refuse children plainly."""
-    if patient.age_years is not None and patient.age_years < 18:
+def oral_dosing(drug: Monograph, patient: Patient, kb: KnowledgeBase) -> Dosing:
+    """The adult oral dosing entry (solid products, mg doses); refuse children plainly (the age
+    of adulthood is patient_states.yaml's)."""
+    if kb.patient_states.is_child(patient.age_years):
         raise InputError(
             f"plans are built for adults; {drug.name} dosing in children is individual "
             "(often by weight) and is not planned here",

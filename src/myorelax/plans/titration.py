@@ -181,7 +181,7 @@ def plan_titration(
     """A day-by-day titration of `drug` for `patient` starting on `start`."""
     if step_days is not None and not 1 <= step_days <= 60:
         raise InputError("must be between 1 and 60 days", field="step_days")
-    dosing = oral_dosing(drug, patient)
+    dosing = oral_dosing(drug, patient, kb)
     t = dosing.titration
     if t is None or not (t.schedule or t.step):
         raise InputError(

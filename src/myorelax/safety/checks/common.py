@@ -61,7 +61,7 @@ def _candidates(ctx: CheckContext, drug: Monograph, order: Order) -> list[Dosing
     entries = [d for d in drug.dosing if d.route == route]
     age = ctx.patient.age_years
     wanted = ["adult", "all"]
-    if age is not None and age < 18:
+    if ctx.kb.patient_states.is_child(age):
         wanted = ["pediatric", "all", "adult"]
     elif age is not None and any(applies_from_age(d, age) for d in entries):
         wanted = ["geriatric", "adult", "all"]
@@ -101,7 +101,7 @@ def route_maxima(
     age = ctx.patient.age_years
     group = entries[0].population if entries else None
     same = [d for d in entries if d.population == group] or entries
-    if age is not None and age < 18:
+    if ctx.kb.patient_states.is_child(age):
         same = entries  # children: pediatric entries first, then the others
 
     def best(attr: str) -> Dosing | None:
