@@ -41,12 +41,17 @@ NO_ALLERGIES = frozenset(
 
 
 def parse_orders(
-    texts: Iterable[str], *, field: str, start: date | None = None
+    texts: Iterable[str],
+    *,
+    field: str,
+    start: date | None = None,
+    terminology: Terminology | None = None,
 ) -> tuple[Order, ...]:
     """Orders from dose texts: every ingredient of each line (a combination is several)."""
     out: list[Order] = []
     for i, t in enumerate(texts):
-        out.extend(parse_medication(t, start=start, field=f"{field}[{i}]").orders)
+        line = parse_medication(t, start=start, field=f"{field}[{i}]", terminology=terminology)
+        out.extend(line.orders)
     return tuple(out)
 
 
@@ -145,12 +150,12 @@ def _drug_only(
     return orders, notes
 
 
-def stopping_orders(text: str) -> tuple[Order, ...]:
+def stopping_orders(text: str, terminology: Terminology | None = None) -> tuple[Order, ...]:
     """A drug being stopped: a name ('baclofen', 'Percocet') or dose text ('baclofen 20 mg
     qid'); a combination stops every ingredient."""
-    term = default_terminology()
+    term = terminology or default_terminology()
     try:
-        return parse_medication(text, field="stopping").orders
+        return parse_medication(text, field="stopping", terminology=term).orders
     except UnknownDrugError:
         raise
     except InputError:
@@ -172,10 +177,11 @@ def drug_only_order(text: str, ing: Ingredient) -> Order:
     )
 
 
-def patient_from_data(data: Mapping[str, Any]) -> Patient:
+def patient_from_data(data: Mapping[str, Any], terminology: Terminology | None = None) -> Patient:
     """A Patient from a mapping of patient fields; `medications` are dose texts; `conditions`
     are names or ids; medication `start` dates may be given as {sig, start}."""
     raw = dict(data)
+    kb = terminology.kb if terminology is not None else None
     if "sex" in raw and raw["sex"] is not None:
         sex = _SEX.get(str(raw["sex"]).strip().lower())
         if sex is None:
@@ -191,9 +197,9 @@ def patient_from_data(data: Mapping[str, Any]) -> Patient:
     known: list[str] = []
     for i, c in enumerate(conditions):
         try:
-            cid = resolve_condition(str(c), field=f"conditions[{i}]")
+            cid = resolve_condition(str(c), kb, field=f"conditions[{i}]")
         except InputError:
-            names = condition_suggestions(str(c))
+            names = condition_suggestions(str(c), kb)
             hint = f" (did you mean {' or '.join(names)}?)" if names else ""
             notes.append(
                 NotChecked(
@@ -226,7 +232,9 @@ def patient_from_data(data: Mapping[str, Any]) -> Patient:
             item = item.get("sig")
         if not isinstance(item, str):
             raise InputError("must be dose text (SIG)", field=f"medications[{i}]")
-        found, unread = medication_orders(item, field=f"medications[{i}]", start=start)
+        found, unread = medication_orders(
+            item, field=f"medications[{i}]", start=start, terminology=terminology
+        )
         orders.extend(found)
         notes.extend(unread)
     raw["medications"] = tuple(orders)
@@ -234,20 +242,28 @@ def patient_from_data(data: Mapping[str, Any]) -> Patient:
     return build_patient(raw)
 
 
-def target_order(drug_id: str, text: str, *, field: str = "target") -> Order:
+def target_order(
+    drug_id: str, text: str, *, field: str = "target", terminology: Terminology | None = None
+) -> Order:
     """A titration target: a full SIG, or only dose and frequency ("20 mg tid") of `drug_id`."""
     body = text.strip()
     if body[:1].isdigit() or body[:1] == ".":
         body = f"{drug_id} {body}"
-    return parse_sig(body, field=field)
+    return parse_sig(body, field=field, terminology=terminology)
 
 
 def regimen_from(
-    orders: Iterable[str], stopping: Iterable[str] = (), *, start: date | None = None
+    orders: Iterable[str],
+    stopping: Iterable[str] = (),
+    *,
+    start: date | None = None,
+    terminology: Terminology | None = None,
 ) -> Regimen:
+    """Orders and drugs being stopped from people's text, read with `terminology` (the
+    knowledge in use; the configured one when not given)."""
     return Regimen(
-        orders=parse_orders(orders, field="order", start=start),
-        stopping=tuple(o for s in stopping for o in stopping_orders(s)),
+        orders=parse_orders(orders, field="order", start=start, terminology=terminology),
+        stopping=tuple(o for s in stopping for o in stopping_orders(s, terminology)),
     )
 
 

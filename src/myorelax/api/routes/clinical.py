@@ -45,8 +45,8 @@ def _check(body: CheckIn, st: AppState) -> Any:
     if not body.orders and not body.stopping and not body.patient.medications:
         raise InputError("give at least one order (or stopping, or current medications)",
                          field="orders")  # fmt: skip
-    patient = patient_from_data(body.patient.data())
-    regimen = regimen_from(body.orders, body.stopping, start=body.date)
+    patient = patient_from_data(body.patient.data(), st.term)
+    regimen = regimen_from(body.orders, body.stopping, start=body.date, terminology=st.term)
     return to_jsonable(
         evaluate_regimen(patient, regimen, kb=st.kb, terminology=st.term, today=body.date)
     )
@@ -64,8 +64,8 @@ def _simulate(body: SimulateIn, st: AppState) -> dict[str, Any]:
     if points > MAX_POINTS or points * max(1, body.population) > MAX_VALUES:
         raise InputError("too many output points: raise step_h or lower days or population",
                          field="step_h")  # fmt: skip
-    order = parse_sig(body.sig, field="sig")
-    patient = patient_from_data(body.patient.data())
+    order = parse_sig(body.sig, field="sig", terminology=st.term)
+    patient = patient_from_data(body.patient.data(), st.term)
     comeds = [st.term.ingredient(m.drug) for m in patient.medications if m.drug != order.drug]
     request = RegimenRequest(
         order=order,

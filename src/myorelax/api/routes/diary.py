@@ -65,7 +65,9 @@ def set_regimen(
     body: RegimenIn, st: State, user: User, patient_id: int = PatientId
 ) -> RegimenPeriod:
     """Start a regimen; a current one of the same drug ends the day before (admin, clinician)."""
-    return st.diary.set_regimen(user, patient_id, parse_sig(body.sig, field="sig"), body.start)
+    return st.diary.set_regimen(
+        user, patient_id, parse_sig(body.sig, field="sig", terminology=st.term), body.start
+    )
 
 
 def _range(start: date | None, end: date | None) -> tuple[date, date]:

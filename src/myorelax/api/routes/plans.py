@@ -92,10 +92,12 @@ async def titrate(
 
 def _titrate(body: TitrateIn, st: AppState, output: Output) -> Response:
     mono = monograph_of(st.kb, st.term, body.drug, field="drug")
-    target = None if body.target is None else target_order(mono.id, body.target)
+    target = (
+        None if body.target is None else target_order(mono.id, body.target, terminology=st.term)
+    )
     plan = plan_titration(
         mono,
-        patient_from_data(body.patient.data()),
+        patient_from_data(body.patient.data(), st.term),
         kb=st.kb,
         start=_start(body.start),
         target=target,
@@ -118,8 +120,8 @@ async def taper(
 
 def _taper(body: TaperIn, st: AppState, output: Output) -> Response:
     plan = plan_taper(
-        parse_sig(body.sig, field="sig"),
-        patient_from_data(body.patient.data()),
+        parse_sig(body.sig, field="sig", terminology=st.term),
+        patient_from_data(body.patient.data(), st.term),
         kb=st.kb,
         start=_start(body.start),
         days=body.days,

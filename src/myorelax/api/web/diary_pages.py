@@ -329,7 +329,7 @@ async def set_regimen(
         sig = text(values, "regimen_sig")
         if not sig:
             raise InputError("type the regimen, e.g. baclofen 10 mg tid", field="regimen_sig")
-        order = parse_sig(sig, field="regimen_sig")
+        order = parse_sig(sig, field="regimen_sig", terminology=st.term)
         raw = text(values, "regimen_start")
         try:
             start = date.fromisoformat(raw) if raw else date.today()

@@ -15,6 +15,7 @@ from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError, MyorelaxError
+from myorelax.knowledge.terminology import Terminology
 
 LIST_FIELDS = ("orders", "medications")
 PATIENT_NUMBERS = ("age_years", "weight_kg", "height_cm", "scr_mg_dl", "egfr_ml_min")
@@ -204,7 +205,7 @@ def patient_in(values: Values) -> PatientIn:
         raise FormError(errors) from None
 
 
-def patient_of(values: Values) -> Patient:
+def patient_of(values: Values, terminology: Terminology) -> Patient:
     """The patient of a workspace form. Current medications are read as everywhere else
     (`clinical.inputs.medication_orders`): a drug not known here, or a dose that cannot be
     read, is reported with the check as not checked, never refused and never dropped."""
@@ -214,11 +215,13 @@ def patient_of(values: Values) -> Patient:
     orders: list[Order] = []
     notes: list[NotChecked] = []
     for row, text_ in rows(values, "medications"):
-        found, unread = medication_orders(text_, field=f"medications[{row}]")
+        found, unread = medication_orders(
+            text_, field=f"medications[{row}]", terminology=terminology
+        )
         orders.extend(found)
         notes.extend(unread)
     data["not_checked"] = notes
-    patient = patient_from_data(data)
+    patient = patient_from_data(data, terminology)
     return patient.model_copy(update={"medications": tuple(orders)})
 
 

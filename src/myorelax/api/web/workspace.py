@@ -134,7 +134,7 @@ async def workspace_post(request: Request, st: State, user: WebUser) -> Response
                                             values, st.settings.max_body_bytes)  # fmt: skip
             outcome.focus = "notes-title"
             return _render(request, user, values, outcome=outcome)
-        patient = patient_of(values)
+        patient = patient_of(values, st.term)
         outcome.notes = [f"{m.text}: no dose given, so checked as the drug only (no dose checks)."
                          for m in patient.medications if m.dose is None]  # fmt: skip
         if action == "check":
@@ -209,7 +209,9 @@ def _check(st: AppState, values: Values, patient: Patient) -> CheckReport:
     numbered = rows(values, "orders")
     if not numbered and not patient.medications:
         raise InputError("type at least one order (or a current medication)", field="orders[0]")
-    regimen = Regimen(orders=tuple(parse_sig(t, field=f"orders[{i}]") for i, t in numbered))
+    regimen = Regimen(
+        orders=tuple(parse_sig(t, field=f"orders[{i}]", terminology=st.term) for i, t in numbered)
+    )
     report = evaluate_regimen(patient, regimen, kb=st.kb, terminology=st.term)
     alerts = tuple(sorted(report.alerts, key=lambda a: a.rank))
     return report.model_copy(update={"alerts": alerts})
@@ -235,7 +237,7 @@ def _simulate(
     index = int(_number(values, "sim_order", 0, max(0, len(typed) - 1), 0))
     if index >= len(typed) or not typed[index]:
         raise InputError("type the order to simulate", field=f"orders[{index}]")
-    order = parse_sig(typed[index], field=f"orders[{index}]")
+    order = parse_sig(typed[index], field=f"orders[{index}]", terminology=st.term)
     days = _number(values, "sim_days", 0.5, MAX_SIM_DAYS, 3)
     population = int(_number(values, "sim_population", 0, MAX_POPULATION, 100))
     comeds = [st.term.ingredient(m.drug) for m in patient.medications if m.drug != order.drug]
@@ -253,7 +255,7 @@ def _simulate(
         st.kb,
     )
     typical = simulate_request(
-        RegimenRequest(order=order, patient=patient_from_data({}), grid=grid), st.kb
+        RegimenRequest(order=order, patient=patient_from_data({}, st.term), grid=grid), st.kb
     )
     # which co-medications the interaction knowledge gives an effect on this drug's exposure
     mono = st.kb.drugs[order.drug]
@@ -308,7 +310,7 @@ def _make_plan(st: AppState, values: Values, patient: Patient) -> Plan:
     days = text(values, "plan_days")
     weeks = text(values, "plan_weeks")
     return plan_taper(
-        parse_sig(what, field="plan_what"),
+        parse_sig(what, field="plan_what", terminology=st.term),
         patient,
         kb=st.kb,
         start=start,
