@@ -136,9 +136,9 @@ def diary_add(
     json_out: JsonOut = False,
 ) -> None:
     """Add one diary entry."""
-    from myorelax.clinical.sig import parse_sig
     from myorelax.diary.entries import not_in_future, parse_entry
     from myorelax.diary.records import SYSTEM
+    from myorelax.knowledge.terminology import resolve_drug
 
     if kind not in KINDS:
         raise InputError(f"{kind!r} is not one of {', '.join(KINDS)}", field="--kind")
@@ -146,7 +146,7 @@ def diary_add(
         "at": at or datetime.now(UTC).astimezone().isoformat(),
         "kind": kind,
         "value": value,
-        "drug": parse_sig(f"{drug} 1 mg once").drug if drug else None,
+        "drug": resolve_drug(drug, field="--drug").ingredient.id if drug else None,
         "dose_mg": dose_mg,
         "dose_status": status,
         "severity": severity,

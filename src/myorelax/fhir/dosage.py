@@ -27,6 +27,7 @@ from myorelax.fhir.reading import codings, concept_text, fmt_number, items, mapp
 
 if TYPE_CHECKING:
     from myorelax.fhir.medications import ResolvedMedication
+    from myorelax.knowledge.terminology import Terminology
 
 WITHOUT_DOSE = "checked without a dose"  # a note ending so: no dose is assumed
 
@@ -540,7 +541,11 @@ def drug_only(med: ResolvedMedication, start: date | None) -> list[Order]:
 
 
 def orders_from_dosage(
-    med: ResolvedMedication, dosage: Mapping[str, Any], start: date | None, label: str
+    med: ResolvedMedication,
+    dosage: Mapping[str, Any],
+    start: date | None,
+    label: str,
+    term: Terminology | None = None,
 ) -> tuple[list[Order], list[str]]:
     """The orders of one Dosage, built from its typed parts, and notes on what was not read.
     Its free text is parsed only when the structured timing gives no frequency."""
@@ -565,7 +570,7 @@ def orders_from_dosage(
     if text:
         for sig in (text, f"{med.name} {text}", f"{med.name} {dose.strength} {text}"):
             try:
-                line = parse_medication(sig, start=start, field=label)
+                line = parse_medication(sig, start=start, field=label, terminology=term)
             except InputError:
                 continue
             if {o.drug for o in line.orders} == ids:

@@ -241,7 +241,7 @@ def read_medication(r: Resource, index: ResourceIndex) -> MedicationRead:
         out.orders += drug_only(med, start)
         out.notes.append(f"{label}: {shown}, no dosage; checked as drug only")
         return out
-    orders, notes = orders_from_dosage(med, dosages[0], start, label)
+    orders, notes = orders_from_dosage(med, dosages[0], start, label, index.term)
     if any(n.endswith(WITHOUT_DOSE) for n in notes):
         # The record's dose could not be read: no dose is assumed (not even the product's).
         orders = [o.model_copy(update={"dose": None, "tablets": None}) for o in orders]
