@@ -10,25 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from myorelax.knowledge.loader import validate_knowledge
 from myorelax.knowledge.schema import KnowledgeBase
+from tests.knowledge_edits import edit_yaml as _edit
+from tests.knowledge_edits import load_problems as _problems
 
 DUP = "rules/MRX-DUP-001.yaml"
 STATES = "patient_states.yaml"
-
-
-def _edit(path: Path, change: Any) -> None:
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-
-
-def _problems(root: Path) -> list[tuple[str, str, str]]:
-    kb, problems = validate_knowledge(root)
-    assert kb is None
-    return problems
 
 
 def _named(problems: list[tuple[str, str, str]], file: str, field: str) -> list[str]:

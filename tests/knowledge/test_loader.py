@@ -10,22 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from myorelax.errors import KnowledgeError
 from myorelax.knowledge.loader import load_knowledge_from, validate_knowledge
-
-
-def _edit(path: Path, change: Any) -> None:
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-
-
-def _problems(root: Path) -> list[tuple[str, str, str]]:
-    kb, problems = validate_knowledge(root)
-    assert kb is None
-    return problems
+from tests.knowledge_edits import edit_yaml as _edit
+from tests.knowledge_edits import load_problems as _problems
 
 
 def test_packaged_knowledge_base_is_valid() -> None:

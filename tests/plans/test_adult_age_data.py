@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.sig import parse_sig
@@ -18,14 +17,9 @@ from myorelax.errors import InputError
 from myorelax.knowledge.loader import load_knowledge, load_knowledge_from, validate_knowledge
 from myorelax.knowledge.schema import KnowledgeBase
 from myorelax.plans.taper import plan_taper
+from tests.knowledge_edits import edit_yaml as _edit
 
 STATES = "patient_states.yaml"
-
-
-def _edit(path: Path, change: Any) -> None:
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
 def _taper(age: float, kb: KnowledgeBase) -> None:

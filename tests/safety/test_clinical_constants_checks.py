@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from myorelax.clinical.inputs import patient_from_data, regimen_from
 from myorelax.knowledge.loader import load_knowledge_from
 from myorelax.knowledge.schema import KnowledgeBase
 from myorelax.safety.engine import evaluate_regimen
+from tests.knowledge_edits import edit_yaml as _edit
 
 RECORD: dict[str, Any] = {
     "sex": "female",
@@ -24,12 +24,6 @@ RECORD: dict[str, Any] = {
     "scr_mg_dl": 0.7,
     "allergies": [],
 }
-
-
-def _edit(path: Path, change: Any) -> None:
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
 BOTH = {"missing_pregnancy_status", "missing_lactation_status"}

@@ -12,21 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from myorelax.clinical.inputs import patient_from_data, regimen_from
 from myorelax.knowledge.loader import load_knowledge, load_knowledge_from, validate_knowledge
 from myorelax.knowledge.schema import KnowledgeBase
 from myorelax.safety.engine import evaluate_regimen
+from tests.knowledge_edits import edit_yaml as _edit
 
 ADULT: dict[str, Any] = {"age_years": 40, "sex": "female", "weight_kg": 70, "scr_mg_dl": 0.8,
                          "allergies": []}  # fmt: skip
-
-
-def _edit(path: Path, change: Any) -> None:
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
 def _severities(
