@@ -89,7 +89,7 @@ def test_rest(server: Server, clinician: dict[str, str]) -> None:
 def test_web_form() -> None:
     """The workspace form's medication rows go through the same reader (`patient_of` is what
     the workspace POST calls)."""
-    patient = patient_of({"medications": TEXTS})
+    patient = patient_of({"medications": TEXTS}, default_terminology())
     got: dict[str, set[str]] = {}
     for o in patient.medications:
         got.setdefault(o.text, set()).add(o.drug)
