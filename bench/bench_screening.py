@@ -16,7 +16,7 @@ Side by side, each on the same Parquet files and checked to give the same people
 Each is repeated and the median reported, with rows per second and the ratios.
 
     .venv/bin/python bench/bench_screening.py [--rows 10000000] [--repeat 3] [--pg-repeat 1]
-        [--no-postgres] [--no-pandas] [--keep DIR]
+        [--no-postgres] [--no-pandas] [--keep DIR | --data DIR]
 
 `--rows 100000000` generates the data in chunks of 10 million rows (a folder of Parquet parts per
 table) and runs DuckDB only.
@@ -450,15 +450,25 @@ def main() -> None:
     ap.add_argument("--no-postgres", action="store_true")
     ap.add_argument("--no-pandas", action="store_true")
     ap.add_argument("--keep", type=Path, help="write the data here and keep it")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        help="use the data already written to this folder by --keep with the same --rows "
+        "(to compare two versions on the same files)",
+    )
     args = ap.parse_args()
     big = args.rows > CHUNK
     knowledge = default_screening_knowledge()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="mrx-bench-"))
+    folder = args.data or args.keep or Path(tempfile.mkdtemp(prefix="mrx-bench-"))
     try:
-        secs = make_data(args.rows, folder)
+        if args.data is None:
+            secs = make_data(args.rows, folder)
+            made = f"generated and written as Parquet in {secs:.1f} s"
+        else:
+            made = "read from the folder given"
         print(
             f"data: {args.rows:,} drug_exposure rows, {args.rows // ROWS_PER_PERSON:,} people, "
-            f"generated and written as Parquet in {secs:.1f} s ({folder})"
+            f"{made} ({folder})"
         )
 
         def on_duckdb() -> Any:
@@ -538,7 +548,7 @@ def main() -> None:
                 f"same people: {same}"
             )
     finally:
-        if args.keep is None:
+        if args.keep is None and args.data is None:
             shutil.rmtree(folder, ignore_errors=True)
 
 

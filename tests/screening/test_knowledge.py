@@ -3,13 +3,16 @@ is current; the SQL's CKD-EPI agrees with the clinical module."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
+import yaml
 
 from myorelax.clinical.renal import ckd_epi_2021
 from myorelax.errors import InputError
 from myorelax.fhir import codes as fhir_codes
-from myorelax.knowledge.loader import load_knowledge
+from myorelax.knowledge.loader import KNOWLEDGE_ENV, load_knowledge
 from myorelax.knowledge.terminology import condition_by_code, default_terminology
 from myorelax.screening.concepts import (
     ICD10CM_DIALYSIS,
@@ -21,7 +24,7 @@ from myorelax.screening.concepts import (
     render_concept_map,
     shipped_concept_map,
 )
-from myorelax.screening.patterns import ScreeningKnowledge
+from myorelax.screening.patterns import ScreeningKnowledge, default_screening_knowledge
 from myorelax.screening.sql import Dialect, _ckd_epi, _Gen
 
 
@@ -144,3 +147,26 @@ def test_sql_ckd_epi_matches_the_clinical_module(sex: str) -> None:
             sql = _ckd_epi(g, f"CAST({scr} AS DOUBLE)", f"CAST({age} AS DOUBLE)", f"'{sex}'")
             (got,) = con.execute(f"SELECT {sql}").fetchall()[0]
             assert got == pytest.approx(ckd_epi_2021(age, scr, sex), rel=1e-12)  # type: ignore[arg-type]
+
+
+def test_the_compiled_patterns_are_kept_per_knowledge_folder(
+    kb_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`screen()` without knowledge compiles the patterns once per knowledge base: the packaged
+    knowledge gives the same object each time; a site's folder gives its own patterns (an edit to
+    the folder is seen), and the packaged ones are back when the folder is unset."""
+    packaged = default_screening_knowledge()
+    assert default_screening_knowledge() is packaged
+    manifest = kb_copy / "manifest.yaml"
+    data = yaml.safe_load(manifest.read_text())
+    data["version"] = "9.9.1"
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False))
+    monkeypatch.setenv(KNOWLEDGE_ENV, str(kb_copy))
+    site = default_screening_knowledge()
+    assert site is not packaged and default_screening_knowledge() is site
+    assert site.knowledge_version == "9.9.1" != packaged.knowledge_version
+    data["version"] = "9.9.2"
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert default_screening_knowledge().knowledge_version == "9.9.2"
+    monkeypatch.delenv(KNOWLEDGE_ENV)
+    assert default_screening_knowledge() is packaged

@@ -420,8 +420,19 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
 
 
 def default_screening_knowledge() -> ScreeningKnowledge:
-    """The patterns from the packaged knowledge base."""
+    """The patterns from the knowledge base in use (the site's folder, `MYORELAX_KNOWLEDGE_DIR`,
+    or the packaged one), compiled once per knowledge base object: `load_knowledge` gives the
+    same object while the folder is unchanged and a new one for another folder or an edit."""
     from myorelax.knowledge.loader import load_knowledge
-    from myorelax.knowledge.terminology import default_terminology
+    from myorelax.knowledge.terminology import terminology_for
 
-    return screening_knowledge(load_knowledge(), default_terminology())
+    kb = load_knowledge()
+    term = terminology_for(kb)
+    found = _COMPILED.get(id(kb))
+    if found is None or found[0] is not kb or found[1] is not term:
+        found = (kb, term, screening_knowledge(kb, term))
+        _COMPILED[id(kb)] = found
+    return found[2]
+
+
+_COMPILED: dict[int, tuple[KnowledgeBase, Terminology, ScreeningKnowledge]] = {}

@@ -3,7 +3,8 @@
 One generator writes every statement; a `Dialect` supplies the few pieces that differ between
 DuckDB, Spark SQL and PostgreSQL (type names and the day number of a date). Everything else is
 plain SQL that all three run: common table expressions, joins, `GROUP BY`, window functions
-(`LAG`/`LEAD`, running `SUM`/`MAX`), `make_date`, `GREATEST`, `POWER`.
+(`LAG`/`LEAD`, running `SUM`/`MAX`), `make_date`, `GREATEST`, `POWER`, and bit masks of sets as
+INTEGER (`&`, `BIT_OR`; 30 sets a word).
 
 Dates become whole day numbers (days since 1970-01-01) on the way in, so interval arithmetic is
 integer arithmetic everywhere. An exposure covers `start .. end` inclusive, with `end` taken from
@@ -17,21 +18,26 @@ The steps, each materialised by the engine:
    dialysis condition, the units mg/dL and umol/L), from the site's CONCEPT and CONCEPT_ANCESTOR tables or,
    without them, the shipped local concept map.
 3. `mrx_exposure`: drug exposures of screened ingredients (by concept; where the concept is 0
-   or missing, by `drug_source_value` holding the RxNorm code).
+   or missing, by `drug_source_value` holding the RxNorm code), from one pass over the table.
 4. `mrx_kidney`, `mrx_kidney_low`: eGFR values (measured, or from serum creatinine in mg/dL or
    umol/L by CKD-EPI 2021) and the spans during which the latest value is below the threshold.
 5. `mrx_dialysis`: spans of a dialysis or end-stage kidney disease condition.
 6. `mrx_era`: per person and set, exposures joined into eras when the gap between them is at
-   most `grace_days`; each era also covers `grace_days` after its last day for concurrency.
+   most `grace_days`; each era also covers `grace_days` after its last day for concurrency. Kept
+   as the eras' bounds: a row (`up` = 1) on an era's first day and one (`up` = -1) on the day
+   after its cover ends. Only people who hold enough of some pattern's sets (a bit mask per
+   person) get eras. Drug sets of the same ingredients share a number (and eras).
+7. `mrx_sweep`: one sweep over the bounds of every person, by day: the running sum of each
+   set's bit is the mask of the sets active that day; each concurrent pattern's test on the mask
+   gives its exposure days (per person and pattern: first and last day, number of days).
 
-Then one query per pattern: a sweep over era starts and ends counts the sets active on each
-day; the days on which at least `min_active` sets are active are the pattern's exposure days.
-A long course is an era longer than the limit.
+Then one query per pattern: a concurrent pattern's rows of `mrx_sweep`; a long course is an era
+(from a start bound to the next bound) longer than the limit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,6 +51,7 @@ from myorelax.screening.patterns import (
     AGE_STATE,
     DIALYSIS_STATE,
     EGFR_STATE,
+    STATES,
     Pattern,
     ScreeningKnowledge,
 )
@@ -233,24 +240,33 @@ SELECT DISTINCT concept_id, kind, ingredient_code FROM (
 
 
 def _exposure(g: _Gen) -> str:
-    # Casts and date arithmetic come after the joins, on the screened rows only; the source
-    # value is read only where the concept is 0 or missing (OMOP's "no matching concept").
+    # One pass over drug_exposure keeps the rows whose concept is screened or 0 (OMOP's "no
+    # matching concept"; a missing concept counts as 0), reading each column once; then the
+    # kept rows are matched by concept, and those with concept 0 by `drug_source_value` holding
+    # the RxNorm code. Casts and date arithmetic come after the joins, on the screened rows only.
     t = "drug_exposure"
+    concept = g.col(t, "drug_concept_id", "BIGINT")
+    names = ("person_id", "drug_exposure_start_date", "drug_exposure_end_date", "days_supply")
+    present = [n for n in (*names, "drug_source_value") if n in g.inv.get(t, frozenset())]
     cols = f"""{g.col(t, "person_id", "BIGINT")} AS person_id,
          {g.col(t, "drug_exposure_start_date", "DATE")} AS start_date,
          {g.col(t, "drug_exposure_end_date", "DATE")} AS end_date,
          {g.col(t, "days_supply", "INTEGER")} AS days_supply"""
-    concept = g.col(t, "drug_concept_id", "BIGINT")
     return f"""
-WITH hit AS (
-  SELECT m.ingredient_code, {cols}
-  FROM {raw(t)} JOIN (SELECT concept_id, ingredient_code FROM mrx_concept WHERE kind = 'drug') m
-    ON m.concept_id = {concept}
+WITH dm AS (SELECT concept_id, ingredient_code FROM mrx_concept WHERE kind = 'drug'),
+sel AS (
+  SELECT {concept} AS mrx_concept_id, {", ".join(present)}
+  FROM {raw(t)}
+  JOIN (SELECT concept_id AS k FROM dm UNION SELECT 0) k ON k.k = COALESCE({concept}, 0)),
+hit AS (
+  SELECT dm.ingredient_code, {cols}
+  FROM sel JOIN dm ON dm.concept_id = sel.mrx_concept_id
   UNION ALL
   SELECT c.ingredient_code, {cols}
-  FROM (SELECT * FROM {raw(t)} WHERE COALESCE({concept}, 0) = 0) u
+  FROM sel
   JOIN (SELECT concept_code, ingredient_code FROM mrx_code WHERE kind = 'drug') c
-    ON c.concept_code = TRIM({g.col(t, "drug_source_value", "TEXT")})),
+    ON c.concept_code = TRIM({g.col(t, "drug_source_value", "TEXT")})
+  WHERE COALESCE(sel.mrx_concept_id, 0) = 0),
 d AS (
   SELECT person_id, ingredient_code, {g.d.day("start_date")} AS start_day,
          {g.d.day("end_date")} AS end_day, days_supply
@@ -354,57 +370,74 @@ def _era(
     age_partners: Sequence[str],
     needs: Sequence[tuple[Sequence[str], int]],
 ) -> str:
-    parts = [
-        "SELECT e.person_id, s.set_id, e.start_day, e.end_day, e.end_day + "
-        f"{grace} AS cover_end FROM mrx_exposure e "
+    words = _words(set_ids.values())
+
+    def bits(set_id: int) -> str:
+        w, b = _word_bit(set_id)
+        return ", ".join(f"{b if v == w else 0} AS m{v}" for v in words)
+
+    # `held`: a person's rows with the masks of the sets they give (an exposure, via its
+    # ingredient); `rows`: the kept people's rows of each set, for the eras.
+    ctes: list[str] = []
+    held = [
+        "SELECT e.person_id, "
+        + ", ".join(f"im.m{w}" for w in words)
+        + " FROM mrx_exposure e JOIN mrx_ingredient_mask im "
+        "ON im.ingredient_code = e.ingredient_code"
+    ]
+    rows = [
+        f"SELECT e.person_id, s.set_id, e.start_day, e.end_day + {grace} AS cover_end "
+        "FROM mrx_exposure e JOIN keep k ON k.person_id = e.person_id "
         "JOIN mrx_set_member s ON s.ingredient_code = e.ingredient_code"
     ]
     if AGE_STATE in states:
         # Only people with an exposure that a pattern pairs with the age (a Beers relaxant).
         partners = ", ".join(str(set_ids[s]) for s in age_partners)
-        parts.append(
-            f"SELECT p.person_id, {set_ids[AGE_STATE]}, p.age_day, {FOREVER}, {FOREVER} "
-            "FROM mrx_person p WHERE p.age_day IS NOT NULL AND p.person_id IN ("
+        ctes.append(
+            "ag AS (SELECT p.person_id, p.age_day FROM mrx_person p "
+            "WHERE p.age_day IS NOT NULL AND p.person_id IN ("
             "SELECT e.person_id FROM mrx_exposure e JOIN mrx_set_member s "
-            f"ON s.ingredient_code = e.ingredient_code WHERE s.set_id IN ({partners}))"
+            f"ON s.ingredient_code = e.ingredient_code WHERE s.set_id IN ({partners})))"
         )
-    if EGFR_STATE in states:
-        parts.append(
-            f"SELECT person_id, {set_ids[EGFR_STATE]}, start_day, end_day, end_day "
-            "FROM mrx_kidney_low"
+        held.append(f"SELECT person_id, {bits(set_ids[AGE_STATE])} FROM ag")
+        rows.append(
+            f"SELECT a.person_id, {set_ids[AGE_STATE]}, a.age_day, {FOREVER} "
+            "FROM ag a JOIN keep k ON k.person_id = a.person_id"
         )
-    if DIALYSIS_STATE in states:
-        parts.append(
-            f"SELECT person_id, {set_ids[DIALYSIS_STATE]}, start_day, end_day, end_day "
-            "FROM mrx_dialysis"
-        )
-    rows = "\n  UNION ALL\n  ".join(parts)
-    # Eras only for people who hold enough of some pattern's sets to match it.
-    keep = "\n  UNION\n  ".join(
-        "SELECT person_id FROM ps WHERE set_id IN ("
-        + ", ".join(str(set_ids[s]) for s in sets)
-        + f") GROUP BY person_id HAVING COUNT(*) >= {m}"
-        for sets, m in needs
-    )
+    for state, table in ((EGFR_STATE, "mrx_kidney_low"), (DIALYSIS_STATE, "mrx_dialysis")):
+        if state in states:
+            held.append(f"SELECT person_id, {bits(set_ids[state])} FROM {table}")
+            rows.append(
+                f"SELECT t.person_id, {set_ids[state]}, t.start_day, t.end_day "
+                f"FROM {table} t JOIN keep k ON k.person_id = t.person_id"
+            )
+    # Eras only for people who hold enough of some pattern's sets to match it: per person, the
+    # mask of the sets held (one pass, no set-by-set rows), tested against each pattern.
+    keep = " OR\n        ".join(_at_least(_masks(sets, set_ids), m) for sets, m in needs)
     win = "PARTITION BY person_id, set_id ORDER BY start_day, cover_end"
+    union = "\n  UNION ALL\n  "
+    first = "".join(c + ",\n" for c in ctes)
     return f"""
-WITH r AS (
-  {rows}),
-ps AS (SELECT DISTINCT person_id, set_id FROM r),
+WITH {first}held AS (
+  {union.join(held)}),
+pm AS (SELECT person_id, {", ".join(f"BIT_OR(m{w}) AS m{w}" for w in words)}
+       FROM held GROUP BY person_id),
 keep AS (
-  {keep}),
-rk AS (SELECT r.* FROM r WHERE r.person_id IN (SELECT person_id FROM keep)),
+  SELECT person_id FROM pm
+  WHERE {keep}),
+r AS (
+  {union.join(rows)}),
 o AS (
-  SELECT rk.*, MAX(cover_end) OVER ({win}
-         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_cover
-  FROM rk),
-g AS (
-  SELECT o.*, SUM(CASE WHEN prev_cover IS NULL OR start_day > prev_cover + 1 THEN 1 ELSE 0 END)
-         OVER ({win} ROWS UNBOUNDED PRECEDING) AS grp
-  FROM o)
-SELECT person_id, set_id, MIN(start_day) AS start_day, MAX(end_day) AS end_day,
-       MAX(cover_end) AS cover_end
-FROM g GROUP BY person_id, set_id, grp"""
+  SELECT r.*,
+         MAX(cover_end) OVER ({win} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_cover,
+         MAX(cover_end) OVER ({win} ROWS UNBOUNDED PRECEDING) AS run_cover,
+         LEAD(start_day) OVER ({win}) AS next_start
+  FROM r)
+SELECT person_id, set_id, start_day AS day, 1 AS up FROM o
+WHERE prev_cover IS NULL OR start_day > prev_cover + 1
+UNION ALL
+SELECT person_id, set_id, run_cover + 1 AS day, -1 AS up FROM o
+WHERE next_start IS NULL OR next_start > run_cover + 1"""
 
 
 def _with_person(body: str) -> str:
@@ -417,72 +450,176 @@ SELECT res.person_id, CAST(res.first_day AS INTEGER) AS first_day,
 FROM res LEFT JOIN mrx_person p ON p.person_id = res.person_id"""
 
 
-def _weight(sets: Sequence[str], set_ids: Mapping[str, int]) -> str:
-    """1 for an era of one of `sets`, else 0 (0 when there are none)."""
-    if not sets:
-        return "0"
-    return f"CASE WHEN set_id IN ({', '.join(str(set_ids[s]) for s in sets)}) THEN 1 ELSE 0 END"
+# Sets per bit mask (a column m0, m1, ... each): INTEGER, whose sums every engine keeps exact
+# and fast (PostgreSQL would sum BIGINT as NUMERIC).
+WORD_BITS = 30
 
 
-def _concurrent(p: Pattern, set_ids: Mapping[str, int]) -> str:
-    if not p.required and not p.one_of:
-        return _counted(p, set_ids)
-    # Three running counts: sets counted towards min_active, required sets (all must be on),
-    # and sets of which one must be on.
-    ids = ", ".join(str(set_ids[s]) for s in p.sets)
-    d, r, o = _weight(p.counted, set_ids), _weight(p.required, set_ids), _weight(p.one_of, set_ids)
-    one = " AND one_on >= 1" if p.one_of else ""
-    return _with_person(f"""
-  WITH e AS (SELECT person_id, set_id, start_day, cover_end FROM mrx_era WHERE set_id IN ({ids})),
-  c AS (SELECT person_id FROM e GROUP BY person_id
-        HAVING COUNT(DISTINCT set_id) >= {p.min_active + len(p.required)}),
-  f AS (SELECT e.person_id, e.start_day, e.cover_end, {d} AS d, {r} AS r, {o} AS o
-        FROM e JOIN c ON c.person_id = e.person_id),
-  ev AS (SELECT person_id, start_day AS day, d, r, o FROM f
-         UNION ALL SELECT person_id, cover_end + 1 AS day, -d, -r, -o FROM f),
-  evs AS (SELECT person_id, day, SUM(d) AS d, SUM(r) AS r, SUM(o) AS o
-          FROM ev GROUP BY person_id, day),
-  run AS (SELECT person_id, day,
-                 SUM(d) OVER (PARTITION BY person_id ORDER BY day ROWS UNBOUNDED PRECEDING) AS active,
-                 SUM(r) OVER (PARTITION BY person_id ORDER BY day ROWS UNBOUNDED PRECEDING) AS req_on,
-                 SUM(o) OVER (PARTITION BY person_id ORDER BY day ROWS UNBOUNDED PRECEDING) AS one_on,
-                 LEAD(day) OVER (PARTITION BY person_id ORDER BY day) AS next_day
-          FROM evs),
-  seg AS (SELECT person_id, day AS start_day, next_day - 1 AS end_day FROM run
-          WHERE active >= {p.min_active} AND req_on >= {len(p.required)}{one})
-  SELECT person_id, MIN(start_day) AS first_day, MAX(end_day) AS last_day,
-         SUM(end_day - start_day + 1) AS exposure_days
-  FROM seg GROUP BY person_id""")
+def _word_bit(set_id: int) -> tuple[int, int]:
+    """Where a set is in the masks: (word, bit value)."""
+    return (set_id - 1) // WORD_BITS, 1 << ((set_id - 1) % WORD_BITS)
 
 
-def _counted(p: Pattern, set_ids: Mapping[str, int]) -> str:
-    ids = ", ".join(str(set_ids[s]) for s in p.sets)
-    return _with_person(f"""
-  WITH e AS (SELECT person_id, set_id, start_day, cover_end FROM mrx_era WHERE set_id IN ({ids})),
-  c AS (SELECT person_id FROM e GROUP BY person_id HAVING COUNT(DISTINCT set_id) >= {p.min_active}),
-  f AS (SELECT e.person_id, e.start_day, e.cover_end FROM e JOIN c ON c.person_id = e.person_id),
-  ev AS (SELECT person_id, start_day AS day, 1 AS d FROM f
-         UNION ALL SELECT person_id, cover_end + 1 AS day, -1 AS d FROM f),
-  evs AS (SELECT person_id, day, SUM(d) AS d FROM ev GROUP BY person_id, day),
-  run AS (SELECT person_id, day,
-                 SUM(d) OVER (PARTITION BY person_id ORDER BY day ROWS UNBOUNDED PRECEDING) AS active,
-                 LEAD(day) OVER (PARTITION BY person_id ORDER BY day) AS next_day
-          FROM evs),
-  seg AS (SELECT person_id, day AS start_day, next_day - 1 AS end_day FROM run
-          WHERE active >= {p.min_active})
-  SELECT person_id, MIN(start_day) AS first_day, MAX(end_day) AS last_day,
-         SUM(end_day - start_day + 1) AS exposure_days
-  FROM seg GROUP BY person_id""")
+def _words(set_ids: Iterable[int]) -> list[int]:
+    return sorted({_word_bit(i)[0] for i in set_ids})
 
 
-def _long_course(p: Pattern, set_ids: Mapping[str, int]) -> str:
+def _masks(sets: Sequence[str], set_ids: Mapping[str, int]) -> dict[int, int]:
+    """word -> the bits of `sets`."""
+    out: dict[int, int] = {}
+    for s in sets:
+        w, b = _word_bit(set_ids[s])
+        out[w] = out.get(w, 0) | b
+    return out
+
+
+def _and(word: int, bits: int) -> str:
+    return f"(m{word} & {bits})"
+
+
+def _at_least(masks: Mapping[int, int], k: int) -> str:
+    """The SQL test that at least `k` of the sets in `masks` are in the masks `m0`, `m1`, ..."""
+    n = sum(bin(b).count("1") for b in masks.values())
+    if k <= 0:
+        return "1 = 1"
+    if k > n:
+        return "1 = 0"
+    if k == n:
+        return "(" + " AND ".join(f"{_and(w, b)} = {b}" for w, b in masks.items()) + ")"
+    if k == 1:
+        return "(" + " OR ".join(f"{_and(w, b)} <> 0" for w, b in masks.items()) + ")"
+    ones = [
+        f"CASE WHEN {_and(w, 1 << i)} <> 0 THEN 1 ELSE 0 END"
+        for w, b in masks.items()
+        for i in range(WORD_BITS)
+        if b >> i & 1
+    ]
+    return f"({' + '.join(ones)}) >= {k}"
+
+
+def _condition(p: Pattern, set_ids: Mapping[str, int]) -> str:
+    """The SQL test that pattern `p` holds on a segment, from the segment's masks."""
+    terms = [_at_least(_masks(p.counted, set_ids), p.min_active)]
+    if p.required:
+        terms.append(_at_least(_masks(p.required, set_ids), len(p.required)))
+    if p.one_of:
+        terms.append(_at_least(_masks(p.one_of, set_ids), 1))
+    return " AND ".join(terms)
+
+
+def _sweep(patterns: Mapping[int, Pattern], set_ids: Mapping[str, int]) -> str:
+    """One sweep over the era bounds of every concurrent pattern's sets, per person by day.
+
+    The eras of one set never overlap, so the running sum of +bit at an era's start and -bit the
+    day after its cover ends is the mask of the sets active on each day, exactly. One sort by
+    person and day, then each pattern's test on the masks of a segment (from one bound's day to
+    the day before the next); a row per person and pattern that holds on some day (`pattern`
+    numbers the patterns): the first and last such day, the number of such days, the person's
+    sex and birth day. Every pattern needs some set on (min_active + required >= 1), so the
+    segments with no set on are skipped."""
+    for p in patterns.values():
+        assert p.min_active + len(p.required) >= 1, p.code
+    used = sorted({set_ids[s] for p in patterns.values() for s in p.sets})
+    words = _words(used)
+    bit = {
+        w: "CASE set_id "
+        + " ".join(f"WHEN {i} THEN {_word_bit(i)[1]}" for i in used if _word_bit(i)[0] == w)
+        + " ELSE 0 END * up"
+        for w in words
+    }
+    ids = ", ".join(str(i) for i in used)
+    win = "PARTITION BY person_id ORDER BY day"
+    running = ",\n         ".join(
+        f"CAST(SUM(b{w}) OVER ({win} ROWS UNBOUNDED PRECEDING) AS INTEGER) AS m{w}" for w in words
+    )
+    tests = {n: _condition(p, set_ids) for n, p in patterns.items()}
+    flags = ",\n         ".join(f"({t}) AS q{n}" for n, t in tests.items())
+    anyq = " OR ".join(f"q{n}" for n in tests)
+    which = " ".join(f"WHEN {n} THEN q{n}" for n in tests)
+    nonzero = " OR ".join(f"m{w} <> 0" for w in words)
+    return f"""
+WITH evs AS (
+  SELECT person_id, day, {", ".join(f"SUM({bit[w]}) AS b{w}" for w in words)}
+  FROM mrx_era WHERE set_id IN ({ids})
+  GROUP BY person_id, day),
+run AS (
+  SELECT person_id, day, LEAD(day) OVER ({win}) AS next_day,
+         {running}
+  FROM evs),
+q AS (
+  SELECT person_id, day, next_day,
+         {flags}
+  FROM run WHERE {nonzero}),
+seg AS (
+  SELECT q.person_id, n.pattern, q.day, q.next_day
+  FROM (SELECT * FROM q WHERE {anyq}) q CROSS JOIN mrx_pattern n
+  WHERE CASE n.pattern {which} ELSE FALSE END)
+SELECT a.*, COALESCE(p.sex, 'unknown') AS sex, p.birth_day
+FROM (
+  SELECT person_id, pattern, MIN(day) AS first_day, MAX(next_day - 1) AS last_day,
+         SUM(next_day - day) AS exposure_days
+  FROM seg GROUP BY person_id, pattern) a
+LEFT JOIN mrx_person p ON p.person_id = a.person_id"""
+
+
+def _concurrent(n: int) -> str:
+    return f"""
+SELECT person_id, CAST(first_day AS INTEGER) AS first_day, CAST(last_day AS INTEGER) AS last_day,
+       CAST(exposure_days AS BIGINT) AS exposure_days, sex, birth_day
+FROM mrx_sweep WHERE pattern = {n}"""
+
+
+def _long_course(p: Pattern, set_ids: Mapping[str, int], grace: int) -> str:
+    # An era runs from a start bound to the next bound (the day after its cover ends); its last
+    # exposure day is its cover's end less the grace period.
     assert p.longer_than_days is not None
     return _with_person(f"""
+  WITH b AS (
+    SELECT person_id, day, up, LAG(day) OVER (PARTITION BY person_id ORDER BY day) AS start_day
+    FROM mrx_era WHERE set_id = {set_ids[p.sets[0]]}),
+  e AS (SELECT person_id, start_day, day - 1 - {grace} AS end_day FROM b WHERE up = -1)
   SELECT person_id, MIN(start_day) AS first_day, MAX(end_day) AS last_day,
          SUM(end_day - start_day + 1) AS exposure_days
-  FROM mrx_era
-  WHERE set_id = {set_ids[p.sets[0]]} AND end_day - start_day + 1 > {p.longer_than_days}
+  FROM e
+  WHERE end_day - start_day + 1 > {p.longer_than_days}
   GROUP BY person_id""")
+
+
+def _set_ids(knowledge: ScreeningKnowledge, used: Sequence[str]) -> dict[str, int]:
+    """A number per set, from 1. Drug sets of the same ingredients share one (their eras are
+    the same) unless a pattern holds both (it counts them as two)."""
+    together = {frozenset((a, b)) for p in knowledge.patterns for a in p.sets for b in p.sets}
+    sets = knowledge.drug_sets
+    groups: dict[int, list[str]] = {}
+    for key in used:
+        n = next(
+            (
+                n
+                for n, keys in groups.items()
+                if key in sets
+                and keys[0] in sets
+                and sets[keys[0]].rxcuis == sets[key].rxcuis
+                and not any(frozenset((key, k)) in together for k in keys)
+            ),
+            len(groups) + 1,
+        )
+        groups.setdefault(n, []).append(key)
+    return {key: n for n, keys in groups.items() for key in keys}
+
+
+def _ingredient_masks(members: Sequence[tuple[int, int]], set_ids: Mapping[str, int]) -> AuxTable:
+    """Per ingredient, the mask of the sets it belongs to (one column per word)."""
+    words = _words(set_ids.values())
+    masks: dict[int, dict[int, int]] = {}
+    for ingredient, set_id in members:
+        w, b = _word_bit(set_id)
+        row = masks.setdefault(ingredient, dict.fromkeys(words, 0))
+        row[w] |= b
+    return AuxTable(
+        "mrx_ingredient_mask",
+        (("ingredient_code", "BIGINT"), *((f"m{w}", "INTEGER") for w in words)),
+        tuple((i, *(m[w] for w in words)) for i, m in masks.items()),
+    )
 
 
 def build_plan(
@@ -496,7 +633,7 @@ def build_plan(
     check_columns(inventory)
     g = _Gen(dialect, inventory)
     used = list(dict.fromkeys(s for p in knowledge.patterns for s in p.sets))
-    set_ids = {s: n for n, s in enumerate(used, start=1)}
+    set_ids = _set_ids(knowledge, used)
     states = [
         s
         for s in used
@@ -504,12 +641,14 @@ def build_plan(
     ]
     codes = code_rows(knowledge)
     members = tuple(
-        (int(rxcui), set_ids[key])
-        for key in used
-        if key in knowledge.drug_sets
-        for rxcui in knowledge.drug_sets[key].rxcuis
+        dict.fromkeys(
+            (int(rxcui), set_ids[key])
+            for key in used
+            if key in knowledge.drug_sets
+            for rxcui in knowledge.drug_sets[key].rxcuis
+        )
     )
-    aux = (
+    aux: tuple[AuxTable, ...] = (
         AuxTable(
             "mrx_code",
             (
@@ -534,7 +673,13 @@ def build_plan(
             tuple((c.concept_id, c.kind, c.ingredient_code) for c in codes),
         ),
         AuxTable("mrx_set_member", (("ingredient_code", "BIGINT"), ("set_id", "INTEGER")), members),
+        _ingredient_masks(members, set_ids),
     )
+    concurrent = {n: p for n, p in enumerate(knowledge.patterns) if p.kind != "long_course"}
+    if concurrent:  # the numbers of the concurrent patterns, for the sweep's rows per pattern
+        aux += (
+            AuxTable("mrx_pattern", (("pattern", "INTEGER"),), tuple((n,) for n in concurrent)),
+        )
     steps = [
         Step("mrx_person", _person(g, knowledge.thresholds.beers_age_years), "person"),
         Step("mrx_concept", _concept(g), "concept"),
@@ -561,12 +706,16 @@ def build_plan(
     needs = [(p.sets, p.min_active + len(p.required)) for p in knowledge.patterns]
     era = _era(set_ids, options.grace_days, states, age_partners, needs)
     steps.append(Step("mrx_era", era, "drug_exposure"))
+    if concurrent:
+        steps.append(Step("mrx_sweep", _sweep(concurrent, set_ids), "drug_exposure"))
     queries = tuple(
         PatternQuery(
             p.code,
-            _long_course(p, set_ids) if p.kind == "long_course" else _concurrent(p, set_ids),
+            _long_course(p, set_ids, 0 if p.sets[0] in STATES else options.grace_days)
+            if p.kind == "long_course"
+            else _concurrent(n),
         )
-        for p in knowledge.patterns
+        for n, p in enumerate(knowledge.patterns)
     )
     return Plan(
         aux=aux,
