@@ -935,6 +935,9 @@ class Rule(Frozen):
 
     def severity_text(self) -> str:
         """The severity in words, for the rule registry."""
+        if self.severity_from == "trigger" and self.trigger and self.trigger.severity:
+            steps = "; ".join(f"{e.severity} from {e.at_least}" for e in self.trigger.escalate)
+            return f"{self.trigger.severity} ({steps})" if steps else self.trigger.severity
         if self.severity is None:
             return f"from the {str(self.severity_from).replace('_', ' ')}"
         steps = "; ".join(
