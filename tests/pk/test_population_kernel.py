@@ -14,7 +14,17 @@ from myorelax.pk.population import (
     standard_normals,
 )
 from myorelax.pk.simulate import simulate, simulate_population
-from myorelax.pk.solver import CENTRAL, DEPOT, PYTHON_KERNEL_LIMIT, DoseArrays, Structure
+from myorelax.pk.solver import (
+    CENTRAL,
+    DEPOT,
+    METABOLITE,
+    PYTHON_KERNEL_LIMIT,
+    DoseArrays,
+    Parameters,
+    Structure,
+    compute_modes,
+    superpose,
+)
 
 N = PYTHON_KERNEL_LIMIT + 37  # compiled, and more than one block per thread
 
@@ -100,3 +110,142 @@ def test_out_buffer_is_written_in_place_and_reused(n: int) -> None:
         simulate_population(m, d, grid, z, out=buf)
     with pytest.raises(InputError, match="random effect"):
         simulate_population(m, d, grid, z[:, :2])
+
+
+def oracle_and_compiled(
+    p: Parameters,
+    structure: Structure,
+    d: DoseArrays,
+    grid: np.ndarray,
+    monkeypatch: pytest.MonkeyPatch,
+    dtype: type[np.floating] = np.float64,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The direct sum over doses in NumPy (`direct.py`, an independent algorithm) and the
+    compiled sweep, for the same subjects."""
+    from myorelax.pk import solver
+
+    outputs = {"c": (CENTRAL, p.v_l)}
+    if structure.metabolite:
+        outputs["m"] = (METABOLITE, p.vm_l)
+    monkeypatch.setattr(solver, "DIRECT_SUM_LIMIT", 10**12)
+    monkeypatch.setattr(solver, "PYTHON_KERNEL_LIMIT", 10**9)
+    direct = superpose(compute_modes(p, structure), d, grid, outputs, f=p.f, tlag_h=p.tlag_h)
+    monkeypatch.setattr(solver, "DIRECT_SUM_LIMIT", 0)
+    monkeypatch.setattr(solver, "PYTHON_KERNEL_LIMIT", 0)
+    compiled = superpose(
+        compute_modes(p, structure), d, grid, outputs, f=p.f, tlag_h=p.tlag_h, dtype=dtype
+    )
+    return direct, compiled
+
+
+def subjects(n: int, **fixed: float) -> Parameters:
+    """n varied subjects (no lag, so that the compiled sweep takes whole tiles through runs of
+    output times), with the given parameters fixed."""
+    rng = np.random.default_rng(n)
+    base = {"ka": 1.1, "cl": 9.0, "v": 40.0, "q": 4.0, "v2": 70.0, "tlag": 0.0, "f": 0.8,
+            "fm": 0.5, "mw": 0.9, "clm": 3.0, "vm": 25.0}  # fmt: skip
+    a = {k: np.full(n, v) * (1.0 if k in ("tlag", "f") else np.exp(rng.normal(0.0, 0.3, n)))
+         for k, v in base.items()}  # fmt: skip
+    a.update({k: np.full(n, v) for k, v in fixed.items()})
+    return Parameters(
+        ka_per_h=a["ka"], cl_l_per_h=a["cl"], v_l=a["v"], q_l_per_h=a["q"], v2_l=a["v2"],
+        tlag_h=a["tlag"], f=a["f"], fm=a["fm"], mw_ratio=a["mw"], clm_l_per_h=a["clm"],
+        vm_l=a["vm"],
+    )  # fmt: skip
+
+
+RUNS = [
+    ("2-cpt oral, hourly, doses on the grid", Structure(2, "first_order"), np.arange(0.0, 61.0),
+     [(0, 350, 0, DEPOT, 0), (12, 350, 0, DEPOT, 0), (24, 100, 0, DEPOT, 0), (29, 70, 0, DEPOT, 0)]),
+    ("two boluses at one time into one input", Structure(2, "first_order"), np.arange(0.0, 30.0),
+     [(0, 350, 0, DEPOT, 0), (6, 100, 0, DEPOT, 0), (6, 50, 0, DEPOT, 0)]),
+    ("boluses between output times", Structure(2, "first_order"), np.arange(0.0, 30.0),
+     [(0.5, 350, 0, DEPOT, 0), (6.25, 100, 0, DEPOT, 0), (13, 10, 0, DEPOT, 0)]),
+    ("step changes within a run", Structure(2, "first_order"),
+     np.r_[np.arange(0.0, 10.0), np.arange(10.0, 20.0, 0.5), np.arange(20.0, 26.0, 0.25)],
+     [(0, 350, 0, DEPOT, 0), (12, 350, 0, DEPOT, 0)]),
+    ("1-cpt oral", Structure(1, "first_order"), np.arange(0.0, 49.0),
+     [(0, 100, 0, DEPOT, 0), (8, 100, 0, DEPOT, 0), (16, 100, 0, DEPOT, 0)]),
+    ("2-cpt iv boluses", Structure(2, "iv_bolus"), np.arange(0.0, 49.0),
+     [(0, 100, 0, CENTRAL, 0), (8, 100, 0, CENTRAL, 0)]),
+    ("oral and iv in one run", Structure(2, "first_order", oral=False), np.arange(0.0, 40.0),
+     [(0, 100, 0, DEPOT, 0), (5, 40, 0, CENTRAL, 0), (5, 60, 0, DEPOT, 0), (9, 40, 0, CENTRAL, 0)]),
+    ("metabolite, infusion then boluses", Structure(2, "first_order", True), np.arange(0.0, 49.0),
+     [(0, 100, 0, DEPOT, 0), (3, 50, 25, CENTRAL, 0), (12, 100, 0, DEPOT, 0),
+      (24, 100, 0, DEPOT, 12)]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "structure", "grid", "rows"), RUNS, ids=[r[0] for r in RUNS])
+@pytest.mark.parametrize("n", [1, 7, 259, 1000])
+def test_runs_of_output_times_equal_the_direct_sum(
+    name: str,
+    structure: Structure,
+    grid: np.ndarray,
+    rows: list,
+    n: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The compiled sweep takes tiles of subjects through whole runs of output times (plain
+    boluses on an output time folded in, anything else ending the run), writing whole vectors
+    of each row straight to memory and the unaligned ends one by one: any number of subjects,
+    any mix of doses, equal to the direct sum over doses."""
+    if name.startswith("oral and iv"):
+        structure = Structure(2, "iv_bolus", oral=True)
+    p = subjects(n)
+    direct, compiled = oracle_and_compiled(p, structure, doses(rows), grid, monkeypatch)
+    for k, c in direct.items():
+        np.testing.assert_allclose(compiled[k], c, rtol=1e-12, atol=1e-14 * float(np.abs(c).max()))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_absorption_rate_close_to_elimination(
+    dtype: type[np.floating], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ka within a relative 1e-9 to 1e-3 of k10 (one compartment) and of alpha (two): the modes
+    cancel heavily (coefficients of opposite signs up to 1e7 times the result), which limits
+    the agreement of two float64 algorithms to about 1e-9; the compiled sweep equals the direct
+    sum to that, and float32 output is its rounding, on every output time of a month of doses
+    (the modal states stay in float64 whatever the output's dtype)."""
+    grid = np.arange(0.0, 337.0)
+    d = doses([(12.0 * i, 350, 0, DEPOT, 0) for i in range(28)])
+    gaps = np.array([1e-9, -1e-8, 1e-7, -1e-6, 1e-5, -1e-4, 1e-3, 0.0])
+    for structure in (Structure(1, "first_order"), Structure(2, "first_order")):
+        p = subjects(gaps.size)
+        k10 = p.cl_l_per_h / p.v_l
+        if structure.compartments == 2:
+            k12, k21 = p.q_l_per_h / p.v_l, p.q_l_per_h / p.v2_l
+            a = k10 + k12 + k21
+            k10 = 0.5 * (a + np.sqrt(a * a - 4.0 * k10 * k21))  # alpha
+        p = Parameters(**{**p.__dict__, "ka_per_h": k10 * (1.0 + gaps)})
+        direct, compiled = oracle_and_compiled(p, structure, d, grid, monkeypatch, dtype)
+        c, got = direct["c"], compiled["c"]
+        assert got.dtype == np.dtype(dtype)
+        rel = np.abs(got.astype(np.float64) - c) / np.abs(c).max(axis=1, keepdims=True)
+        assert float(rel.max()) <= (1e-8 if dtype is np.float64 else 1e-6)
+        assert np.all(np.abs(c[:, 1:]) > 0.0)
+
+
+def test_out_buffer_need_not_be_aligned() -> None:
+    """A C-contiguous out buffer at any address (one element past a cache line, or one byte past
+    an element) gets the same numbers as a fresh array."""
+    m = model(Structure(2, "first_order"), False)
+    d = doses([(0, 350, 0, DEPOT, 0), (12, 350, 0, DEPOT, 0)])
+    grid = np.arange(0.0, 40.0)
+    n = PYTHON_KERNEL_LIMIT + 101
+    z = standard_normals(m, n, np.random.default_rng(3))
+    for dtype in (np.float64, np.float32):
+        fresh = simulate_population(m, d, grid, z, dtype=dtype).concentrations["t"]
+        raw = np.zeros(grid.size * n + 16, dtype=dtype)
+        start = (-raw.ctypes.data % 64) // raw.itemsize + 1
+        buf = raw[start : start + grid.size * n].reshape(1, grid.size, n)
+        got = simulate_population(m, d, grid, z, dtype=dtype, out=buf).concentrations["t"]
+        np.testing.assert_array_equal(got, fresh)
+        assert raw[start - 1] == 0 and raw[start + grid.size * n] == 0
+        size = np.dtype(dtype).itemsize
+        odd = np.frombuffer(bytearray(grid.size * n * size + 1), dtype=dtype, offset=1)
+        assert not odd.flags.aligned
+        got = simulate_population(
+            m, d, grid, z, dtype=dtype, out=odd.reshape(1, grid.size, n)
+        ).concentrations["t"]
+        np.testing.assert_array_equal(got, fresh)
