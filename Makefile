@@ -24,7 +24,7 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 
 # The population kernels are compiled by numba once here (cached on disk), not by the first
 # /simulate with a population after an install (which waited a minute for the compiler).
-$(VENV)/.kernels-warm: $(VENV)/.installed src/myorelax/pk/kernel.py
+$(VENV)/.kernels-warm: $(VENV)/.installed src/myorelax/pk/kernel.py src/myorelax/pk/streaming_stores.py
 	@$(BIN)/python -m myorelax.pk.warm
 	@touch $@
 
