@@ -210,7 +210,7 @@ def pandas_screen(
 ) -> dict[str, pd.DataFrame]:
     """The patterns in pandas, independently of the SQL (same inputs, same definitions)."""
     code = pd.DataFrame(list(plan.aux[0].rows), columns=[c for c, _ in plan.aux[0].columns])
-    members = pd.DataFrame(list(plan.aux[2].rows), columns=["ingredient_code", "set_id"])
+    members = pd.DataFrame([r[:2] for r in plan.aux[2].rows], columns=["ingredient_code", "set_id"])
     concept = pd.read_parquet(
         folder / "concept.parquet", columns=["concept_id", "vocabulary_id", "concept_code"]
     )

@@ -19,17 +19,22 @@ The steps, each materialised by the engine:
    without them, the shipped local concept map.
 3. `mrx_exposure`: drug exposures of screened ingredients (by concept; where the concept is 0
    or missing, by `drug_source_value` holding the RxNorm code), from one pass over the table.
-4. `mrx_kidney`, `mrx_kidney_low`: eGFR values (measured, or from serum creatinine in mg/dL or
+4. `mrx_held`: per person, the bit mask of the drug sets their exposures give (one pass).
+5. `mrx_kidney`, `mrx_kidney_low`: eGFR values (measured, or from serum creatinine in mg/dL or
    umol/L by CKD-EPI 2021) and the spans during which the latest value is below the threshold.
-5. `mrx_dialysis`: spans of a dialysis or end-stage kidney disease condition.
-6. `mrx_era`: per person and set, exposures joined into eras when the gap between them is at
+6. `mrx_dialysis`: spans of a dialysis or end-stage kidney disease condition.
+   A state's rows (5, 6, and the age's) are kept only for people who hold a drug set that a
+   pattern pairs the state with (from `mrx_held`), unless a pattern can hold without a drug.
+7. `mrx_era`: per person and set, exposures joined into eras when the gap between them is at
    most `grace_days`; each era also covers `grace_days` after its last day for concurrency. Kept
-   as the eras' bounds: a row (`up` = 1) on an era's first day and one (`up` = -1) on the day
-   after its cover ends. Only people who hold enough of some pattern's sets (a bit mask per
-   person) get eras. Drug sets of the same ingredients share a number (and eras).
-7. `mrx_sweep`: one sweep over the bounds of every person, by day: the running sum of each
-   set's bit is the mask of the sets active that day; each concurrent pattern's test on the mask
-   gives its exposure days (per person and pattern: first and last day, number of days).
+   as the eras' bounds: a row (`up` = 1, `b<word>` = the set's bit) on an era's first day and one
+   (`up` = -1, `b<word>` = minus the bit) on the day after its cover ends. Only people who hold
+   enough of some pattern's sets (a bit mask per person) get eras, and only of the sets of the
+   patterns they can match. Drug sets of the same ingredients share a number (and eras).
+8. `mrx_sweep`: one sweep over the bounds of every person, by day: the running sum of the bits
+   up to the end of each day is the mask of the sets active that day; each concurrent
+   pattern's test on the mask gives its exposure days (per person and pattern: first and last
+   day, number of days).
 
 Then one query per pattern: a concurrent pattern's rows of `mrx_sweep`; a long course is an era
 (from a start bound to the next bound) longer than the limit.
@@ -195,6 +200,24 @@ class _Gen:
         return f"UPPER(REPLACE(TRIM({sql}), '.', ''))"
 
 
+def _holding(masks: Mapping[int, int] | None, person: str, keyword: str) -> str:
+    """A filter to the people who hold a screened drug of the sets in `masks` (any screened drug
+    if empty; no filter if None), from their masks in `mrx_held`."""
+    if masks is None:
+        return ""
+    test = f" WHERE {_at_least(masks, 1)}" if masks else ""
+    return f"\n{keyword} {person} IN (SELECT person_id FROM mrx_held{test})"
+
+
+def _held(set_ids: Mapping[str, int]) -> str:
+    """Per person, the mask of the drug sets their screened exposures give (one pass)."""
+    bits = ", ".join(f"BIT_OR(im.m{w}) AS m{w}" for w in _words(set_ids.values()))
+    return f"""
+SELECT e.person_id, {bits}
+FROM mrx_exposure e JOIN mrx_ingredient_mask im ON im.ingredient_code = e.ingredient_code
+GROUP BY e.person_id"""
+
+
 def _person(g: _Gen, age: int) -> str:
     yob = g.col("person", "year_of_birth", "INTEGER")
     mob = f"COALESCE({g.col('person', 'month_of_birth', 'INTEGER')}, 1)"
@@ -294,7 +317,7 @@ def _ckd_epi(g: _Gen, scr: str, age: str, sex: str) -> str:
     return f"CASE {sex} WHEN 'female' THEN {f} WHEN 'male' THEN {m} ELSE LEAST({f}, {m}) END"
 
 
-def _kidney(g: _Gen) -> str:
+def _kidney(g: _Gen, who: Mapping[int, int] | None) -> str:
     t = "measurement"
     d = g.d.double
     age = f"(CAST(k.day - p.birth_day AS {d}) / {g.num(365.25)})"
@@ -321,7 +344,7 @@ k AS (
          ON a.concept_id = m.concept_id
   LEFT JOIN (SELECT concept_code, kind FROM mrx_code WHERE kind IN ('egfr', 'creatinine')) b
          ON b.concept_code = m.source_value
-  WHERE m.value IS NOT NULL AND m.day IS NOT NULL AND m.person_id IS NOT NULL)
+  WHERE m.value IS NOT NULL AND m.day IS NOT NULL AND m.person_id IS NOT NULL{_holding(who, "m.person_id", "   AND")})
 SELECT person_id, day, value AS egfr FROM k WHERE kind = 'egfr'
 UNION ALL
 SELECT k.person_id, k.day, {_ckd_epi(g, "k.scr", age, "p.sex")} AS egfr
@@ -346,7 +369,7 @@ SELECT person_id, day AS start_day, COALESCE(next_day - 1, {FOREVER}) AS end_day
 FROM n WHERE egfr < {g.num(egfr_below)}"""
 
 
-def _dialysis(g: _Gen) -> str:
+def _dialysis(g: _Gen, who: Mapping[int, int] | None) -> str:
     t = "condition_occurrence"
     return f"""
 WITH c AS (
@@ -360,14 +383,14 @@ SELECT person_id, start_day, GREATEST(start_day, COALESCE(end_day, {FOREVER})) A
 FROM c
 WHERE person_id IS NOT NULL AND start_day IS NOT NULL
   AND (concept_id IN (SELECT concept_id FROM mrx_concept WHERE kind = 'dialysis')
-       OR source_value IN (SELECT concept_code FROM mrx_code WHERE kind = 'dialysis'))"""
+       OR source_value IN (SELECT concept_code FROM mrx_code WHERE kind = 'dialysis')){_holding(who, "person_id", "  AND")}"""
 
 
 def _era(
     set_ids: Mapping[str, int],
     grace: int,
     states: Sequence[str],
-    age_partners: Sequence[str],
+    who: Mapping[str, Mapping[int, int] | None],
     needs: Sequence[tuple[Sequence[str], int]],
 ) -> str:
     words = _words(set_ids.values())
@@ -376,67 +399,84 @@ def _era(
         w, b = _word_bit(set_id)
         return ", ".join(f"{b if v == w else 0} AS m{v}" for v in words)
 
-    # `held`: a person's rows with the masks of the sets they give (an exposure, via its
-    # ingredient); `rows`: the kept people's rows of each set, for the eras.
+    # `held`: per person, the masks of the sets they hold (drugs from `mrx_held`, one row per
+    # state span); `rows`: the kept people's rows of each set, for the eras.
     ctes: list[str] = []
-    held = [
-        "SELECT e.person_id, "
-        + ", ".join(f"im.m{w}" for w in words)
-        + " FROM mrx_exposure e JOIN mrx_ingredient_mask im "
-        "ON im.ingredient_code = e.ingredient_code"
-    ]
+    held = ["SELECT person_id, " + ", ".join(f"m{w}" for w in words) + " FROM mrx_held"]
+    ms = ", ".join(f"s.m{w}" for w in words)
     rows = [
-        f"SELECT e.person_id, s.set_id, e.start_day, e.end_day + {grace} AS cover_end "
+        f"SELECT e.person_id, s.set_id, e.start_day, e.end_day + {grace} AS cover_end, {ms} "
         "FROM mrx_exposure e JOIN keep k ON k.person_id = e.person_id "
-        "JOIN mrx_set_member s ON s.ingredient_code = e.ingredient_code"
+        "JOIN mrx_set_member s ON s.ingredient_code = e.ingredient_code "
+        "WHERE " + " OR ".join(f"(k.u{w} & s.m{w}) <> 0" for w in words)
     ]
+
+    def useful(set_id: int) -> str:
+        w, b = _word_bit(set_id)
+        return f"(k.u{w} & {b}) <> 0"
+
     if AGE_STATE in states:
         # Only people with an exposure that a pattern pairs with the age (a Beers relaxant).
-        partners = ", ".join(str(set_ids[s]) for s in age_partners)
         ctes.append(
             "ag AS (SELECT p.person_id, p.age_day FROM mrx_person p "
-            "WHERE p.age_day IS NOT NULL AND p.person_id IN ("
-            "SELECT e.person_id FROM mrx_exposure e JOIN mrx_set_member s "
-            f"ON s.ingredient_code = e.ingredient_code WHERE s.set_id IN ({partners})))"
+            f"WHERE p.age_day IS NOT NULL{_holding(who[AGE_STATE], 'p.person_id', 'AND')})"
         )
         held.append(f"SELECT person_id, {bits(set_ids[AGE_STATE])} FROM ag")
         rows.append(
-            f"SELECT a.person_id, {set_ids[AGE_STATE]}, a.age_day, {FOREVER} "
-            "FROM ag a JOIN keep k ON k.person_id = a.person_id"
+            f"SELECT a.person_id, {set_ids[AGE_STATE]}, a.age_day, {FOREVER}, "
+            f"{bits(set_ids[AGE_STATE])} "
+            "FROM ag a JOIN keep k ON k.person_id = a.person_id "
+            f"WHERE {useful(set_ids[AGE_STATE])}"
         )
     for state, table in ((EGFR_STATE, "mrx_kidney_low"), (DIALYSIS_STATE, "mrx_dialysis")):
         if state in states:
             held.append(f"SELECT person_id, {bits(set_ids[state])} FROM {table}")
             rows.append(
-                f"SELECT t.person_id, {set_ids[state]}, t.start_day, t.end_day "
-                f"FROM {table} t JOIN keep k ON k.person_id = t.person_id"
+                f"SELECT t.person_id, {set_ids[state]}, t.start_day, t.end_day, "
+                f"{bits(set_ids[state])} "
+                f"FROM {table} t JOIN keep k ON k.person_id = t.person_id "
+                f"WHERE {useful(set_ids[state])}"
             )
-    # Eras only for people who hold enough of some pattern's sets to match it: per person, the
-    # mask of the sets held (one pass, no set-by-set rows), tested against each pattern.
-    keep = " OR\n        ".join(_at_least(_masks(sets, set_ids), m) for sets, m in needs)
+    # Eras only of the sets of patterns that a person holds enough sets of to match: per person,
+    # the mask of the sets held, tested against each pattern; `u<word>`: the sets of the
+    # patterns that pass, of those held.
+    tests = [(_at_least(_masks(sets, set_ids), m), _masks(sets, set_ids)) for sets, m in needs]
+    use = {
+        w: "("
+        + " | ".join(f"CASE WHEN {t} THEN {ms.get(w, 0)} ELSE 0 END" for t, ms in tests)
+        + f") & m{w}"
+        for w in words
+    }
+    uses = ", ".join(f"({use[w]}) AS u{w}" for w in words)
+    used = " OR ".join(f"u{w} <> 0" for w in words)
+    # An era starts where a row starts after the cover of all rows before it (`prev_cover`) and
+    # ends where the next row starts after the cover so far (`run_cover`, one window less).
     win = "PARTITION BY person_id, set_id ORDER BY start_day, cover_end"
     union = "\n  UNION ALL\n  "
     first = "".join(c + ",\n" for c in ctes)
+    plus = ", ".join(f"m{w} AS b{w}" for w in words)
+    minus = ", ".join(f"-m{w} AS b{w}" for w in words)
     return f"""
 WITH {first}held AS (
   {union.join(held)}),
 pm AS (SELECT person_id, {", ".join(f"BIT_OR(m{w}) AS m{w}" for w in words)}
        FROM held GROUP BY person_id),
 keep AS (
-  SELECT person_id FROM pm
-  WHERE {keep}),
+  SELECT * FROM (SELECT person_id, {uses} FROM pm) u
+  WHERE {used}),
 r AS (
   {union.join(rows)}),
 o AS (
   SELECT r.*,
          MAX(cover_end) OVER ({win} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_cover,
-         MAX(cover_end) OVER ({win} ROWS UNBOUNDED PRECEDING) AS run_cover,
          LEAD(start_day) OVER ({win}) AS next_start
-  FROM r)
-SELECT person_id, set_id, start_day AS day, 1 AS up FROM o
+  FROM r),
+e AS (
+  SELECT o.*, GREATEST(cover_end, COALESCE(prev_cover, cover_end)) AS run_cover FROM o)
+SELECT person_id, set_id, start_day AS day, 1 AS up, {plus} FROM o
 WHERE prev_cover IS NULL OR start_day > prev_cover + 1
 UNION ALL
-SELECT person_id, set_id, run_cover + 1 AS day, -1 AS up FROM o
+SELECT person_id, set_id, run_cover + 1 AS day, -1 AS up, {minus} FROM e
 WHERE next_start IS NULL OR next_start > run_cover + 1"""
 
 
@@ -511,9 +551,11 @@ def _sweep(patterns: Mapping[int, Pattern], set_ids: Mapping[str, int]) -> str:
     """One sweep over the era bounds of every concurrent pattern's sets, per person by day.
 
     The eras of one set never overlap, so the running sum of +bit at an era's start and -bit the
-    day after its cover ends is the mask of the sets active on each day, exactly. One sort by
-    person and day, then each pattern's test on the masks of a segment (from one bound's day to
-    the day before the next); a row per person and pattern that holds on some day (`pattern`
+    day after its cover ends is the mask of the sets active on each day, exactly. One window
+    by person and day, no grouping: the sum runs over whole days (RANGE: a day's bounds are
+    peers), and only a day's last row (its `LEAD` is a later day) is kept. Then each pattern's
+    test on the masks of a segment (from one bound's day to the day before the next); a row
+    per person and pattern that holds on some day (`pattern`
     numbers the patterns): the first and last such day, the number of such days, the person's
     sex and birth day. Every pattern needs some set on (min_active + required >= 1), so the
     segments with no set on are skipped."""
@@ -521,16 +563,10 @@ def _sweep(patterns: Mapping[int, Pattern], set_ids: Mapping[str, int]) -> str:
         assert p.min_active + len(p.required) >= 1, p.code
     used = sorted({set_ids[s] for p in patterns.values() for s in p.sets})
     words = _words(used)
-    bit = {
-        w: "CASE set_id "
-        + " ".join(f"WHEN {i} THEN {_word_bit(i)[1]}" for i in used if _word_bit(i)[0] == w)
-        + " ELSE 0 END * up"
-        for w in words
-    }
     ids = ", ".join(str(i) for i in used)
     win = "PARTITION BY person_id ORDER BY day"
     running = ",\n         ".join(
-        f"CAST(SUM(b{w}) OVER ({win} ROWS UNBOUNDED PRECEDING) AS INTEGER) AS m{w}" for w in words
+        f"CAST(SUM(b{w}) OVER ({win} RANGE UNBOUNDED PRECEDING) AS INTEGER) AS m{w}" for w in words
     )
     tests = {n: _condition(p, set_ids) for n, p in patterns.items()}
     flags = ",\n         ".join(f"({t}) AS q{n}" for n, t in tests.items())
@@ -538,18 +574,14 @@ def _sweep(patterns: Mapping[int, Pattern], set_ids: Mapping[str, int]) -> str:
     which = " ".join(f"WHEN {n} THEN q{n}" for n in tests)
     nonzero = " OR ".join(f"m{w} <> 0" for w in words)
     return f"""
-WITH evs AS (
-  SELECT person_id, day, {", ".join(f"SUM({bit[w]}) AS b{w}" for w in words)}
-  FROM mrx_era WHERE set_id IN ({ids})
-  GROUP BY person_id, day),
-run AS (
+WITH run AS (
   SELECT person_id, day, LEAD(day) OVER ({win}) AS next_day,
          {running}
-  FROM evs),
+  FROM mrx_era WHERE set_id IN ({ids})),
 q AS (
   SELECT person_id, day, next_day,
          {flags}
-  FROM run WHERE {nonzero}),
+  FROM run WHERE next_day > day AND ({nonzero})),
 seg AS (
   SELECT q.person_id, n.pattern, q.day, q.next_day
   FROM (SELECT * FROM q WHERE {anyq}) q CROSS JOIN mrx_pattern n
@@ -605,6 +637,53 @@ def _set_ids(knowledge: ScreeningKnowledge, used: Sequence[str]) -> dict[str, in
         )
         groups.setdefault(n, []).append(key)
     return {key: n for n, keys in groups.items() for key in keys}
+
+
+def _needs_drug(p: Pattern, knowledge: ScreeningKnowledge) -> bool:
+    """Whether pattern `p` can only hold on a day some drug set of it is active."""
+    if p.kind == "long_course":
+        return p.sets[0] in knowledge.drug_sets
+    states = {s for s in p.sets if s not in knowledge.drug_sets}
+    alone = (
+        sum(s in states for s in p.counted) >= p.min_active
+        and all(s in states for s in p.required)
+        and (not p.one_of or any(s in states for s in p.one_of))
+    )
+    return not alone
+
+
+def _who(
+    knowledge: ScreeningKnowledge, states: Sequence[str], set_ids: Mapping[str, int]
+) -> dict[str, dict[int, int] | None]:
+    """Per state, whose rows of it can matter: the masks of the drug sets that the patterns
+    with the state pair it with (a person's rows matter only if they hold one of them), or None
+    (everyone's) if such a pattern can hold without a drug."""
+    out: dict[str, dict[int, int] | None] = {}
+    for state in states:
+        pats = [p for p in knowledge.patterns if state in p.sets]
+        if not all(_needs_drug(p, knowledge) for p in pats):
+            out[state] = None
+            continue
+        drugs = [s for p in pats for s in p.sets if s in knowledge.drug_sets]
+        out[state] = _masks(list(dict.fromkeys(drugs)), set_ids)
+    return out
+
+
+def _set_members(members: Sequence[tuple[int, int]], set_ids: Mapping[str, int]) -> AuxTable:
+    """Per ingredient and set it belongs to, the set's bit (one column per word)."""
+    words = _words(set_ids.values())
+    return AuxTable(
+        "mrx_set_member",
+        (
+            ("ingredient_code", "BIGINT"),
+            ("set_id", "INTEGER"),
+            *((f"m{w}", "INTEGER") for w in words),
+        ),
+        tuple(
+            (i, n, *(_word_bit(n)[1] if _word_bit(n)[0] == w else 0 for w in words))
+            for i, n in members
+        ),
+    )
 
 
 def _ingredient_masks(members: Sequence[tuple[int, int]], set_ids: Mapping[str, int]) -> AuxTable:
@@ -672,7 +751,7 @@ def build_plan(
             (("concept_id", "BIGINT"), ("kind", "TEXT"), ("ingredient_code", "BIGINT")),
             tuple((c.concept_id, c.kind, c.ingredient_code) for c in codes),
         ),
-        AuxTable("mrx_set_member", (("ingredient_code", "BIGINT"), ("set_id", "INTEGER")), members),
+        _set_members(members, set_ids),
         _ingredient_masks(members, set_ids),
     )
     concurrent = {n: p for n, p in enumerate(knowledge.patterns) if p.kind != "long_course"}
@@ -680,13 +759,15 @@ def build_plan(
         aux += (
             AuxTable("mrx_pattern", (("pattern", "INTEGER"),), tuple((n,) for n in concurrent)),
         )
+    who = _who(knowledge, states, set_ids)
     steps = [
         Step("mrx_person", _person(g, knowledge.thresholds.beers_age_years), "person"),
         Step("mrx_concept", _concept(g), "concept"),
         Step("mrx_exposure", _exposure(g), "drug_exposure"),
+        Step("mrx_held", _held(set_ids), "drug_exposure"),
     ]
     if EGFR_STATE in states:
-        steps.append(Step("mrx_kidney", _kidney(g), "measurement"))
+        steps.append(Step("mrx_kidney", _kidney(g, who[EGFR_STATE]), "measurement"))
         steps.append(
             Step(
                 "mrx_kidney_low",
@@ -695,16 +776,11 @@ def build_plan(
             )
         )
     if DIALYSIS_STATE in states:
-        steps.append(Step("mrx_dialysis", _dialysis(g), "condition_occurrence"))
-    age_partners = [
-        s
-        for p in knowledge.patterns
-        if AGE_STATE in p.sets
-        for s in p.sets
-        if s in knowledge.drug_sets
-    ]
+        steps.append(
+            Step("mrx_dialysis", _dialysis(g, who[DIALYSIS_STATE]), "condition_occurrence")
+        )
     needs = [(p.sets, p.min_active + len(p.required)) for p in knowledge.patterns]
-    era = _era(set_ids, options.grace_days, states, age_partners, needs)
+    era = _era(set_ids, options.grace_days, states, who, needs)
     steps.append(Step("mrx_era", era, "drug_exposure"))
     if concurrent:
         steps.append(Step("mrx_sweep", _sweep(concurrent, set_ids), "drug_exposure"))
