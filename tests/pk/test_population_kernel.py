@@ -3,6 +3,8 @@ against the separate steps: the same subjects and the same concentrations."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -249,3 +251,35 @@ def test_out_buffer_need_not_be_aligned() -> None:
             m, d, grid, z, dtype=dtype, out=odd.reshape(1, grid.size, n)
         ).concentrations["t"]
         np.testing.assert_array_equal(got, fresh)
+
+
+FLOAT32_CASES = [
+    ("2-cpt oral", Structure(2, "first_order")),
+    ("1-cpt oral", Structure(1, "first_order")),
+    ("2-cpt oral + metabolite", Structure(2, "first_order", True)),
+    ("2-cpt iv", Structure(2, "iv_bolus")),
+]
+
+
+@pytest.mark.parametrize(("name", "structure"), FLOAT32_CASES, ids=[c[0] for c in FLOAT32_CASES])
+@pytest.mark.parametrize("n", [PYTHON_KERNEL_LIMIT + 1, 2048 + 37, 5000])
+def test_float32_output_is_the_float64_result_rounded(
+    name: str, structure: Structure, n: int
+) -> None:
+    """Float32 output is the float64 sweep's result rounded once (the same arithmetic in the
+    same order, in float64, whatever the tile of subjects per pass: 2048 for float32 output,
+    256 for float64), bit for bit, in the fused population kernel and in the separate steps,
+    for numbers of subjects that end a tile or a block part way."""
+    m = model(structure, structure.metabolite)
+    m = dataclasses.replace(m, iiv=m.iiv[:3], omega=tuple(r[:3] for r in m.omega[:3]))  # no lag
+    d = doses([(12.0 * i, 350, 0, structure.default_cmt, 0) for i in range(5)])
+    grid = np.arange(0.0, 61.0)
+    z = standard_normals(m, n, np.random.default_rng(4))
+    c64 = simulate_population(m, d, grid, z, dtype=np.float64).concentrations
+    c32 = simulate_population(m, d, grid, z, dtype=np.float32).concentrations
+    p = parameters_from_normals(m, z)
+    s64 = simulate(m, d, grid, p, dtype=np.float64).concentrations
+    s32 = simulate(m, d, grid, p, dtype=np.float32).concentrations
+    for k, c in c64.items():
+        np.testing.assert_array_equal(c32[k], c.astype(np.float32))
+        np.testing.assert_array_equal(s32[k], s64[k].astype(np.float32))
