@@ -283,3 +283,19 @@ def test_float32_output_is_the_float64_result_rounded(
     for k, c in c64.items():
         np.testing.assert_array_equal(c32[k], c.astype(np.float32))
         np.testing.assert_array_equal(s32[k], s64[k].astype(np.float32))
+
+
+def test_a_model_without_random_effects_gives_every_subject_the_typical_profile() -> None:
+    """A model with no variability (a site's model, or one published without IIV): the fused
+    pass takes zero normals per subject and every subject is the typical one (it raised
+    "cannot reshape array of size 0" before)."""
+    m = dataclasses.replace(model(Structure(2, "first_order"), False), iiv=(), omega=())
+    d = doses([(0, 350, 0, DEPOT, 0), (12, 350, 0, DEPOT, 0)])
+    grid = np.linspace(0.0, 24.0, 49)
+    z = standard_normals(m, N, np.random.default_rng(1))
+    assert z.shape == (N, 0)
+    got = simulate_population(m, d, grid, z)
+    typical = simulate(m, d, grid, parameters_from_normals(m, z[:1]))
+    for k, c in got.concentrations.items():
+        np.testing.assert_allclose(c, np.broadcast_to(typical.concentrations[k], c.shape),
+                                   rtol=1e-12)  # fmt: skip

@@ -163,7 +163,9 @@ def simulate_population(
         kernels.touch(result.reshape(-1), 4096 // result.itemsize)  # one write per page
     kernels.population_sweep(
         z,
-        np.ascontiguousarray(omega_cholesky(model), dtype=np.float64).reshape(z.shape[1], -1),
+        np.ascontiguousarray(omega_cholesky(model), dtype=np.float64).reshape(
+            z.shape[1], z.shape[1]
+        ),
         np.array([model.value(p) for p in PARAMETERS], dtype=np.float64),
         np.array([model.iiv.index(p) if p in model.iiv else -1 for p in PARAMETERS]),
         np.array([rows.get(p, -1) for p in PARAMETERS], dtype=np.int64),
