@@ -157,9 +157,14 @@ def _data_root() -> Traversable:
     return resources.files("myorelax.knowledge") / "data"
 
 
+# libyaml's safe loader where PyYAML was built with it (same documents, about 10x faster: the
+# knowledge folder is read in 0.1 s instead of 1 s); the pure-Python one otherwise.
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(node: Traversable, label: str, problems: list[Problem]) -> Any:
     try:
-        return yaml.safe_load(node.read_text(encoding="utf-8"))
+        return yaml.load(node.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         problems.append((label, "-", f"YAML does not parse: {exc}".replace("\n", " ")))
     except OSError as exc:
