@@ -657,3 +657,20 @@ def test_frequencies_built_from_parts_are_the_ones_their_words_read_as(
     built: Any, words: str
 ) -> None:
     assert built() == parse_frequency(words)
+
+
+def test_a_dose_not_read_is_a_not_checked_item_not_only_a_note() -> None:
+    """Never silent: a drug with a monograph whose dose could not be read (or had no dosage) is
+    listed as not checked for its dose limits, which every interface shows (the CDS not-checked
+    card included), not only in the import notes."""
+    film = {**repeat(frequency=3, period=1, periodUnit="d"),
+            "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "film"}}]}  # fmt: skip
+    got = read("baclofen 10 MG Oral Tablet", film)
+    assert [(n.kind, n.reason) for n in got.not_checked] == [("dose", "no_dose")]
+    assert "dose unit 'film' not read" in got.not_checked[0].detail
+    assert got.not_checked[0].detail.endswith("the dose limits of baclofen were not checked")
+    none = read("baclofen 10 MG Oral Tablet", None)
+    assert [n.reason for n in none.not_checked] == ["no_dose"]
+    dosed = read("baclofen 10 MG Oral Tablet", repeat(frequency=3, period=1, periodUnit="d")
+                 | {"doseAndRate": mg(10)})  # fmt: skip
+    assert dosed.not_checked == []

@@ -240,6 +240,7 @@ def read_medication(r: Resource, index: ResourceIndex) -> MedicationRead:
     if not dosages or not isinstance(dosages[0], Mapping):
         out.orders += drug_only(med, start)
         out.notes.append(f"{label}: {shown}, no dosage; checked as drug only")
+        _dose_not_checked(out, out.orders, shown, label, "no dosage in the record")
         return out
     orders, notes = orders_from_dosage(med, dosages[0], start, label, index.term)
     if any(n.endswith(WITHOUT_DOSE) for n in notes):
@@ -247,4 +248,31 @@ def read_medication(r: Resource, index: ResourceIndex) -> MedicationRead:
         orders = [o.model_copy(update={"dose": None, "tablets": None}) for o in orders]
     out.orders += orders
     out.notes += notes
+    why = next(
+        (
+            n.removeprefix(f"{label}: ").removesuffix(f"; {WITHOUT_DOSE}")
+            for n in notes
+            if n.endswith(WITHOUT_DOSE)
+        ),
+        None,
+    )
+    _dose_not_checked(out, orders, shown, label, why or "no dose read from its dosage")
     return out
+
+
+def _dose_not_checked(
+    out: MedicationRead, orders: list[Order], shown: str, label: str, why: str
+) -> None:
+    """A not-checked item for each ingredient with a monograph that has no dose: its dose limits
+    were not checked, said in every interface (a CDS card included), not only in the notes."""
+    for o in orders:
+        if o.has_monograph and o.dose is None:
+            item = NotChecked(
+                kind="dose",
+                item=shown,
+                reason="no_dose",
+                detail=f"{shown!r} ({label}): {why}; the dose limits of "
+                f"{o.drug_name.lower()} were not checked",
+            )
+            if item not in out.not_checked:
+                out.not_checked.append(item)
