@@ -167,7 +167,8 @@ def convert(value: float, unit: str, to: str, *, field: str = "unit") -> float:
 
 # UCUM codes whose spelling pint does not read (customary units in square brackets; "lbs" as
 # EHRs write it); UCUM annotations in braces ("mL/min/{1.73_m2}") are dropped before reading.
-_UCUM_ALIASES = {"[lb_av]": "lb", "[oz_av]": "oz", "[in_i]": "inch", "[ft_i]": "ft", "lbs": "lb"}
+_UCUM_ALIASES = {"[lb_av]": "lb", "[oz_av]": "oz", "[in_i]": "inch", "[ft_i]": "ft", "lbs": "lb",
+                 "wk": "week", "mo": "month"}  # fmt: skip
 _ANNOTATION = re.compile(r"\{[^}]*\}")
 
 

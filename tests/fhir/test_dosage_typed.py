@@ -402,8 +402,8 @@ def test_a_timing_code_in_text_is_read_and_said() -> None:
         ),
         (
             repeat(frequency=1, period=1, periodUnit="mo"),
-            "1 dose(s) every 1 mo cannot be checked here: intervals of 1 to 168 hours are "
-            "supported",
+            "1 dose(s) every 1 mo (every 730 hours) cannot be checked here: intervals of 1 to "
+            "168 hours are supported",
         ),
         ({"timing": {"code": {"text": "with meals"}}}, "timing code 'with meals' not understood"),
     ],
@@ -674,3 +674,16 @@ def test_a_dose_not_read_is_a_not_checked_item_not_only_a_note() -> None:
     dosed = read("baclofen 10 MG Oral Tablet", repeat(frequency=3, period=1, periodUnit="d")
                  | {"doseAndRate": mg(10)})  # fmt: skip
     assert dosed.not_checked == []
+
+
+def test_dose_units_are_read_through_the_unit_registry() -> None:
+    """Masses and volumes in any UCUM code or plain spelling the registry reads: 'ug' and
+    'microgram' are mcg (kept in mcg), a dose in 'L' is converted before the concentration."""
+    daily = repeat(frequency=1, period=1, periodUnit="d")
+    for unit in ("ug", "microgram", "mcg"):
+        dosage = daily | {"doseAndRate": [{"doseQuantity": {"value": 50, "code": unit}}]}
+        order, _ = one("baclofen", dosage)
+        assert (order.dose.value, order.dose.unit) == (50, "mcg"), unit  # type: ignore[union-attr]
+    weekly = repeat(frequency=1, period=1, periodUnit="wk") | {"doseAndRate": mg(10)}
+    order, _ = one("baclofen", weekly)
+    assert order.frequency is not None and order.frequency.interval_h == 168

@@ -18,6 +18,7 @@ ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 ICD10_SYSTEMS = frozenset({ICD10_CM, ICD10})
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+NDC_SYSTEMS = frozenset({"http://hl7.org/fhir/sid/ndc", "urn:oid:2.16.840.1.113883.6.69"})
 UCUM = "http://unitsofmeasure.org"
 ALERT_SYSTEM = "urn:myorelax:alert"
 

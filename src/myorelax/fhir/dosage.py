@@ -24,6 +24,7 @@ from myorelax.clinical.sig import (
 )
 from myorelax.errors import InputError
 from myorelax.fhir.reading import codings, concept_text, fmt_number, items, mapping, number, string
+from myorelax.units import ucum_factor
 
 if TYPE_CHECKING:
     from myorelax.fhir.medications import ResolvedMedication
@@ -31,24 +32,12 @@ if TYPE_CHECKING:
 
 WITHOUT_DOSE = "checked without a dose"  # a note ending so: no dose is assumed
 
-_MASS_UNITS = {
-    "mg": "mg",
-    "milligram": "mg",
-    "milligrams": "mg",
-    "mcg": "mcg",
-    "ug": "mcg",
-    "µg": "mcg",
-    "μg": "mcg",
-    "microgram": "mcg",
-    "micrograms": "mcg",
-    "g": "g",
-    "gram": "g",
-    "grams": "g",
-}
+# A mass dose is kept in the unit family its scale names (50 mcg of intrathecal baclofen stays in
+# mcg); any other mass the unit registry reads is converted to mg.
+_MASS_NAMES = {1.0: "mg", 0.001: "mcg", 1000.0: "g"}
 _COUNT_UNITS = frozenset(
     "tablet tablets tab tabs tbl capsule capsules cap caps caplet each unit dose 1".split()
 )
-_VOLUME_UNITS = frozenset({"ml", "milliliter", "milliliters", "millilitre"})
 # The units of a product strength that make a dose (as the SIG reader takes them).
 _STRENGTH_UNITS = frozenset({"mg", "mcg", "g", "mL", "mg/day", "mcg/day", "mg/kg", "mg/mL"})
 _MAX_TABLETS = 20.0
@@ -71,7 +60,6 @@ _UNREPRESENTABLE_CODES = {"MO": "monthly"}
 _EVERY_N_HOURS = re.compile(r"Q(\d+(?:\.\d+)?)H")
 _PRN_SUFFIX = re.compile(r"\s+(?:prn|as needed)\s*$", re.IGNORECASE)
 _PER_DAY = {1: "daily", 2: "bid", 3: "tid", 4: "qid"}
-_PERIOD_HOURS = {"s": 1 / 3600, "min": 1 / 60, "h": 1.0, "d": 24.0, "wk": 168.0}
 # EventTiming (`when`) of a once-daily dose that names its time of day: the daily code, shown.
 _WHEN_DAILY: dict[str, tuple[str, str]] = {
     "HS": ("qhs", "qhs"),
@@ -174,19 +162,24 @@ def read_dose(
     ]
     unit = units[0] if units else ""
     shown = fmt_number(value)
-    if med.combination and (unit in _MASS_UNITS or unit in _VOLUME_UNITS):
+    # Masses and volumes through the one unit registry (UCUM codes and plain spellings).
+    to_mg = ucum_factor(unit, "mg") if unit else None
+    to_ml = ucum_factor(unit, "mL") if unit else None
+    if med.combination and (to_mg is not None or to_ml is not None):
         notes.append(
             f"{label}: dose {shown} {unit} of a combination product; checked without a dose"
         )
         return DoseRead()
-    if unit in _MASS_UNITS:
-        mass = _MASS_UNITS[unit]
-        return DoseRead(doses=(Dose(value=value, unit=mass),), strength=f"{shown} {mass}")
-    if unit in _VOLUME_UNITS:
+    if to_mg is not None:
+        mass = _MASS_NAMES.get(to_mg)
+        dose = Dose(value=value, unit=mass) if mass else Dose(value=value * to_mg, unit="mg")
+        return DoseRead(doses=(dose,), strength=f"{fmt_number(dose.value)} {dose.unit}")
+    if to_ml is not None:
+        ml = value * to_ml
         if med.concentration_mg_ml:
-            mg = value * med.concentration_mg_ml
+            mg = ml * med.concentration_mg_ml
             return DoseRead(doses=(Dose(value=mg, unit="mg"),), strength=f"{fmt_number(mg)} mg")
-        notes.append(f"{label}: dose {shown} mL without the concentration; {WITHOUT_DOSE}")
+        notes.append(f"{label}: dose {fmt_number(ml)} mL without the concentration; {WITHOUT_DOSE}")
         return DoseRead()
     if unit not in _COUNT_UNITS and unit:
         notes.append(f"{label}: dose unit {unit!r} not read; {WITHOUT_DOSE}")
@@ -315,8 +308,11 @@ def _timing_from_repeat(
             f"{label}: a period of {fmt_number(period or 0)} to {fmt_number(period_max)} "
             f"{unit or ''} (periodMax); the shorter, {fmt_number(period or 0)}, was checked"
         )
-    if period and period > 0 and unit in _PERIOD_HOURS and per > 0:
-        interval = period * _PERIOD_HOURS[unit] / per
+    hours = ucum_factor(unit, "h") if unit else None
+    if period and period > 0 and hours is not None and per > 0:
+        # The registry's factors are exact to 12 digits (1 min = 0.0166666666667 h): round off
+        # the last digits so that 60 doses every 60 min is exactly hourly.
+        interval = round(period * hours / per, 9)
         per_day = 24 / interval
         if per_day == 1 and daily is not None:
             return _named(*daily)

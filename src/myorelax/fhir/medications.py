@@ -11,9 +11,7 @@ from typing import Any
 from myorelax.clinical.not_checked import NotChecked, NotCheckedReason
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
-from myorelax.fhir.codes import (
-    RXNORM,
-)
+from myorelax.fhir.codes import NDC_SYSTEMS, RXNORM
 from myorelax.fhir.dosage import WITHOUT_DOSE, drug_only, orders_from_dosage
 from myorelax.fhir.index import (
     ResourceIndex,
@@ -39,8 +37,6 @@ from myorelax.knowledge.terminology import (
 
 # --------------------------------------------------------------------------------------------
 # Products: which ingredients, which strengths (the one resolver, knowledge.terminology)
-
-NDC_SYSTEMS = frozenset({"http://hl7.org/fhir/sid/ndc", "urn:oid:2.16.840.1.113883.6.69"})
 
 
 @dataclass(frozen=True)

@@ -931,7 +931,10 @@ class Rule(Frozen):
             return self.severity
         if self.severity_from == "trigger" and self.trigger and self.trigger.severity:
             return self.trigger.severity
-        raise ValueError(f"{self.code} takes its severity from {self.severity_from}")
+        from myorelax.errors import KnowledgeError
+
+        why = f"the severity comes from the {self.severity_from}: the check must pass it"
+        raise KnowledgeError([(f"rules/{self.code}.yaml", "severity_from", why)])
 
     def severity_text(self) -> str:
         """The severity in words, for the rule registry."""
