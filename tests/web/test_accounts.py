@@ -12,24 +12,16 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.api.server import Server
+from tests.web.axe import assert_accessible
 from tests.web.conftest import Visit
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PASSWORD = "first long passphrase"
 SIZES = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 def _axe(visit: Visit) -> None:
     page = visit.page
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a',"
-        " 'wcag21aa']}})"
-    )
-    problems = [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-                for v in result["violations"]]  # fmt: skip
-    assert not problems, f"{page.url}: {problems}"
-    assert len(result["passes"]) > 10
+    assert_accessible(page, page.url)
     # nothing wider than the screen (a phone must not scroll sideways)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 

@@ -20,9 +20,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.api.server import Server
+from tests.web.axe import assert_accessible
 from tests.web.conftest import Visit
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SLOTS = ("08:00", "14:00", "20:00")  # baclofen tid
 
 
@@ -71,17 +71,7 @@ def _points(visit: Visit) -> int:
 
 
 def _axe(page: Page, where: str) -> None:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a',"
-        " 'wcag21aa']}})"
-    )
-    problems = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-        for v in result["violations"]
-    ]
-    assert not problems, f"{where}: {problems}"
-    assert len(result["passes"]) > 10
+    assert_accessible(page, where)
 
 
 def _due_today() -> int:

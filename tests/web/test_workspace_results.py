@@ -15,9 +15,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.api.server import Server
+from tests.web.axe import assert_accessible
 from tests.web.conftest import Visit
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 
 
@@ -45,15 +45,7 @@ def _in_view(page: Page, selector: str) -> None:
 
 
 def _axe(page: Page) -> None:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a',"
-        " 'wcag21aa']}})"
-    )
-    problems = [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-                for v in result["violations"]]  # fmt: skip
-    assert not problems, f"{page.url}: {problems}"
-    assert len(result["passes"]) > 10
+    assert_accessible(page, page.url)
 
 
 def test_every_result_is_in_view_and_the_form_stays_editable(
