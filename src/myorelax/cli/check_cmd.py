@@ -175,6 +175,7 @@ def check(
         substance_use_disorder=substance_use_disorder,
         alcohol=alcohol,
         meds=med,
+        today=today,
     )
     from myorelax.clinical.inputs import regimen_from
     from myorelax.safety.engine import evaluate_regimen

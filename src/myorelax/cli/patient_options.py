@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -63,10 +64,11 @@ Meds = Annotated[
 ]
 
 
-def read_patient_file(path: Path) -> dict[str, Any]:
+def read_patient_file(path: Path, today: date | None = None) -> dict[str, Any]:
     """A patient mapping from JSON or YAML, or a FHIR R4 Bundle read by the FHIR importer (the
     patient, their observations, conditions, allergies and current medications; draft
-    MedicationRequests are not orders here: give orders with --order)."""
+    MedicationRequests are not orders here: give orders with --order). `today` is the date of the
+    check (default today): ages, and whether a dispense or a course is current, are taken at it."""
     import yaml
 
     try:
@@ -81,15 +83,13 @@ def read_patient_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(f"{path} must hold a mapping of patient fields", field="--patient")
     if "resourceType" in data:
-        return _fhir_patient(data)
+        return _fhir_patient(data, today)
     return data
 
 
-def _fhir_patient(data: dict[str, Any]) -> dict[str, Any]:
+def _fhir_patient(data: dict[str, Any], today: date | None) -> dict[str, Any]:
     """Patient fields from a FHIR Bundle (or resource), through the same importer as the
     service; what the record held that could not be read comes along as not checked."""
-    from datetime import date
-
     from myorelax.fhir.importing import record_from_fhir
 
     if data.get("resourceType") != "Bundle":
@@ -97,7 +97,7 @@ def _fhir_patient(data: dict[str, Any]) -> dict[str, Any]:
             f"a FHIR {data.get('resourceType')!r} is not a patient record; give a Bundle",
             field="--patient",
         )
-    record = record_from_fhir(data, today=date.today())
+    record = record_from_fhir(data, today=today or date.today())
     fields: dict[str, Any] = record.patient.model_dump(exclude={"medications", "not_checked"})
     fields = {k: v for k, v in fields.items() if v is not None}
     fields["medications"] = list(record.patient.medications)
@@ -127,10 +127,11 @@ def build_from_flags(
     substance_use_disorder: bool,
     alcohol: bool,
     meds: list[str] | None,
+    today: date | None = None,
 ) -> Patient:
     from myorelax.clinical.inputs import patient_from_data
 
-    data: dict[str, Any] = read_patient_file(patient_file) if patient_file else {}
+    data: dict[str, Any] = read_patient_file(patient_file, today) if patient_file else {}
     flags: dict[str, Any] = {
         "age_years": age,
         "sex": sex,

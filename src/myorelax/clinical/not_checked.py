@@ -4,7 +4,11 @@ Every item names what it is about (`kind`, `item`), a stable `reason` code for p
 sentence for people. The patient reader adds what it could not read (an unknown medication, a
 dose it could not parse, an unknown condition or allergy); the safety check adds the patient
 facts a rule needed and did not have (age, sex, weight, kidney or liver function, pregnancy or
-breastfeeding status, allergies). Every interface shows the list above the alerts.
+breastfeeding status, allergies). A number the record gives that is not a readable one (NaN, an
+infinity) is `unreadable_value`; a resource carrying a medication of a type that is not read is
+`unread_resource`; a dispensed medication taken as current though whether it still is cannot be
+told is `possibly_current`; a record of a patient who has died is `deceased_patient` (the checks
+ran as for a living patient). Every interface shows the list above the alerts.
 """
 
 from __future__ import annotations
@@ -31,6 +35,11 @@ NotCheckedReason = Literal[
     "missing_lactation_status",
     "missing_allergies",
     "no_regimen",
+    "unreadable_value",
+    "unread_resource",
+    "deceased_patient",
+    "possibly_current",
+    "missing_route",
 ]
 
 

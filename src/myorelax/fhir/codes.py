@@ -53,3 +53,9 @@ SEVERITY_OF_ALERT: dict[str, str] = {
     "moderate": "moderate",
     "minor": "low",
 }
+
+# A MedicationDispense without a days' supply handed over within this many days is taken as
+# possibly current (and said so); one handed over earlier is not a current medication.
+DISPENSE_WINDOW_DAYS = 90
+# A days' supply beyond this is not a readable one (a broken number), not a ten-year supply.
+DISPENSE_MAX_SUPPLY_DAYS = 3650

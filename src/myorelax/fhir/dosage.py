@@ -23,7 +23,16 @@ from myorelax.clinical.sig import (
     times_a_day_frequency,
 )
 from myorelax.errors import InputError
-from myorelax.fhir.reading import codings, concept_text, fmt_number, items, mapping, number, string
+from myorelax.fhir.reading import (
+    codings,
+    concept_text,
+    fmt_number,
+    items,
+    mapping,
+    number,
+    string,
+    unreadable_number,
+)
 from myorelax.units import ucum_factor
 
 if TYPE_CHECKING:
@@ -41,6 +50,11 @@ _COUNT_UNITS = frozenset(
 # The units of a product strength that make a dose (as the SIG reader takes them).
 _STRENGTH_UNITS = frozenset({"mg", "mcg", "g", "mL", "mg/day", "mcg/day", "mg/kg", "mg/mL"})
 _MAX_TABLETS = 20.0
+# A single dose beyond these is not a dose but a broken number (a unit or serializer error): it
+# is not read, and said, rather than checked as if it were real.
+_MAX_DOSE_MG = 100_000.0
+_MAX_DOSE_ML = 1_000.0
+UNREADABLE = "is not a readable number"  # in a note on a number of the record that is not read
 _MAX_DURATION_DAYS = 3650.0
 
 # HL7 v3 GTSAbbreviation (FHIR R4 timing-abbreviation) codes, and synonyms seen in records:
@@ -147,10 +161,18 @@ def read_dose(
     if rates:
         notes.append(f"{label}: dose rate ({', '.join(rates)}) not read")
     quantity = mapping(dose_and_rate.get("doseQuantity"))
+    where = "doseAndRate[0].doseQuantity" if dose_and_rate is not dosage else "doseQuantity"
     if not quantity and dose_and_rate.get("doseRange"):
         quantity = mapping(mapping(dose_and_rate.get("doseRange")).get("high"))
+        where = where.replace("doseQuantity", "doseRange.high")
         if quantity:
             notes.append(f"{label}: dose range; its upper end was checked")
+    if unreadable_number(quantity.get("value")):
+        notes.append(
+            f"{label}: dose value {quantity.get('value')!r} ({where}.value) {UNREADABLE}; "
+            f"{WITHOUT_DOSE}"
+        )
+        return DoseRead()
     value = number(quantity.get("value"))
     if not value or value <= 0:
         notes.append(f"{label}: no dose in the dosage; {WITHOUT_DOSE}")
@@ -168,6 +190,14 @@ def read_dose(
     if med.combination and (to_mg is not None or to_ml is not None):
         notes.append(
             f"{label}: dose {shown} {unit} of a combination product; checked without a dose"
+        )
+        return DoseRead()
+    if (to_mg is not None and value * to_mg > _MAX_DOSE_MG) or (
+        to_ml is not None and value * to_ml > _MAX_DOSE_ML
+    ):
+        notes.append(
+            f"{label}: dose value {shown} {unit} ({where}.value) is not a plausible single "
+            f"dose: it {UNREADABLE}; {WITHOUT_DOSE}"
         )
         return DoseRead()
     if to_mg is not None:
@@ -292,6 +322,12 @@ def _timing_from_repeat(
 ) -> TimingRead | None:
     """Timing.repeat: frequency (frequencyMax, the most it allows) per period, or `when` alone,
     or a single dose (count 1)."""
+    bad = [k for k in ("frequency", "frequencyMax", "period", "periodMax") if
+           unreadable_number(repeat.get(k))]  # fmt: skip
+    if bad:
+        shown = ", ".join(f"{k} {repeat.get(k)!r}" for k in bad)
+        notes.append(f"{label}: timing {shown} (timing.repeat) {UNREADABLE}; no frequency read")
+        return None
     when = [w.upper() for w in items(repeat.get("when")) if isinstance(w, str)]
     daily = _WHEN_DAILY.get(when[0]) if len(when) == 1 else None
     frequency, frequency_max = number(repeat.get("frequency")), number(repeat.get("frequencyMax"))
@@ -313,6 +349,12 @@ def _timing_from_repeat(
         # The registry's factors are exact to 12 digits (1 min = 0.0166666666667 h): round off
         # the last digits so that 60 doses every 60 min is exactly hourly.
         interval = round(period * hours / per, 9)
+        if interval <= 0:  # more doses a period than can be told apart (frequency 1e300)
+            notes.append(
+                f"{label}: {fmt_number(per)} dose(s) every {fmt_number(period)} {unit} cannot "
+                "be checked here: intervals of 1 to 168 hours are supported"
+            )
+            return None
         per_day = 24 / interval
         if per_day == 1 and daily is not None:
             return _named(*daily)
@@ -445,6 +487,12 @@ def read_duration(
     """(days, shown) of Timing.repeat.boundsDuration in days, weeks or months (30 days)."""
     bounds = mapping(mapping(timing.get("repeat")).get("boundsDuration"))
     if not bounds:
+        return None
+    if unreadable_number(bounds.get("value")):
+        notes.append(
+            f"{label}: duration {bounds.get('value')!r} (boundsDuration.value) {UNREADABLE}; "
+            "not read"
+        )
         return None
     value = number(bounds.get("value"))
     unit = (string(bounds.get("code")) or string(bounds.get("unit")) or "").lower()

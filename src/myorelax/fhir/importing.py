@@ -3,9 +3,12 @@
 `record_from_fhir` turns a Bundle (or any list of resources) into a domain `Patient`: age from
 birthDate, sex from gender, the latest weight, height, serum creatinine and eGFR Observations
 (LOINC), active Conditions mapped to the condition ids the checks know, dialysis, active
-AllergyIntolerances and current MedicationRequests / MedicationStatements as `Order`s. Every
-derived, skipped or missing fact is stated in `notes`. `orders_from_fhir` reads draft
-MedicationRequests (a CDS Hooks ``draftOrders`` Bundle) into orders to check.
+AllergyIntolerances and current MedicationRequests / MedicationStatements / MedicationDispenses
+(a dispense whose supply covers the date) as `Order`s. Every derived, skipped or missing fact is
+stated in `notes`; what could not be read or checked (an unreadable number, a medication in a
+resource type not read, the record of a deceased patient) is a `NotChecked` item as well.
+`orders_from_fhir` reads draft MedicationRequests (a CDS Hooks ``draftOrders`` Bundle) into
+orders to check.
 
 A resource that is merely incomplete or unusual is skipped with a note; only input that is not
 FHIR at all (not a JSON object with a resourceType) raises `InputError`. This module reads
@@ -14,9 +17,10 @@ dicts directly (no `fhir.resources` models): it is on the CDS Hooks request path
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -27,6 +31,8 @@ from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError, PatientDataError
 from myorelax.fhir.codes import (
     DIALYSIS_RECENT_DAYS,
+    DISPENSE_MAX_SUPPLY_DAYS,
+    DISPENSE_WINDOW_DAYS,
     OBSERVATION_CODES,
     RXNORM,
     SMOKING_STATUS_LOINC,
@@ -41,12 +47,15 @@ from myorelax.fhir.index import (
     ResourceIndex,
 )
 from myorelax.fhir.medications import (
+    medication_concept,
     read_medication,
 )
 from myorelax.fhir.observations import (
     ObservedValue,
+    kind_name,
     latest_value,
     observation_value,
+    unreadable_value,
 )
 from myorelax.fhir.reading import (
     SEMANTIC_TAG,
@@ -57,16 +66,19 @@ from myorelax.fhir.reading import (
     items,
     label_of,
     mapping,
+    number,
     ref_id,
     reference_of,
     resources_of,
     status_code,
     string,
+    unreadable_number,
 )
 from myorelax.knowledge.terminology import (
     Terminology,
     default_terminology,
 )
+from myorelax.units import ucum_factor
 
 __all__ = [
     "DraftOrders",
@@ -117,6 +129,13 @@ _REQUEST_INTENTS = frozenset(
 _ACTIVE_CONDITION = frozenset({"active", "recurrence", "relapse"})
 _NOT_PRESENT = frozenset({"entered-in-error", "refuted"})
 _MEDICATION_TYPES = frozenset({"MedicationRequest", "MedicationStatement"})
+# MedicationDispense: completed or in progress counts; these do not; any other status (preparation,
+# on-hold, unknown, none) is taken as possibly current, and said.
+_DISPENSE_COUNTS = frozenset({"completed", "in-progress"})
+_DISPENSE_NOT = frozenset({"entered-in-error", "cancelled", "declined", "stopped"})
+# Elements that carry a medication (R4, STU3, R5): a resource of another type holding one (a
+# MedicationAdministration, an R5-ballot MedicationUsage) is not read, and that is said.
+_MEDICATION_KEYS = ("medicationCodeableConcept", "medicationReference", "medication")
 
 
 def _subject_id(r: Mapping[str, Any]) -> str | None:
@@ -128,6 +147,7 @@ def _subject_id(r: Mapping[str, Any]) -> str | None:
 
 
 def _age(birth: str, today: date) -> tuple[float | None, str]:
+    """Age in whole years at `today` (for a deceased patient, the date of death), and a note."""
     m = re.match(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", birth)
     if not m:
         return None, f"birthDate {birth!r} is not a date; age unknown"
@@ -148,15 +168,21 @@ def _age(birth: str, today: date) -> tuple[float | None, str]:
 
 
 def _demographics(
-    person: Mapping[str, Any] | None, today: date, notes: list[str]
+    person: Mapping[str, Any] | None,
+    today: date,
+    notes: list[str],
+    not_checked: list[NotChecked],
 ) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if person is None:
         notes.append("no Patient resource: age and sex unknown")
         return data
+    died, death_said = _death(person, today, notes)
     birth = string(person.get("birthDate"))
     if birth:
-        age, note = _age(birth, today)
+        age, note = _age(birth, died or today)
+        if died is not None and age is not None:
+            note += f", at the date of death {died.isoformat()}"
         notes.append(note)
         if age is not None:
             data["age_years"] = age
@@ -166,9 +192,52 @@ def _demographics(
     data["sex"] = gender if gender in ("female", "male") else "unknown"
     if data["sex"] == "unknown":
         notes.append(f"gender {gender or 'missing'}: sex unknown")
-    if person.get("deceasedBoolean") is True or string(person.get("deceasedDateTime")):
-        notes.append("the Patient is recorded as deceased")
+    if death_said is not None:
+        age_text = (
+            f"age {data['age_years']:g} is the age at death"
+            if died is not None and "age_years" in data
+            else f"the date of death is not recorded; age is at {today.isoformat()}"
+            if died is None
+            else "age unknown"
+        )
+        not_checked.append(
+            NotChecked(
+                kind="patient_fact",
+                item="deceased patient",
+                reason="deceased_patient",
+                detail=f"the record is of a deceased patient ({death_said}; {age_text}): the "
+                "checks ran as for a living patient, on the medications the record still lists",
+            )
+        )
     return data
+
+
+def _death(
+    person: Mapping[str, Any], today: date, notes: list[str]
+) -> tuple[date | None, str | None]:
+    """(date of death when it is on or before `today`, what the record says of the death) of a
+    deceased Patient; (None, None) for a living one. A death recorded after `today` leaves the
+    patient alive at the date checked (a note)."""
+    when_text = string(person.get("deceasedDateTime"))
+    if not when_text and person.get("deceasedBoolean") is not True:
+        return None, None
+    died = date_of(when_text)
+    if when_text and died is None:
+        notes.append(
+            f"the Patient is recorded as deceased (deceasedDateTime {when_text!r}, not a date)"
+        )
+        return None, f"deceasedDateTime {when_text!r}, not a date"
+    if died is None:
+        notes.append("the Patient is recorded as deceased (deceasedBoolean; no date)")
+        return None, "deceasedBoolean true"
+    if died > today:
+        notes.append(
+            f"the Patient is recorded as deceased on {died.isoformat()}, after "
+            f"{today.isoformat()}: alive at the date checked"
+        )
+        return None, None
+    notes.append(f"the Patient is recorded as deceased on {died.isoformat()}")
+    return died, f"died {died.isoformat()}, by its deceasedDateTime"
 
 
 class _Record:
@@ -189,6 +258,8 @@ class _Record:
         self.not_checked: list[NotChecked] = []
         self.allergy_resources = 0
         self.skipped: dict[str, int] = {}
+        self.dispenses: list[Resource] = []
+        self.unread: dict[tuple[str, str], int] = {}
 
     def skip(self, what: str) -> None:
         self.skipped[what] = self.skipped.get(what, 0) + 1
@@ -210,6 +281,10 @@ class _Record:
                 self.allergies.append(allergy)
         elif rt in _MEDICATION_TYPES:
             self.medication(r)
+        elif rt == "MedicationDispense":
+            self.dispenses.append(r)  # read after the requests and statements (see `dispense`)
+        elif rt != "Medication" and any(k in r for k in _MEDICATION_KEYS):
+            self.unread_medication(r)
 
     def observation(self, r: Resource, position: int) -> None:
         if status_code(r.get("status")) in ("entered-in-error", "cancelled"):
@@ -224,6 +299,19 @@ class _Record:
             kind = OBSERVATION_CODES.get(string(c.get("code")) or "")
             if kind is None:
                 continue
+            problem = unreadable_value(r)
+            if problem is not None:
+                self.notes.append(f"{problem}; not used")
+                self.not_checked.append(
+                    NotChecked(
+                        kind="patient_fact",
+                        item=kind_name(kind),
+                        reason="unreadable_value",
+                        detail=f"{problem}: that {kind_name(kind)} was not used (an earlier "
+                        "one, if any, was)",
+                    )
+                )
+                return
             v = observation_value(r, kind, position)
             if v is not None and v.when is not None and v.when > self.today:
                 self.skip(f"Observation(s) dated after {self.today.isoformat()}")
@@ -314,6 +402,105 @@ class _Record:
             self.orders.append(order)
             self.order_refs.append(reference_of(r))
 
+    def dispense(self, r: Resource) -> None:
+        """A MedicationDispense as a current medication when its supply covers the date: handed
+        over (or prepared) on or before it, and its days' supply not run out. One without a days'
+        supply (or without a date, or of an unsettled status) is taken as possibly current, and
+        that is said (a note and a not-checked item); a dispense of a drug a current request or
+        statement already gives is counted once."""
+        label = label_of(r)
+        status = status_code(r.get("status"))
+        if status in _DISPENSE_NOT:
+            self.skip(f"MedicationDispense {status} (not current)")
+            return
+        doubts: list[str] = []
+        if status not in _DISPENSE_COUNTS:
+            doubts.append(f"status {status or 'not given'}")
+        handed = date_of(r.get("whenHandedOver"))
+        handed_field = "whenHandedOver"
+        if handed is None:
+            handed, handed_field = date_of(r.get("whenPrepared")), "whenPrepared"
+        days, supply_problem = _supply_days(r, label)
+        if supply_problem is not None:
+            self.notes.append(supply_problem)
+        if handed is not None and handed > self.today:
+            self.skip(f"MedicationDispense(s) dated after {self.today.isoformat()}")
+            return
+        if handed is None:
+            doubts.append("no date it was handed over")
+        elif days is not None:
+            end = handed + timedelta(days=math.ceil(days))
+            if end < self.today:
+                self.skip(f"MedicationDispense(s) whose supply ran out before {self.today}")
+                return
+            self.notes.append(
+                f"{label}: {handed_field} {handed.isoformat()}, {days:g} days' supply (to "
+                f"{end.isoformat()}): a current medication"
+            )
+        else:
+            age = (self.today - handed).days
+            if age > DISPENSE_WINDOW_DAYS:
+                self.skip(
+                    f"MedicationDispense(s) without a days' supply handed over more than "
+                    f"{DISPENSE_WINDOW_DAYS} days before {self.today.isoformat()}"
+                )
+                return
+            doubts.append(
+                f"{handed_field} {handed.isoformat()} ({age} days before "
+                f"{self.today.isoformat()}) without a readable days' supply"
+            )
+        read = read_medication(r, self.index)
+        drugs = {o.drug for o in read.orders}
+        given = {o.drug: ref for o, ref in zip(self.orders, self.order_refs, strict=True)}
+        if drugs and drugs <= set(given):
+            self.notes.append(
+                f"{label} dispenses what {given[next(iter(drugs))] or 'another resource'} "
+                "already gives as current; counted once"
+            )
+            return
+        self.notes += read.notes
+        self.not_checked += [n for n in read.not_checked if n not in self.not_checked]
+        if doubts and read.orders:
+            shown = ", ".join(dict.fromkeys(o.drug_name.lower() for o in read.orders))
+            why = "; ".join(doubts)
+            self.notes.append(f"{label}: {why}; possibly current, checked as current")
+            self.not_checked.append(
+                NotChecked(
+                    kind="medication",
+                    item=shown,
+                    reason="possibly_current",
+                    detail=f"{label} ({shown}): {why}; whether it is still taken could not be "
+                    "told, so it was checked as a current medication",
+                )
+            )
+        for order in read.orders:
+            self.orders.append(order)
+            self.order_refs.append(reference_of(r))
+
+    def unread_medication(self, r: Resource) -> None:
+        """A medication in a resource of a type that is not read (a MedicationAdministration):
+        never dropped, a not-checked item per type and medication (see `unread_items`)."""
+        if status_code(r.get("status")) == "entered-in-error":
+            return
+        concept, _problem = medication_concept(r, self.index)
+        shown = concept_text(concept) or "a medication"
+        key = (str(r.get("resourceType")), shown)
+        self.unread[key] = self.unread.get(key, 0) + 1
+
+    def unread_items(self) -> None:
+        for (rt, shown), n in self.unread.items():
+            many = f"{n} {rt} resources" if n > 1 else f"a {rt}"
+            self.notes.append(f"{many} of {shown}: {rt} is not read; not checked")
+            self.not_checked.append(
+                NotChecked(
+                    kind="medication",
+                    item=shown,
+                    reason="unread_resource",
+                    detail=f"{shown!r} ({many}): {rt} resources are not read here, so its "
+                    "interactions were not checked; check them by hand if it is still given",
+                )
+            )
+
     def measurements(self) -> dict[str, Any]:
         """Weight, height, creatinine and eGFR (the latest of each), dialysis, with notes. An
         eGFR older than the latest creatinine is left for the checks to recompute."""
@@ -367,10 +554,12 @@ def record_from_fhir(
     if len(patients) > 1:
         notes.append(f"{len(patients)} Patient resources; {label_of(person or {})} was used")
     pid = wanted or (string(person.get("id")) if person else None)
-    data = _demographics(person, today, notes)
+    unchecked: list[NotChecked] = []
+    data = _demographics(person, today, notes, unchecked)
 
     rec = _Record(ResourceIndex(items, term), today)
     rec.notes = notes
+    rec.not_checked = unchecked
     for i, r in enumerate(items):
         if r.get("resourceType") in ("Patient", "Bundle"):
             continue
@@ -379,6 +568,10 @@ def record_from_fhir(
             rec.skip("resource(s) about another patient")
             continue
         rec.read(r, i)
+    # The latest dispense of a drug first: it says whether the drug is taken now.
+    for r in sorted(rec.dispenses, key=_handed_over, reverse=True):
+        rec.dispense(r)
+    rec.unread_items()
     data.update(rec.measurements())
     rec.smoking_status()
     for what, n in sorted(rec.skipped.items()):
@@ -398,6 +591,35 @@ def record_from_fhir(
         patient_fhir_id=pid,
         medication_references=tuple(rec.order_refs),
     )
+
+
+def _handed_over(r: Mapping[str, Any]) -> date:
+    return date_of(r.get("whenHandedOver")) or date_of(r.get("whenPrepared")) or date.min
+
+
+def _supply_days(r: Mapping[str, Any], label: str) -> tuple[float | None, str | None]:
+    """The days' supply of a MedicationDispense in days, or None, and a note when it is given
+    but not read (a unit not known, an unreadable or impossible number)."""
+    supply = mapping(r.get("daysSupply"))
+    if not supply:
+        return None, None
+    raw = supply.get("value")
+    value = number(raw)
+    unit = (string(supply.get("code")) or string(supply.get("unit")) or "d").lower()
+    factor = ucum_factor(unit, "day")  # the one unit registry: d, wk, mo, ...
+    if unreadable_number(raw):
+        return (
+            None,
+            f"{label}: daysSupply value {raw!r} (daysSupply.value) is not a readable number",
+        )
+    if value is None or value <= 0 or factor is None:
+        return None, f"{label}: daysSupply {raw!r} {unit} not read"
+    if value * factor > DISPENSE_MAX_SUPPLY_DAYS:
+        return None, (
+            f"{label}: daysSupply value {raw!r} {unit} (daysSupply.value) is not a readable "
+            f"number of days (more than {DISPENSE_MAX_SUPPLY_DAYS})"
+        )
+    return value * factor, None
 
 
 _OPTIONAL = ("age_years", "weight_kg", "height_cm", "scr_mg_dl", "egfr_ml_min")

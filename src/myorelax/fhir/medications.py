@@ -1,6 +1,6 @@
-"""Medications: a MedicationRequest or MedicationStatement (its medication concept, or a contained,
-bundled or referenced Medication) resolved to ingredients and strengths by the one resolver, and
-its dosage (dose, timing, route, duration) read into orders."""
+"""Medications: a MedicationRequest, MedicationStatement or MedicationDispense (its medication
+concept, or a contained, bundled or referenced Medication) resolved to ingredients and strengths
+by the one resolver, and its dosage (dose, timing, route, duration) read into orders."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from myorelax.clinical.not_checked import NotChecked, NotCheckedReason
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
 from myorelax.fhir.codes import NDC_SYSTEMS, RXNORM
-from myorelax.fhir.dosage import WITHOUT_DOSE, drug_only, orders_from_dosage
+from myorelax.fhir.dosage import UNREADABLE, WITHOUT_DOSE, drug_only, orders_from_dosage
 from myorelax.fhir.index import (
     ResourceIndex,
 )
@@ -231,6 +231,8 @@ def read_medication(r: Resource, index: ResourceIndex) -> MedicationRead:
     period = mapping(r.get("effectivePeriod"))
     start = date_of(r.get("authoredOn")) or date_of(period.get("start"))
     start = start or date_of(r.get("effectiveDateTime"))
+    # A MedicationDispense: taken from when it was handed over (or prepared).
+    start = start or date_of(r.get("whenHandedOver")) or date_of(r.get("whenPrepared"))
     if len(dosages) > 1:
         out.notes.append(f"{label}: {len(dosages)} dosage instructions; the first was read")
     if not dosages or not isinstance(dosages[0], Mapping):
@@ -244,6 +246,7 @@ def read_medication(r: Resource, index: ResourceIndex) -> MedicationRead:
         orders = [o.model_copy(update={"dose": None, "tablets": None}) for o in orders]
     out.orders += orders
     out.notes += notes
+    unreadable = [n.removeprefix(f"{label}: ") for n in notes if UNREADABLE in n]
     why = next(
         (
             n.removeprefix(f"{label}: ").removesuffix(f"; {WITHOUT_DOSE}")
@@ -252,7 +255,20 @@ def read_medication(r: Resource, index: ResourceIndex) -> MedicationRead:
         ),
         None,
     )
-    _dose_not_checked(out, orders, shown, label, why or "no dose read from its dosage")
+    _dose_not_checked(
+        out, orders, shown, label, why or next(iter(unreadable), "no dose read from its dosage")
+    )
+    if unreadable and not any(n.kind == "dose" for n in out.not_checked):
+        # A broken number is said even for a drug whose dose has no limits here.
+        out.not_checked.append(
+            NotChecked(
+                kind="dose",
+                item=shown,
+                reason="no_dose",
+                detail=f"{shown!r} ({label}): {'; '.join(unreadable)}; its dosage was not "
+                "fully checked",
+            )
+        )
     return out
 
 

@@ -20,6 +20,7 @@ from myorelax.fhir.reading import (
     mapping,
     number,
     string,
+    unreadable_number,
 )
 from myorelax.units import ucum_factor
 
@@ -86,12 +87,26 @@ def observation_value(r: Mapping[str, Any], kind: ObservationKind, i: int) -> Ob
     return ObservedValue(kind, value * factor, when, i, label_of(r), original, comparator)
 
 
+def unreadable_value(r: Mapping[str, Any]) -> str | None:
+    """Why the Observation's value is not read, when it is a number that is not a readable one
+    (NaN, an infinity): said, rather than skipped as if the Observation had no value."""
+    raw = mapping(r.get("valueQuantity")).get("value")
+    if unreadable_number(raw):
+        return f"{label_of(r)}: value {raw!r} (valueQuantity.value) is not a readable number"
+    return None
+
+
 _KIND_TEXT: dict[ObservationKind, tuple[str, str]] = {
     "weight": ("weight", "kg"),
     "height": ("height", "cm"),
     "creatinine": ("serum creatinine", "mg/dL"),
     "egfr": ("eGFR", "mL/min/1.73 m2"),
 }
+
+
+def kind_name(kind: ObservationKind) -> str:
+    """What an observation kind is called in the notes ('serum creatinine')."""
+    return _KIND_TEXT[kind][0]
 
 
 def latest_value(values: list[ObservedValue], today: date) -> tuple[ObservedValue, str]:

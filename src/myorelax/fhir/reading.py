@@ -4,6 +4,7 @@ the CDS Hooks request path)."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -31,9 +32,21 @@ def items(value: Any) -> list[Any]:
 
 
 def number(value: Any) -> float | None:
+    """A JSON number as a finite float; None for anything else, a NaN, an infinity (``1e400``)
+    or an integer too large for a float included (`unreadable_number` tells those apart)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        result = float(value)
+    except OverflowError:
+        return None
+    return result if math.isfinite(result) else None
+
+
+def unreadable_number(value: Any) -> bool:
+    """A number the record gives that cannot be read as one: NaN, an infinity or an integer
+    beyond a float's range (FHIR JSON has none of them; a sender's serializer may)."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and number(value) is None
 
 
 def codings(concept: Any) -> list[Mapping[str, Any]]:
