@@ -8,7 +8,9 @@ DRUG may be an ingredient, a brand (of a combination product too: "Percocet"), n
 ``/``, ``-``, ``+``, ``and`` or ``with`` ("oxycodone/acetaminophen"), an RxNorm product name
 ("acetaminophen 325 MG / oxycodone hydrochloride 5 MG Oral Tablet [Percocet]") or an RxCUI. A
 combination takes one strength per ingredient ("5/325 mg", "10-325", "5 mg/325 mg"), matched to
-the product's known strengths or, for names typed in order, by position; the tablet count may
+the product's known strengths or, for names typed in order, by position to the products of
+exactly those ingredients (no unit written: a set no product has is refused, naming those that
+exist); a brand may carry numbers in its name ("Loestrin 1/20"); the tablet count may
 follow the strength ("Norco 10-325 mg 1 tab q6h prn"). `parse_medication` returns one order per
 ingredient, all sharing the product, frequency and duration.
 
@@ -290,6 +292,21 @@ class _Parser:
                 field=self.field,
             )
         if self.parsed.tablets is not None and not doses:
+            match = self.parsed.match
+            variants = list(match.variants) if match is not None else []
+            if match is not None and len(variants) > 1:
+                # A brand of several strengths ('Norgesic'): which tablet is meant is unsaid.
+                first = "/".join(
+                    f"{m.strength:g}" for m in _in_order(variants[0], match.ingredients)
+                )
+                raise SigParseError(
+                    self.text,
+                    drug_end,
+                    f"{match.matched} is made in {len(variants)} strengths, "
+                    f"{_strengths_made(variants, match.ingredients)}: write the one meant "
+                    f"(e.g. '{match.matched} {first} 1 tab')",
+                    field=self.field,
+                )
             raise SigParseError(
                 self.text,
                 drug_end,
@@ -402,6 +419,9 @@ class _Parser:
             j += 1
         if j == start:
             raise self.fail("expected a drug name")
+        branded = self.numbered_brand(start, j)
+        if branded is not None:
+            return branded
         # Longest prefix of the name span, ending in a word, that resolves.
         for k in range(j, start, -1):
             if not self.toks[k - 1].text[-1].isalnum():
@@ -417,6 +437,40 @@ class _Parser:
         if span.isdigit():
             self.term.resolve_code(span, field=self.field)  # raises with its own explanation
         raise UnknownDrugError(span, self.term.suggest(span, products=True), field=self.field)
+
+    def numbered_brand(self, start: int, j: int) -> tuple[MedicationMatch, int] | None:
+        """A brand whose name goes on with numbers ('Loestrin 1/20', from RxNorm's 'Loestrin
+        1/20 21 Day'): the longest span from `start` past the name's words that is a brand of
+        the product index as written, so strengths after a brand ('Percocet 5/325') stay
+        strengths."""
+        if j >= len(self.toks) or not self.toks[j].is_number:
+            return None
+        k = j
+        while k < len(self.toks) and k - j < 6:
+            tok = self.toks[k]
+            if not (
+                tok.is_number
+                or tok.text in ("/", "-", ".")
+                or (tok.text.isalpha() and tok.text not in _STOP | _COUNT_WORDS)
+            ):
+                break
+            k += 1
+        for end in range(k, j, -1):
+            last = self.toks[end - 1]
+            if not last.text[-1].isalnum():
+                continue
+            span = self.text[self.toks[start].pos : last.end]
+            if not self.term.products.by_brand(span):
+                continue
+            try:
+                match = self.term.resolve_medication(span, field=self.field)
+            except UnknownDrugError:
+                continue
+            if match.how != "brand":
+                continue
+            self.i = end
+            return match, last.end
+        return None
 
     # -- strengths -----------------------------------------------------------------------------
     def strengths(self, match: MedicationMatch) -> tuple[list[float], str | None]:
@@ -533,7 +587,14 @@ class _Parser:
                 f"({', '.join(m.ingredient.name for m in ings)}); their doses were not read"
             )
         else:
-            found = self._variant(match, values, unit)
+            # Names typed in order ('carisoprodol/aspirin/codeine 200/325/16'): the strengths
+            # are matched, by position, to the products of exactly these ingredients.
+            known = product_variants(self.term, ings) if from_names else []
+            found = (
+                _positional(known, ings, values, unit)
+                if from_names
+                else self._variant(match, values, unit)
+            )
             if found is not None:
                 by_id = {m.ingredient.id: m for m in found}
                 doses = [
@@ -546,9 +607,17 @@ class _Parser:
                 doses = [Dose(value=v, unit=unit) for v in values]
             else:
                 shown = "/".join(f"{v:g}" for v in values)
+                exist = known if from_names else list(match.variants)
                 problem = (
                     f"strengths {shown}{' ' + unit if unit else ''} could not be matched to "
                     f"{' and '.join(m.ingredient.name for m in ings)}; their doses were not read"
+                    + (
+                        f" (the product index has {_strengths_made(exist, ings)})"
+                        if exist
+                        else " (no product of these ingredients is known)"
+                        if from_names
+                        else ""
+                    )
                 )
         self.parsed.doses = doses
         if problem:
@@ -712,6 +781,87 @@ class _Parser:
         if n < 1 or n > 168:
             raise self.fail("the interval must be between 1 and 168 hours")
         return (f"q{n:g}h", 24 / n, n)
+
+
+_MASS_UNITS = {"MG": "mg", "MCG": "mcg", "G": "g"}
+
+
+def product_variants(
+    term: Terminology, ingredients: Sequence[MatchedIngredient]
+) -> list[tuple[MatchedIngredient, ...]]:
+    """The strengths of every product in the product index made of exactly `ingredients` (a
+    clinical or branded drug with a dose form and a mass strength for each ingredient), each
+    as its ingredients in the product's order; the same strengths are listed once."""
+    wanted = {m.ingredient.id for m in ingredients}
+    words = [m.ingredient.id for m in ingredients]
+    out: list[tuple[MatchedIngredient, ...]] = []
+    seen: set[frozenset[tuple[str, float | None, str | None]]] = set()
+    for product in term.products.with_ingredient_words(words):
+        if product.kind != "drug":
+            continue
+        variant: list[MatchedIngredient] = []
+        for c in product.components:
+            ing = term.component_ingredient(c.name)
+            unit = _MASS_UNITS.get((c.unit or "").upper())
+            if ing is None or unit is None or c.value is None:
+                break
+            variant.append(
+                MatchedIngredient(ingredient=ing, written=c.name, strength=c.value, unit=unit)
+            )
+        else:
+            ids = [m.ingredient.id for m in variant]
+            key = frozenset(m.key for m in variant)
+            if len(set(ids)) == len(ids) and set(ids) == wanted and key not in seen:
+                seen.add(key)
+                out.append(tuple(variant))
+    return out
+
+
+def _in_order(
+    variant: Sequence[MatchedIngredient], ingredients: Sequence[MatchedIngredient]
+) -> list[MatchedIngredient]:
+    """A variant's ingredients in the order of `ingredients` (those it has)."""
+    by_id = {m.ingredient.id: m for m in variant}
+    return [by_id[m.ingredient.id] for m in ingredients if m.ingredient.id in by_id]
+
+
+def _strengths_made(
+    variants: Sequence[Sequence[MatchedIngredient]], ingredients: Sequence[MatchedIngredient]
+) -> str:
+    """The strengths that exist, on one line, in the order the ingredients were written:
+    'aspirin/caffeine/orphenadrine 385/30/25 mg or 770/60/50 mg'."""
+    names = "/".join(m.ingredient.name.lower() for m in ingredients)
+    shown = []
+    for v in variants:
+        ordered = _in_order(v, ingredients)
+        units = {m.unit for m in ordered}
+        unit = f" {ordered[0].unit}" if len(units) == 1 else ""
+        shown.append(
+            "/".join(f"{m.strength:g}" + ("" if unit else f" {m.unit}") for m in ordered) + unit
+        )
+    return f"{names} {' or '.join(shown)}"
+
+
+def _positional(
+    variants: Sequence[Sequence[MatchedIngredient]],
+    ingredients: Sequence[MatchedIngredient],
+    values: Sequence[float],
+    unit: str | None,
+) -> tuple[MatchedIngredient, ...] | None:
+    """The product variant whose strengths are `values`, the n-th for the n-th ingredient."""
+    for variant in variants:
+        ordered = _in_order(variant, ingredients)
+        if len(ordered) != len(values):
+            continue
+        try:
+            mine = [
+                convert(m.strength or 0.0, m.unit or "mg", unit or m.unit or "mg") for m in ordered
+            ]
+        except InputError:
+            continue
+        if all(abs(a - b) <= 1e-9 * max(1.0, abs(b)) for a, b in zip(mine, values, strict=True)):
+            return tuple(variant)
+    return None
 
 
 @dataclass

@@ -70,6 +70,7 @@ class ProductIndex:
     """
 
     _origin_names: list[str]
+    _by_words: dict[frozenset[str], list[int]]
 
     def __init__(
         self, rows: Iterable[tuple[str, str, str]], abbreviations: dict[str, str] | None = None
@@ -115,6 +116,7 @@ class ProductIndex:
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
         state["_cache"] = {}
+        state.pop("_by_words", None)
         return state
 
     def __len__(self) -> int:
@@ -183,9 +185,29 @@ class ProductIndex:
         names, without reading the names again."""
         return zip(self._rxcuis, self._components, strict=True)
 
+    def with_ingredient_words(self, words: Iterable[str]) -> list[Product]:
+        """Every product whose ingredients begin with exactly `words`, one word per ingredient
+        in any order ('hydrocodone', 'acetaminophen' finds 'hydrocodone bitartrate 10 MG /
+        acetaminophen 325 MG Oral Tablet'). A first word is only a key: the caller checks
+        which ingredients each product really holds. The map is built on first use from the
+        ingredient names collected when the index was built (no name is read again)."""
+        by_words: dict[frozenset[str], list[int]] | None = getattr(self, "_by_words", None)
+        if by_words is None:
+            by_words = {}
+            for i, names in enumerate(self._components):
+                by_words.setdefault(_word_key(names), []).append(i)
+            self._by_words = by_words
+        key = _word_key(words)
+        return [self._product(i) for i in by_words.get(key, ())] if key else []
+
     def ingredient_names(self) -> dict[str, str]:
         """Every ingredient written in a product: its key and the name as first written."""
         return dict(self._ingredients)
+
+
+def _word_key(names: Iterable[str]) -> frozenset[str]:
+    """The first words of ingredient names, lower case: the key of `with_ingredient_words`."""
+    return frozenset(n.split()[0].lower() for n in names if n.split())
 
 
 def read_index(

@@ -14,7 +14,11 @@ import itertools
 import math
 from functools import reduce
 
+from myorelax.clinical.regimen import Dose
+from myorelax.clinical.sig import product_variants
+from myorelax.errors import InputError
 from myorelax.knowledge.schema import Dosing, Monograph
+from myorelax.knowledge.terminology import MatchedIngredient
 from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import (
     amount_in,
@@ -274,6 +278,44 @@ def dose_is_makeable(dose_mg: float, units_mg: list[float], max_units: int = 12)
     return best[goal] <= max_units
 
 
+def _whole_units_of_a_product(ctx: CheckContext, a: Active) -> bool:
+    """Whether the order is whole tablets of a product that exists: a clinical or branded drug
+    of the product index whose strengths are the line's strengths per tablet, every ingredient
+    of a combination included ('Soma Compound with Codeine 1 tab': carisoprodol 200 mg with
+    aspirin 325 mg and codeine 16 mg). Such a dose is made by taking the tablets, whatever the
+    single-ingredient strengths are. Combinations only: a single-ingredient dose stays judged
+    against the monograph's marketed strengths (the index also holds products long gone)."""
+    order = a.order
+    assert order is not None
+    tablets = order.tablets or 1.0
+    if not float(tablets).is_integer() or len(order.components or ()) < 2:
+        return False
+    ids = order.components
+    per_tablet: dict[str, Dose] = {}
+    for b in ctx.subjects:
+        o = b.order
+        if o is not None and o.text == order.text and o.components == order.components and o.dose:
+            per_tablet.setdefault(o.drug, o.dose)
+    if set(per_tablet) != set(ids):
+        return False
+    term = ctx.terminology
+    ingredients = [MatchedIngredient(ingredient=term.ingredient(i), written=i) for i in ids]
+    for variant in product_variants(term, ingredients):
+        try:
+            if all(
+                math.isclose(
+                    convert(m.strength or 0.0, m.unit or "mg", per_tablet[m.ingredient.id].unit),
+                    per_tablet[m.ingredient.id].value,
+                    rel_tol=1e-9,
+                )
+                for m in variant
+            ):
+                return True
+        except InputError:
+            continue
+    return False
+
+
 def _strengths(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) -> list[Alert]:
     assert a.order is not None
     if a.order.dose is None or not a.order.dose.is_mass:
@@ -282,7 +324,7 @@ def _strengths(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) ->
     units, liquid = _units_of(drug, route)
     if not units or (liquid and a.order.tablets is None):
         return []
-    if dose_is_makeable(dose_mg, units):
+    if dose_is_makeable(dose_mg, units) or _whole_units_of_a_product(ctx, a):
         return []
     shown = ", ".join(
         f"{p.form.replace('_', ' ')} "
