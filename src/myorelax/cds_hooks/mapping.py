@@ -115,7 +115,9 @@ def alert_to_card(
         if e.url.startswith(("http://", "https://"))
     ]  # fmt: skip
     return Card(
-        uuid=stable_uuid(instance, alert.code, *sorted(alert.drugs)),
+        uuid=stable_uuid(
+            instance, alert.code, *sorted(alert.drugs), *((alert.finding,) if alert.finding else ())
+        ),
         summary=shorten(alert.summary, SUMMARY_LIMIT),
         detail=_detail(alert),
         indicator=INDICATOR[alert.severity],

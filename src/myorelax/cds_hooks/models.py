@@ -86,16 +86,35 @@ class FhirAuthorization(BaseModel):
     patient: str | None = None
 
 
+# The context fields CDS Hooks 2.0 requires of each hook this service answers (the hooks'
+# published context tables: patient-view, order-select, order-sign); userId, also required
+# there, is not used here and not asked for.
+REQUIRED_CONTEXT: dict[str, tuple[str, ...]] = {
+    "patient-view": ("patientId",),
+    "order-select": ("patientId", "draftOrders", "selections"),
+    "order-sign": ("patientId", "draftOrders"),
+}
+
+
 class HookRequest(BaseModel):
     """A CDS Hooks call, read tolerantly: unknown fields are kept, wrong shapes are checked
-    where they are used (and logged), so a non-conformant EHR still gets an answer."""
+    where they are used (and logged), so a non-conformant EHR still gets an answer. What the
+    specification requires (hook, hookInstance, context, and each hook's required context
+    fields: `missing_context`) must be there: without it the call is not answered with cards."""
 
     hook: str
-    hookInstance: str | None = None  # noqa: N815
+    hookInstance: str  # noqa: N815
     fhirServer: str | None = None  # noqa: N815
     fhirAuthorization: FhirAuthorization | None = None  # noqa: N815
-    context: dict[str, Any] = Field(default_factory=dict)
+    context: dict[str, Any]
     prefetch: dict[str, Any] | None = None
+
+    def missing_context(self) -> str | None:
+        """The first context field the hook requires that is absent (or null), if any."""
+        for name in REQUIRED_CONTEXT.get(self.hook, ()):
+            if self.context.get(name) is None:
+                return name
+        return None
 
     model_config = ConfigDict(
         extra="allow",

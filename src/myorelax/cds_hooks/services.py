@@ -5,8 +5,9 @@ is answered.
   follows the specification's "update stale guidance" replaces the order-select cards with the
   order-sign ones. It checks the draft MedicationRequests (the `selections` for order-select,
   every draft for order-sign) against the patient's record and current medications.
-- `myorelax-patient-review` answers `patient-view`: it reviews the muscle relaxants the patient
-  is taking now (Beers criteria, duration, duplicates, missing kidney function, interactions).
+- `myorelax-patient-review` answers `patient-view`: it reviews what the patient is taking now,
+  every drug a rule covers (muscle relaxants: Beers criteria, duration, duplicates, missing
+  kidney function, interactions; an opioid with a benzodiazepine in an older adult).
 
 The FHIR data comes from `prefetch`, or from the EHR's FHIR server when a key is absent.
 """
@@ -97,8 +98,10 @@ def discovery() -> Discovery:
             ServiceDefinition(
                 hook="patient-view",
                 title="Muscle relaxant therapy review",
-                description="Reviews the muscle relaxants a patient takes now: Beers criteria, "
-                "duration, duplicates, interactions and missing kidney function.",
+                description="Reviews what a patient takes now: muscle relaxants (Beers "
+                "criteria, duration, duplicates, interactions, missing kidney function) and "
+                "the risky combinations the rules name (an opioid with a benzodiazepine in an "
+                "older adult).",
                 id=REVIEW_SERVICE,
                 prefetch=dict(PREFETCH),
             )
@@ -124,7 +127,20 @@ class HookData:
 
 
 def _relevant(alert: Alert, drugs: set[str]) -> bool:
+    """An order check reports what a draft order takes part in: an interaction between a draft
+    and a current medication whichever of the two has the monograph (a new ciprofloxacin with
+    the tizanidine already taken), never two current drugs alone."""
     return bool(drugs.intersection(alert.drugs))
+
+
+def _monograph_of(alert: Alert, ordered: set[str], kb: KnowledgeBase) -> str:
+    """The drug whose monograph the card links to: an ordered drug with a monograph, else the
+    alert's drug with one (the current relaxant a new order interacts with)."""
+    for pool in (ordered.intersection(alert.drugs), set(alert.drugs)):
+        with_monograph = sorted(d for d in pool if d in kb.drugs)
+        if with_monograph:
+            return with_monograph[0]
+    return sorted(ordered.intersection(alert.drugs) or alert.drugs)[0]
 
 
 def _draft_resource(order: Order, mono: Monograph, patient_ref: str | None) -> dict[str, Any]:
@@ -272,7 +288,7 @@ def review_orders(
                 alert,
                 instance=data.instance,
                 source_label=source_label,
-                source_url=f"{base_url}/api/v1/drugs/{sorted(ordered.intersection(alert.drugs))[0]}",
+                source_url=f"{base_url}/api/v1/drugs/{_monograph_of(alert, ordered, kb)}",
                 suggestions=suggestions,
             )
         )
@@ -292,33 +308,32 @@ def review_orders(
 def review_patient(
     data: HookData, *, kb: KnowledgeBase, today: date, source_label: str, base_url: str
 ) -> list[Card]:
-    """Cards for patient-view: the muscle relaxants taken now, reviewed."""
+    """Cards for patient-view: every current drug a rule covers, reviewed as current therapy
+    (no orders): the muscle relaxants (Beers criteria, duration, duplicates, kidney function,
+    interactions), and the combinations the rules name whatever the drugs (an opioid with a
+    benzodiazepine in an older adult, Beers 2023). When the medication list is missing or may
+    be incomplete, an info card says so, even when nothing else is found."""
     term = terminology_for(kb)
     record = record_from_fhir(data.resources, today=today, terminology=term)
-    relaxants = tuple(m for m in record.patient.medications if m.drug in kb.drugs)
-    if not relaxants:
-        if "medications" in data.missing:  # nothing to review is not the same as no list
-            return [_not_checked_card(data, (), source_label)]
-        return []
-    rest = tuple(m for m in record.patient.medications if m.drug not in kb.drugs)
-    patient = record.patient.model_copy(update={"medications": rest})
-    report = evaluate_regimen(
-        patient, Regimen(orders=relaxants), kb=kb, terminology=term, today=today
-    )
-    drugs = {m.drug for m in relaxants}
+    report = evaluate_regimen(record.patient, Regimen(), kb=kb, terminology=term, today=today)
     cards = [
         alert_to_card(
             a,
             instance=data.instance,
             source_label=source_label,
-            source_url=f"{base_url}/api/v1/drugs/{sorted(drugs.intersection(a.drugs))[0]}",
+            source_url=_review_url(a, kb, base_url),
         )
         for a in report.alerts
-        if _relevant(a, drugs)
     ]
     if report.not_checked or data.missing or data.borrowed or data.problems:
         cards.append(_not_checked_card(data, report.not_checked, source_label))
     return cards
+
+
+def _review_url(alert: Alert, kb: KnowledgeBase, base_url: str) -> str | None:
+    """The monograph a review card links to (a rule over other drugs has none)."""
+    drug = next((d for d in sorted(alert.drugs) if d in kb.drugs), None)
+    return f"{base_url}/api/v1/drugs/{drug}" if drug else None
 
 
 def _not_checked_card(data: HookData, items: Sequence[NotChecked], source_label: str) -> Card:
@@ -336,7 +351,7 @@ def _not_checked_card(data: HookData, items: Sequence[NotChecked], source_label:
         reasons = "; ".join(f"{k}: {why[k]}" for k in data.missing if k in why)
         lines.insert(
             0,
-            f"- the EHR sent no {missing} and they could not be fetched"
+            f"- no {missing} were found in the prefetch and they could not be fetched"
             + (f" ({reasons})" if reasons else "")
             + "; nothing was assumed in their place",
         )

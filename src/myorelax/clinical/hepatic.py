@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 ChildPugh = Literal["A", "B", "C"]
@@ -29,3 +30,10 @@ def matches(adjustment: str, grade: Impairment) -> bool:
         return True
     order = ["mild", "moderate", "severe"]
     return order.index(grade) >= order.index(adjustment)
+
+
+def in_classes(classes: Collection[ChildPugh], child_pugh: ChildPugh | None) -> bool:
+    """Whether a patient is in the Child-Pugh `classes` a label's wording covers (knowledge
+    data: "severe" is C); none listed covers every class, and a liver disease whose class is
+    not recorded is taken to be in them (the cautious reading, as `matches`)."""
+    return not classes or child_pugh is None or child_pugh in classes

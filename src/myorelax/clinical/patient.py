@@ -70,6 +70,11 @@ class Patient(BaseModel):
 
     @property
     def has_condition(self) -> frozenset[str]:
+        """The recorded conditions with those the other fields record: substance use disorder,
+        and liver disease when a Child-Pugh class is given (the class grades a chronic liver
+        disease, cirrhosis mostly, so one is present). Grade is not severity: a contraindication
+        in severe or significant hepatic impairment names its Child-Pugh classes
+        (`Contraindication.child_pugh`), so class A is not taken for them."""
         extra = {"substance_use_disorder"} if self.substance_use_disorder else set()
         if self.child_pugh is not None:
             extra.add("active_liver_disease")

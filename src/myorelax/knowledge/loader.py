@@ -363,6 +363,32 @@ def _check_monograph(
                     f"unknown interaction {ci.interaction!r}",
                 )
             )
+        if ci.renal is not None:
+            for j, cid in enumerate(ci.renal.conditions):
+                if cid not in conditions:
+                    problems.append(
+                        (
+                            label,
+                            f"contraindications.{i}.renal.conditions.{j}",
+                            f"unknown condition {cid!r}",
+                        )
+                    )
+            for name in ("crcl_below", "egfr_below"):
+                amount = getattr(ci.renal, name)
+                if amount is not None and not has_dimension(amount.unit, "mL/min"):
+                    problems.append(
+                        (label, f"contraindications.{i}.renal.{name}.unit", "must be mL/min")
+                    )
+    releases = {p.release for p in drug.products}
+    for i, hep in enumerate(drug.populations.hepatic.adjustments):
+        if hep.release is not None and hep.release not in releases:
+            problems.append(
+                (
+                    label,
+                    f"populations.hepatic.adjustments.{i}.release",
+                    f"no {hep.release}-release product",
+                )
+            )
     for i, beers in enumerate(drug.populations.beers):
         if beers.condition and beers.condition not in conditions:
             problems.append(

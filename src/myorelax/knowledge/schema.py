@@ -403,6 +403,9 @@ class RenalAdjustment(Cited):
 
 class HepaticAdjustment(Cited):
     impairment: Literal["any", "mild", "moderate", "severe"]
+    # The formulation the adjustment is for (a label of the extended-release product can differ
+    # from the immediate-release one); None: every formulation of the drug.
+    release: Release | None = None
     severity: Severity
     action: str
     dose_fraction: Amount | None = None
@@ -442,13 +445,47 @@ class Populations(Frozen):
     pharmacogenomics: tuple[Pharmacogenomics, ...] = ()
 
 
+class RenalPathology(Cited):
+    """What a contraindication in kidney disease ("known or suspected renal pathology") covers:
+    a recorded kidney condition, dialysis, or a kidney function below a threshold (any one)."""
+
+    conditions: tuple[str, ...] = ()
+    dialysis: bool = False
+    crcl_below: Amount | None = None
+    egfr_below: Amount | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _has_criterion(self) -> RenalPathology:
+        if not (self.conditions or self.dialysis or self.crcl_below or self.egfr_below):
+            raise ValueError("renal pathology needs conditions, dialysis, crcl_below or egfr_below")
+        return self
+
+
 class Contraindication(Cited):
+    """A labelled contraindication. `condition`, `allergy`, `interaction` and `renal` are what
+    the check reads; `population` is text only. `child_pugh` narrows a liver `condition` to the
+    Child-Pugh classes the label's wording covers (a patient with liver disease whose class is
+    not recorded is taken to be in them: the cautious reading); `routes` narrows the whole
+    contraindication to orders given by those routes (an order whose route is not stated gets
+    no alert from it: the unchecked route is said as not checked, naming the finding)."""
+
     id: str
     text: str
     condition: str | None = None
+    child_pugh: tuple[Literal["A", "B", "C"], ...] = ()
     allergy: str | None = None
     interaction: str | None = None
+    renal: RenalPathology | None = None
+    routes: tuple[Route, ...] = ()
     population: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _child_pugh_on_condition(self) -> Contraindication:
+        if self.child_pugh and not self.condition:
+            raise ValueError("child_pugh narrows a liver condition: give the condition too")
+        return self
 
 
 class Warning(Cited):
@@ -757,6 +794,12 @@ class Interaction(Cited):
     modifiers: tuple[Modifier, ...] = ()
     evidence: tuple[Cited, ...] = ()
     note: str | None = None
+    washout: Amount | None = Field(
+        default=None,
+        description="how long after the object drug is stopped the interaction still applies "
+        "(cyclobenzaprine: within 14 days after an MAO inhibitor); a drug being stopped, or "
+        "stopped within this time, still counts (cited, unit of time)",
+    )
 
 
 class Monograph(Frozen):

@@ -63,7 +63,7 @@ def cited_sources(models: list[Any]) -> set[str]:
     found: set[str] = set()
 
     def visit(node: Any) -> None:
-        if hasattr(node, "model_fields"):
+        if isinstance(node, BaseModel):
             src = getattr(node, "source", None)
             if isinstance(src, str):
                 found.add(src)

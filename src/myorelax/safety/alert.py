@@ -45,6 +45,9 @@ class Alert(Frozen):
     recommendation: str
     exposure: ExposureEstimate | None = None
     evidence: tuple[Evidence, ...] = ()
+    # What tells apart two findings of one rule about the same drugs (which contraindication,
+    # which recorded allergy): part of the alert's identity, not of its JSON.
+    finding: str = Field(default="", exclude=True, repr=False)
 
     @field_validator("summary")
     @classmethod
@@ -57,9 +60,11 @@ class Alert(Frozen):
     def rank(self) -> int:
         return SEVERITY_ORDER.index(self.severity)
 
-    def key(self) -> tuple[str, tuple[str, ...]]:
-        """Identity of a finding: the same rule about the same drugs is one alert."""
-        return (self.code, tuple(sorted(self.drugs)))
+    def key(self) -> tuple[str, tuple[str, ...], str]:
+        """Identity of a finding: the same rule about the same drugs and the same `finding` (a
+        rule that can find several things about one drug, such as two contraindicated
+        conditions, names each) is one alert."""
+        return (self.code, tuple(sorted(self.drugs)), self.finding)
 
 
 class CheckReport(Frozen):

@@ -74,6 +74,18 @@ class CheckContext:
         # order the medications were listed in.
         return tuple(sorted(out, key=lambda a: (not a.is_order, a.drug)))
 
+    @cached_property
+    def stopped(self) -> tuple[Active, ...]:
+        """The drugs being stopped (not ordered again), as partners of the interactions that
+        outlast the last dose (an interaction with a `washout`: MAO inhibitors)."""
+        ordered = {o.drug for o in self.regimen.orders}
+        out = {
+            o.drug: self._active(o.drug, o, is_order=False)
+            for o in self.regimen.stopping
+            if o.drug not in ordered
+        }
+        return tuple(out[d] for d in sorted(out))
+
     def _active(self, drug: str, order: Order | None, *, is_order: bool) -> Active:
         ing: Ingredient = self.terminology.ingredient(drug)
         return Active(

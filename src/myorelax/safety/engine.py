@@ -48,14 +48,18 @@ CHECKS: tuple[Check, ...] = (
 
 
 def deduplicate(alerts: Sequence[Alert]) -> list[Alert]:
-    """Identical findings (same rule, same drugs) once, the most severe kept; then sorted by
-    severity, code and drugs, so the report is deterministic."""
-    kept: dict[tuple[str, tuple[str, ...]], Alert] = {}
+    """Identical findings once, the most severe kept; then sorted by severity, code and drugs,
+    so the report is deterministic.
+
+    A finding is a rule, its drugs and what the rule found (`Alert.key`): the same drug ordered
+    twice raises its contraindication once, while two contraindicated conditions of one drug
+    are two alerts."""
+    kept: dict[tuple[str, tuple[str, ...], str], Alert] = {}
     for a in alerts:
         prev = kept.get(a.key())
         if prev is None or a.rank < prev.rank:
             kept[a.key()] = a
-    return sorted(kept.values(), key=lambda a: (a.rank, a.code, a.drugs, a.summary))
+    return sorted(kept.values(), key=lambda a: (a.rank, a.code, a.drugs, a.summary, a.finding))
 
 
 def _order_view(ctx: CheckContext, o: Order) -> dict[str, Any]:
@@ -143,7 +147,7 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
     monographs = _subject_monographs(ctx)
     if not monographs:
         return out
-    names = ", ".join(m.name.lower() for m in monographs)
+    names = ", ".join(dict.fromkeys(m.name.lower() for m in monographs))
 
     def fact(reason: NotCheckedReason, item: str, detail: str) -> None:
         out.append(NotChecked(kind="patient_fact", item=item, reason=reason, detail=detail))
@@ -155,6 +159,38 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
             "age unknown: age limits, the Beers Criteria and age-based kidney estimates were not checked",
         )
     kidney_rules = [m for m in monographs if m.populations.renal.adjustments]
+    # Contraindications in renal pathology for this order's route (the methocarbamol injection)
+    # that no recorded kidney condition or dialysis already decided.
+    renal_ci = [
+        ctx.kb.drugs[a.drug].name.lower()
+        + (f" ({a.order.route})" if a.order and a.order.route else "")
+        for a in ctx.subjects
+        for ci in contraindications.renal_contraindications(ctx, a)
+        if ci.renal is not None and contraindications.renal_pathology(ctx, ci.renal) is None
+    ]
+    for a in ctx.subjects:
+        for ci, why in contraindications.unstated_route_findings(ctx, a):
+            assert a.order is not None
+            routes = "/".join(contraindications.ROUTE_WORDS.get(r, r) for r in ci.routes)
+            name = ctx.kb.drugs[a.drug].name.lower()
+            out.append(
+                NotChecked(
+                    kind="dose",
+                    item=a.order.text,
+                    reason="missing_route",
+                    detail=f"route not stated in '{a.order.text}': {name} by {routes} is "
+                    f"contraindicated in {why}, which the patient has; other routes are not. "
+                    f"Whether this order is given by {routes} was not checked: state the route",
+                )
+            )
+    if not ctx.kidney.measured and renal_ci:
+        fact(
+            "missing_kidney_function",
+            "kidney function",
+            f"kidney function unknown ({ctx.kidney.crcl_basis}): whether the patient has the "
+            f"known or suspected renal pathology that contraindicates {'; '.join(dict.fromkeys(renal_ci))} was not "
+            "checked (record a CrCl, an eGFR, or serum creatinine with age and weight)",
+        )
     if not ctx.kidney.known:
         fact(
             "missing_kidney_function",
@@ -199,7 +235,8 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
             "missing_liver_function",
             "liver function",
             "liver function unknown (no Child-Pugh class or liver disease recorded): the liver "
-            f"rules of {', '.join(m.name.lower() for m in hepatic)} were not checked",
+            f"rules of {', '.join(dict.fromkeys(m.name.lower() for m in hepatic))} were not "
+            "checked",
         )
     could_be_pregnant = p.sex != "male" and (
         p.age_years is None or pregnancy_possible_at(ctx.kb, p.age_years)

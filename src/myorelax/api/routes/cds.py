@@ -119,13 +119,19 @@ async def cds_service(
             400, "wrong-hook", "Hook not served here",
             f"{service_id} answers {', '.join(hooks)}, not {request.hook!r}", field="hook",
         )  # fmt: skip
+    missing = request.missing_context()
+    if missing is not None:
+        log.warning("CDS %s request without context.%s", request.hook, missing)
+        return problem_response(400, "invalid-cds-request", "Not a CDS Hooks request",
+                                f"context.{missing} is required for {request.hook}",
+                                field=f"context.{missing}")  # fmt: skip
     version_problem = unreadable_version(request)
     if version_problem:
         log.warning("CDS request in an unread FHIR version: %s", version_problem)
         return problem_response(400, "fhir-version", "FHIR version not read", version_problem,
                                 field="context.draftOrders")  # fmt: skip
     if not isinstance(request.context.get("patientId"), str):
-        log.warning("CDS request without context.patientId")
+        log.warning("CDS request whose context.patientId is not a string")
     try:
         policy = FetchPolicy(allowed_origins=client.fhir_servers,
                              private_ok=st.settings.cds_fhir_private_ok)  # fmt: skip
@@ -134,7 +140,7 @@ async def cds_service(
     except PreconditionFailedError as exc:
         return problem_response(412, "precondition-failed", "FHIR data not available", str(exc))
     review = review_orders if service_id == ORDER_SERVICE else review_patient
-    instance = request.hookInstance or ""
+    instance = request.hookInstance
     try:
         # The review is CPU work (checks, simulations, plans): off the event loop, so that one
         # slow request does not stall the others or the health check.

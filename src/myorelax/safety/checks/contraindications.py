@@ -1,15 +1,25 @@
 """Contraindicated conditions and allergies.
 
-MRX-CI-001 a condition the label lists as a contraindication
+MRX-CI-001 a condition the label lists as a contraindication (a liver condition only in the
+           Child-Pugh classes the label's wording covers; a route-specific one, such as the
+           methocarbamol injection in renal pathology, only for orders by that route)
 MRX-CI-002 an allergy to the drug, its class, or a cross-reacting drug the label names
+
+Each contraindicated condition and each recorded allergy is its own finding (`Alert.finding`):
+two of them for one drug are two alerts.
 """
 
 from __future__ import annotations
 
+from myorelax.clinical.hepatic import in_classes
 from myorelax.errors import UnknownDrugError
+from myorelax.knowledge.schema import Contraindication, Monograph, RenalPathology
 from myorelax.safety.alert import Alert
-from myorelax.safety.checks.common import make_alert
-from myorelax.safety.context import CheckContext
+from myorelax.safety.checks.common import fmt, make_alert
+from myorelax.safety.context import Active, CheckContext
+from myorelax.units import convert
+
+ROUTE_WORDS = {"intravenous": "IV", "intramuscular": "IM"}
 
 
 def allergy_ingredients(ctx: CheckContext) -> dict[str, frozenset[str]]:
@@ -31,6 +41,158 @@ def allergy_ingredients(ctx: CheckContext) -> dict[str, frozenset[str]]:
     return out
 
 
+def route_applies(ci: Contraindication, a: Active) -> tuple[bool, str | None]:
+    """Whether a route-specific contraindication concerns this drug's order, and the order's
+    route (None: not stated; the caller says so rather than assume either route)."""
+    route = a.order.route if a.order is not None else None
+    if not ci.routes:
+        return True, route
+    return route is None or route in ci.routes, route
+
+
+def unstated_route_findings(ctx: CheckContext, a: Active) -> list[tuple[Contraindication, str]]:
+    """Route-specific contraindications the patient meets (a condition or renal pathology) on an
+    order that does not state its route: no alert is made of them, and they are said as not
+    checked (an order without a route is most often the oral form)."""
+    drug = ctx.monograph(a)
+    if drug is None or a.order is None or a.order.route is not None:
+        return []
+    out: list[tuple[Contraindication, str]] = []
+    for ci in drug.contraindications:
+        if not ci.routes:
+            continue
+        if ci.renal is not None:
+            why = renal_pathology(ctx, ci.renal)
+            if why is not None:
+                out.append((ci, f"renal pathology ({why})"))
+        elif (
+            ci.condition
+            and ci.condition in ctx.patient.has_condition
+            and in_classes(ci.child_pugh, ctx.patient.child_pugh)
+        ):
+            out.append((ci, ctx.kb.conditions[ci.condition].name.lower()))
+    return out
+
+
+def renal_contraindications(ctx: CheckContext, a: Active) -> list[Contraindication]:
+    """The drug's contraindications in kidney disease that concern this order's route."""
+    drug = ctx.monograph(a)
+    if drug is None:
+        return []
+    return [ci for ci in drug.contraindications if ci.renal and route_applies(ci, a)[0]]
+
+
+def renal_pathology(ctx: CheckContext, crit: RenalPathology) -> str | None:
+    """What puts the patient within a contraindication's renal pathology (a recorded kidney
+    condition, dialysis, a CrCl or eGFR below its threshold), or None."""
+    k = ctx.kidney
+    found = [c for c in crit.conditions if c in ctx.patient.has_condition]
+    if found:
+        names = ", ".join(ctx.kb.conditions[c].name.lower() for c in found)
+        return f"recorded {names}"
+    if crit.dialysis and k.dialysis:
+        return "on dialysis"
+    for value, below, label, basis in (
+        (k.crcl_ml_min, crit.crcl_below, "CrCl", k.crcl_basis),
+        (k.egfr_ml_min, crit.egfr_below, "eGFR", k.egfr_basis),
+    ):
+        if (
+            value is not None
+            and below is not None
+            and value < convert(below.upper, below.unit, "mL/min")
+        ):
+            return f"{label} {fmt(value)} mL/min ({basis}), below {below.text()}"
+    return None
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _condition_alerts(
+    ctx: CheckContext, a: Active, drug: Monograph, conditions: frozenset[str]
+) -> list[Alert]:
+    """One alert per contraindicated condition the patient has (the label's entries that name
+    the same condition together)."""
+    cp = ctx.patient.child_pugh
+    by_condition: dict[str, list[Contraindication]] = {}
+    for ci in drug.contraindications:
+        if not ci.condition or ci.condition not in conditions:
+            continue
+        applies, route = route_applies(ci, a)
+        if not in_classes(ci.child_pugh, cp) or not applies or (ci.routes and route is None):
+            continue
+        by_condition.setdefault(ci.condition, []).append(ci)
+    out: list[Alert] = []
+    for cid, cis in by_condition.items():
+        cond = ctx.kb.conditions[cid].name
+        graded = [ci for ci in cis if ci.child_pugh]
+        what = _sentence_case(graded[0].text) if graded else cond.lower()
+        detail = f"The patient has **{cond}**"
+        if graded:
+            classes = " or ".join(sorted({c for ci in graded for c in ci.child_pugh}))
+            detail += (
+                f" (Child-Pugh class {cp}); the label's wording is read as Child-Pugh {classes}"
+                if cp
+                else f" with no Child-Pugh class recorded; the label's wording is read as "
+                f"Child-Pugh {classes}, taken to apply until the class is recorded"
+            )
+        detail += ". Label: " + "; ".join(ci.text for ci in cis)
+        out.append(
+            make_alert(
+                ctx,
+                "MRX-CI-001",
+                None,
+                f"{drug.name} is contraindicated in {what}",
+                detail + ".",
+                [a.drug],
+                f"{drug.name} can worsen {cond.lower()}.",
+                f"Do not use {drug.name}; choose an alternative suited to this condition.",
+                *cis,
+            ).model_copy(update={"finding": f"condition:{cid}"})
+        )
+    return out
+
+
+def _renal_alerts(ctx: CheckContext, a: Active, drug: Monograph) -> list[Alert]:
+    """Contraindications in renal pathology (route-specific ones for that route only)."""
+    out: list[Alert] = []
+    for ci in renal_contraindications(ctx, a):
+        assert ci.renal is not None
+        why = renal_pathology(ctx, ci.renal)
+        if why is None:
+            continue
+        _, route = route_applies(ci, a)
+        routes = "/".join(ROUTE_WORDS.get(r, r) for r in ci.routes)
+        if not ci.routes:
+            subject = drug.name
+        elif route is None:
+            # Said as not checked (engine.not_checked): an order written without a route is
+            # most often the tablets, which this contraindication does not concern.
+            continue
+        else:
+            subject = f"{drug.name} {ROUTE_WORDS.get(route, route)}"
+        out.append(
+            make_alert(
+                ctx,
+                "MRX-CI-001",
+                None,
+                f"{subject} is contraindicated in renal pathology ({why.split(' (')[0]})",
+                f"The patient has **{why}**. Label: {ci.text}."
+                + (f" {ci.renal.note}" if ci.renal.note else ""),
+                [a.drug],
+                "Impaired kidneys do not clear the vehicle; it worsens acidosis and urea retention."
+                if ci.routes
+                else f"{drug.name} accumulates or harms the kidney in renal impairment.",
+                f"Do not give {drug.name} by this route"
+                + (f" ({routes}); use the oral form if appropriate." if ci.routes else "."),
+                ci,
+                ci.renal,
+            ).model_copy(update={"finding": f"contraindication:{ci.id}"})
+        )
+    return out
+
+
 def check(ctx: CheckContext) -> list[Alert]:
     out: list[Alert] = []
     conditions = ctx.patient.has_condition
@@ -39,22 +201,8 @@ def check(ctx: CheckContext) -> list[Alert]:
         drug = ctx.monograph(a)
         if drug is None:
             continue
-        for ci in drug.contraindications:
-            if ci.condition and ci.condition in conditions:
-                cond = ctx.kb.conditions[ci.condition].name
-                out.append(
-                    make_alert(
-                        ctx,
-                        "MRX-CI-001",
-                        None,
-                        f"{drug.name} is contraindicated in {cond.lower()}",
-                        f"The patient has **{cond}**. Label: {ci.text}",
-                        [a.drug],
-                        f"{drug.name} can worsen {cond.lower()}.",
-                        f"Do not use {drug.name}; choose an alternative suited to this condition.",
-                        ci,
-                    )
-                )
+        out += _condition_alerts(ctx, a, drug, conditions)
+        out += _renal_alerts(ctx, a, drug)
         for text, covers in allergies.items():
             reasons: list[str] = []
             cited = None
@@ -81,6 +229,6 @@ def check(ctx: CheckContext) -> list[Alert]:
                     "Hypersensitivity reactions, including cross-reactivity within a class.",
                     f"Do not give {drug.name}; confirm the allergy history and choose an unrelated drug.",
                     cited or hyper,
-                )
+                ).model_copy(update={"finding": f"allergy:{text.strip().lower()}"})
             )
     return out

@@ -67,10 +67,20 @@ def _exposures(ctx: CheckContext) -> tuple[Active, ...]:
     return tuple(out)
 
 
+def owners(ctx: CheckContext) -> tuple[Active, ...]:
+    """The drugs whose monograph's interactions are looked at: the subjects, and, when orders
+    are checked, also the current drugs with a monograph, so that a new ciprofloxacin meets the
+    tizanidine the patient already takes (the interaction is written on tizanidine's monograph
+    only). Which pairs are reported is `ctx.involved`'s rule: an order must take part."""
+    seen = {a.drug for a in ctx.subjects}
+    extra = tuple(a for a in ctx.active if a.drug not in seen and ctx.monograph(a) is not None)
+    return (*ctx.subjects, *extra)
+
+
 def check(ctx: CheckContext) -> list[Alert]:
-    best: dict[tuple[str, str, str], tuple[int, int, Interaction, Active, Active]] = {}
+    best: Best = {}
     exposures = _exposures(ctx)
-    for a in ctx.subjects:
+    for a in owners(ctx):
         drug = ctx.monograph(a)
         if drug is None:
             continue
@@ -78,16 +88,50 @@ def check(ctx: CheckContext) -> list[Alert]:
             for b in (*ctx.active, *exposures):
                 if b.drug == a.drug or not _matches(x, b):
                     continue
-                code = code_for(x)
-                rank = (0 if x.object.drug else 1, SEVERITY_ORDER.index(x.severity))
-                lo, hi = sorted((a.drug, b.drug))
-                key = (code, lo, hi)
-                prev = best.get(key)
-                if prev is None or rank < (prev[0], prev[1]):
-                    best[key] = (rank[0], rank[1], x, a, b)
-    out = [_alert(ctx, code, x, a, b) for (code, _, _), (_, _, x, a, b) in best.items()]
+                # Two current drugs are not this order check's business (no alert fatigue);
+                # in a review of current therapy (no orders) every pair is.
+                if not ctx.involved(a, b):
+                    continue
+                _keep(best, x, a, b)
+            # A drug being stopped still counts while the interaction outlasts it (washout).
+            for b in ctx.stopped if x.washout is not None else ():
+                if b.drug != a.drug and _matches(x, b) and ctx.involved(a, b):
+                    _keep(best, x, a, b)
+    stopped = {s.drug for s in ctx.stopped}
+    out = [
+        _alert(ctx, code, x, a, b, stopped=b.drug in stopped)
+        for (code, _, _), (_, _, x, a, b) in best.items()
+    ]
     out += _holy_trinity(ctx)
     return out
+
+
+Best = dict[tuple[str, str, str], tuple[int, int, Interaction, Active, Active]]
+
+
+def _keep(best: Best, x: Interaction, a: Active, b: Active) -> None:
+    """Keep, for each rule and pair of drugs, the most specific then most severe interaction."""
+    code = code_for(x)
+    rank = (0 if x.object.drug else 1, SEVERITY_ORDER.index(x.severity))
+    lo, hi = sorted((a.drug, b.drug))
+    key = (code, lo, hi)
+    prev = best.get(key)
+    if prev is None or rank < (prev[0], prev[1]):
+        best[key] = (rank[0], rank[1], x, a, b)
+
+
+def washout_text(x: Interaction, b: Active) -> str:
+    """What the alert says about a partner drug being stopped: the interaction's washout (the
+    longest when a range is cited), and that an unknown stop date was taken as within it."""
+    w = x.washout
+    assert w is not None
+    span = w.value if w.value is not None else w.high if w.high is not None else w.low
+    unit = w.unit + ("s" if span != 1 and w.unit in ("day", "week") else "")
+    return (
+        f" {b.name[:1].upper() + b.name[1:]} is being stopped, but this interaction lasts "
+        f"{span:g} {unit} after its last dose. The stop date is not known here, so it is taken "
+        "as within that time (the conservative reading)."
+    )
 
 
 def order_route(order: Order | None) -> str | None:
@@ -96,7 +140,9 @@ def order_route(order: Order | None) -> str | None:
     return None if order is None else order.route
 
 
-def _alert(ctx: CheckContext, code: str, x: Interaction, a: Active, b: Active) -> Alert:
+def _alert(
+    ctx: CheckContext, code: str, x: Interaction, a: Active, b: Active, *, stopped: bool = False
+) -> Alert:
     exposure = None
     sim: tuple[ExposureRatio, ...] = ()
     mono = ctx.monograph(a)
@@ -122,6 +168,11 @@ def _alert(ctx: CheckContext, code: str, x: Interaction, a: Active, b: Active) -
     )
     if b.drug == "ethanol" and b.order is None:
         detail += " The patient drinks alcohol."
+    if stopped:
+        detail += washout_text(x, b)
+    if b.is_order and not a.is_order:
+        new = b.name[:1].upper() + b.name[1:]
+        detail += f" {new} is the new order; the patient already takes {a.name.lower()}."
     severity, recommendation = x.severity, x.recommendation
     route = order_route(a.order)
     by_route = next((m for m in x.modifiers if m.route is not None and m.route == route), None)
@@ -152,6 +203,7 @@ def _alert(ctx: CheckContext, code: str, x: Interaction, a: Active, b: Active) -
         recommendation,
         x,
         *x.evidence,
+        x.washout if stopped else None,
         exposure=exposure,
     )
 

@@ -10,16 +10,37 @@ MRX-HEP-002 a drug with a hepatotoxicity warning: monitor the liver
 
 from __future__ import annotations
 
+import re
+
 from myorelax.clinical.hepatic import matches
 from myorelax.clinical.patient import KidneyFunction
-from myorelax.knowledge.schema import SEVERITY_ORDER, Amount, Monograph, RenalAdjustment
+from myorelax.clinical.regimen import Order
+from myorelax.knowledge.schema import (
+    SEVERITY_ORDER,
+    Amount,
+    Monograph,
+    Release,
+    RenalAdjustment,
+)
 from myorelax.pk.exposure import patient_exposure
 from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import exposure_from, fmt, make_alert, simulated_note
 from myorelax.safety.context import CheckContext
-from myorelax.units import convert
+from myorelax.units import convert, has_dimension
 
 RENAL_CAUSES = frozenset({"renal", "crcl_below_25_ml_min", "dialysis"})
+
+# Words of an order that name its formulation ("cyclobenzaprine ER 15 mg", "... IR 5 mg").
+RELEASE_WORDS: dict[str, Release] = {
+    "er": "extended",
+    "xr": "extended",
+    "xl": "extended",
+    "sr": "extended",
+    "cr": "extended",
+    "extended": "extended",
+    "ir": "immediate",
+    "immediate": "immediate",
+}
 
 
 def check(ctx: CheckContext) -> list[Alert]:
@@ -214,6 +235,41 @@ def _renal(ctx: CheckContext) -> list[Alert]:
     return out
 
 
+def order_release(drug: Monograph, order: Order | None) -> tuple[Release | None, str]:
+    """The formulation (immediate or extended release) of an order of `drug`, and how it was
+    told: the drug's only formulation, a brand of one product, a word of the order (ER, XR, IR,
+    extended...), or a strength only one formulation is made in. None: it cannot be told."""
+    releases = {p.release for p in drug.products}
+    if len(releases) == 1:
+        only = next(iter(releases))
+        return only, f"the drug's only formulation is {only}-release"
+    if order is None:
+        return None, "no order"
+    words = set(re.split(r"[^a-z0-9]+", " ".join((order.text, order.product or "")).lower()))
+    for p in drug.products:
+        brand = next((b for b in p.brands if b.lower() in words), None)
+        if brand is not None:
+            return p.release, f"{brand} is the {p.release}-release {p.form}"
+    said = {RELEASE_WORDS[w] for w in words if w in RELEASE_WORDS}
+    if len(said) == 1:
+        release = next(iter(said))
+        return release, f"the order says {release} release"
+    mg = order.dose.mg() if order.dose is not None else None
+    if mg is not None:
+        made = {
+            p.release
+            for p in drug.products
+            for st in p.strengths
+            if st.value is not None
+            and has_dimension(st.unit, "mg")
+            and abs(convert(st.value, st.unit, "mg") - mg) < 1e-6
+        }
+        if len(made) == 1:
+            release = next(iter(made))
+            return release, f"{fmt(mg)} mg is made only as the {release}-release form"
+    return None, "the order names no brand, no ER or IR, and no strength only one form has"
+
+
 def _hepatic(ctx: CheckContext) -> list[Alert]:
     out: list[Alert] = []
     grade = ctx.patient.liver_impairment
@@ -221,24 +277,44 @@ def _hepatic(ctx: CheckContext) -> list[Alert]:
         drug = ctx.monograph(a)
         if drug is None:
             continue
-        hits = [h for h in drug.populations.hepatic.adjustments if matches(h.impairment, grade)]
+        adjustments = drug.populations.hepatic.adjustments
+        by_release = any(h.release is not None for h in adjustments)
+        release, how = order_release(drug, a.order) if by_release else (None, "")
+        hits = [
+            h
+            for h in adjustments
+            if matches(h.impairment, grade)
+            and (h.release is None or release is None or h.release == release)
+        ]
         if hits:
             adj = min(hits, key=lambda h: SEVERITY_ORDER.index(h.severity))
             cp = ctx.patient.child_pugh
             desc = f"Child-Pugh {cp} ({grade})" if cp else "liver disease (grade not given)"
+            formulation = ""
+            unstated = ""
+            if by_release and release is not None:
+                formulation = f" Formulation: {release} release ({how})."
+            elif by_release:
+                unstated = " (formulation not stated)"
+                formulation = (
+                    f" The formulation is not known ({how}): the most restrictive advice of "
+                    "its formulations is given; state it (ER or IR, or the brand) for the "
+                    "advice of that formulation."
+                )
             out.append(
                 make_alert(
                     ctx,
                     "MRX-HEP-001",
                     adj.severity,
-                    f"{drug.name} with {desc}: {adj.action}",
+                    f"{drug.name}{unstated} with {desc}: {adj.action}",
                     f"The patient has **{desc}**. For {adj.impairment} impairment: {adj.action}"
-                    + (f" {adj.note}" if adj.note else ""),
+                    + (f" {adj.note}" if adj.note else "")
+                    + formulation,
                     [a.drug],
                     "Reduced hepatic metabolism raises exposure; some drugs injure the liver.",
                     adj.action,
                     adj,
-                )
+                ).model_copy(update={"finding": release or ""})
             )
         hepato = [w for w in (*drug.boxed_warnings, *drug.warnings) if w.topic == "hepatotoxicity"]
         if hepato:
