@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 
 import httpx
 import pytest
@@ -252,6 +253,10 @@ def test_body_size_limit(server: Server, clinician: dict[str, str]) -> None:
 def test_logs_hold_no_tokens_or_patient_data(server: Server, clinician: dict[str, str]) -> None:
     httpx.post(server.base + "/api/v1/check", headers=clinician,
                json={"orders": ["baclofen 10 mg tid"], "patient": {"age_years": 83.417}})  # fmt: skip
+    # The access line is written as the response goes out: wait for it rather than race it.
+    deadline = time.monotonic() + 10
+    while "POST /api/v1/check 200" not in server.output and time.monotonic() < deadline:
+        time.sleep(0.05)
     out = server.output
     token = clinician["Authorization"].split()[1]
     assert token not in out

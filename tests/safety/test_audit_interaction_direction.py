@@ -50,12 +50,12 @@ def test_a_review_of_current_therapy_still_reports_current_pairs() -> None:
 
 def test_cyclobenzaprine_with_an_maoi_being_stopped_is_contraindicated() -> None:
     """Cyclobenzaprine label, CONTRAINDICATIONS: not with MAO inhibitors or within 14 days after
-    their discontinuation. A phenelzine being stopped (stop date unknown) is taken as within the
-    14 days, and the alert says so."""
+    their discontinuation. A phenelzine being stopped now is within the 14 days, and the alert
+    says how long the interaction lasts."""
     found = ddi([], ["cyclobenzaprine 5 mg tid"], ["phenelzine 15 mg tid"])
     alert = found[("MRX-DDI-002", "cyclobenzaprine", "phenelzine")]
     assert alert.severity == "contraindicated"
-    assert "14 days" in alert.detail and "stop date is not known" in alert.detail
+    assert "14 days" in alert.detail and "is being stopped" in alert.detail
 
 
 def test_a_drug_being_stopped_without_a_washout_is_not_reported() -> None:

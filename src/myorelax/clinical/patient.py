@@ -9,6 +9,7 @@ eGFR and says how.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -20,6 +21,17 @@ from myorelax.clinical.renal import Sex, ckd_epi_2021, cockcroft_gault
 from myorelax.errors import PatientDataError
 
 Phenotype = Literal["PM", "IM", "NM", "RM", "UM"]
+
+
+class StoppedMedication(BaseModel):
+    """A medication the record shows as stopped or completed recently: not taken now, but an
+    interaction that outlasts the last dose (an MAO inhibitor's 14 days before cyclobenzaprine)
+    still counts. `stopped_on` None: the stop date is not recorded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    order: Order
+    stopped_on: date | None = None
 
 
 class Patient(BaseModel):
@@ -46,6 +58,10 @@ class Patient(BaseModel):
     alcohol: bool = False
     substance_use_disorder: bool = False
     medications: tuple[Order, ...] = ()
+    stopped_medications: tuple[StoppedMedication, ...] = Field(
+        default=(),
+        description="medications stopped recently (for interactions with a washout)",
+    )
     not_checked: tuple[NotChecked, ...] = Field(
         default=(),
         description="what the patient's record held that could not be read (not checked)",

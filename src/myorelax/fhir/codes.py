@@ -57,5 +57,10 @@ SEVERITY_OF_ALERT: dict[str, str] = {
 # A MedicationDispense without a days' supply handed over within this many days is taken as
 # possibly current (and said so); one handed over earlier is not a current medication.
 DISPENSE_WINDOW_DAYS = 90
+# A MedicationRequest/Statement stopped or completed within this many days (or, its stop date not
+# recorded, last dated within them) is kept as a recently stopped medication, for interactions
+# that outlast the last dose (the knowledge's `washout`, at most 14 days today; a test holds every
+# washout within this window).
+STOPPED_LOOKBACK_DAYS = 90
 # A days' supply beyond this is not a readable one (a broken number), not a ten-year supply.
 DISPENSE_MAX_SUPPLY_DAYS = 3650

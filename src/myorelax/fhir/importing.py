@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from myorelax.clinical.not_checked import NotChecked
-from myorelax.clinical.patient import Patient, build_patient
+from myorelax.clinical.patient import Patient, StoppedMedication, build_patient
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError, PatientDataError
 from myorelax.fhir.codes import (
@@ -37,6 +37,7 @@ from myorelax.fhir.codes import (
     RXNORM,
     SMOKING_STATUS_LOINC,
     SNOMED_DIALYSIS_PROCEDURES,
+    STOPPED_LOOKBACK_DAYS,
     ObservationKind,
 )
 from myorelax.fhir.conditions import (
@@ -123,6 +124,7 @@ class DraftOrders(BaseModel):
 
 _CURRENT_REQUEST = frozenset({"active", "on-hold"})
 _CURRENT_STATEMENT = frozenset({"active", "intended", "on-hold"})
+_STOPPED = frozenset({"stopped", "completed"})
 _REQUEST_INTENTS = frozenset(
     {"order", "original-order", "reflex-order", "filler-order", "instance-order", "plan"}
 )
@@ -259,6 +261,7 @@ class _Record:
         self.allergy_resources = 0
         self.skipped: dict[str, int] = {}
         self.dispenses: list[Resource] = []
+        self.stopped: list[StoppedMedication] = []
         self.unread: dict[tuple[str, str], int] = {}
 
     def skip(self, what: str) -> None:
@@ -380,7 +383,8 @@ class _Record:
         current = _CURRENT_STATEMENT if rt == "MedicationStatement" else _CURRENT_REQUEST
         intent = status_code(r.get("intent"))
         if status not in current:
-            self.skip(f"{rt} {status or 'without status'} (not current)")
+            if not (status in _STOPPED and self.stopped_medication(r, status)):
+                self.skip(f"{rt} {status or 'without status'} (not current)")
             return
         if rt == "MedicationRequest" and intent and intent not in _REQUEST_INTENTS:
             self.skip(f"{rt} of intent {intent}")
@@ -401,6 +405,28 @@ class _Record:
                 continue
             self.orders.append(order)
             self.order_refs.append(reference_of(r))
+
+    def stopped_medication(self, r: Resource, status: str) -> bool:
+        """A request or statement stopped or completed recently, kept (not as a current
+        medication) for the interactions that outlast the last dose; whether it was kept. Its
+        stop date is the end of its effective, validity or bounds period; without one, the
+        medication is kept when last dated within the look-back, its stop date unknown."""
+        end = _stop_date(r)
+        last = end or _last_dated(r)
+        if last is None or (self.today - last).days > STOPPED_LOOKBACK_DAYS:
+            return False
+        read = read_medication(r, self.index)
+        if not read.orders:
+            return False
+        stopped_on = end if end is not None and end <= self.today else None
+        when = f"on {stopped_on.isoformat()}" if stopped_on else "on a date not recorded"
+        self.notes.append(
+            f"{label_of(r)}: {status} {when}; not a current medication, kept for the "
+            "interactions that outlast the last dose"
+        )
+        for order in read.orders:
+            self.stopped.append(StoppedMedication(order=order, stopped_on=stopped_on))
+        return True
 
     def dispense(self, r: Resource) -> None:
         """A MedicationDispense as a current medication when its supply covers the date: handed
@@ -582,6 +608,7 @@ def record_from_fhir(
         # No AllergyIntolerance in the record is "not recorded", not "no known allergies".
         allergies=tuple(rec.allergies) if rec.allergy_resources else None,
         medications=tuple(rec.orders),
+        stopped_medications=tuple(rec.stopped),
         not_checked=tuple(rec.not_checked),
     )
     patient = _build(data, notes)
@@ -591,6 +618,29 @@ def record_from_fhir(
         patient_fhir_id=pid,
         medication_references=tuple(rec.order_refs),
     )
+
+
+def _stop_date(r: Mapping[str, Any]) -> date | None:
+    """When a stopped or completed request or statement ended: effectivePeriod.end (statement),
+    dispenseRequest.validityPeriod.end or a dosage's boundsPeriod.end (request), the latest."""
+    ends = [date_of(mapping(r.get("effectivePeriod")).get("end"))]
+    ends.append(
+        date_of(mapping(mapping(r.get("dispenseRequest")).get("validityPeriod")).get("end"))
+    )
+    for d in items(r.get("dosageInstruction")) + items(r.get("dosage")):
+        repeat = mapping(mapping(mapping(d).get("timing")).get("repeat"))
+        ends.append(date_of(mapping(repeat.get("boundsPeriod")).get("end")))
+    known = [e for e in ends if e is not None]
+    return max(known) if known else None
+
+
+def _last_dated(r: Mapping[str, Any]) -> date | None:
+    """The latest date a request or statement carries (written, started, asserted)."""
+    dates = [date_of(r.get(k)) for k in ("authoredOn", "effectiveDateTime", "dateAsserted")] + [
+        date_of(mapping(r.get("effectivePeriod")).get("start"))
+    ]
+    known = [d for d in dates if d is not None]
+    return max(known) if known else None
 
 
 def _handed_over(r: Mapping[str, Any]) -> date:

@@ -597,6 +597,11 @@ class PkModel(Cited):
     residual: Residual | None = None
     metabolite: MetaboliteModel | None = None
     oral: OralAbsorption | None = None  # an intravenous model that also takes oral doses
+    not_modelled: tuple[str, ...] = Field(
+        default=(),
+        description="what the model leaves out that changes the exposure or effect (an active "
+        "metabolite with no model), said in every simulation's notes",
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> PkModel:

@@ -211,16 +211,35 @@ def covariate_effects(
                     unapplied.setdefault(cov.form, []).append(_describe(cov))
                 continue
             if hit:
+                # A liver study of a milder grade than the patient's: the change is at least
+                # the one studied (worse impairment, less clearance), and that is said.
+                beyond = (
+                    cov.covariate == "hepatic_impairment"
+                    and _HEPATIC_ORDER.get(str(cat), 0) > _HEPATIC_ORDER.get(cov.category, 9)
+                    and not any(
+                        c.category == str(cat)
+                        for c in mono.pk.covariates
+                        if isinstance(c, CategoricalCovariate) and c.covariate == cov.covariate
+                    )
+                )
+                if beyond:
+                    notes.append(
+                        f"Liver impairment {str(cat).replace('_', ' ')}: {mono.name} was studied "
+                        f"in {_studied(cov.category)} only; that effect was applied, and the "
+                        "true exposure is likely at least the one shown."
+                    )
                 effects.append(
                     Effect(
                         _parameter(cov.parameter),
                         float(cov.factor.upper),
                         f"{cov.covariate.replace('_', ' ')} {cov.category.replace('_', ' ')}"
                         + (f" ({cov.form.replace('_', ' ')})" if cov.form else "")
-                        + f": {cov.parameter} x{cov.factor.upper:g}",
+                        + f": {cov.parameter} {'at most ' if beyond else ''}"
+                        + f"x{cov.factor.upper:g}",
                         cov.factor.source or cov.source,
                         cov.factor.section or cov.section,
                         cov.covariate,
+                        lower_bound=beyond,
                     )
                 )
         elif isinstance(cov, PowerCovariate):
@@ -245,6 +264,7 @@ def covariate_effects(
                     cov.covariate,
                 )
             )
+    notes += _not_modelled(mono, patient)
     if unapplied:
         notes.append(
             "dosage form not given (say tablet or capsule): "
@@ -254,6 +274,38 @@ def covariate_effects(
             + " were not applied."
         )
     return effects, notes
+
+
+def _studied(category: str) -> str:
+    words = category.replace("_", " ")
+    return words if words == "cirrhosis" else f"{words} liver impairment"
+
+
+def _not_modelled(mono: Monograph, patient: Patient) -> list[str]:
+    """What the patient has that the drug's model does not carry (never silent): liver
+    impairment without a liver covariate, an active metabolite without a metabolite model."""
+    notes: list[str] = []
+    liver = patient.liver_impairment
+    has_liver = any(
+        isinstance(c, CategoricalCovariate) and c.covariate == "hepatic_impairment"
+        for c in mono.pk.covariates
+    )
+    if liver != "none" and not has_liver:
+        said = mono.populations.hepatic.statements
+        notes.append(
+            f"Liver impairment ({liver.replace('_', ' ')}): its effect on {mono.name} is not "
+            "modelled here (no quantitative source in the knowledge base); the exposure shown "
+            "is that of normal liver function and is likely an underestimate"
+            + (f". The label: {said[0].text}" if said else ".")
+        )
+    model = mono.pk.model
+    notes += [f"Not modelled: {what}." for what in (model.not_modelled if model else ())]
+    if model is not None and model.metabolite is None and mono.active_metabolites:
+        names = ", ".join(m.drug for m in mono.active_metabolites)
+        notes.append(
+            f"Active metabolite ({names}) not modelled: only {mono.name} itself is simulated."
+        )
+    return notes
 
 
 def _parameter(name: str) -> str:

@@ -76,15 +76,28 @@ class CheckContext:
 
     @cached_property
     def stopped(self) -> tuple[Active, ...]:
-        """The drugs being stopped (not ordered again), as partners of the interactions that
-        outlast the last dose (an interaction with a `washout`: MAO inhibitors)."""
-        ordered = {o.drug for o in self.regimen.orders}
+        """The drugs being stopped (not ordered again) and those the record shows stopped
+        recently (not taken now), as partners of the interactions that outlast the last dose
+        (an interaction with a `washout`: MAO inhibitors). Their stop dates: `stopped_on`."""
+        taken = {o.drug for o in self.regimen.orders} | {m.drug for m in self.patient.medications}
         out = {
             o.drug: self._active(o.drug, o, is_order=False)
             for o in self.regimen.stopping
-            if o.drug not in ordered
+            if o.drug not in taken
         }
+        for m in self.patient.stopped_medications:
+            if m.order.drug not in taken and m.order.drug not in out:
+                out[m.order.drug] = self._active(m.order.drug, m.order, is_order=False)
         return tuple(out[d] for d in sorted(out))
+
+    @cached_property
+    def stopped_on(self) -> dict[str, date | None]:
+        """When each of `stopped` was stopped: None when not known (a drug being stopped now by
+        this regimen counts as stopped today)."""
+        out: dict[str, date | None] = {o.drug: self.today for o in self.regimen.stopping}
+        for m in self.patient.stopped_medications:
+            out.setdefault(m.order.drug, m.stopped_on)
+        return {a.drug: out.get(a.drug) for a in self.stopped}
 
     def _active(self, drug: str, order: Order | None, *, is_order: bool) -> Active:
         ing: Ingredient = self.terminology.ingredient(drug)

@@ -17,6 +17,7 @@ from myorelax.pk.exposure import ExposureRatio, interaction_exposure
 from myorelax.safety.alert import Alert, ExposureEstimate
 from myorelax.safety.checks.common import make_alert, simulated_note
 from myorelax.safety.context import Active, CheckContext
+from myorelax.units import convert
 
 OUD_FLAG = "oud_treatment"
 OUD_NOTE = (
@@ -95,11 +96,17 @@ def check(ctx: CheckContext) -> list[Alert]:
                 _keep(best, x, a, b)
             # A drug being stopped still counts while the interaction outlasts it (washout).
             for b in ctx.stopped if x.washout is not None else ():
-                if b.drug != a.drug and _matches(x, b) and ctx.involved(a, b):
+                if (
+                    b.drug != a.drug
+                    and _matches(x, b)
+                    and ctx.involved(a, b)
+                    and _within_washout(ctx, x, b)
+                ):
                     _keep(best, x, a, b)
     stopped = {s.drug for s in ctx.stopped}
+    active = {s.drug for s in ctx.active}
     out = [
-        _alert(ctx, code, x, a, b, stopped=b.drug in stopped)
+        _alert(ctx, code, x, a, b, stopped=b.drug in stopped and b.drug not in active)
         for (code, _, _), (_, _, x, a, b) in best.items()
     ]
     out += _holy_trinity(ctx)
@@ -120,17 +127,40 @@ def _keep(best: Best, x: Interaction, a: Active, b: Active) -> None:
         best[key] = (rank[0], rank[1], x, a, b)
 
 
-def washout_text(x: Interaction, b: Active) -> str:
-    """What the alert says about a partner drug being stopped: the interaction's washout (the
-    longest when a range is cited), and that an unknown stop date was taken as within it."""
+def washout_days(x: Interaction) -> float:
+    """The interaction's washout in days (the longest when a range is cited)."""
     w = x.washout
     assert w is not None
     span = w.value if w.value is not None else w.high if w.high is not None else w.low
-    unit = w.unit + ("s" if span != 1 and w.unit in ("day", "week") else "")
+    assert span is not None
+    return convert(span, w.unit, "day")
+
+
+def _within_washout(ctx: CheckContext, x: Interaction, b: Active) -> bool:
+    """Whether a stopped drug still counts: stopped within the washout before the check's date,
+    or on a date not recorded (taken as within: the conservative reading)."""
+    on = ctx.stopped_on.get(b.drug)
+    return on is None or (ctx.today - on).days <= washout_days(x)
+
+
+def washout_text(ctx: CheckContext, x: Interaction, b: Active) -> str:
+    """What the alert says about a partner drug stopped or being stopped: the interaction's
+    washout, and when the drug was stopped (an unknown date taken as within the washout)."""
+    days = washout_days(x)
+    name = b.name[:1].upper() + b.name[1:]
+    lasts = f"this interaction lasts {days:g} days after its last dose"
+    on = ctx.stopped_on.get(b.drug)
+    if on is None:
+        return (
+            f" {name} was stopped recently, but {lasts}. The stop date is not recorded, so it "
+            "is taken as within that time (the conservative reading)."
+        )
+    if on >= ctx.today:
+        return f" {name} is being stopped, but {lasts}."
+    ago = (ctx.today - on).days
     return (
-        f" {b.name[:1].upper() + b.name[1:]} is being stopped, but this interaction lasts "
-        f"{span:g} {unit} after its last dose. The stop date is not known here, so it is taken "
-        "as within that time (the conservative reading)."
+        f" {name} was stopped on {on.isoformat()} ({ago} day{'s' if ago != 1 else ''} ago), "
+        f"and {lasts}."
     )
 
 
@@ -169,7 +199,7 @@ def _alert(
     if b.drug == "ethanol" and b.order is None:
         detail += " The patient drinks alcohol."
     if stopped:
-        detail += washout_text(x, b)
+        detail += washout_text(ctx, x, b)
     if b.is_order and not a.is_order:
         new = b.name[:1].upper() + b.name[1:]
         detail += f" {new} is the new order; the patient already takes {a.name.lower()}."
