@@ -121,6 +121,7 @@ def test_fhir_careplan_is_valid_r4_with_goals_and_steps() -> None:
     assert len(meds) == len(plan.steps)
     assert meds[0]["detail"]["productCodeableConcept"]["coding"][0]["code"] == "57258"
     assert resource["goal"] and all(g["reference"].startswith("#") for g in resource["goal"])
-    assert {c["resourceType"] for c in resource["contained"]} == {"Goal"}
+    # Goals, and the plan's alerts as DetectedIssues (the hepatotoxicity alert of tizanidine).
+    assert {c["resourceType"] for c in resource["contained"]} == {"Goal", "DetectedIssue"}
     kinds = {a["detail"]["kind"] for a in resource["activity"]}
     assert kinds == {"MedicationRequest", "ServiceRequest"}

@@ -3,6 +3,11 @@
 The CarePlan holds contained Goal resources; each dose step is an activity of kind
 MedicationRequest (RxNorm ingredient code, daily amount, scheduled period); each non-drug
 activity is an activity of kind ServiceRequest with its text and citation.
+
+Nothing the JSON plan says is dropped: every alert of the plan is a contained DetectedIssue (as
+`/fhir/check` reports alerts: code system ``urn:myorelax:alert``, severity high/moderate/low)
+referenced from `supportingInfo`, and also a note; every not-checked item is a note naming its
+reason code. A titration's period has no end (its maintenance dose continues).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from typing import Any
 
 from fhir.resources.R4B.careplan import CarePlan
 
-from myorelax.fhir.codes import RXNORM
+from myorelax.fhir.codes import ALERT_SYSTEM, RXNORM, SEVERITY_OF_ALERT
 from myorelax.knowledge.schema import KnowledgeBase
 from myorelax.plans.model import Plan
 
@@ -94,6 +99,11 @@ def care_plan_resource(
                     "progress": [{"text": f"Source: {_source(kb, act.source)}"}],
                 }
             )
+    issues = _detected_issues(plan, subject)
+    contained += issues
+    period = {"start": plan.start.isoformat()}
+    if plan.end is not None:
+        period["end"] = plan.end.isoformat()
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
         "status": "draft",
@@ -102,17 +112,51 @@ def care_plan_resource(
         + (f" with {care.title.lower()} care" if care else ""),
         "description": plan.rule.text,
         "subject": subject,
-        "period": {"start": plan.start.isoformat(), "end": plan.end.isoformat()},
+        "period": period,
         "activity": activities,
-        "note": [{"text": w} for w in (*plan.warnings, *plan.notes)],
+        "note": [
+            {"text": w}
+            for w in (
+                *plan.warnings,
+                *(f"Alert ({a.severity}, {a.code}): {a.summary}" for a in plan.alerts),
+                *(f"Not checked ({n.reason}): {n.detail}" for n in plan.not_checked),
+                *plan.notes,
+            )
+        ],
     }
     if contained:
         resource["contained"] = contained
+    if goal_refs:
         resource["goal"] = goal_refs
+    if issues:
+        resource["supportingInfo"] = [
+            {"reference": f"#{i['id']}", "display": i["code"]["text"]} for i in issues
+        ]
     if not resource["note"]:
         del resource["note"]
     CarePlan.model_validate(resource)  # a failure here is a bug in this module, not bad input
     return resource
+
+
+def _detected_issues(plan: Plan, subject: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan's alerts as contained DetectedIssues, coded as `/fhir/check` codes them."""
+    out = []
+    for i, alert in enumerate(plan.alerts, start=1):
+        issue: dict[str, Any] = {
+            "resourceType": "DetectedIssue",
+            "id": f"alert-{i}",
+            "status": "preliminary",
+            "code": {
+                "coding": [{"system": ALERT_SYSTEM, "code": alert.code, "display": alert.summary}],
+                "text": alert.summary,
+            },
+            "severity": SEVERITY_OF_ALERT[alert.severity],
+            "detail": f"{alert.severity} ({alert.code}): {alert.summary}",
+        }
+        if "reference" in subject:
+            issue["patient"] = subject
+        out.append(issue)
+    return out
 
 
 def _source(kb: KnowledgeBase, source_id: str) -> str:

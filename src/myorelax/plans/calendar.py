@@ -4,6 +4,9 @@
   FREQ=DAILY;COUNT=n), with a reminder before each dose;
 * `mode="day"`: one all-day event per day listing that day's doses.
 
+A step with no end (a titration's maintenance dose) repeats daily with no COUNT (in both modes):
+its reminders never stop on their own, and its description says to continue at this dose.
+
 Times are floating local times (no time zone) unless a zone is given, so a calendar program shows
 them at the same clock time wherever the patient is, as a paper schedule would.
 """
@@ -24,6 +27,11 @@ def _step_description(plan: Plan, step: Step) -> str:
     lines = [f"Step {step.index}: {step.text}"]
     if step.note:
         lines.append(step.note)
+    if step.end is None and step.doses:
+        lines.append(
+            "This dose has no end date: keep taking it until the prescriber changes it."
+            + (f" {plan.stopping}" if plan.stopping else "")
+        )
     if step.watch_for:
         lines.append("Watch for: " + ", ".join(step.watch_for) + ".")
     lines += list(plan.withdrawal.seek_care)
@@ -46,7 +54,8 @@ def plan_calendar(
     stamp = stamp or datetime.now(UTC)
     cal = new_calendar(f"{plan.drug_name} {plan.kind} plan")
     for step in plan.steps:
-        days = step.days if step.days is not None else (plan.end - step.start).days + 1
+        # None: open-ended (maintenance), repeated daily with no COUNT.
+        days = None if step.end is None else (step.days or (step.end - step.start).days + 1)
         if not step.doses:
             event = Event()
             event.add("uid", event_uid(plan.drug, plan.kind, step.index, "stop", step.start))
@@ -58,7 +67,22 @@ def plan_calendar(
             event.add_component(display_alarm(step.text, timedelta(hours=9)))
             cal.add_component(event)
             continue
+        if mode == "day" and days is None:
+            event = Event()
+            event.add("uid", event_uid(plan.drug, plan.kind, step.index, step.start))
+            event.add("dtstamp", stamp)
+            event.add("dtstart", step.start)
+            event.add("dtend", step.start + timedelta(days=1))
+            event.add("rrule", {"freq": "daily"})
+            event.add(
+                "summary",
+                f"{plan.drug_name} {step.daily_total_mg:g} mg/day (step {step.index}, continue)",
+            )
+            event.add("description", _step_description(plan, step))
+            cal.add_component(event)
+            continue
         if mode == "day":
+            assert days is not None
             for k in range(days):
                 day = step.start + timedelta(days=k)
                 event = Event()
@@ -82,7 +106,7 @@ def plan_calendar(
             event.add("dtstamp", stamp)
             event.add("dtstart", start)
             event.add("dtend", start + timedelta(minutes=15))
-            event.add("rrule", {"freq": "daily", "count": days})
+            event.add("rrule", {"freq": "daily", "count": days} if days else {"freq": "daily"})
             event.add("summary", f"{plan.drug_name} {dose.dose_mg:g} mg: {tablets}")
             event.add("description", _step_description(plan, step))
             event.add("categories", ["Medication"])

@@ -114,7 +114,9 @@ class Plan(Frozen):
     drug_name: str
     formulation: str
     start: date
-    end: date
+    # The last day of the plan: a taper's stop day; None for a titration, whose last (maintenance)
+    # step continues until the prescriber changes it (its `days` list shows only the first days).
+    end: date | None
     stop_date: date | None = None
     taper_needed: bool | None = None
     current: str | None = None

@@ -13,12 +13,22 @@ The rule, per drug, from the knowledge base's `dependence.taper`:
   says so and stops on the start date, unless the user asks for a gradual reduction.
 
 A period shorter than the sourced minimum is allowed only with a warning in the plan.
+
+Levels (this project's choice, docs/plans.md): the cut per step never grows toward the end (each
+reduction is at most the one before it), the largest cut is as small as the number of steps
+allows, the last level before stopping is the smallest dose the tablets make, and the reductions
+are otherwise as equal as possible, keeping the higher dose on ties. Levels move in the dose unit
+of the current dose; every marketed strength (e.g. carisoprodol 250 mg beside 350 mg) is used
+instead when it makes the largest cut smaller.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import cache
 
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order
@@ -33,6 +43,7 @@ from myorelax.plans.common import (
     expand_days,
     merge_alerts,
     order_for,
+    slot_priority,
     spread_units,
     unchecked,
     vet,
@@ -40,24 +51,104 @@ from myorelax.plans.common import (
 )
 from myorelax.plans.dosing import amount_days, choose_formulation, oral_dosing, regular_schedule
 from myorelax.plans.model import Citation, Plan, PlanAlert, Rule, Step, Withdrawal
-from myorelax.plans.tablets import dose_unit_mg
+from myorelax.plans.tablets import MAX_PIECES, Formulation, dose_unit_mg
 from myorelax.units import convert
 
 MAX_TAPER_DAYS = 365
+_UG = 1000  # levels are chosen in whole micrograms so sums are exact
+
+Levels = tuple[int, ...]
+Key = tuple[bool, int, tuple[int, ...]]
 
 
-def _levels(n0: int, m: int) -> list[int]:
-    """m levels (in dose units) strictly between n0 and 0, equal steps, rounded up (keep more)."""
-    out: list[int] = []
-    prev = n0
-    for i in range(1, m + 1):
-        ideal = math.ceil(n0 * (1 - i / (m + 1)) - 1e-9)
-        level = min(prev - 1, ideal)
-        if level < 1:
-            break
-        out.append(level)
-        prev = level
-    return out
+def _levels(top: int, totals: Sequence[int], m: int) -> Levels:
+    """At most `m` daily totals from `totals` (all below `top`), descending, such that the cuts
+    top -> L1 -> ... -> Lk -> 0 never grow; the largest cut as small as possible, then ending at
+    the smallest total, then the cuts as equal as possible (least sum of squares), then the
+    higher levels (keep more)."""
+    ts = tuple(sorted(set(totals), reverse=True))
+    if not ts or m < 1:
+        return ()
+    smallest = ts[-1]
+
+    @cache
+    def rest(level: int, cap: int, left: int) -> tuple[Key, Levels] | None:
+        """The best way down from `level` to 0 with cuts at most `cap` and at most `left` more
+        levels: its key (not ending at the smallest, sum of squared cuts, negated levels)."""
+        best: tuple[Key, Levels] | None = None
+        if level <= cap:
+            best = ((level != smallest, level * level, ()), ())
+        if left > 0:
+            for nxt in ts:
+                cut = level - nxt
+                if cut <= 0:
+                    continue
+                if cut > cap:
+                    break
+                sub = rest(nxt, cut, left - 1)
+                if sub is None:
+                    continue
+                (flag, sq, neg), lv = sub
+                cand = ((flag, sq + cut * cut, (-nxt, *neg)), (nxt, *lv))
+                if best is None or cand[0] < best[0]:
+                    best = cand
+        return best
+
+    choice: tuple[tuple[int, Key], Levels] | None = None
+    for first in ts:
+        cut = top - first
+        sub = rest(first, cut, m - 1)
+        if sub is None:
+            continue
+        (flag, sq, neg), lv = sub
+        cand = ((cut, (flag, sq + cut * cut, (-first, *neg))), (first, *lv))
+        if choice is None or cand[0] < choice[0]:
+            choice = cand
+    rest.cache_clear()
+    return choice[1] if choice else ()
+
+
+def _largest_cut(top: int, levels: Levels) -> int:
+    return max(a - b for a, b in zip((top, *levels), (*levels, 0), strict=True))
+
+
+def _per_dose_options(formulation: Formulation, most_mg: float) -> list[int]:
+    """Single doses (micrograms) up to `most_mg` that whole tablets of the marketed strengths
+    make, at most MAX_PIECES tablets."""
+    strengths = [round(s * _UG) for s in formulation.whole_strengths_mg]
+    most = round(most_mg * _UG)
+    out: set[int] = set()
+    for k in range(1, MAX_PIECES + 1):
+        for combo in itertools.combinations_with_replacement(strengths, k):
+            if sum(combo) <= most:
+                out.add(sum(combo))
+    return sorted(out)
+
+
+def _slot_doses(combo: Sequence[int], n: int) -> tuple[int, ...]:
+    """A multiset of single doses placed on the n clock times: the largest in the evening, then
+    the morning, then the middle (as `spread_units` places an extra unit)."""
+    out = [0] * n
+    for slot, dose in zip(slot_priority(n), sorted(combo, reverse=True), strict=True):
+        out[slot] = dose
+    return tuple(out)
+
+
+def _all_strength_totals(
+    formulation: Formulation, dose_mg: float, n: int, top: int
+) -> dict[int, tuple[int, ...]]:
+    """Daily totals (micrograms) below `top` made from n single doses (or fewer) of the marketed
+    strengths, none above the current single dose, each with its most even spread."""
+    options = [0, *_per_dose_options(formulation, dose_mg)]
+    best: dict[int, tuple[tuple[int, int], tuple[int, ...]]] = {}
+    for combo in itertools.combinations_with_replacement(options, n):
+        total = sum(combo)
+        if not 0 < total < top:
+            continue
+        key = (max(combo) - min(combo), -sum(1 for c in combo if c))
+        if total not in best or key < best[total][0]:
+            best[total] = (key, _slot_doses(combo, n))
+    return {t: v[1] for t, v in best.items()}
 
 
 def _split_days(total: int, parts: int) -> list[int]:
@@ -215,11 +306,32 @@ def plan_taper(
             f"This {total_days}-day taper is shorter than the sourced minimum of {min_days} days; "
             "a faster taper raises the risk of withdrawal. Confirm it with the prescriber."
         )
-    m = max(1, min(n0 - 1, total_days // max(1, hold_days))) if n0 > 1 else 0
-    levels = _levels(n0, m)
+    top = round(n0 * unit * _UG)
+    unit_ug = round(unit * _UG)
+    grid = {k * unit_ug: tuple(u * unit_ug for u in spread_units(k, n)) for k in range(1, n0)}
+    wanted = max(1, total_days // max(1, hold_days))
+    levels = _levels(top, list(grid), min(wanted, len(grid)))
+    slots = grid
+    strengths = family.whole_strengths_mg
+    if len(strengths) > 1:
+        every = _all_strength_totals(family, dose, n, top)
+        other = _levels(top, list(every), min(wanted, len(every)))
+        if other and (not levels or _largest_cut(top, other) < _largest_cut(top, levels)):
+            levels, slots = other, every
+            notes.append(
+                "The steps use every marketed strength ("
+                + ", ".join(f"{mg:g} mg" for mg in strengths)
+                + ") because that makes the largest reduction smaller."
+            )
+    if levels:
+        notes.append(
+            "Each reduction is no larger than the one before it, and the last dose before "
+            f"stopping is the smallest the tablets make ({levels[-1] / _UG:g} mg/day) when the "
+            "number of steps allows (this project's choice; docs/plans.md)."
+        )
     if taper.step_amount is not None:
         fast = convert(taper.step_amount.upper, taper.step_amount.unit, "mg/day")
-        biggest = max((a - b) * unit for a, b in zip([n0, *levels], [*levels, 0], strict=True))
+        biggest = _largest_cut(top, levels) / _UG if levels else n0 * unit
         if biggest > fast + 1e-9:
             warnings.append(
                 f"Some steps lower the dose by {biggest:g} mg/day, more than the labelled "
@@ -236,9 +348,8 @@ def plan_taper(
     previous = order
     step_alerts = []
     base_codes = {(a.code, a.summary) for a in base_alerts}
-    for i, (units, hold) in enumerate(zip(levels, held, strict=True), start=1):
-        slot_units = spread_units(units, n)
-        doses = doses_at([u * unit for u in slot_units], times, family, drug)
+    for i, (total, hold) in enumerate(zip(levels, held, strict=True), start=1):
+        doses = doses_at([u / _UG for u in slots[total]], times, family, drug)
         level_order = order_for(drug, doses)
         alerts = vet(kb, patient, drug, previous, level_order, start)
         step_alerts.append(alerts)
@@ -250,7 +361,7 @@ def plan_taper(
                 start=day,
                 end=end,
                 days=hold,
-                daily_total_mg=round(units * unit, 4),
+                daily_total_mg=round(total / _UG, 4),
                 doses=doses,
                 text=doses_text(doses),
                 watch_for=withdrawal.signs if i == 1 else (),

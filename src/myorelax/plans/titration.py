@@ -7,10 +7,15 @@
   drug whose label gives no interval needs one from the user.
 * Kidney function: where the knowledge base gives a dose fraction for the patient's CrCl
   (baclofen), every level and the ceiling are scaled by it; a target above the kidney-adjusted
-  maximum is capped, with a warning.
+  maximum is capped, with a warning. Kidney advice the scaling does not carry out (a major
+  adjustment with no dose fraction, such as "avoid" below eGFR 30) stays a visible alert; on
+  dialysis, a major adjustment with no dialysis dose refuses the plan (no dose to schedule).
 * Drugs whose exposure rises with the patient's kidney function, genotype or an interacting drug
-  (the safety check says so), and whose label titrates by a step (tizanidine), start at the start
-  dose once a day and raise the single dose before the frequency, as the tizanidine label asks.
+  (the safety check of the target, or of the labelled maximum when no target is given, says so),
+  and whose label titrates by a step (tizanidine), start at the start dose once a day and raise
+  the single dose before the frequency, as the tizanidine label asks.
+* The last step (maintenance) has no end: the plan's `end` is None and its calendar repeats
+  without a count; `days` lists only its first days.
 * Every level is vetted by the safety check; a contraindication refuses the plan.
 """
 
@@ -21,10 +26,12 @@ import math
 from datetime import date, timedelta
 from functools import reduce
 
-from myorelax.clinical.patient import Patient, kidney_function
+from myorelax.clinical.patient import Patient
+from myorelax.clinical.recorded_conditions import recorded_kidney_function
 from myorelax.clinical.regimen import Order
+from myorelax.clinical.sig import scheduled_order
 from myorelax.errors import InputError
-from myorelax.knowledge.schema import Amount, Dosing, KnowledgeBase, Monograph
+from myorelax.knowledge.schema import Amount, Dosing, KnowledgeBase, Monograph, RenalAdjustment
 from myorelax.plans.careplan import care_plan_for
 from myorelax.plans.common import (
     cite,
@@ -54,6 +61,7 @@ from myorelax.units import convert
 
 EXPOSURE_CODES = frozenset({"MRX-DDI-001", "MRX-RENAL-001", "MRX-PGX-001"})
 RENAL_DOSE_CODE = "MRX-RENAL-001"  # the kidney dose-adjustment rule a titration applies itself
+SERIOUS = frozenset({"major", "contraindicated"})
 MAX_LEVELS = 60
 
 
@@ -151,11 +159,16 @@ def _beers_from_age(kb: KnowledgeBase) -> float:
 
 def _renal_fraction(
     drug: Monograph, patient: Patient, kb: KnowledgeBase
-) -> tuple[float | None, list[str], list[Citation]]:
-    kidney = kidney_function(patient)
+) -> tuple[float | None, list[str], list[Citation], list[tuple[RenalAdjustment, str]]]:
+    """The smallest kidney dose fraction that applies, the applicable advice as notes, their
+    citations, and the serious advice no dose fraction carries out (major or worse, with no
+    fraction; Beers-sourced ones are left to their own alert, MRX-BEERS-002). The kidney function
+    is the safety check's: a recorded kidney failure counts."""
+    kidney = recorded_kidney_function(patient, kb)
     fractions = []
     texts: list[str] = []
     cites: list[Citation] = []
+    unapplied: list[tuple[RenalAdjustment, str]] = []
     for adj, why in applicable_renal_adjustments(
         drug, kidney, patient.age_years, _beers_from_age(kb)
     ):
@@ -165,7 +178,43 @@ def _renal_fraction(
             c = cite(kb, adj.source)
             if c:
                 cites.append(c)
-    return (min(fractions) if fractions else None), texts, cites
+        elif adj.severity in SERIOUS and adj.source != "beers-2023":
+            unapplied.append((adj, why))
+    return (min(fractions) if fractions else None), texts, cites, unapplied
+
+
+def _refuse_on_dialysis(
+    drug: Monograph, kb: KnowledgeBase, unapplied: list[tuple[RenalAdjustment, str]]
+) -> None:
+    """On dialysis, serious kidney advice with no dialysis dose leaves nothing to schedule: a
+    titration would climb past what the knowledge allows, so there is no plan."""
+    for adj, _why in unapplied:
+        if adj.dialysis:
+            src = kb.sources.get(adj.source or "")
+            ident = f"PMID {src.pmid}" if src and src.pmid else (adj.source or "no source")
+            raise InputError(
+                f"no titration plan for {drug.name} on dialysis: the knowledge base gives no "
+                f"dialysis dose to plan with and advises: {adj.action.rstrip('.')} ({ident}, "
+                f"{adj.severity})",
+                field="dialysis",
+            )
+
+
+def _unapplied_alerts(
+    drug: Monograph, unapplied: list[tuple[RenalAdjustment, str]], shown: list[PlanAlert]
+) -> tuple[PlanAlert, ...]:
+    """The serious kidney advice the plan does not carry out, as alerts, unless the safety check
+    already shows the same advice."""
+    out = []
+    for adj, why in unapplied:
+        summary = f"{drug.name} with {why}: {adj.action}"
+        if any(
+            a.code == RENAL_DOSE_CODE and summary.startswith(a.summary.rstrip("…").rstrip())
+            for a in shown
+        ):
+            continue
+        out.append(PlanAlert(code=RENAL_DOSE_CODE, severity=adj.severity, summary=summary))
+    return tuple(out)
 
 
 def plan_titration(
@@ -216,16 +265,22 @@ def plan_titration(
         for note in geriatric.notes:
             notes.append(note.text)
 
-    fraction, renal_texts, renal_cites = _renal_fraction(drug, patient, kb)
+    fraction, renal_texts, renal_cites, unapplied = _renal_fraction(drug, patient, kb)
+    _refuse_on_dialysis(drug, kb, unapplied)
     notes += renal_texts
     citations += [c for c in renal_cites if c not in citations]
 
-    # Vet the target first: a contraindication refuses; an exposure-raising finding restricts.
-    probe_target = target
-    target_alerts: tuple[PlanAlert, ...] = ()
-    if probe_target is not None:
-        target_alerts = vet(kb, patient, drug, probe_target, probe_target, start)
-        refuse_if_contraindicated(drug, target_alerts)
+    # Vet the target (with no target, the labelled maximum the plan climbs to) first: a
+    # contraindication refuses; an exposure-raising finding restricts.
+    probe_target = target or scheduled_order(
+        drug.id,
+        drug.name,
+        drug.identifiers.rxcui.value,
+        dose_mg=target_dose,
+        doses_per_day=target_n,
+    )
+    target_alerts = vet(kb, patient, drug, probe_target, probe_target, start)
+    refuse_if_contraindicated(drug, target_alerts)
     restricted = (
         bool(t.step) and not t.schedule and any(a.code in EXPOSURE_CODES for a in target_alerts)
     )
@@ -269,7 +324,7 @@ def plan_titration(
         level_order = order_for(drug, doses)
         alerts = vet(kb, patient, drug, previous, level_order, start)
         refuse_if_contraindicated(drug, alerts)
-        if fraction is not None:
+        if fraction is not None and not unapplied:
             applied |= {
                 f"{a.summary.rstrip('.')} ({a.code})" for a in alerts if a.code == RENAL_DOSE_CODE
             }
@@ -297,6 +352,13 @@ def plan_titration(
         if end is not None:
             day = end + timedelta(days=1)
     final = steps[-1]
+    extra = _unapplied_alerts(drug, unapplied, [a for group in all_alerts for a in group])
+    if extra:
+        all_alerts.append(extra)
+        warnings.append(
+            "Kidney function: a dose schedule cannot carry out this advice, so it stays an alert "
+            "for the prescriber: " + "; ".join(a.summary for a in extra)
+        )
     if fraction is not None:
         warnings += _kidney_ceiling_warning(target_dose * target_n, fraction, ceiling, final)
         if applied:
@@ -305,6 +367,11 @@ def plan_titration(
                 "applies it: " + "; ".join(sorted(applied))
             )
     shown_until = final.start + timedelta(days=max(0, (levels[-1][2] if levels else 7) - 1))
+    notes.append(
+        f"The plan has no end date: the last dose ({final.daily_total_mg:g} mg/day) continues "
+        f"until the prescriber changes it; the day list shows its first "
+        f"{(shown_until - final.start).days + 1} days."
+    )
     interval_text = t.interval.text() if t.interval else (f"{step_days} days" if step_days else "")
     rule = (
         f"Start at {levels[0][0]:g} mg and raise "
@@ -328,7 +395,7 @@ def plan_titration(
         drug_name=drug.name,
         formulation=family.label,
         start=start,
-        end=shown_until,
+        end=None,
         current=None,
         target=target_text,
         duration_days=(final.start - start).days,
