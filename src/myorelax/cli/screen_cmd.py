@@ -120,6 +120,11 @@ def screen(
         f"[bold]Screened[/bold] {escape(r.input)} with {r.engine}: {r.rows_scanned:,} "
         f"drug_exposure rows ({r.rows_matched:,} screened ingredients) in {r.elapsed_s:.2f} s"
     )
+    console.print(
+        f"drug_concept_id 0: {r.rows_concept_zero:,} rows, {r.rows_matched_by_source:,} matched "
+        f"by drug_source_value; drug concepts missing from CONCEPT: {r.concepts_missing:,} "
+        f"({r.rows_concept_missing:,} rows)"
+    )
     table = Table(title="People found per pattern")
     for col, justify in (
         ("code", "left"),

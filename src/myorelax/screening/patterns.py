@@ -31,6 +31,8 @@ OPIOID_GROUP = "opioids"
 BENZODIAZEPINE_GROUP = "benzodiazepines"
 CYP1A2_INHIBITOR_FLAG = "cyp1a2_inhibitor"
 MAOI_GROUP = "maois"
+DDI_CNS_CODE = "MRX-DDI-003"
+OPIOID_PARTNERS = "opioid_cns_partners"
 
 AGE_STATE = "age_beers"
 EGFR_STATE = "egfr_low"
@@ -98,6 +100,9 @@ class ScreeningKnowledge(Frozen):
     patterns: tuple[Pattern, ...]
     drug_sets: Mapping[str, DrugSet]
     thresholds: Thresholds
+    not_screened: tuple[str, ...] = ()
+    """The knowledge base's rules that the screening has no pattern for (never silent: the
+    result lists them). Patterns left out with `--pattern` are the user's choice, not listed."""
     product_codes: tuple[tuple[str, int], ...] = ()
     """(product RxCUI, ingredient RxCUI) from the medication resolver's product index: maps
     product concepts to ingredients where a site has no CONCEPT_ANCESTOR."""
@@ -173,6 +178,23 @@ def _partners(
     return tuple(found[k] for k in sorted(found) if flag is None or flag in found[k].flags)
 
 
+def _opioid_partners(
+    kb: KnowledgeBase, term: Terminology, opioids: tuple[Ingredient, ...]
+) -> tuple[Ingredient, ...]:
+    """The ingredients with a monograph whose interactions the check codes MRX-DDI-003 with
+    every opioid: the check raises MRX-DDI-003 for any of them with any opioid. This is read
+    from the monographs (as the check reads them), not from the relaxant class, so a comparator
+    with a monograph (diazepam, meprobamate) is screened as the check alerts it."""
+    wanted = {i.id for i in opioids}
+    found = [
+        term.ingredient(drug.id)
+        for drug in kb.drugs.values()
+        if drug.id in term.ingredients
+        and wanted <= {i.id for i in _partners(kb, term, drug, DDI_CNS_CODE)}
+    ]
+    return tuple(sorted(found, key=lambda i: i.id))
+
+
 def covered(term: Ingredients, ingredient: Ingredient) -> bool:
     """Whether a rule trigger's term covers this ingredient (every part it names must hold)."""
     return (
@@ -189,6 +211,10 @@ def _term_ingredients(term: Terminology, t: Ingredients) -> tuple[Ingredient, ..
 
 def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _or(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _trigger(kb: KnowledgeBase, code: str) -> Trigger:
@@ -256,7 +282,9 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
         kb, term, _monograph(kb, "tizanidine"), "MRX-DDI-001", flag=CYP1A2_INHIBITOR_FLAG
     )
     maois = _partners(kb, term, _monograph(kb, "cyclobenzaprine"), "MRX-DDI-002", MAOI_GROUP)
-    if not cyp1a2 or not maois or not beers:
+    opioids = _in_group(term, OPIOID_GROUP)
+    opioid_partners = _opioid_partners(kb, term, opioids)
+    if not cyp1a2 or not maois or not beers or not opioid_partners:
         raise KnowledgeError([("groups", "members", "a screening value set is empty")])
     trinity = _trigger(kb, "MRX-DDI-004")
     trinity_sets = [
@@ -278,13 +306,18 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
     if any(not s.ingredients for s in trinity_sets) or not dup_members:
         raise KnowledgeError([("rules", "trigger", "a trigger's value set is empty")])
     sets = [
-        DrugSet(key="opioids", label="opioid", ingredients=_in_group(term, OPIOID_GROUP)),
+        DrugSet(key="opioids", label="opioid", ingredients=opioids),
         DrugSet(
             key="benzodiazepines",
             label="benzodiazepine",
             ingredients=_in_group(term, BENZODIAZEPINE_GROUP),
         ),
         DrugSet(key="relaxants", label="skeletal muscle relaxant", ingredients=relaxants),
+        DrugSet(
+            key=OPIOID_PARTNERS,
+            label="drug whose monograph codes MRX-DDI-003 with every opioid",
+            ingredients=opioid_partners,
+        ),
         DrugSet(key="beers_relaxants", label="Beers-listed muscle relaxant", ingredients=beers),
         DrugSet(key="cyp1a2_inhibitors", label="CYP1A2 inhibitor", ingredients=cyp1a2),
         DrugSet(key="maois", label="MAO inhibitor", ingredients=maois),
@@ -346,8 +379,13 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
         ),
         pattern(
             "MRX-DDI-003",
-            "an opioid and a skeletal muscle relaxant on the same days",
-            ("opioids", "relaxants"),
+            "an opioid and "
+            + _or(
+                ["a skeletal muscle relaxant"]
+                + [i.name.lower() for i in opioid_partners if i not in relaxants]
+            )
+            + " on the same days",
+            ("opioids", OPIOID_PARTNERS),
         ),
         Pattern(
             code="MRX-DUR-001",
@@ -412,6 +450,7 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
     )
     return ScreeningKnowledge(
         knowledge_version=kb.version,
+        not_screened=tuple(c for c in sorted(kb.rules) if c not in {p.code for p in patterns}),
         patterns=patterns,
         drug_sets=drug_sets,
         thresholds=thresholds,

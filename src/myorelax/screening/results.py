@@ -61,6 +61,14 @@ class ScreeningResult(Frozen):
     grace_days: int
     rows_scanned: int
     rows_matched: int
+    # What the screening could not map (docs/screening.md, "What could not be mapped"):
+    # drug_exposure rows with concept 0 or none, those of them matched by drug_source_value,
+    # and, with a CONCEPT table, the non-zero drug concepts it lacks and their rows.
+    rows_concept_zero: int = 0
+    rows_matched_by_source: int = 0
+    concepts_missing: int = 0
+    rows_concept_missing: int = 0
+    rules_not_screened: tuple[str, ...] = ()
     patterns: tuple[PatternSummary, ...]
     by_age_sex: tuple[AgeSexRow, ...]
     thresholds: dict[str, float]

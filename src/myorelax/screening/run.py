@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pyarrow.compute as pc
 
@@ -58,8 +58,9 @@ def run_screening(
         tables[q.code] = person_table(q.code, engine.fetch(q.sql, "drug_exposure"))
         done += 1
     report("counting rows", done, total)
-    rows = int(engine.fetch(plan.count_rows, "drug_exposure").column(0)[0].as_py())
-    matched = int(engine.fetch(plan.count_matched, "drug_exposure").column(0)[0].as_py())
+    counts = engine.fetch(plan.count_rows, "drug_exposure").to_pylist()[0]
+    hits = engine.fetch(plan.count_matched, "drug_exposure").to_pylist()[0]
+    rows, matched = int(counts["n"]), int(hits["matched"])
     notes = {
         p.code: f"no {STATE_TABLE[s]} table in the input: this pattern cannot be found"
         for p in knowledge.patterns
@@ -82,11 +83,65 @@ def run_screening(
             "egfr_below_ml_min": th.egfr_below_ml_min,
             "carisoprodol_max_days": th.carisoprodol_max_days,
         },
-        notes=tuple(dict.fromkeys(notes.values())),
+        rows_concept_zero=int(counts["concept_zero"]),
+        rows_matched_by_source=int(hits["by_source"]),
+        concepts_missing=int(counts["concepts_missing"]),
+        rows_concept_missing=int(counts["rows_concept_missing"]),
+        rules_not_screened=knowledge.not_screened,
+        notes=(
+            *dict.fromkeys(notes.values()),
+            *vocabulary_notes(inventory, counts, int(hits["by_source"])),
+            *unscreened_note(knowledge.not_screened),
+        ),
         elapsed_s=round(time.perf_counter() - started, 3),
     )
     report("done", total, total)
     return Screening(result=result, persons=persons)
+
+
+def vocabulary_notes(
+    inventory: Mapping[str, frozenset[str]], counts: Mapping[str, Any], by_source: int
+) -> tuple[str, ...]:
+    """What the vocabulary could not map, from the row counts (never silent)."""
+    out = []
+    if "concept" not in inventory:
+        out.append(
+            "no CONCEPT table: drug concepts are mapped only through the project's own code "
+            "list (local concept ids 2,000,000,000 + RxCUI) and drug_source_value; a site's "
+            "Athena concept ids are not recognised"
+        )
+    elif int(counts["ancestor_rows"]) == 0:
+        what = "is empty" if "concept_ancestor" in inventory else "is absent"
+        out.append(
+            f"CONCEPT_ANCESTOR {what}: drug products are mapped to ingredients only through the "
+            "project's own product code list (the medication resolver's RxNorm product index); "
+            "products not in it are missed"
+        )
+    missing = int(counts["concepts_missing"])
+    if missing:
+        out.append(
+            f"CONCEPT is partial: {missing:,} drug concept id(s) used by "
+            f"{int(counts['rows_concept_missing']):,} drug_exposure row(s) are not in it and "
+            "could not be mapped"
+        )
+    zero = int(counts["concept_zero"])
+    if zero:
+        out.append(
+            f"{zero:,} drug_exposure row(s) have drug_concept_id 0 or none; {by_source:,} "
+            "screened-ingredient match(es) came from drug_source_value (an RxNorm code), the "
+            "rest of those rows could not be mapped"
+        )
+    return tuple(out)
+
+
+def unscreened_note(codes: Sequence[str]) -> tuple[str, ...]:
+    """The rules of the knowledge base this screening has no pattern for."""
+    if not codes:
+        return ()
+    return (
+        f"{len(codes)} rule(s) of the safety check are not screened (no pattern for them in "
+        f"this screening): {', '.join(codes)}",
+    )
 
 
 def _has(source: Input, table: str) -> bool:

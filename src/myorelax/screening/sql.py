@@ -282,24 +282,54 @@ sel AS (
   FROM {raw(t)}
   JOIN (SELECT concept_id AS k FROM dm UNION SELECT 0) k ON k.k = COALESCE({concept}, 0)),
 hit AS (
-  SELECT dm.ingredient_code, {cols}
+  SELECT dm.ingredient_code, 0 AS by_source, {cols}
   FROM sel JOIN dm ON dm.concept_id = sel.mrx_concept_id
   UNION ALL
-  SELECT c.ingredient_code, {cols}
+  SELECT c.ingredient_code, 1 AS by_source, {cols}
   FROM sel
   JOIN (SELECT concept_code, ingredient_code FROM mrx_code WHERE kind = 'drug') c
     ON c.concept_code = TRIM({g.col(t, "drug_source_value", "TEXT")})
   WHERE COALESCE(sel.mrx_concept_id, 0) = 0),
 d AS (
-  SELECT person_id, ingredient_code, {g.d.day("start_date")} AS start_day,
+  SELECT person_id, ingredient_code, by_source, {g.d.day("start_date")} AS start_day,
          {g.d.day("end_date")} AS end_day, days_supply
   FROM hit)
-SELECT person_id, ingredient_code, start_day,
+SELECT person_id, ingredient_code, by_source, start_day,
        GREATEST(start_day, COALESCE(end_day,
                 CASE WHEN days_supply > 0 THEN start_day + days_supply - 1 END,
                 start_day)) AS end_day
 FROM d
 WHERE person_id IS NOT NULL AND start_day IS NOT NULL"""
+
+
+def _count_rows(g: _Gen) -> str:
+    """One aggregate over drug_exposure for what the screening could not map: rows in all,
+    rows whose concept is 0 or missing, and, with a CONCEPT table, the distinct non-zero
+    concepts (and their rows) that the table lacks; with CONCEPT_ANCESTOR, whether it has any
+    row. The rows are first grouped by concept (few groups), so the join is over concepts."""
+    concept = f"COALESCE({g.col('drug_exposure', 'drug_concept_id', 'BIGINT')}, 0)"
+    grouped = f"""
+WITH d AS (SELECT {concept} AS k, COUNT(*) AS n FROM {raw("drug_exposure")} GROUP BY {concept})"""
+    if "concept" in g.inv:
+        known = f"SELECT DISTINCT {g.col('concept', 'concept_id', 'BIGINT')} AS concept_id " + (
+            f"FROM {raw('concept')}"
+        )
+        join = f" LEFT JOIN ({known}) c ON c.concept_id = d.k"
+        missing = "c.concept_id IS NULL AND d.k <> 0"
+    else:
+        join, missing = "", "1 = 0"
+    ancestor = (
+        f"(SELECT COUNT(*) FROM (SELECT 1 AS x FROM {raw('concept_ancestor')} LIMIT 1) a1)"
+        if "concept_ancestor" in g.inv
+        else "CAST(0 AS BIGINT)"
+    )
+    return f"""{grouped}
+SELECT COALESCE(SUM(d.n), 0) AS n,
+       COALESCE(SUM(CASE WHEN d.k = 0 THEN d.n ELSE 0 END), 0) AS concept_zero,
+       COALESCE(SUM(CASE WHEN {missing} THEN 1 ELSE 0 END), 0) AS concepts_missing,
+       COALESCE(SUM(CASE WHEN {missing} THEN d.n ELSE 0 END), 0) AS rows_concept_missing,
+       {ancestor} AS ancestor_rows
+FROM d{join}"""
 
 
 def _ckd_epi(g: _Gen, scr: str, age: str, sex: str) -> str:
@@ -798,6 +828,8 @@ def build_plan(
         steps=tuple(steps),
         patterns=queries,
         set_ids=set_ids,
-        count_rows=f"SELECT COUNT(*) AS n FROM {raw('drug_exposure')}",
-        count_matched="SELECT COUNT(*) AS n FROM mrx_exposure",
+        count_rows=_count_rows(g),
+        count_matched=(
+            "SELECT COUNT(*) AS matched, COALESCE(SUM(by_source), 0) AS by_source FROM mrx_exposure"
+        ),
     )
