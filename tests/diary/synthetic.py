@@ -34,8 +34,14 @@ def pain_stress_diary(n: int, link: float, seed: int) -> list[DiaryEntry]:
     pain[1:] += link * (stress[:-1] - 5)
     out = []
     for d in range(n):
-        out.append(DiaryEntry(at=at(d, 21), kind="stress", value=float(np.clip(stress[d], 0, 10))))
-        out.append(DiaryEntry(at=at(d, 21, 5), kind="pain", value=float(np.clip(pain[d], 0, 10))))
+        out.append(
+            DiaryEntry(
+                at=at(d, 21), kind="stress", value=float(np.clip(np.round(stress[d]), 0, 10))
+            )
+        )
+        out.append(
+            DiaryEntry(at=at(d, 21, 5), kind="pain", value=float(np.clip(np.round(pain[d]), 0, 10)))
+        )
     return out
 
 
@@ -51,7 +57,9 @@ def spasm_halving_diary(
         out.append(DiaryEntry(at=at(d, 21), kind="spasm", value=freq, severity=2 if freq else None))
         out.append(
             DiaryEntry(
-                at=at(d, 21, 1), kind="pain", value=float(np.clip(5 + rng.normal(0, 1), 0, 10))
+                at=at(d, 21, 1),
+                kind="pain",
+                value=float(np.clip(np.round(5 + rng.normal(0, 1)), 0, 10)),
             )
         )
     change = START + timedelta(days=change_day)

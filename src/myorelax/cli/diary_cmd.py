@@ -21,7 +21,7 @@ from myorelax.diary.vocabulary import CSV_FIELDS, KINDS
 from myorelax.errors import InputError
 
 if TYPE_CHECKING:
-    from myorelax.store.repositories import DiaryStore
+    from myorelax.store.repositories import DiaryStore, SavedEntries
 
 # The analysis and report modules import statsmodels, ruptures and matplotlib (several seconds);
 # they are imported by the commands that use them, so every other command starts quickly.
@@ -155,13 +155,70 @@ def diary_add(
         "items": _items(items, "--items"),
         "text": text,
     }
-    entry = parse_entry({k: v for k, v in data.items() if v is not None})
+    try:
+        entry = parse_entry({k: v for k, v in data.items() if v is not None})
+    except InputError as exc:  # name the option the person typed
+        raise InputError(exc.message, field=OPTION_OF.get(exc.field or "", exc.field)) from None
     not_in_future(entry, datetime.now(UTC), "--at")
-    saved = _store().add_entry(SYSTEM, patient, entry)
+    result = _store().save_entries(SYSTEM, patient, [entry])
+    saved = result.entries[0]
     if json_out:
-        emit_json(saved)
-    else:
-        console.print(f"entry {saved.id} saved")
+        # The entry as before, plus what it replaced (the REST answer's `replaced`).
+        emit_json({**saved.model_dump(mode="json"),
+                   "replaced": [old.model_dump(mode="json") for old, _ in result.replaced],
+                   "unchanged": bool(result.unchanged)})  # fmt: skip
+        return
+    from rich.markup import escape
+
+    from myorelax.diary.entries import SIDE_EFFECTS, describe_entry, unlisted_symptom
+
+    words = unlisted_symptom(saved)
+    if words is not None:
+        err_console.print(
+            f"{escape(repr(words))} is not one of {', '.join(SIDE_EFFECTS)}: saved as other, "
+            "in your words"
+        )
+    for old, new in result.replaced:
+        console.print(
+            f"entry {new.id} replaced: was {escape(describe_entry(old))}; now "
+            f"{escape(describe_entry(new))} (one {_slot_words(new)}; the old value is in the "
+            "audit log)",
+            soft_wrap=True,
+        )
+    if result.unchanged:
+        console.print(f"entry {saved.id} unchanged: {escape(describe_entry(saved))} was "
+                      "already recorded")  # fmt: skip
+    elif not result.replaced:
+        console.print(f"entry {saved.id} saved: {escape(describe_entry(saved))}")
+
+
+# The entry fields as the `diary add` options that set them (an error names what was typed).
+OPTION_OF = {
+    "at": "--at",
+    "kind": "--kind",
+    "value": "--value",
+    "drug": "--drug",
+    "dose_mg": "--dose-mg",
+    "dose_status": "--status",
+    "severity": "--severity",
+    "quality": "--quality",
+    "symptom": "--symptom",
+    "items": "--items",
+    "text": "--text",
+}
+
+
+def _slot_words(e: Any) -> str:
+    """Why a save replaced an earlier entry, as the store's rule (`DiaryStore.save_entries`)."""
+    from myorelax.diary.entries import SAME_SLOT_H
+
+    if e.kind == "dose":
+        return f"planned {e.drug} dose per slot: within {SAME_SLOT_H:g} h on the same day"
+    if e.kind == "side_effect":
+        return f"{e.symptom} entry per day"
+    if e.kind == "note":
+        return "copy of the same note per day"
+    return f"{e.kind} value per day"
 
 
 def _items(text: str | None, field: str) -> list[int] | None:
@@ -197,11 +254,7 @@ def diary_import(
             bundle = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"not JSON: {exc.msg} at line {exc.lineno}", field="FILE") from None
-        saved = _store().add_entries(SYSTEM, patient, entries_from_bundle(bundle))
-        if json_out:
-            emit_json({"imported": len(saved), "first_id": saved[0].id if saved else None})
-        else:
-            console.print(f"imported {len(saved)} entries")
+        _imported(_store().save_entries(SYSTEM, patient, entries_from_bundle(bundle)), json_out)
         return
     reader = csv.DictReader(io.StringIO(text))
     missing = {"at", "kind"} - set(reader.fieldnames or [])
@@ -215,11 +268,28 @@ def diary_import(
         if "items" in data:
             data["items"] = _items(data["items"], f"line {n}: items")
         entries.append(parse_entry(data, where=f"line {n}: "))
-    saved = _store().add_entries(SYSTEM, patient, entries)
+    _imported(_store().save_entries(SYSTEM, patient, entries), json_out)
+
+
+def _imported(result: SavedEntries, json_out: bool) -> None:
+    """What an import stored, and every earlier value it replaced (one line each)."""
+    from rich.markup import escape
+
+    from myorelax.diary.entries import describe_entry
+
+    saved = result.entries
+    replaced = [(old, new) for old, new in result.replaced]
     if json_out:
-        emit_json({"imported": len(saved), "first_id": saved[0].id if saved else None})
-    else:
-        console.print(f"imported {len(saved)} entries")
+        emit_json({"imported": len(saved), "first_id": saved[0].id if saved else None,
+                   "replaced": [{"was": old.model_dump(mode="json"),
+                                 "now": new.model_dump(mode="json")} for old, new in replaced]})  # fmt: skip
+        return
+    console.print(f"imported {len(saved)} entries"
+                  + (f", {len(replaced)} of them replacing an earlier value" if replaced else ""))  # fmt: skip
+    for old, new in replaced:
+        console.print(f"entry {new.id} replaced: was {escape(describe_entry(old))}; now "
+                      f"{escape(describe_entry(new))} (one {_slot_words(new)})",
+                      soft_wrap=True)  # fmt: skip
 
 
 def _range(start: str | None, end: str | None) -> tuple[date, date]:
@@ -246,10 +316,26 @@ def diary_export(
     from myorelax.diary.records import SYSTEM
     from myorelax.knowledge.loader import load_knowledge
 
-    first, last = _range(start, end)
+    first = parse_date(start, "--from") if start else None
+    last = parse_date(end, "--to") if end else None
+    if first is not None and last is not None and first > last:
+        raise InputError("is after --to", field="--from")
     check_writable(out, "--csv")
     check_writable(fhir, "--fhir")
-    entries = _store().entries_on_days(SYSTEM, patient, first, last)
+    # Without --from/--to every entry is exported (a raw export is the whole diary).
+    entries = tuple(
+        e
+        for e in _store().entries(SYSTEM, patient)
+        if (first is None or e.at.date() >= first) and (last is None or e.at.date() <= last)
+    )
+    span = f"from {first or 'the first entry'} to {last or 'the last entry'}"
+    if entries:
+        days = sorted(e.at.date() for e in entries)
+        n = len(entries)
+        err_console.print(f"{n} entr{'y' if n == 1 else 'ies'} {span} (days {days[0]} to "
+                          f"{days[-1]})")  # fmt: skip
+    else:
+        err_console.print(f"no diary entries {span}: the export holds the header only")
     if fhir is not None:
         from myorelax.fhir.diary import diary_bundle
 

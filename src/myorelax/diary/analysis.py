@@ -146,12 +146,14 @@ def daily_series(
 
 
 def smooth(values: Sequence[float | None], window: int = SMOOTH_DAYS) -> list[float | None]:
-    """Centred moving mean over the days that have a value (None where the window is empty)."""
+    """Centred moving mean over the days of the window that have a value, on the days that
+    have one: a day without an entry stays None (a gap), never a value carried from its
+    neighbours."""
     half = window // 2
     out: list[float | None] = []
-    for i in range(len(values)):
+    for i, own in enumerate(values):
         near = [v for v in values[max(0, i - half) : i + half + 1] if v is not None]
-        out.append(float(np.mean(near)) if near else None)
+        out.append(float(np.mean(near)) if own is not None and near else None)
     return out
 
 
@@ -633,6 +635,7 @@ def analyse_diary(
         notes.append("No diary entries in this period.")
     if not regimens:
         notes.append("No regimen on record: adherence and missed doses cannot be derived.")
+    notes += _too_short(series, days, regimens)
     unchecked = _not_checked(window, regimens)
     return DiaryAnalysis(
         start=start,
@@ -649,6 +652,41 @@ def analyse_diary(
         notes=tuple(notes),
         not_checked=unchecked,
     )
+
+
+def _too_short(
+    series: dict[str, list[float | None]], days: Sequence[date], regimens: Sequence[RegimenPeriod]
+) -> list[str]:
+    """The analyses left out for want of days, said with what they need and what they had."""
+    notes = []
+    both = sum(1 for p, s in zip(series["pain"], series["stress"], strict=True)
+               if p is not None and s is not None)  # fmt: skip
+    if both < MIN_DAYS_CCF:
+        notes.append(
+            f"Pain and stress were not compared: that needs at least {MIN_DAYS_CCF} days with "
+            f"both recorded, and this period has {both}."
+        )
+    for measure in ("spasm", "pain", "stress"):
+        n = sum(1 for v in series[measure] if v is not None)
+        if n < 2 * MIN_DAYS_SEGMENT:
+            notes.append(
+                f"No change points were looked for in {measure}: that needs at least "
+                f"{2 * MIN_DAYS_SEGMENT} days with a value, and this period has {n}."
+            )
+    changes = sorted({r.start for r in regimens if days and days[0] < r.start <= days[-1]
+                      and any(o.drug == r.drug and o.start < r.start for o in regimens)})  # fmt: skip
+    for change in changes:
+        for measure in ("spasm", "pain"):
+            pairs = [d for d, v in zip(days, series[measure], strict=True) if v is not None]
+            before = sum(1 for d in pairs if d < change)
+            after = len(pairs) - before
+            if before < MIN_DAYS_SEGMENT or after < MIN_DAYS_SEGMENT:
+                notes.append(
+                    f"The effect of the dose change on {change.isoformat()} on {measure} was not "
+                    f"estimated: that needs at least {MIN_DAYS_SEGMENT} days with a value on each "
+                    f"side, and this period has {before} before and {after} after."
+                )
+    return notes
 
 
 def _not_checked(

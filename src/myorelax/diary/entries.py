@@ -1,10 +1,13 @@
 """Diary entries: what a patient records, validated per kind.
 
-Scales: pain, stiffness and daily stress are 0-10 numeric rating scales (NRS); spasm frequency is
-the Penn Spasm Frequency Scale (0-4) and its severity 1-3 (asked only when frequency is above 0);
-the Perceived Stress Scale (PSS-10) has ten items scored 0-4 with items 4, 5, 7 and 8 reversed
-(total 0-40); sleep is hours and quality 0-10; side effects are named with severity 1-3 (mild,
-moderate, severe). Timestamps must carry their time zone.
+Scales: pain, stiffness and daily stress are 0-10 numeric rating scales (NRS: eleven points, the
+person picks a whole number; Hawker et al., Arthritis Care Res 2011;63(S11):S240-52); spasm
+frequency is the Penn Spasm Frequency Scale (0-4) and its severity 1-3 (asked only when frequency
+is above 0); the Perceived Stress Scale (PSS-10) has ten items scored 0-4 with items 4, 5, 7 and 8
+reversed (total 0-40); sleep is hours (any fraction) and quality a 0-10 rating in whole numbers
+(as the form offers it); side effects are named with severity 1-3 (mild, moderate, severe): one of
+SIDE_EFFECTS, or "other: <the person's words>" for anything else. Timestamps must carry their time
+zone.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -28,6 +32,7 @@ from myorelax.diary.vocabulary import (
 from myorelax.diary.vocabulary import KINDS as KINDS
 from myorelax.diary.vocabulary import NRS_KINDS as NRS_KINDS
 from myorelax.diary.vocabulary import PSS10_REVERSED as PSS10_REVERSED
+from myorelax.diary.vocabulary import SIDE_EFFECT_OTHER as SIDE_EFFECT_OTHER
 from myorelax.diary.vocabulary import SIDE_EFFECTS as SIDE_EFFECTS
 from myorelax.diary.vocabulary import DoseStatus as DoseStatus
 from myorelax.diary.vocabulary import EntryKind as EntryKind
@@ -35,6 +40,8 @@ from myorelax.errors import InputError
 
 SAME_SLOT_H = 2.0  # design choice: a planned dose within 2 h of one recorded is the same slot
 CLOCK_SKEW_MIN = 5  # a time up to 5 minutes ahead of the server's clock is not "the future"
+SYMPTOM_MAX = 80  # the stored column's length
+OTHER_PREFIX = f"{SIDE_EFFECT_OTHER}: "
 
 
 class DiaryEntry(BaseModel):
@@ -65,6 +72,30 @@ class DiaryEntry(BaseModel):
             # Beyond this, storing the time in UTC (and every window around it) leaves the calendar.
             raise ValueError("must be between the years 1900 and 2199")
         return at
+
+    @field_validator("value")
+    @classmethod
+    def _whole_rating(cls, value: float | None, info: ValidationInfo) -> float | None:
+        kind = info.data.get("kind")
+        if value is not None and kind in NRS_KINDS and not float(value).is_integer():
+            raise ValueError(
+                f"{kind} is rated in whole numbers 0-10 (numeric rating scale), not {value:g}"
+            )
+        return value
+
+    @field_validator("quality")
+    @classmethod
+    def _whole_quality(cls, quality: float | None) -> float | None:
+        if quality is not None and not float(quality).is_integer():
+            raise ValueError(f"sleep quality is rated in whole numbers 0-10, not {quality:g}")
+        return quality
+
+    @field_validator("symptom", mode="before")
+    @classmethod
+    def _known_symptom(cls, symptom: object, info: ValidationInfo) -> object:
+        if info.data.get("kind") != "side_effect" or not isinstance(symptom, str):
+            return symptom
+        return side_effect_term(symptom)
 
     @model_validator(mode="after")
     def _by_kind(self) -> DiaryEntry:
@@ -111,6 +142,35 @@ class DiaryEntry(BaseModel):
         if k == "note" and not self.text:
             raise ValueError("a note needs text")
         return self
+
+
+def side_effect_term(words: str) -> str:
+    """A named side effect as stored: one of SIDE_EFFECTS (any case), "other", or anything else
+    kept in the person's words as "other: <words>" (the vocabulary's "other")."""
+    text = " ".join(words.split())
+    low = text.lower()
+    if low in SIDE_EFFECTS or low == SIDE_EFFECT_OTHER:
+        return low
+    if low.startswith(f"{SIDE_EFFECT_OTHER}:"):
+        text = text[len(SIDE_EFFECT_OTHER) + 1 :].strip()
+        if not text:
+            return SIDE_EFFECT_OTHER
+    if not text:
+        return text
+    term = OTHER_PREFIX + text
+    if len(term) > SYMPTOM_MAX:
+        raise ValueError(
+            f"a side effect not in the list ({', '.join(SIDE_EFFECTS)}) is kept as "
+            f"'{OTHER_PREFIX}<words>' in at most {SYMPTOM_MAX - len(OTHER_PREFIX)} characters"
+        )
+    return term
+
+
+def unlisted_symptom(e: DiaryEntry) -> str | None:
+    """The person's words when a side effect was not one of the named ones (stored as other)."""
+    if e.kind == "side_effect" and e.symptom and e.symptom.startswith(OTHER_PREFIX):
+        return e.symptom[len(OTHER_PREFIX) :]
+    return None
 
 
 def _need_range(value: float | None, low: float, high: float, what: str) -> None:

@@ -11,6 +11,7 @@ EntryKind = Literal[
 KINDS: tuple[str, ...] = EntryKind.__args__  # type: ignore[attr-defined]
 DoseStatus = Literal["planned", "extra", "prn"]
 SIDE_EFFECTS = ("drowsiness", "dizziness", "weakness", "confusion", "nausea")
+SIDE_EFFECT_OTHER = "other"  # anything else, stored as "other: <the person's words>"
 PSS10_REVERSED = (4, 5, 7, 8)  # 1-based item numbers scored 4 - answer
 NRS_KINDS = ("pain", "stiffness", "stress")
 CSV_FIELDS = (
