@@ -8,7 +8,16 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 # Record ids are 32-bit integers in every supported database (SQLAlchemy Integer).
 MAX_RECORD_ID = 2**31 - 1
@@ -27,6 +36,23 @@ def _clinical_date(value: Date) -> Date:
 
 ClinicalDate = Annotated[Date, AfterValidator(_clinical_date)]
 
+FORM = {"form": True}
+"""Validation context of a web form, whose fields are all text: `PatientIn` numbers may then
+be given as text ("72"); a JSON body must give a JSON number."""
+
+
+def _json_number(value: Any, info: ValidationInfo) -> Any:
+    """A patient number must be a JSON number: `true` is not 1 and "60" is not 60 (pydantic's
+    lax mode would take both). Integers are numbers."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("number_type", "must be a number, not true or false")
+    if isinstance(value, str) and not (info.context or {}).get("form"):
+        raise PydanticCustomError("number_type", "must be a JSON number, not a string")
+    return value
+
+
+PatientNumber = Annotated[float | None, BeforeValidator(_json_number)]
+
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -40,17 +66,21 @@ class MedicationIn(Body):
 class PatientIn(Body):
     """What is known about the patient. Leave out what is unknown: nothing is assumed."""
 
-    age_years: float | None = Field(default=None, ge=0, le=125)
+    age_years: PatientNumber = Field(default=None, ge=0, le=125)
     sex: Literal["female", "male", "unknown"] | None = None
-    weight_kg: float | None = Field(default=None, gt=0.3, le=400)
-    height_cm: float | None = Field(default=None, ge=30, le=260)
-    scr_mg_dl: float | None = Field(default=None, gt=0.05, le=30)
-    crcl_ml_min: float | None = Field(default=None, ge=0, le=300)
-    egfr_ml_min: float | None = Field(default=None, ge=0, le=300)
-    dialysis: bool = False
+    weight_kg: PatientNumber = Field(default=None, gt=0.3, le=400)
+    height_cm: PatientNumber = Field(default=None, ge=30, le=260)
+    scr_mg_dl: PatientNumber = Field(default=None, gt=0.05, le=30)
+    crcl_ml_min: PatientNumber = Field(default=None, ge=0, le=300)
+    egfr_ml_min: PatientNumber = Field(default=None, ge=0, le=300)
+    dialysis: bool = Field(default=False, strict=True)
     child_pugh: Literal["A", "B", "C"] | None = None
-    pregnant: bool | None = Field(default=None, description="leave out when not recorded")
-    lactating: bool | None = Field(default=None, description="leave out when not recorded")
+    pregnant: bool | None = Field(
+        default=None, strict=True, description="leave out when not recorded"
+    )
+    lactating: bool | None = Field(
+        default=None, strict=True, description="leave out when not recorded"
+    )
     conditions: list[str] = Field(default_factory=list, max_length=100)
     allergies: list[str] | None = Field(
         default=None,
@@ -59,8 +89,8 @@ class PatientIn(Body):
         "when not recorded",
     )
     cyp2c19: Literal["PM", "IM", "NM", "RM", "UM"] | None = None
-    alcohol: bool = False
-    substance_use_disorder: bool = False
+    alcohol: bool = Field(default=False, strict=True)
+    substance_use_disorder: bool = Field(default=False, strict=True)
     medications: list[str | MedicationIn] = Field(
         default_factory=list, max_length=100, description="current medications as SIG text"
     )

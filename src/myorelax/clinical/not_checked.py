@@ -8,7 +8,8 @@ breastfeeding status, allergies). A number the record gives that is not a readab
 infinity) is `unreadable_value`; a resource carrying a medication of a type that is not read is
 `unread_resource`; a dispensed medication taken as current though whether it still is cannot be
 told is `possibly_current`; a record of a patient who has died is `deceased_patient` (the checks
-ran as for a living patient). Every interface shows the list above the alerts.
+ran as for a living patient); a FHIR record without a Patient resource is `missing_patient` (age
+and sex unknown). Every interface shows the list above the alerts.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ NotCheckedReason = Literal[
     "unreadable_value",
     "unread_resource",
     "deceased_patient",
+    "missing_patient",
     "possibly_current",
     "missing_route",
 ]

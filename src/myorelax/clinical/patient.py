@@ -177,8 +177,22 @@ def kidney_function(p: Patient, failure: tuple[float, str] | None = None) -> Kid
     )
 
 
+_NUMBER_FIELDS = ("age_years", "weight_kg", "height_cm", "scr_mg_dl", "crcl_ml_min", "egfr_ml_min")
+_FLAG_FIELDS = ("dialysis", "pregnant", "lactating", "alcohol", "substance_use_disorder")
+
+
 def build_patient(data: Mapping[str, Any]) -> Patient:
-    """Validate raw patient data; every problem becomes a PatientDataError naming the field."""
+    """Validate raw patient data; every problem becomes a PatientDataError naming the field.
+    A number must be a number and a yes/no a boolean: `age_years: true` is not a 1-year-old and
+    `"60"` (quoted) is not 60 (pydantic's lax mode would take both)."""
+    for name in _NUMBER_FIELDS:
+        value = data.get(name)
+        if isinstance(value, bool) or (value is not None and not isinstance(value, int | float)):
+            raise PatientDataError(f"must be a number (got {value!r})", field=name)
+    for name in _FLAG_FIELDS:
+        value = data.get(name)
+        if value is not None and not isinstance(value, bool):
+            raise PatientDataError(f"must be true or false (got {value!r})", field=name)
     try:
         return Patient.model_validate(dict(data))
     except ValidationError as exc:

@@ -30,8 +30,8 @@ from myorelax.fhir.reading import (
     items,
     mapping,
     number,
+    number_problem,
     string,
-    unreadable_number,
 )
 from myorelax.units import ucum_factor
 
@@ -115,6 +115,19 @@ _DOSAGE_READ = frozenset(
      "asNeededCodeableConcept", "asNeeded", "asNeededFor", "text", "patientInstruction",
      "sequence", "id"}
 )  # fmt: skip
+# The numbers of Timing.repeat (FHIR R4): (element, a whole number, more than zero). frequency,
+# frequencyMax, count and countMax are positiveInt; period, periodMax, duration and durationMax
+# decimals, none negative (tim-4/tim-5), and a period of 0 says no interval.
+_REPEAT_NUMBERS = (
+    ("frequency", True, True),
+    ("frequencyMax", True, True),
+    ("period", False, True),
+    ("periodMax", False, True),
+    ("count", True, True),
+    ("countMax", True, True),
+    ("duration", False, False),
+    ("durationMax", False, False),
+)
 _REPEAT_READ = frozenset(
     {"frequency", "frequencyMax", "period", "periodMax", "periodUnit", "when", "timeOfDay",
      "dayOfWeek", "boundsDuration", "count"}
@@ -160,6 +173,9 @@ def read_dose(
     rates = [k for k in ("rateQuantity", "rateRange", "rateRatio") if k in dose_and_rate]
     if rates:
         notes.append(f"{label}: dose rate ({', '.join(rates)}) not read")
+        broken = _broken_quantities(dose_and_rate, _RATE_PARTS)
+        if broken:
+            notes.append(f"{label}: dose rate {', '.join(broken)} {UNREADABLE}")
     quantity = mapping(dose_and_rate.get("doseQuantity"))
     where = "doseAndRate[0].doseQuantity" if dose_and_rate is not dosage else "doseQuantity"
     if not quantity and dose_and_rate.get("doseRange"):
@@ -167,11 +183,17 @@ def read_dose(
         where = where.replace("doseQuantity", "doseRange.high")
         if quantity:
             notes.append(f"{label}: dose range; its upper end was checked")
-    if unreadable_number(quantity.get("value")):
-        notes.append(
-            f"{label}: dose value {quantity.get('value')!r} ({where}.value) {UNREADABLE}; "
-            f"{WITHOUT_DOSE}"
+    low = mapping(mapping(dose_and_rate.get("doseRange")).get("low"))
+    low_why = number_problem(low, "value", positive=True) if "doseRange" in where else None
+    why = number_problem(quantity, "value", positive=True)
+    if why or low_why:
+        shown = (
+            f"dose value {quantity.get('value')!r} ({where}.value) {UNREADABLE} ({why})"
+            if why
+            else f"dose range low {low.get('value')!r} ({where[:-5]}.low.value) {UNREADABLE} "
+            f"({low_why})"
         )
+        notes.append(f"{label}: {shown}; {WITHOUT_DOSE}")
         return DoseRead()
     value = number(quantity.get("value"))
     if not value or value <= 0:
@@ -322,11 +344,17 @@ def _timing_from_repeat(
 ) -> TimingRead | None:
     """Timing.repeat: frequency (frequencyMax, the most it allows) per period, or `when` alone,
     or a single dose (count 1)."""
-    bad = [k for k in ("frequency", "frequencyMax", "period", "periodMax") if
-           unreadable_number(repeat.get(k))]  # fmt: skip
+    bad = {
+        f"{k} {repeat[k]!r}": why
+        for k, integer, positive in _REPEAT_NUMBERS
+        if (why := number_problem(repeat, k, integer=integer, positive=positive))
+    }
     if bad:
-        shown = ", ".join(f"{k} {repeat.get(k)!r}" for k in bad)
-        notes.append(f"{label}: timing {shown} (timing.repeat) {UNREADABLE}; no frequency read")
+        # Never a default in place of a broken number (a frequency "three" is not once a day).
+        notes.append(
+            f"{label}: timing {', '.join(bad)} (timing.repeat) {UNREADABLE} "
+            f"({'; '.join(bad.values())}); no frequency read"
+        )
         return None
     when = [w.upper() for w in items(repeat.get("when")) if isinstance(w, str)]
     daily = _WHEN_DAILY.get(when[0]) if len(when) == 1 else None
@@ -488,10 +516,11 @@ def read_duration(
     bounds = mapping(mapping(timing.get("repeat")).get("boundsDuration"))
     if not bounds:
         return None
-    if unreadable_number(bounds.get("value")):
+    why = number_problem(bounds, "value", positive=True)
+    if why:
         notes.append(
-            f"{label}: duration {bounds.get('value')!r} (boundsDuration.value) {UNREADABLE}; "
-            "not read"
+            f"{label}: duration {bounds.get('value')!r} (boundsDuration.value) {UNREADABLE} "
+            f"({why}); not read"
         )
         return None
     value = number(bounds.get("value"))
@@ -525,6 +554,32 @@ def _as_needed(dosage: Mapping[str, Any]) -> bool:
     )
 
 
+# Quantities of a dose rate: (element, part of a Range or Ratio, or None for a Quantity).
+_RATE_PARTS: tuple[tuple[str, str | None], ...] = (
+    ("rateQuantity", None),
+    ("rateRange", "low"),
+    ("rateRange", "high"),
+    ("rateRatio", "numerator"),
+    ("rateRatio", "denominator"),
+)
+
+
+def _broken_quantities(
+    holder: Mapping[str, Any], parts: tuple[tuple[str, str | None], ...]
+) -> list[str]:
+    """'element.value 'x' (why)' for each Quantity among `parts` whose value is not a number."""
+    out = []
+    for key, part in parts:
+        quantity = mapping(holder.get(key))
+        if part is not None:
+            quantity = mapping(quantity.get(part))
+        why = number_problem(quantity, "value")
+        if why:
+            where = f"{key}.{part}" if part else key
+            out.append(f"{where}.value {quantity.get('value')!r} ({why})")
+    return out
+
+
 def _quantity_text(quantity: Any) -> str:
     q = mapping(quantity)
     unit = string(q.get("unit")) or string(q.get("code")) or ""
@@ -539,6 +594,9 @@ def _unread_dosage(dosage: Mapping[str, Any], label: str, notes: list[str]) -> N
         shown = " per ".join(
             _quantity_text(ratio.get(part)) for part in ("numerator", "denominator")
         )
+        broken = _broken_quantities(ratio, (("numerator", None), ("denominator", None)))
+        if broken:
+            shown = f"({', '.join(broken)} {UNREADABLE})"
         notes.append(
             f"{label}: a maximum of {shown} (maxDosePerPeriod) not read; the most the "
             "frequency allows was checked"

@@ -178,6 +178,15 @@ def _demographics(
     data: dict[str, Any] = {}
     if person is None:
         notes.append("no Patient resource: age and sex unknown")
+        not_checked.append(
+            NotChecked(
+                kind="patient_fact",
+                item="Patient",
+                reason="missing_patient",
+                detail="the record holds no Patient resource: age and sex unknown; the checks "
+                "that need them were not made",
+            )
+        )
         return data
     died, death_said = _death(person, today, notes)
     birth = string(person.get("birthDate"))
@@ -582,6 +591,12 @@ def record_from_fhir(
     pid = wanted or (string(person.get("id")) if person else None)
     unchecked: list[NotChecked] = []
     data = _demographics(person, today, notes, unchecked)
+    older = _older_version_signs(items)
+    if older:
+        notes.append(
+            f"the record looks like an older FHIR version than R4 ({'; '.join(older)}): it was "
+            "read as R4, with the STU3 forms this reader knows"
+        )
 
     rec = _Record(ResourceIndex(items, term), today)
     rec.notes = notes
@@ -618,6 +633,29 @@ def record_from_fhir(
         patient_fhir_id=pid,
         medication_references=tuple(rec.order_refs),
     )
+
+
+def _older_version_signs(resources: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Elements that exist only before R4 (STU3 or DSTU2), one example each: a status given
+    as a code string where R4 has a CodeableConcept, MedicationStatement.taken,
+    MedicationRequest.context, a dose on the Dosage itself, a MedicationOrder."""
+    signs: dict[str, str] = {}
+    for r in resources:
+        rt = r.get("resourceType")
+        if rt == "MedicationOrder":
+            signs.setdefault("MedicationOrder", "MedicationOrder (DSTU2)")
+        if rt in ("Condition", "AllergyIntolerance"):
+            for key in ("clinicalStatus", "verificationStatus"):
+                if isinstance(r.get(key), str):
+                    signs.setdefault(key, f"{rt}.{key} as a code")
+        if rt == "MedicationStatement" and "taken" in r:
+            signs.setdefault("taken", "MedicationStatement.taken")
+        if rt == "MedicationRequest" and "context" in r:
+            signs.setdefault("context", "MedicationRequest.context")
+        dosages = [*items(r.get("dosageInstruction")), *items(r.get("dosage"))]
+        if any("doseQuantity" in mapping(d) or "doseRange" in mapping(d) for d in dosages):
+            signs.setdefault("dose", f"{rt}: a dose on the Dosage itself")
+    return list(signs.values())
 
 
 def _stop_date(r: Mapping[str, Any]) -> date | None:

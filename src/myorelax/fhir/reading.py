@@ -49,6 +49,39 @@ def unreadable_number(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and number(value) is None
 
 
+def number_problem(
+    holder: Mapping[str, Any], key: str, *, integer: bool = False, positive: bool = False
+) -> str | None:
+    """Why the number at `key` of a FHIR element cannot be read as its FHIR type (a decimal, or
+    with `integer` a positiveInt / unsignedInt), or None when it can or `key` is absent. FHIR
+    JSON gives a number as a JSON number: a string ("3"), a boolean, a null, a NaN or an
+    infinity is not one. No number of a dose or timing is negative; with `positive` zero is not
+    one either (positiveInt, a period). A value not readable is never replaced by a default."""
+    if key not in holder:
+        return None
+    value = holder[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"a JSON {_json_type(value)}, not a number"
+    read = number(value)
+    if read is None:
+        return "not a finite number"
+    if integer and read != int(read):
+        return "not a whole number"
+    if read < 0 or (positive and read == 0):
+        return "not positive" if positive else "negative"
+    return None
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
 def codings(concept: Any) -> list[Mapping[str, Any]]:
     return [c for c in items(mapping(concept).get("coding")) if isinstance(c, Mapping)]
 
@@ -132,12 +165,28 @@ def _collect(item: Any, where: str, out: list[Resource]) -> None:
     if rt != "Bundle":
         out.append(item if isinstance(item, dict) else dict(item))
         return
-    for i, entry in enumerate(items(item.get("entry"))):
-        resource = mapping(entry).get("resource")
-        if not isinstance(resource, Mapping):
+    entries = item.get("entry")
+    if entries is not None and not isinstance(entries, list):
+        # Bundle.entry is a list of BackboneElements: anything else is not a Bundle to read.
+        raise InputError(
+            f"must be a list of entries, got {type(entries).__name__}", field=f"{where}.entry"
+        )
+    for i, entry in enumerate(entries or []):
+        if not isinstance(entry, Mapping):
+            raise InputError(
+                f"is not a Bundle entry (a JSON object), got {type(entry).__name__}",
+                field=f"{where}.entry[{i}]",
+            )
+        resource = entry.get("resource")
+        if resource is None:
             continue  # an entry without a resource (e.g. a search outcome): nothing to read
-        full_url = string(mapping(entry).get("fullUrl"))
-        if not string(resource.get("id")) and full_url and full_url.startswith("urn:uuid:"):
+        full_url = string(entry.get("fullUrl"))
+        if (
+            isinstance(resource, Mapping)
+            and not string(resource.get("id"))
+            and full_url
+            and full_url.startswith("urn:uuid:")
+        ):
             resource = {**resource, "id": full_url.removeprefix("urn:uuid:")}
         _collect(resource, f"{where}.entry[{i}].resource", out)
 

@@ -58,7 +58,13 @@ def operation_outcome(exc: MyorelaxError, status: int = 422) -> Response:
 
 
 def _read(bundle: dict[str, Any], today: date, st: AppState) -> tuple[Any, Any]:
-    resources = resources_of(bundle, field="body")
+    """The record and draft orders of a Bundle; a body that is another resource (a Patient,
+    Parameters) or whose entries are not entries is refused, naming the element."""
+    kind = bundle.get("resourceType")
+    if isinstance(kind, str) and kind and kind != "Bundle":
+        raise InputError(f"must be Bundle (a FHIR Bundle of the record), got {kind!r}",
+                         field="resourceType")  # fmt: skip
+    resources = resources_of(bundle, field="Bundle" if kind == "Bundle" else "body")
     record = record_from_fhir(resources, today=today, terminology=st.term)
     drafts = orders_from_fhir(
         [r for r in resources

@@ -99,6 +99,8 @@ def simulation_charts(
         sentences.append(f"{'Co-medications' if len(still) > 1 else 'The co-medication'} "
                          f"{', '.join(still)} change{'' if len(still) > 1 else 's'} nothing in "
                          "this curve: no effect on its exposure is recorded.")  # fmt: skip
+    # co-medications that could not be identified: their effect is unknown, said first
+    sentences[:0] = [n.detail for n in this.not_checked]
     summary = {
         "regimen": this.regimen,
         "subjects": this.subjects,
@@ -106,5 +108,6 @@ def simulation_charts(
         "sentences": sentences,
         "rows": rows,
         "notes": list(this.notes),
+        "not_checked": [n.model_dump(mode="json") for n in this.not_checked],
     }
     return charts, summary

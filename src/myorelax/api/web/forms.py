@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from myorelax.api.schemas import PatientIn
+from myorelax.api.schemas import FORM, PatientIn
 from myorelax.clinical.inputs import medication_orders, patient_from_data
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
@@ -199,7 +199,7 @@ def patient_in(values: Values) -> PatientIn:
         data["allergies"] = split_lines(text(values, "allergies"))
     data["medications"] = entries(values, "medications")
     try:
-        return PatientIn.model_validate(data)
+        return PatientIn.model_validate(data, context=FORM)
     except ValidationError as exc:
         errors = errors_of(exc, "patient")
         raise FormError(errors) from None
