@@ -69,6 +69,8 @@ def render(sim: RegimenSimulation) -> None:
     console.print(f"Patient: {escape(facts)}")
     if sim.comedications:
         console.print(f"With: {escape(', '.join(sim.comedications))}")
+    for item in sim.not_checked:
+        console.print(f"[bold yellow]not checked[/bold yellow]: {escape(item.detail)}")
     for e in sim.model.effects:
         console.print(f"[cyan]effect[/cyan]: {escape(e.reason)}")
     window = f"{sim.window_h[0]:g}-{sim.window_h[1]:g} h"

@@ -170,8 +170,8 @@ def covariate_effects(
                 )
             elif kf.crcl_ml_min is None:
                 notes.append(
-                    f"Kidney function unknown ({kf.crcl_basis}); {mono.name} clearance depends "
-                    "on it and was taken as typical. Give --crcl or --scr with age and weight."
+                    f"{_kidney_unknown(kf)}; {mono.name} clearance depends on it and was taken "
+                    "as typical. Give --crcl or --scr with age and weight."
                 )
                 continue
             else:
@@ -196,10 +196,13 @@ def covariate_effects(
                 continue
             cat, known = _category(patient, cov, fed, form, kf)
             if not known:
-                notes.append(
-                    f"{_LABELS.get(cov.covariate, cov.covariate.replace('_', ' '))} not given: "
-                    f"the effect of {_describe(cov)} was not applied."
+                label = _LABELS.get(cov.covariate, cov.covariate.replace("_", " "))
+                unknown = (
+                    _kidney_unknown(kf)
+                    if label == "kidney function" and kf.egfr_ml_min is not None
+                    else f"{label} not given"
                 )
+                notes.append(f"{unknown}: the effect of {_describe(cov)} was not applied.")
                 continue
             hit = (
                 _hepatic_applies(cov.category, str(cat))
@@ -274,6 +277,18 @@ def covariate_effects(
             + " were not applied."
         )
     return effects, notes
+
+
+def _kidney_unknown(kf: KidneyFunction) -> str:
+    """Why the CrCl the kidney covariates need is unknown: an eGFR alone is not converted
+    (Cockcroft-Gault needs serum creatinine, age and weight), and that is said."""
+    if kf.egfr_ml_min is None:
+        return f"Kidney function unknown ({kf.crcl_basis})"
+    basis = "given" if kf.egfr_basis == "given" else f"known ({kf.egfr_basis})"
+    return (
+        f"eGFR {kf.egfr_ml_min:g} mL/min/1.73 m2 {basis} but the model uses CrCl "
+        "(Cockcroft-Gault): give scr, age and weight, or crcl"
+    )
 
 
 def _studied(category: str) -> str:

@@ -9,6 +9,22 @@ import numpy as np
 
 from myorelax.pk.simulate import AUC_UNIT, UNIT, RegimenSimulation
 
+# Units of the model's parameters as the JSON gives them (internal units: mg, L, h). f (a
+# fraction), fm (a fraction) and mw (a ratio of molecular weights) have none.
+PARAMETER_UNITS = {
+    "ka": "1/h",
+    "cl": "L/h",
+    "v": "L",
+    "q": "L/h",
+    "v2": "L",
+    "tlag": "h",
+    "f": "",
+    "fm": "",
+    "mw": "",
+    "clm": "L/h",
+    "vm": "L",
+}
+
 
 def _r(x: float | None, digits: int = 6) -> float | None:
     if x is None or not np.isfinite(x):
@@ -76,6 +92,9 @@ def simulation_to_dict(sim: RegimenSimulation, *, include_profiles: bool = True)
             "apparent": m.apparent,
             "source": m.source,
             "typical": {k: _r(m.value(k)) for k, _ in m.typical},
+            # the unit of each typical value ("" for a fraction or a ratio): added beside
+            # `typical`, which keeps its plain numbers (the JSON contract)
+            "typical_units": {k: PARAMETER_UNITS.get(k, "") for k, _ in m.typical},
             "iiv": list(m.iiv),
             "effects": [
                 {
@@ -101,8 +120,12 @@ def simulation_to_dict(sim: RegimenSimulation, *, include_profiles: bool = True)
             }
             for r in sim.schedule.records
         ],
+        # the units of the dosing records' fields, beside them (each record keeps the NONMEM
+        # field names and plain numbers: the JSON contract)
+        "dosing_record_units": {"time": "h", "amt": "mg", "ii": "h", "rate": "mg/h"},
         "first_dose_clock": sim.schedule.first_clock,
         "notes": list(sim.notes),
+        "not_checked": [n.model_dump(mode="json") for n in sim.not_checked],
     }
     if include_profiles:
         out["times_h"] = _series(sim.times_h)

@@ -17,14 +17,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.recorded_conditions import recorded_kidney_function
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
-from myorelax.knowledge.schema import KnowledgeBase, Monograph
+from myorelax.knowledge.schema import Interaction, KnowledgeBase, Monograph
 from myorelax.knowledge.terminology import Ingredient
 from myorelax.pk import metrics
-from myorelax.pk.covariates import individualise
+from myorelax.pk.covariates import individualise, interaction_effects
 from myorelax.pk.events import (
     DoseChange,
     DoseRecord,
@@ -258,6 +259,8 @@ class RegimenSimulation:
     seed: int | None
     comparison: tuple[Comparison, ...] = field(default=())
     comedications: tuple[str, ...] = ()
+    # What could not be taken into account (a co-medication not identified): never silent.
+    not_checked: tuple[NotChecked, ...] = ()
 
 
 def _cycle(schedule: Schedule, grid_end: float) -> tuple[float | None, tuple[float, float]]:
@@ -270,6 +273,87 @@ def _cycle(schedule: Schedule, grid_end: float) -> tuple[float | None, tuple[flo
     if last_start < 0:
         return tau, (0.0, min(tau, grid_end))
     return tau, (last_start, last_start + tau)
+
+
+def _period_doses(
+    doses: DoseArrays, tau: float, window: tuple[float, float]
+) -> list[tuple[int, float]]:
+    """The doses given in the metrics window (row index in `doses`) and each one's dosing
+    interval: the time to the next dose, the last one's to the first dose of the next period
+    (the regimen repeats every `tau` hours)."""
+    t = doses.time_h
+    rows = [
+        int(i)
+        for i in np.argsort(t, kind="stable")
+        if window[0] - 1e-9 <= t[i] < window[1] - 1e-9 and doses.ss_interval_h[i] <= 0
+    ]
+    out: list[tuple[int, float]] = []
+    for j, i in enumerate(rows):
+        nxt = float(t[rows[j + 1]]) if j + 1 < len(rows) else float(t[rows[0]]) + tau
+        out.append((i, nxt - float(t[i])))
+    return out
+
+
+def _single_dose_interval_aucs(
+    prof: Profiles, schedule: Schedule, tau: float, window: tuple[float, float]
+) -> dict[str, FloatArray]:
+    """The denominator of the accumulation ratio, per analyte and subject: the sum over the doses
+    of the metrics window of the AUC each dose gives, given alone (no earlier dose, no steady
+    state), over its own dosing interval. With one dose per period this is AUC(0-tau) after a
+    single dose; see `accumulation_ratio`."""
+    doses = schedule.doses
+    period = _period_doses(doses, tau, window)
+    if not period:
+        return {}
+    step = float(np.min(np.diff(prof.times_h))) if prof.times_h.size > 1 else DEFAULT_STEP_H
+    total: dict[str, FloatArray] = {}
+    for i, interval in period:
+        if interval <= 0:
+            continue
+        n = max(2, round(interval / step) + 1)
+        grid = np.linspace(0.0, interval, n)
+        one = DoseArrays(
+            time_h=np.zeros(1),
+            amount_mg=doses.amount_mg[i : i + 1].astype(np.float64),
+            rate_mg_per_h=doses.rate_mg_per_h[i : i + 1].astype(np.float64),
+            cmt=doses.cmt[i : i + 1].copy(),
+            ss_interval_h=np.zeros(1),
+        )
+        alone = simulate(prof.model, one, grid, prof.parameters)
+        for name, conc in alone.concentrations.items():
+            a = metrics.auc(grid, np.asarray(conc, dtype=np.float64), 0.0, interval)
+            total[name] = total[name] + a if name in total else a
+    return total
+
+
+def accumulation_ratio(
+    prof: Profiles, schedule: Schedule, tau: float, window: tuple[float, float]
+) -> dict[str, FloatArray]:
+    """Accumulation ratio per analyte and subject, R_ac = AUC(tau, ss) / AUC(0-tau, first dose):
+    the AUC over a dosing interval at steady state over the AUC over the same interval after a
+    single dose (Rowland and Tozer, Clinical Pharmacokinetics and Pharmacodynamics, 4th ed.,
+    chapter 11; Boxenbaum and Battle, J Clin Pharmacol 1995;35:763-766, where it defines the
+    effective half-life). With equal intervals in a one-compartment model it is
+    1 / (1 - exp(-k tau)) for an intravenous bolus, and tends to it for an oral dose as
+    absorption becomes fast.
+
+    A regimen whose doses are unevenly spaced over its repeating period (tid at 08:00, 14:00,
+    20:00) has no single interval; the period's AUC at steady state is divided by the sum of the
+    single-dose AUCs of its doses, each over its own dosing interval: sum_i AUC_i(ss) /
+    sum_i AUC_i(0-tau_i, single dose). With equal intervals and doses this is exactly the
+    definition above. The numerator is the last whole period simulated (`window`): it is the
+    steady-state value once the simulation is longer than the time to steady state (a note says
+    when it is not)."""
+    auc_period = {
+        name: metrics.auc(prof.times_h, np.asarray(c, dtype=np.float64), *window)
+        for name, c in prof.concentrations.items()
+    }
+    single = _single_dose_interval_aucs(prof, schedule, tau, window)
+    out: dict[str, FloatArray] = {}
+    for name, s in single.items():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[name] = np.asarray(np.where(s > 0, auc_period[name] / s, np.nan), np.float64)
+    return out
 
 
 def _summaries(
@@ -285,6 +369,9 @@ def _summaries(
     hl = metrics.terminal_rates(prof.model, prof.parameters, cmt)
     first_dose = float(schedule.doses.amount_mg[0]) if schedule.doses.amount_mg.size else 0.0
     auc_inf = metrics.auc_inf_single_dose(prof.model, prof.parameters, first_dose, cmt)
+    single_dose_aucs = (
+        _single_dose_interval_aucs(prof, schedule, tau, window) if tau is not None else {}
+    )
     for name, conc in prof.concentrations.items():
         c = np.asarray(conc, dtype=np.float64)
         cmax, tmax = metrics.cmax_tmax(t, c, *window)
@@ -303,9 +390,10 @@ def _summaries(
             m["cmin"] = metrics.value_at(t, c, window[1])
             auc_tau = metrics.auc(t, c, *window)
             m["auc_tau"] = auc_tau
-            first = metrics.auc(t, c, 0.0, tau)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                m["accumulation_ratio"] = np.where(first > 0, auc_tau / first, np.nan)
+            single = single_dose_aucs.get(name)
+            if single is not None:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    m["accumulation_ratio"] = np.where(single > 0, auc_tau / single, np.nan)
         if threshold_mg_l is not None:
             m["time_above_threshold_h"] = metrics.time_above(t, c, threshold_mg_l)
         out[name] = m
@@ -470,6 +558,7 @@ def simulate_request(
         )
     if order.prn:
         notes.append("As-needed order simulated at its full frequency (the most it allows).")
+    kidney = recorded_kidney_function(patient, kb)
     ind = individualise(
         base,
         mono,
@@ -478,9 +567,11 @@ def simulate_request(
         fed=fed,
         cmax_of=single_dose_cmax,
         form=order_form(order, mono),
-        kidney=recorded_kidney_function(patient, kb),
+        kidney=kidney,
     )
     notes.extend(ind.notes)
+    not_checked = _unidentified_comedications(patient, mono)  # shown by every interface
+    notes.extend(_unmodelled_interactions(mono, comedications, kb))
     model = ind.model
     schedule = schedule_from_order(
         order,
@@ -498,6 +589,13 @@ def simulate_request(
     doses = schedule.doses
     typical = simulate(model, doses, grid)
     typ = _summaries(typical, schedule, tau, window, threshold_mg_l)
+    to_ss = typ[model.analyte]["time_to_90pct_steady_state_h"]
+    if tau is not None and to_ss is not None and float(grid[-1]) < float(np.asarray(to_ss)[0]):
+        notes.append(
+            f"The simulation ({days:g} days) is shorter than the time to 90% of steady state "
+            f"({float(np.asarray(to_ss)[0]):.3g} h): the accumulation ratio and the last-cycle "
+            "metrics are those reached by its end, below their steady-state values."
+        )
 
     pop_stats: dict[str, dict[str, dict[str, float] | None]] = {}
     pop_bands: dict[str, dict[str, FloatArray]] = {}
@@ -600,4 +698,54 @@ def simulate_request(
         seed=seed,
         comparison=tuple(comparison),
         comedications=tuple(c.name for c in comedications),
+        not_checked=not_checked,
     )
+
+
+def _unidentified_comedications(patient: Patient, mono: Monograph) -> tuple[NotChecked, ...]:
+    """The patient's medications that could not be identified: their effect on this drug's
+    exposure is unknown, so each is a not-checked item naming it."""
+    return tuple(
+        NotChecked(
+            kind="medication",
+            item=n.item,
+            reason=n.reason,
+            detail=f"Co-medication {n.item!r} not identified ({n.detail}): its effect on "
+            f"{mono.name.lower()} exposure was not checked and is not in this simulation.",
+        )
+        for n in patient.not_checked
+        if n.kind == "medication"
+    )
+
+
+def _involves(x: Interaction, drug: str, groups: Sequence[str]) -> bool:
+    if x.object.drug is not None:
+        return x.object.drug == drug
+    return x.object.group is not None and x.object.group in groups
+
+
+def _unmodelled_interactions(
+    mono: Monograph, comedications: Sequence[Ingredient], kb: KnowledgeBase
+) -> list[str]:
+    """Notes for the co-medications that the safety check's interaction knowledge pairs with this
+    drug but whose interaction the simulation does not carry: no change in this drug's exposure
+    is recorded (a pharmacodynamic interaction, or one on the co-medication's exposure)."""
+    notes: list[str] = []
+    for ing in comedications:
+        if interaction_effects(mono, [ing])[0]:
+            continue  # modelled (the notes of individualise say which one was applied)
+        own = [x for x in mono.interactions if _involves(x, ing.id, ing.groups)]
+        other = kb.drugs.get(ing.id)
+        mine = (*mono.classes, *(g.id for g in kb.groups.values()
+                                 if any(m.name == mono.id for m in g.members)))  # fmt: skip
+        theirs = [x for x in (other.interactions if other else ()) if _involves(x, mono.id, mine)]
+        found = {x.id: x for x in (*own, *theirs)}
+        if not found:
+            continue
+        what = "; ".join(f"{x.kind}: {x.consequence.rstrip('.')}" for x in found.values())
+        notes.append(
+            f"{ing.name}: the safety check has an interaction with {mono.name.lower()} that this "
+            f"simulation does not model (no change in {mono.name.lower()} exposure recorded) - "
+            f"{what}. See the check for its grade and advice."
+        )
+    return notes
