@@ -31,7 +31,7 @@ def test_replaced_dose_and_pain_are_said(cli: CliRunner, pid: str) -> None:
     must be told on one line what it was and what it is now, not just "entry 1 saved"."""
     dose = ("--kind", "dose", "--drug", "baclofen", "--status", "planned",
             "--at", "2026-11-02T14:00+01:00")  # fmt: skip
-    assert add(cli, pid, *dose, "--dose-mg", "10000").returncode == 0
+    assert add(cli, pid, *dose, "--dose-mg", "10000", "--confirm-above-max").returncode == 0
     r = add(cli, pid, *dose, "--dose-mg", "10")
     assert r.returncode == 0, r.stderr
     line = next(x for x in r.stdout.splitlines() if "replaced" in x)
@@ -74,3 +74,16 @@ def test_export_without_dates_exports_everything(cli: CliRunner, pid: str) -> No
     assert "1 entry from the first entry" in r.stderr
     r = cli("diary", "export", "--patient", pid, "--from", "2026-01-01")
     assert "no diary entries from 2026-01-01" in r.stderr
+
+
+def test_a_dose_above_the_labelled_maximum_needs_confirmation(cli: CliRunner, pid: str) -> None:
+    """Baclofen: 20 mg is the largest single dose and 80 mg/day the daily maximum in the label
+    (knowledge base, dosing). As the REST API and the web diary do, the CLI refuses a dose above
+    it in one line naming --confirm-above-max, and records it with the flag, warning."""
+    dose = ("--kind", "dose", "--drug", "baclofen", "--status", "extra",
+            "--at", "2026-11-03T09:00+01:00")  # fmt: skip
+    r = add(cli, pid, *dose, "--dose-mg", "100")
+    assert r.returncode == 2 and "--confirm-above-max" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = add(cli, pid, *dose, "--dose-mg", "100", "--confirm-above-max")
+    assert r.returncode == 0 and "warning:" in r.stderr

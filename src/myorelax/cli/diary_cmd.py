@@ -113,6 +113,27 @@ def regimen_set(
         console.print(f"regimen {period.id}: {escape(period.sig)} from {period.start}")
 
 
+def _above_max(store: DiaryStore, patient: int, entry: Any, confirmed: bool) -> list[str]:
+    """The labelled maxima a dose goes above (with the day's earlier doses); an error naming
+    --confirm-above-max unless it was given."""
+    if entry.kind != "dose":
+        return []
+    from myorelax.diary.limits import above_max
+    from myorelax.diary.records import SYSTEM
+    from myorelax.knowledge.loader import load_knowledge
+
+    day = entry.at.date()
+    earlier = [e for e in store.entries_on_days(SYSTEM, patient, day, day) if e.kind == "dose"]
+    problems = [p.message() for p in above_max([entry], earlier, load_knowledge())]
+    if problems and not confirmed:
+        raise InputError(
+            "; ".join(problems) + ": give --confirm-above-max to record it (it was taken; the "
+            "care team is warned)",
+            field="--confirm-above-max",
+        )
+    return problems
+
+
 @diary_app.command("add")
 def diary_add(
     patient: PatientId,
@@ -133,9 +154,17 @@ def diary_add(
         str | None, typer.Option("--items", help="PSS-10 answers, e.g. 1,2,3,...")
     ] = None,
     text: Annotated[str | None, typer.Option("--text")] = None,
+    confirm_above_max: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-above-max",
+            help="Record a dose above a labelled maximum (it was taken; the care team is warned).",
+        ),
+    ] = False,
     json_out: JsonOut = False,
 ) -> None:
-    """Add one diary entry."""
+    """Add one diary entry. A dose above a labelled single or daily maximum is refused unless
+    --confirm-above-max says it was taken (as the REST API and the web diary do)."""
     from myorelax.diary.entries import not_in_future, parse_entry
     from myorelax.diary.records import SYSTEM
     from myorelax.knowledge.terminology import resolve_drug
@@ -160,18 +189,22 @@ def diary_add(
     except InputError as exc:  # name the option the person typed
         raise InputError(exc.message, field=OPTION_OF.get(exc.field or "", exc.field)) from None
     not_in_future(entry, datetime.now(UTC), "--at")
-    result = _store().save_entries(SYSTEM, patient, [entry])
+    store = _store()
+    warned = _above_max(store, patient, entry, confirm_above_max)
+    result = store.save_entries(SYSTEM, patient, [entry])
     saved = result.entries[0]
     if json_out:
         # The entry as before, plus what it replaced (the REST answer's `replaced`).
         emit_json({**saved.model_dump(mode="json"),
                    "replaced": [old.model_dump(mode="json") for old, _ in result.replaced],
-                   "unchanged": bool(result.unchanged)})  # fmt: skip
+                   "unchanged": bool(result.unchanged), "above_max": warned})  # fmt: skip
         return
     from rich.markup import escape
 
     from myorelax.diary.entries import SIDE_EFFECTS, describe_entry, unlisted_symptom
 
+    for problem in warned:
+        err_console.print(f"warning: {escape(problem)} (recorded as confirmed)", soft_wrap=True)
     words = unlisted_symptom(saved)
     if words is not None:
         err_console.print(
