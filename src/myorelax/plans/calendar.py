@@ -13,7 +13,7 @@ them at the same clock time wherever the patient is, as a paper schedule would.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from icalendar import Event
@@ -21,6 +21,24 @@ from icalendar import Event
 from myorelax.calendars import display_alarm, event_uid, new_calendar, time_zone
 from myorelax.errors import InputError
 from myorelax.plans.model import Plan, PumpPlan, Step
+
+
+def _day_event(plan: Plan, step: Step, day: date, stamp: datetime, *, open_ended: bool) -> Event:
+    """An all-day event of a step's daily total; an open-ended step (maintenance) repeats daily
+    with no end."""
+    event = Event()
+    event.add("uid", event_uid(plan.drug, plan.kind, step.index, day))
+    event.add("dtstamp", stamp)
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    if open_ended:
+        event.add("rrule", {"freq": "daily"})
+    more = ", continue" if open_ended else ""
+    event.add(
+        "summary", f"{plan.drug_name} {step.daily_total_mg:g} mg/day (step {step.index}{more})"
+    )
+    event.add("description", _step_description(plan, step))
+    return event
 
 
 def _step_description(plan: Plan, step: Step) -> str:
@@ -68,34 +86,13 @@ def plan_calendar(
             cal.add_component(event)
             continue
         if mode == "day" and days is None:
-            event = Event()
-            event.add("uid", event_uid(plan.drug, plan.kind, step.index, step.start))
-            event.add("dtstamp", stamp)
-            event.add("dtstart", step.start)
-            event.add("dtend", step.start + timedelta(days=1))
-            event.add("rrule", {"freq": "daily"})
-            event.add(
-                "summary",
-                f"{plan.drug_name} {step.daily_total_mg:g} mg/day (step {step.index}, continue)",
-            )
-            event.add("description", _step_description(plan, step))
-            cal.add_component(event)
+            cal.add_component(_day_event(plan, step, step.start, stamp, open_ended=True))
             continue
         if mode == "day":
             assert days is not None
             for k in range(days):
                 day = step.start + timedelta(days=k)
-                event = Event()
-                event.add("uid", event_uid(plan.drug, plan.kind, step.index, day))
-                event.add("dtstamp", stamp)
-                event.add("dtstart", day)
-                event.add("dtend", day + timedelta(days=1))
-                event.add(
-                    "summary",
-                    f"{plan.drug_name} {step.daily_total_mg:g} mg/day (step {step.index})",
-                )
-                event.add("description", _step_description(plan, step))
-                cal.add_component(event)
+                cal.add_component(_day_event(plan, step, day, stamp, open_ended=False))
             continue
         for dose in step.doses:
             hh, mm = (int(x) for x in dose.time.split(":"))
