@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from myorelax.pk.events import MissedDose
     from myorelax.pk.simulate import RegimenSimulation
 
+MAX_DAYS = 365  # as pk.events.schedule_from_order
 _MISSED = re.compile(r"^\s*(\d+)\s*@\s*(\d{1,2}:\d{2})\s*$")
 _AT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*h?\s*[:=@]\s*(\d+(?:\.\d+)?)\s*(mg|mcg|g)?\s*$")
 
@@ -192,6 +193,12 @@ def simulate(
 
     if population < 0:
         raise InputError("must be 0 or more", field="--population")
+    if not 0 < days <= MAX_DAYS:  # NaN fails too
+        raise InputError(
+            f"must be more than 0 and at most {MAX_DAYS}, not {days:g}", field="--days"
+        )
+    if seed is not None and seed < 0:
+        raise InputError(f"must be a whole number of 0 or more, not {seed}", field="--seed")
     for target, option in ((plot, "--plot"), (csv_path, "--csv")):
         check_writable(target, option)  # before the simulation, not after it
     kb = load_knowledge()

@@ -216,6 +216,8 @@ class _Parser:
     def parse(self) -> _Parsed:
         if not self.toks:
             raise self.fail("empty dose text")
+        if self.word() == "-" and self.number_at(1) is not None:
+            raise self.fail("a dose cannot be negative, and no drug is named before it")
         tablets = self.count()
         match, from_names, drug_end = self.medication()
         self.parsed.match = match
@@ -473,10 +475,38 @@ class _Parser:
         return None
 
     # -- strengths -----------------------------------------------------------------------------
+    def name_strength(self, match: MedicationMatch) -> tuple[list[float], str] | None:
+        """A strength joined to the name by a hyphen ('Robaxin-750'): the product's strength of
+        that number, with its unit, when the product index has it (else the strength is said
+        not to be understood); None when the hyphen stands apart (a negative dose)."""
+        if self.i == 0:
+            return None
+        name, dash, num = self.toks[self.i - 1], self.toks[self.i], self.toks[self.i + 1]
+        if not (name.end == dash.pos and dash.end == num.pos and name.text[-1].isalpha()):
+            return None
+        value = num.number
+        singles = [v for v in match.variants if len(v) == 1]
+        made = [v[0] for v in singles if v[0].strength == value and v[0].unit in _DOSE_UNITS]
+        if not made or made[0].unit is None:
+            known = _strengths_made(singles, match.ingredients) if singles else "none known"
+            raise self.fail(
+                f"the strength {num.text} in '{self.text[name.pos : num.end]}' is not "
+                f"understood (the product index has {known}); write the dose with its unit "
+                f"(mg, mcg, g) after a space"
+            )
+        self.i += 2
+        unit = made[0].unit
+        if self.word() in (unit.lower(), f"{unit.lower()}s"):  # 'Robaxin-750 mg'
+            self.i += 1
+        return [value], unit
+
     def strengths(self, match: MedicationMatch) -> tuple[list[float], str | None]:
         """The strength numbers at this point (one, or one per ingredient joined by / or -), and
         their unit ('5/325 mg', '5 mg/325 mg'; a combination may leave the unit out)."""
         if self.word() == "-" and self.number_at(1) is not None:
+            suffix = self.name_strength(match)
+            if suffix is not None:
+                return suffix
             raise self.fail("a dose cannot be negative")
         first = self.peek()
         if self.number_at() is None or first is None or not first.is_number:

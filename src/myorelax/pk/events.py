@@ -179,7 +179,7 @@ def schedule_from_order(
     one dose at time 0. `steady_state` starts every dose of the first day at steady state of the
     regimen's repeating pattern. `infusion_h` gives intravenous doses as infusions.
     """
-    if days <= 0 or days > 365:
+    if not 0 < days <= 365:  # NaN fails too
         raise InputError(f"must be more than 0 and at most 365, not {days:g}", field="days")
     freq = order.frequency
     if freq is None:
@@ -225,14 +225,24 @@ def schedule_from_order(
             raise InputError(
                 f"no dose is scheduled on day {mdose.day} at {mdose.clock}", field="missed"
             )
+    last_day = int(np.ceil(days))
     for ch in changes:
         if ch.day < 1 or ch.amount_mg <= 0:
             raise InputError("needs a day from 1 and a positive amount", field="change")
+        if ch.day > last_day:  # as a missed dose outside the simulation: said, not ignored
+            raise InputError(
+                f"day {ch.day} is after the last simulated day ({last_day})", field="change"
+            )
         start = (ch.day - 1) * HOURS_PER_DAY
         doses = [(t, ch.amount_mg if t >= start else a) for t, a in doses]
     for ex in extra:
         if ex.time_h < 0 or ex.amount_mg <= 0:
             raise InputError("needs a time from 0 h and a positive amount", field="extra")
+        if ex.time_h >= horizon:
+            raise InputError(
+                f"{ex.time_h:g} h is not before the end of the simulation ({horizon:g} h)",
+                field="extra",
+            )
         doses.append((ex.time_h, ex.amount_mg))
     doses.sort()
     records = _compress(doses, cmt, infusion_h, steady_state, period, freq.single)

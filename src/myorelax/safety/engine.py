@@ -144,6 +144,20 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
                     "it was not checked",
                 )
             )
+    # An order without a dose (a drug-only review, 'baclofen tid') is checked as the drug: its
+    # dose limits were not, as for a current medication or a FHIR order without a dose.
+    said = {n.item for n in out if n.reason == "no_dose"}
+    for o in ctx.regimen.orders:
+        if o.has_monograph and o.dose is None and o.text not in said:
+            out.append(
+                NotChecked(
+                    kind="dose",
+                    item=o.text,
+                    reason="no_dose",
+                    detail=f"{o.text!r}: no dose given, so the dose limits of "
+                    f"{o.drug_name.lower()} were not checked",
+                )
+            )
     monographs = _subject_monographs(ctx)
     if not monographs:
         return out
