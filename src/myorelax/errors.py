@@ -21,6 +21,33 @@ Every error names the field it is about and says what is wrong with it in one li
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+# The most of a person's input an error message repeats back (an echo, not a copy).
+ECHO_LIMIT = 80
+# The longest error line printed: a message that quotes input it did not shorten is cut here.
+LINE_LIMIT = 400
+
+
+def shown(value: Any, limit: int = ECHO_LIMIT) -> str:
+    """`value` as an error message echoes it: its repr (control characters escaped, so it stays
+    on one line), cut to `limit` characters with the length of what was left out."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit:
+        return f"{text[:limit]!r}... ({len(text)} characters)"
+    return repr(text) if isinstance(value, str) else one_line(text)
+
+
+def one_line(message: str, limit: int = LINE_LIMIT) -> str:
+    """An error message as one printable line: line breaks and other control characters
+    escaped, and cut to `limit` characters (a message may quote a whole file's worth of input)."""
+    head = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+        for ch in message[: limit + 1]
+    )
+    if len(message) > limit or len(head) > limit:
+        return f"{head[:limit]}... ({len(message)} characters)"
+    return head
 
 
 class MyorelaxError(Exception):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -146,12 +145,10 @@ def check(
         raise InputError(
             f"{fail_on!r} is not one of {', '.join(SEVERITY_ORDER)}", field="--fail-on"
         )
-    today = None
-    if on_date:
-        try:
-            today = date.fromisoformat(on_date)
-        except ValueError:
-            raise InputError(f"{on_date!r} is not a date (YYYY-MM-DD)", field="--date") from None
+    from myorelax.cli.plan_cmd import parse_date
+
+    # Given (even empty): a date the record can carry; not given: today.
+    today = parse_date(on_date, "--date") if on_date is not None else None
     if not order and not stopping and not med and not patient_file:
         raise InputError(
             "give at least one --order (or --stopping, or current --med to review)", field="--order"

@@ -18,7 +18,7 @@ import typer
 from myorelax.cli.output import check_writable, console, emit_json, err_console, write_output
 from myorelax.cli.plan_cmd import parse_date
 from myorelax.diary.vocabulary import CSV_FIELDS, KINDS
-from myorelax.errors import InputError
+from myorelax.errors import InputError, shown
 
 if TYPE_CHECKING:
     from myorelax.store.repositories import DiaryStore, SavedEntries
@@ -35,7 +35,11 @@ regimen_app = typer.Typer(
 )
 diary_app = typer.Typer(help="Diary entries: add, import, export, report.", no_args_is_help=True)
 
-PatientId = Annotated[int, typer.Option("--patient", help="Patient id.")]
+# Record ids are stored as 64-bit integers at most (SQLite INTEGER); a larger one is no record.
+MAX_ID = 2**63 - 1
+PatientId = Annotated[int, typer.Option("--patient", min=1, max=MAX_ID, help="Patient id.")]
+# The longest a diary import may be: a diary of years is a few megabytes.
+MAX_IMPORT_BYTES = 50_000_000
 JsonOut = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 
@@ -67,11 +71,48 @@ def patients_add(
 
     from myorelax.diary.records import SYSTEM
 
-    record = _store().create_patient(SYSTEM, name, tz=tz)
+    record = _store().create_patient(SYSTEM, name, tz=_zone(tz))
     if json_out:
         emit_json(record)
     else:
         console.print(f"patient {record.id}: {escape(record.display_name)}")
+
+
+def _zone(tz: str) -> str:
+    """An IANA time zone name (as the REST API checks it), or one line naming --tz."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not tz.strip():
+        raise InputError("must not be empty: give an IANA time zone such as Europe/Berlin",
+                         field="--tz")  # fmt: skip
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InputError(f"{shown(tz)} is not an IANA time zone such as Europe/Berlin",
+                         field="--tz") from None  # fmt: skip
+    return tz
+
+
+def _at(text: str | None) -> str:
+    """`--at` as ISO 8601 with an offset (left out: now); a number (which the entry model would
+    take as a Unix time), a time without offset or an empty value is refused."""
+    from myorelax.api.schemas import FIRST_DATE
+
+    if text is None:
+        return datetime.now(UTC).astimezone().isoformat()
+    example = "ISO 8601 with an offset, e.g. 2026-11-02T08:00+01:00"
+    if not text.strip():
+        raise InputError(f"must not be empty: give {example}", field="--at")
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{shown(text)} is not {example}", field="--at") from None
+    if when.tzinfo is None:
+        raise InputError(f"needs a time zone: {shown(text)} has no offset; give {example}",
+                         field="--at")  # fmt: skip
+    if when.date() < FIRST_DATE:
+        raise InputError(f"{when.date()} is before {FIRST_DATE}", field="--at")
+    return when.isoformat()
 
 
 @patients_app.command("list")
@@ -170,9 +211,9 @@ def diary_add(
     from myorelax.knowledge.terminology import resolve_drug
 
     if kind not in KINDS:
-        raise InputError(f"{kind!r} is not one of {', '.join(KINDS)}", field="--kind")
+        raise InputError(f"{shown(kind)} is not one of {', '.join(KINDS)}", field="--kind")
     data: dict[str, Any] = {
-        "at": at or datetime.now(UTC).astimezone().isoformat(),
+        "at": _at(at),
         "kind": kind,
         "value": value,
         "drug": resolve_drug(drug, field="--drug").ingredient.id if drug else None,
@@ -273,13 +314,9 @@ def diary_import(
     json_out: JsonOut = False,
 ) -> None:
     """Import entries from CSV: every row or none (one transaction)."""
-    from myorelax.diary.entries import parse_entry
     from myorelax.diary.records import SYSTEM
 
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read {file}: {exc.strerror}", field="FILE") from None
+    text = _import_text(file)
     if file.suffix.lower() == ".json":
         from myorelax.fhir.diary import entries_from_bundle
 
@@ -287,21 +324,61 @@ def diary_import(
             bundle = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"not JSON: {exc.msg} at line {exc.lineno}", field="FILE") from None
+        except RecursionError:
+            raise InputError("not JSON that can be read: nested too deeply", field="FILE") from None
+        if not isinstance(bundle, dict):
+            raise InputError(f"holds a JSON {type(bundle).__name__}, not a FHIR Bundle (an "
+                             "object)", field="FILE")  # fmt: skip
         _imported(_store().save_entries(SYSTEM, patient, entries_from_bundle(bundle)), json_out)
         return
+    _imported(_store().save_entries(SYSTEM, patient, _csv_entries(text)), json_out)
+
+
+def _import_text(file: Path) -> str:
+    """An import file's text: UTF-8 (a byte-order mark allowed), without NUL characters, of a
+    sane size; or one line naming FILE."""
+    try:
+        if file.stat().st_size > MAX_IMPORT_BYTES:
+            raise InputError(f"{file} is larger than {MAX_IMPORT_BYTES // 1_000_000} MB",
+                             field="FILE")  # fmt: skip
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror or exc}", field="FILE") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"line {line}: not UTF-8 text (byte {exc.start + 1}); save it as UTF-8",
+                         field="FILE") from None  # fmt: skip
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise InputError(f"line {line}: holds a NUL character; a diary is text", field="FILE")
+    return text
+
+
+def _csv_entries(text: str) -> list[Any]:
+    """Diary entries from CSV text, each error naming its line."""
+    from myorelax.diary.entries import parse_entry
+
     reader = csv.DictReader(io.StringIO(text))
-    missing = {"at", "kind"} - set(reader.fieldnames or [])
-    if missing:
-        raise InputError(f"the CSV needs columns {', '.join(sorted(missing))}", field="FILE")
-    entries = []
-    for n, row in enumerate(reader, start=2):
-        data: dict[str, Any] = {
-            k: v for k, v in row.items() if k in CSV_FIELDS and k != "id" and v not in (None, "")
-        }
-        if "items" in data:
-            data["items"] = _items(data["items"], f"line {n}: items")
-        entries.append(parse_entry(data, where=f"line {n}: "))
-    _imported(_store().save_entries(SYSTEM, patient, entries), json_out)
+    try:
+        missing = {"at", "kind"} - set(reader.fieldnames or [])
+        if missing:
+            raise InputError(f"the CSV needs columns {', '.join(sorted(missing))}", field="FILE")
+        entries = []
+        for n, row in enumerate(reader, start=2):
+            data: dict[str, Any] = {
+                k: v
+                for k, v in row.items()
+                if k in CSV_FIELDS and k != "id" and v not in (None, "")
+            }
+            if "items" in data:
+                data["items"] = _items(data["items"], f"line {n}: items")
+            entries.append(parse_entry(data, where=f"line {n}: "))
+    except csv.Error as exc:
+        raise InputError(f"line {reader.reader.line_num}: not CSV that can be read: {exc}",
+                         field="FILE") from None  # fmt: skip
+    return entries
 
 
 def _imported(result: SavedEntries, json_out: bool) -> None:
@@ -325,12 +402,21 @@ def _imported(result: SavedEntries, json_out: bool) -> None:
                       soft_wrap=True)  # fmt: skip
 
 
-def _range(start: str | None, end: str | None) -> tuple[date, date]:
-    last = parse_date(end, "--to") if end else date.today()
-    first = parse_date(start, "--from") if start else last - timedelta(days=27)
-    if first > last:
-        raise InputError("is after --to", field="--from")
+def _bounds(start: str | None, end: str | None) -> tuple[date | None, date | None]:
+    """--from and --to as given (None: left out; an empty value is refused), --from not after
+    --to (a --from after today's default --to as well)."""
+    first = parse_date(start, "--from") if start is not None else None
+    last = parse_date(end, "--to") if end is not None else None
+    if first is not None and first > (last or date.today()):
+        raise InputError("is after --to" if last else "is after today (the default --to)",
+                         field="--from")  # fmt: skip
     return first, last
+
+
+def _range(start: str | None, end: str | None) -> tuple[date, date]:
+    first, last = _bounds(start, end)
+    last = last or date.today()
+    return first or last - timedelta(days=27), last
 
 
 @diary_app.command("export")
@@ -349,10 +435,7 @@ def diary_export(
     from myorelax.diary.records import SYSTEM
     from myorelax.knowledge.loader import load_knowledge
 
-    first = parse_date(start, "--from") if start else None
-    last = parse_date(end, "--to") if end else None
-    if first is not None and last is not None and first > last:
-        raise InputError("is after --to", field="--from")
+    first, last = _bounds(start, end)
     check_writable(out, "--csv")
     check_writable(fhir, "--fhir")
     # Without --from/--to every entry is exported (a raw export is the whole diary).

@@ -25,7 +25,7 @@ from myorelax.cli.serve_cmd import serve as serve_command
 from myorelax.cli.simulate_cmd import simulate as simulate_command
 from myorelax.cli.terminology_cmd import release_sources, terminology_app
 from myorelax.cli.users_cmd import users_app
-from myorelax.errors import InputError, KnowledgeError, MyorelaxError
+from myorelax.errors import InputError, KnowledgeError, MyorelaxError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -190,10 +190,11 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except KnowledgeError as exc:
-        err_console.print(f"error: {exc}", markup=False)
+        err_console.print(f"error: {one_line(str(exc))}", markup=False)
         sys.exit(1)
     except MyorelaxError as exc:
-        err_console.print(f"error: {exc}", markup=False)
+        # Every message that echoes input goes through here: one line, and short.
+        err_console.print(f"error: {one_line(str(exc))}", markup=False)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -202,11 +203,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except typer.TyperException as exc:  # usage errors from the (vendored) click layer
         fmt = getattr(exc, "format_message", None)
-        err_console.print(f"error: {fmt() if fmt else exc}", markup=False)
+        err_console.print(f"error: {one_line(fmt() if fmt else str(exc))}", markup=False)
         sys.exit(getattr(exc, "exit_code", 2) or 2)
     except Exception as exc:  # the contract: one line, never a traceback
         log.debug("internal failure", exc_info=True)
-        err_console.print(f"error: internal failure: {exc.__class__.__name__}: {exc}", markup=False)
+        err_console.print(
+            f"error: internal failure: {one_line(f'{exc.__class__.__name__}: {exc}')}",
+            markup=False,
+        )
         sys.exit(1)
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from myorelax.errors import InputError
+from myorelax.errors import InputError, one_line
 
 if TYPE_CHECKING:
     from myorelax.clinical.patient import Patient
@@ -72,19 +72,52 @@ def read_patient_file(path: Path, today: date | None = None) -> dict[str, Any]:
     import yaml
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}", field="--patient") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8",
+                         field="--patient") from None  # fmt: skip
+    if "\0" in text:
+        raise InputError(f"{path} holds a NUL character; a patient file is text",
+                         field="--patient")  # fmt: skip
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0]
         raise InputError(f"{path} is not valid JSON or YAML: {first}", field="--patient") from None
+    except RecursionError:
+        raise InputError(f"{path} is nested too deeply to be a patient record",
+                         field="--patient") from None  # fmt: skip
     if not isinstance(data, dict):
         raise InputError(f"{path} must hold a mapping of patient fields", field="--patient")
     if "resourceType" in data:
         return _fhir_patient(data, today)
+    _check_field_names(data)
     return data
+
+
+def _check_field_names(data: dict[str, Any]) -> None:
+    """Every key of a patient file must be a patient field (the flags' names, spelt as the
+    fields: age_years for --age); an unknown one is named with the nearest accepted names."""
+    import difflib
+
+    from myorelax.clinical.patient import Patient
+
+    fields = list(Patient.model_fields)
+    for key in data:
+        if key in fields:
+            continue
+        name = str(key)
+        near = [f for f in fields if f.startswith(name.lower() + "_")] or difflib.get_close_matches(
+            name.lower(), fields, n=2, cutoff=0.6
+        )
+        hint = (
+            f"did you mean {' or '.join(near)}?"
+            if near
+            else f"the fields are {', '.join(fields[:-1])}"
+        )
+        raise InputError(f"not a patient field; {hint}", field=one_line(name, 40))
 
 
 def _fhir_patient(data: dict[str, Any], today: date | None) -> dict[str, Any]:
@@ -131,6 +164,16 @@ def build_from_flags(
 ) -> Patient:
     from myorelax.clinical.inputs import patient_from_data
 
+    for value, option in (
+        (sex, "--sex"),
+        (child_pugh, "--child-pugh"),
+        (cyp2c19, "--cyp2c19"),
+        *((c, "--condition") for c in conditions or ()),
+        *((a, "--allergy") for a in allergies or ()),
+        *((m, "--med") for m in meds or ()),
+    ):
+        if value is not None and not value.strip():
+            raise InputError("must not be empty (leave the option out instead)", field=option)
     data: dict[str, Any] = read_patient_file(patient_file, today) if patient_file else {}
     flags: dict[str, Any] = {
         "age_years": age,

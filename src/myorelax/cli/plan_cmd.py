@@ -15,7 +15,7 @@ import typer
 
 from myorelax.cli import patient_options as po
 from myorelax.cli.output import console, emit_json, err_console
-from myorelax.errors import InputError
+from myorelax.errors import InputError, shown
 
 if TYPE_CHECKING:
     from myorelax.clinical.patient import Patient
@@ -77,12 +77,31 @@ def cli_fields(argument: str | None = None) -> Iterator[None]:
 
 
 def parse_date(text: str | None, field: str) -> date:
+    """A date typed on the command line (YYYY-MM-DD; None: today), within the dates a clinical
+    record can carry (the REST API's window): later date arithmetic stays on the calendar."""
+    from myorelax.api.schemas import FIRST_DATE, LAST_DATE
+
     if text is None:
         return date.today()
+    if not text.strip():
+        raise InputError("must not be empty: give a date in the form YYYY-MM-DD", field=field)
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(f"{text!r} is not a date in the form YYYY-MM-DD", field=field) from None
+        raise InputError(
+            f"{shown(text)} is not a date in the form YYYY-MM-DD", field=field
+        ) from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InputError(f"{day} is not between {FIRST_DATE} and {LAST_DATE}", field=field)
+    return day
+
+
+def given(text: str | None, field: str) -> str | None:
+    """An option's text as given: None when left out; an empty (or blank) value is refused,
+    not taken as left out."""
+    if text is not None and not text.strip():
+        raise InputError("must not be empty (leave the option out instead)", field=field)
+    return text
 
 
 def _write(path: Path, data: bytes | str, field: str) -> None:
@@ -113,7 +132,7 @@ def _outputs(
     from myorelax.reports.printable import Contacts, html_to_pdf, plan_html
 
     if ics_mode not in ("dose", "day"):
-        raise InputError(f"{ics_mode!r} is not dose or day", field="--ics-mode")
+        raise InputError(f"{shown(ics_mode)} is not dose or day", field="--ics-mode")
     mode: Literal["dose", "day"] = "dose" if ics_mode == "dose" else "day"
     if ics is not None:
         _write(ics, plan_calendar(plan, mode=mode, tz=tz), "--ics")
@@ -246,6 +265,7 @@ def titrate(
     from myorelax.plans.titration import plan_titration
     from myorelax.reports.views import monograph_of
 
+    form, tz, target = given(form, "--form"), given(tz, "--tz"), given(target, "--target")
     kb = load_knowledge()
     mono = monograph_of(kb, default_terminology(), drug, field="DRUG")
     first = parse_date(start, "--start")
@@ -314,6 +334,7 @@ def taper(
     from myorelax.knowledge.loader import load_knowledge
     from myorelax.plans.taper import plan_taper
 
+    form, tz = given(form, "--form"), given(tz, "--tz")
     kb = load_knowledge()
     order = parse_sig(sig, field="SIG")
     first = parse_date(start, "--start")
@@ -349,7 +370,7 @@ def _changes(texts: list[str] | None) -> list[tuple[date, float]]:
         m = _CHANGE.match(t)
         if not m:
             raise InputError(
-                f"{t!r} is not YYYY-MM-DD=MCG_PER_DAY (e.g. 2026-12-01=450)", field="--change"
+                f"{shown(t)} is not YYYY-MM-DD=MCG_PER_DAY (e.g. 2026-12-01=450)", field="--change"
             )
         out.append((parse_date(m.group(1), "--change"), float(m.group(2))))
     return out

@@ -15,9 +15,28 @@ from myorelax.cli.output import (
     progress_console,
     writing,
 )
-from myorelax.errors import InputError
+from myorelax.errors import InputError, shown
 
 ENGINES = ("duckdb", "spark")
+
+
+def _check_path(path: str) -> None:
+    """A file or folder PATH that the system cannot even look up (a name too long, a NUL in it)
+    is one line naming PATH; one that does not exist is left to the screening to say."""
+    import os
+
+    if not path.strip():
+        raise InputError("must not be empty: give a folder, a .duckdb file or a URL",
+                         field="PATH")  # fmt: skip
+    if "://" in path:
+        return
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(f"cannot read {shown(path)}: {why}", field="PATH") from None
 
 
 def screen(
@@ -75,7 +94,8 @@ def screen(
     from myorelax.screening.sql import ScreeningOptions
 
     if engine not in ENGINES:
-        raise InputError(f"{engine!r} is not duckdb or spark", field="--engine")
+        raise InputError(f"{shown(engine)} is not duckdb or spark", field="--engine")
+    _check_path(path)
     check_writable(html, "--html")  # before screening, not after it
     if out is not None and out.exists() and not out.is_dir():
         raise InputError(f"{out} is a file, not a folder", field="--out")

@@ -4,18 +4,48 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from typing import Annotated, Any
 
 import typer
 
-from myorelax.errors import InputError
+from myorelax.errors import InputError, shown
+
+# A host name as RFC 1123 spells it: dot-separated labels of letters, digits and inner hyphens.
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
+
+
+def check_host(host: str, field: str) -> None:
+    """An address to listen on: an IP address or a host name that resolves (one line naming the
+    option otherwise, before anything starts)."""
+    import ipaddress
+    import socket
+
+    try:
+        ipaddress.ip_address(host)
+        return
+    except ValueError:
+        pass
+    if not _HOSTNAME.match(host):
+        raise InputError(f"{shown(host)} is not an IP address or host name", field=field)
+    try:
+        socket.getaddrinfo(host, None, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(f"cannot listen on {shown(host)}: {why}",
+                         field=field) from None  # fmt: skip
 
 
 def serve(
     host: Annotated[
         str | None, typer.Option("--host", help="Address to listen on (default 127.0.0.1).")
     ] = None,
-    port: Annotated[int | None, typer.Option("--port", help="Port (default 8000).")] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", min=1, max=65535, help="Port (default 8000).")
+    ] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="debug, info or warning.")] = "info",
     workers: Annotated[
         int | None,
@@ -28,6 +58,8 @@ def serve(
     ] = None,
 ) -> None:
     """Start the service on 127.0.0.1:8000 (settings from MYORELAX_* environment variables)."""
+    if host is not None:  # before anything starts (accounts, the database, the server)
+        check_host(host, "--host")
     import uvicorn
     from pydantic import ValidationError
 
@@ -42,6 +74,8 @@ def serve(
         err = exc.errors()[0]
         field = "MYORELAX_" + str(err["loc"][0]).upper() if err["loc"] else "MYORELAX_*"
         raise InputError(err["msg"], field=field) from None
+    if host is None:
+        check_host(settings.host, "MYORELAX_HOST")
     updates = {k: v for k, v in (("host", host), ("port", port), ("workers", workers))
                if v is not None}  # fmt: skip
     if updates:

@@ -32,6 +32,10 @@ MAX_DAYS = 3650
 # are checked, with a warning, against the knowledge base below.
 MIN_CONCENTRATION = 1.0
 MAX_CONCENTRATION = 100_000.0
+# A programmed dose more than this many times the highest labelled intrathecal maintenance dose
+# (the knowledge base's usual_dose ranges, Gablofen label section 2: at most 1199 mcg/day) is
+# refused as a slip (mg typed for mcg is 1000 times); above the labelled range it is a warning.
+MAX_DOSE_FACTOR = 10.0
 
 
 def plan_pump(
@@ -55,13 +59,22 @@ def plan_pump(
             f"must be between {MIN_CONCENTRATION:g} and {MAX_CONCENTRATION:g} mcg/mL",
             field="concentration_mcg_ml",
         )
-    if dose_mcg_day <= 0:
-        raise InputError("must be more than 0 mcg/day", field="dose_mcg_day")
+    drug = kb.drugs["baclofen"]
+    usual = [d.usual_dose for d in drug.dosing if d.route == "intrathecal" and d.usual_dose]
+    top = max((convert(u.upper, u.unit, "mcg/day") for u in usual), default=None)
+    _check_dose(dose_mcg_day, top, "dose_mcg_day")
+    for _, dose in changes:
+        _check_dose(dose, top, "change")
     assumed = alarm_ml is None
     alarm = DEFAULT_ALARM_ML if alarm_ml is None else alarm_ml
+    if assumed and reservoir_ml <= alarm:
+        raise InputError(
+            f"must be more than the low-reservoir alarm volume ({alarm:g} mL assumed; give "
+            "--alarm-ml to set it)",
+            field="reservoir_ml",
+        )
     if not 0 <= alarm < reservoir_ml:
         raise InputError("must be at least 0 and less than the reservoir volume", field="alarm_ml")
-    drug = kb.drugs["baclofen"]
     warnings: list[str] = []
     notes: list[str] = []
     strengths = sorted(
@@ -77,22 +90,18 @@ def plan_pump(
             f"({', '.join(f'{s:g}' for s in strengths)} mcg/mL); check the concentration (a "
             "compounded or diluted solution?)."
         )
-    usual = [d.usual_dose for d in drug.dosing if d.route == "intrathecal" and d.usual_dose]
-    if usual:
-        top = max(convert(u.upper, u.unit, "mcg/day") for u in usual)
+    if top is not None:
         for when, dose in [(last_refill, dose_mcg_day), *changes]:
             if dose > top:
                 warnings.append(
                     f"{dose:g} mcg/day (from {when.isoformat()}) is above the highest labelled "
                     f"maintenance dose ({top:g} mcg/day); confirm the programmed dose."
                 )
-    for when, dose in changes:
+    for when, _ in changes:
         if when < last_refill:
             raise InputError(
                 f"the dose change on {when.isoformat()} is before the last refill", field="change"
             )
-        if dose <= 0:
-            raise InputError("a changed dose must be more than 0 mcg/day", field="change")
     segments = [
         PumpSegment(
             start=last_refill,
@@ -183,6 +192,21 @@ def plan_pump(
         ),
         knowledge_version=kb.version,
     )
+
+
+def _check_dose(dose: float, top: float | None, field: str) -> None:
+    """A programmed dose (mcg/day) must be a finite number above 0, and not absurdly above the
+    labelled maintenance range (`top`, from the knowledge base)."""
+    what = "a changed dose" if field == "change" else "the dose"
+    if not math.isfinite(dose) or dose <= 0:
+        raise InputError(f"{what} must be a number more than 0 mcg/day, not {dose:g}", field=field)
+    if top is not None and dose > MAX_DOSE_FACTOR * top:
+        raise InputError(
+            f"{what} of {dose:g} mcg/day is more than {MAX_DOSE_FACTOR:g} times the highest "
+            f"labelled intrathecal maintenance dose ({top:g} mcg/day): check the units (mcg, "
+            "not mg)",
+            field=field,
+        )
 
 
 def _days_until(segments: Sequence[PumpSegment], origin: date, volume_ml: float) -> float:
