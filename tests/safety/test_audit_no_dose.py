@@ -54,3 +54,15 @@ def test_check_cli_says_it(cli: CliRunner) -> None:
     assert [(n["kind"], n["item"]) for n in items] == [("dose", "baclofen tid")]
     text = cli("check", "--order", "baclofen tid", "--age", "50")
     assert "dose limits of baclofen were not checked" in " ".join(text.stdout.split())
+
+
+def test_sex_other_is_said_once_not_silently_unknown() -> None:
+    """The rules know female and male only (Cockcroft-Gault, pregnancy). 'other' is read as
+    unknown, and that is said once (not again as the plain 'sex unknown' item)."""
+    from myorelax import evaluate_regimen, patient_from_data, regimen_from
+
+    patient = patient_from_data({"sex": "other", "age_years": 50, "weight_kg": 70,
+                                 "scr_mg_dl": 1.0})  # fmt: skip
+    report = evaluate_regimen(patient, regimen_from(["baclofen 10 mg tid"]))
+    said = [n for n in report.not_checked if n.reason == "missing_sex"]
+    assert len(said) == 1 and "'other'" in said[0].detail

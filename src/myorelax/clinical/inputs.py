@@ -182,8 +182,10 @@ def patient_from_data(data: Mapping[str, Any], terminology: Terminology | None =
     are names or ids; medication `start` dates may be given as {sig, start}."""
     raw = dict(data)
     kb = terminology.kb if terminology is not None else None
+    given = ""
     if "sex" in raw and raw["sex"] is not None:
-        sex = _SEX.get(str(raw["sex"]).strip().lower())
+        given = str(raw["sex"]).strip().lower()
+        sex = _SEX.get(given)
         if sex is None:
             raise PatientDataError(f"{raw['sex']!r} is not female, male or unknown", field="sex")
         raw["sex"] = sex
@@ -191,6 +193,18 @@ def patient_from_data(data: Mapping[str, Any], terminology: Terminology | None =
         n if isinstance(n, NotChecked) else NotChecked.model_validate(n)
         for n in raw.get("not_checked") or []
     ]
+    if given == "other":
+        # The rules know female and male only (creatinine clearance, pregnancy): said, not lost.
+        notes.append(
+            NotChecked(
+                kind="patient_fact",
+                item="sex",
+                reason="missing_sex",
+                detail="sex given as 'other' is read as unknown: kidney function estimates take "
+                "the lower of the female and male values, and pregnancy is taken as possible "
+                "unless recorded",
+            )
+        )
     conditions = raw.get("conditions") or []
     if isinstance(conditions, str):
         conditions = [conditions]

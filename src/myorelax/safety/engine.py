@@ -237,7 +237,8 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
             "weight",
             "weight unknown: creatinine clearance (Cockcroft-Gault) could not be estimated",
         )
-    if p.sex == "unknown" and p.scr_mg_dl is not None:
+    said_sex = any(n.reason == "missing_sex" for n in p.not_checked)
+    if p.sex == "unknown" and p.scr_mg_dl is not None and not said_sex:
         fact(
             "missing_sex",
             "sex",
