@@ -149,8 +149,11 @@ class CheckContext:
     def involved(self, *actives: Active) -> bool:
         """A combination is reported when an order takes part in it (or in a review of the
         current medications alone, with no orders)."""
-        has_orders = any(a.is_order for a in self.active)
-        return (not has_orders) or any(a.is_order for a in actives)
+        return (not self.has_orders) or any(a.is_order for a in actives)
+
+    @cached_property
+    def has_orders(self) -> bool:
+        return any(a.is_order for a in self.active)
 
     def triggered(self, code: str) -> list[Active]:
         """The drugs that fire rule `code`'s `all_of` or `any_of` trigger (every term of

@@ -80,28 +80,23 @@ def owners(ctx: CheckContext) -> tuple[Active, ...]:
 
 def check(ctx: CheckContext) -> list[Alert]:
     best: Best = {}
-    exposures = _exposures(ctx)
+    everyone = (*ctx.active, *_exposures(ctx))
+    orders = tuple(b for b in ctx.active if b.is_order)
     for a in owners(ctx):
         drug = ctx.monograph(a)
         if drug is None:
             continue
+        # Two current drugs are not this order check's business (no alert fatigue): a current
+        # drug's interactions are looked up against the orders only (`ctx.involved`'s rule); in
+        # a review of current therapy (no orders) every pair is.
+        free = a.is_order or not orders
         for x in drug.interactions:
-            for b in (*ctx.active, *exposures):
-                if b.drug == a.drug or not _matches(x, b):
-                    continue
-                # Two current drugs are not this order check's business (no alert fatigue);
-                # in a review of current therapy (no orders) every pair is.
-                if not ctx.involved(a, b):
-                    continue
-                _keep(best, x, a, b)
+            for b in everyone if free else orders:
+                if b.drug != a.drug and _matches(x, b):
+                    _keep(best, x, a, b)
             # A drug being stopped still counts while the interaction outlasts it (washout).
-            for b in ctx.stopped if x.washout is not None else ():
-                if (
-                    b.drug != a.drug
-                    and _matches(x, b)
-                    and ctx.involved(a, b)
-                    and _within_washout(ctx, x, b)
-                ):
+            for b in ctx.stopped if free and x.washout is not None else ():
+                if b.drug != a.drug and _matches(x, b) and _within_washout(ctx, x, b):
                     _keep(best, x, a, b)
     stopped = {s.drug for s in ctx.stopped}
     active = {s.drug for s in ctx.active}
