@@ -235,7 +235,18 @@ def test_diary_access_by_role_and_link(
     assert csv.headers["content-type"].startswith("text/csv") and "pain" in csv.text
 
 
-def test_reads_and_writes_of_patient_data_are_audited(server: Server) -> None:
+def test_reads_and_writes_of_patient_data_are_audited(
+    server: Server, admin: dict[str, str], clinician: dict[str, str], patient_user: dict[str, str]
+) -> None:
+    # Its own write, read and refusal (another test's may have run in another worker's server).
+    base = server.base + "/api/v1/patients"
+    pid = httpx.get(base, headers=patient_user).json()["patients"][0]["id"]
+    entry = {"entries": [{"at": "2026-11-18T08:00:00+01:00", "kind": "stress", "value": 3}]}
+    assert httpx.post(f"{base}/{pid}/entries", json=entry, headers=patient_user).status_code == 201
+    assert httpx.get(f"{base}/{pid}/entries?from=2026-11-17&to=2026-11-19",
+                     headers=clinician).status_code == 200  # fmt: skip
+    other = httpx.post(base, json={"display_name": "Audited Other"}, headers=admin).json()
+    assert httpx.get(f"{base}/{other['id']}/entries", headers=clinician).status_code == 404
     path = server.database_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
         actions = {(a, e) for a, e in conn.execute("select action, entity from audit_log")}

@@ -32,8 +32,8 @@ def test_taper_issue_example_writes_ics_html_pdf_fhir(cli: CliRunner, tmp_path: 
     assert r.returncode == 0, r.stderr
     assert "2026-12-15" in r.stdout and "Stop" in r.stdout
     cal = Calendar.from_ical(ics.read_bytes())
-    # 3 steps x 4 times + the last step's one 5 mg dose + the stop day
-    assert len(list(cal.walk("VEVENT"))) == 14
+    # 3 steps x 4 times + the last step's 3 doses (15 mg/day) + the stop day
+    assert len(list(cal.walk("VEVENT"))) == 16
     assert "Dr Rivera 555-0100" in html.read_text()
     assert pdf.read_bytes().startswith(b"%PDF-")
     assert json.loads(fhir.read_text())["resourceType"] == "CarePlan"

@@ -98,16 +98,19 @@ def test_titration_maintenance_is_open_ended_in_json_and_calendar() -> None:
     assert len(open_ended) == 1 and "COUNT" not in open_ended[0]["RRULE"]
 
 
-def test_baclofen_taper_cuts_never_grow_and_end_at_5_mg() -> None:
-    """PMS-Baclofen (Dosage and Administration): reduce over about 1-2 weeks. Smaller final
-    steps: no cut larger than an earlier one, last dose the smallest tablet (5 mg)."""
+def test_baclofen_taper_cuts_never_grow_nor_cut_sharply() -> None:
+    """PMS-Baclofen (Dosage and Administration): reduce over about 1-2 weeks. No cut larger
+    than an earlier one, and no level below half the one before (MRX-WD-001's sharp cut, which
+    the plan's own check would warn of: 20 -> 5 mg/day did); the last step stops."""
     plan = plan_taper(
         parse_sig("baclofen 20 mg qid"), patient_from_data({"age_years": 45}), kb=KB, start=START
     )
     cuts = _cuts(plan, 80)
     assert all(b <= a for a, b in itertools.pairwise(cuts)), cuts
-    assert plan.steps[-2].daily_total_mg == 5
-    assert [s.daily_total_mg for s in plan.steps] == [60, 40, 20, 5, 0]
+    totals = [s.daily_total_mg for s in plan.steps]
+    assert totals == [60, 45, 30, 15, 0]
+    assert all(b >= a / 2 for a, b in itertools.pairwise([80, *totals[:-1]])), totals
+    assert not [a for a in plan.alerts if a.code == "MRX-WD-001"]
 
 
 def test_carisoprodol_taper_uses_the_250_mg_tablets_for_smaller_steps() -> None:

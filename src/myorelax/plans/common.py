@@ -102,6 +102,18 @@ def order_for(drug: Monograph, doses: Sequence[DoseTime]) -> Order | None:
     )
 
 
+def taken_order(drug: Monograph, doses: Sequence[DoseTime]) -> Order | None:
+    """The step as the patient's current medication for the next step's check: its exact daily
+    total (the mean dose at its frequency), so a reduction is judged by what was taken, not by
+    `order_for`'s upper bound (10 + 5 + 5 + 10 mg is 30 mg/day, not 40)."""
+    if not doses:
+        return None
+    mean = sum(d.dose_mg for d in doses) / len(doses)
+    return scheduled_order(
+        drug.id, drug.name, drug.identifiers.rxcui.value, dose_mg=mean, doses_per_day=len(doses)
+    )
+
+
 def vet(
     kb: KnowledgeBase,
     patient: Patient,
@@ -146,7 +158,10 @@ def unchecked(
         kb=kb,
         today=today,
     )
-    return report.not_checked
+    # The probe order has no dose on purpose: every step's dose is checked by `vet`.
+    return tuple(
+        n for n in report.not_checked if not (n.reason == "no_dose" and n.item == order.text)
+    )
 
 
 def merge_alerts(groups: Iterable[Sequence[PlanAlert]]) -> tuple[PlanAlert, ...]:

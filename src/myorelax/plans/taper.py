@@ -15,8 +15,9 @@ The rule, per drug, from the knowledge base's `dependence.taper`:
 A period shorter than the sourced minimum is allowed only with a warning in the plan.
 
 Levels (this project's choice, docs/plans.md): the cut per step never grows toward the end (each
-reduction is at most the one before it), the largest cut is as small as the number of steps
-allows, the last level before stopping is the smallest dose the tablets make, and the reductions
+reduction is at most the one before it), no level falls below MRX-WD-001's sharp-cut fraction
+of the one before (the final stop excepted), the largest cut is as small as the number of steps
+allows, the last level before stopping is the smallest those rules allow, and the reductions
 are otherwise as equal as possible, keeping the higher dose on ties. Levels move in the dose unit
 of the current dose; every marketed strength (e.g. carisoprodol 250 mg beside 350 mg) is used
 instead when it makes the largest cut smaller.
@@ -45,6 +46,7 @@ from myorelax.plans.common import (
     order_for,
     slot_priority,
     spread_units,
+    taken_order,
     unchecked,
     vet,
     withdrawal_of,
@@ -61,11 +63,13 @@ Levels = tuple[int, ...]
 Key = tuple[bool, int, tuple[int, ...]]
 
 
-def _levels(top: int, totals: Sequence[int], m: int) -> Levels:
+def _levels(top: int, totals: Sequence[int], m: int, keep: float = 0.0) -> Levels:
     """At most `m` daily totals from `totals` (all below `top`), descending, such that the cuts
-    top -> L1 -> ... -> Lk -> 0 never grow; the largest cut as small as possible, then ending at
-    the smallest total, then the cuts as equal as possible (least sum of squares), then the
-    higher levels (keep more)."""
+    top -> L1 -> ... -> Lk -> 0 never grow and no level falls below `keep` times the one before
+    (the safety check's sharp cut, MRX-WD-001: a plan must not make the cut it warns of; the
+    final stop excepted); the largest cut as small as possible, then ending at the smallest
+    total, then the cuts as equal as possible (least sum of squares), then the higher levels
+    (keep more)."""
     ts = tuple(sorted(set(totals), reverse=True))
     if not ts or m < 1:
         return ()
@@ -83,7 +87,7 @@ def _levels(top: int, totals: Sequence[int], m: int) -> Levels:
                 cut = level - nxt
                 if cut <= 0:
                     continue
-                if cut > cap:
+                if cut > cap or nxt < keep * level:
                     break
                 sub = rest(nxt, cut, left - 1)
                 if sub is None:
@@ -97,6 +101,8 @@ def _levels(top: int, totals: Sequence[int], m: int) -> Levels:
     choice: tuple[tuple[int, Key], Levels] | None = None
     for first in ts:
         cut = top - first
+        if first < keep * top:
+            continue
         sub = rest(first, cut, m - 1)
         if sub is None:
             continue
@@ -106,6 +112,14 @@ def _levels(top: int, totals: Sequence[int], m: int) -> Levels:
             choice = cand
     rest.cache_clear()
     return choice[1] if choice else ()
+
+
+def sharp_cut_fraction(kb: KnowledgeBase) -> float:
+    """The fraction of the daily dose below which MRX-WD-001 calls a new dose a sharp cut (its
+    `dose_cut_sharply` step; 0 when the rule has none)."""
+    rule = kb.rules.get("MRX-WD-001")
+    step = rule.step("dose_cut_sharply") if rule is not None else None
+    return float(step.below_fraction) if step and step.below_fraction is not None else 0.0
 
 
 def _largest_cut(top: int, levels: Levels) -> int:
@@ -310,12 +324,13 @@ def plan_taper(
     unit_ug = round(unit * _UG)
     grid = {k * unit_ug: tuple(u * unit_ug for u in spread_units(k, n)) for k in range(1, n0)}
     wanted = max(1, total_days // max(1, hold_days))
-    levels = _levels(top, list(grid), min(wanted, len(grid)))
+    keep = sharp_cut_fraction(kb)
+    levels = _levels(top, list(grid), min(wanted, len(grid)), keep)
     slots = grid
     strengths = family.whole_strengths_mg
     if len(strengths) > 1:
         every = _all_strength_totals(family, dose, n, top)
-        other = _levels(top, list(every), min(wanted, len(every)))
+        other = _levels(top, list(every), min(wanted, len(every)), keep)
         if other and (not levels or _largest_cut(top, other) < _largest_cut(top, levels)):
             levels, slots = other, every
             notes.append(
@@ -325,9 +340,10 @@ def plan_taper(
             )
     if levels:
         notes.append(
-            "Each reduction is no larger than the one before it, and the last dose before "
-            f"stopping is the smallest the tablets make ({levels[-1] / _UG:g} mg/day) when the "
-            "number of steps allows (this project's choice; docs/plans.md)."
+            "Each reduction is no larger than the one before it and no dose falls below "
+            f"{keep:g} of the one before (the sharp cut the safety check warns of); the last "
+            f"dose before stopping is {levels[-1] / _UG:g} mg/day, the smallest those rules "
+            "allow (this project's choice; docs/plans.md)."
         )
     if taper.step_amount is not None:
         fast = convert(taper.step_amount.upper, taper.step_amount.unit, "mg/day")
@@ -368,7 +384,7 @@ def plan_taper(
                 alerts=fresh,
             )
         )
-        previous = level_order or previous
+        previous = taken_order(drug, doses) or previous
         day = end + timedelta(days=1)
     stop_date = day
     after = (
