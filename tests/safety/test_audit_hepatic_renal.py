@@ -143,7 +143,7 @@ def test_methocarbamol_injection_with_unknown_kidney_function_is_not_checked() -
     assert any(
         n.reason == "missing_kidney_function"
         and "renal pathology" in n.detail
-        and "methocarbamol (intravenous)" in n.detail
+        and "methocarbamol by IV/IM" in n.detail
         for n in report.not_checked
     )
 

@@ -157,15 +157,11 @@ def regimen_set(
 def _above_max(store: DiaryStore, patient: int, entry: Any, confirmed: bool) -> list[str]:
     """The labelled maxima a dose goes above (with the day's earlier doses); an error naming
     --confirm-above-max unless it was given."""
-    if entry.kind != "dose":
-        return []
-    from myorelax.diary.limits import above_max
     from myorelax.diary.records import SYSTEM
     from myorelax.knowledge.loader import load_knowledge
 
-    day = entry.at.date()
-    earlier = [e for e in store.entries_on_days(SYSTEM, patient, day, day) if e.kind == "dose"]
-    problems = [p.message() for p in above_max([entry], earlier, load_knowledge())]
+    found = store.doses_above_max(SYSTEM, patient, [entry], load_knowledge())
+    problems = [p.message() for p in found]
     if problems and not confirmed:
         raise InputError(
             "; ".join(problems) + ": give --confirm-above-max to record it (it was taken; the "

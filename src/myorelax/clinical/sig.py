@@ -813,7 +813,7 @@ class _Parser:
         return (f"q{n:g}h", 24 / n, n)
 
 
-_MASS_UNITS = {"MG": "mg", "MCG": "mcg", "G": "g"}
+_MASS_UNITS = frozenset({"mg", "mcg", "g"})  # strengths per tablet, not per mL or per hour
 
 
 def product_variants(
@@ -831,13 +831,10 @@ def product_variants(
             continue
         variant: list[MatchedIngredient] = []
         for c in product.components:
-            ing = term.component_ingredient(c.name)
-            unit = _MASS_UNITS.get((c.unit or "").upper())
-            if ing is None or unit is None or c.value is None:
+            m = term.matched_component(c)
+            if m is None or m.strength is None or m.unit not in _MASS_UNITS:
                 break
-            variant.append(
-                MatchedIngredient(ingredient=ing, written=c.name, strength=c.value, unit=unit)
-            )
+            variant.append(m)
         else:
             ids = [m.ingredient.id for m in variant]
             key = frozenset(m.key for m in variant)

@@ -340,7 +340,9 @@ class Terminology:
                     out.add((rxcui, code))
         return sorted(out)
 
-    def _matched(self, c: NameComponent) -> MatchedIngredient | None:
+    def matched_component(self, c: NameComponent) -> MatchedIngredient | None:
+        """A product name's component as an ingredient with its strength (RxNorm units read),
+        or None when the component is not an ingredient known here."""
         ing = self.component_ingredient(c.name)
         if ing is None:
             return None
@@ -357,7 +359,7 @@ class Terminology:
         for product in products:
             comps: list[MatchedIngredient] = []
             for c in product.components:
-                m = self._matched(c)
+                m = self.matched_component(c)
                 if m is None:
                     if c.name not in unresolved:
                         unresolved.append(c.name)
@@ -585,7 +587,7 @@ class Terminology:
 
     def _parsed_product(self, query: str, parsed: ParsedName) -> MedicationMatch | None:
         """A product name not in any index, read by the RxNorm name grammar."""
-        comps = [self._matched(c) for c in parsed.components]
+        comps = [self.matched_component(c) for c in parsed.components]
         known = tuple(m for m in comps if m is not None)
         if not known:
             return None

@@ -333,10 +333,15 @@ def _continuous(p: Patient, covariate: str) -> float | None:
     )
 
 
-def _matches(x: Interaction, ing: Ingredient) -> bool:
+def interaction_concerns(x: Interaction, drug: str, groups: Iterable[str]) -> bool:
+    """Whether an interaction's object is this drug, or a group it belongs to."""
     if x.object.drug is not None:
-        return x.object.drug == ing.id
-    return x.object.group in ing.groups
+        return x.object.drug == drug
+    return x.object.group is not None and x.object.group in groups
+
+
+def _matches(x: Interaction, ing: Ingredient) -> bool:
+    return interaction_concerns(x, ing.id, ing.groups)
 
 
 @dataclass(frozen=True)

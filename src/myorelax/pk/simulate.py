@@ -22,10 +22,10 @@ from myorelax.clinical.patient import Patient
 from myorelax.clinical.recorded_conditions import recorded_kidney_function
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
-from myorelax.knowledge.schema import Interaction, KnowledgeBase, Monograph
+from myorelax.knowledge.schema import KnowledgeBase, Monograph
 from myorelax.knowledge.terminology import Ingredient
 from myorelax.pk import metrics
-from myorelax.pk.covariates import individualise, interaction_effects
+from myorelax.pk.covariates import individualise, interaction_concerns, interaction_effects
 from myorelax.pk.events import (
     DoseChange,
     DoseRecord,
@@ -744,12 +744,6 @@ def _unidentified_comedications(patient: Patient, mono: Monograph) -> tuple[NotC
     )
 
 
-def _involves(x: Interaction, drug: str, groups: Sequence[str]) -> bool:
-    if x.object.drug is not None:
-        return x.object.drug == drug
-    return x.object.group is not None and x.object.group in groups
-
-
 def _unmodelled_interactions(
     mono: Monograph, comedications: Sequence[Ingredient], kb: KnowledgeBase
 ) -> list[str]:
@@ -760,11 +754,15 @@ def _unmodelled_interactions(
     for ing in comedications:
         if interaction_effects(mono, [ing])[0]:
             continue  # modelled (the notes of individualise say which one was applied)
-        own = [x for x in mono.interactions if _involves(x, ing.id, ing.groups)]
+        own = [x for x in mono.interactions if interaction_concerns(x, ing.id, ing.groups)]
         other = kb.drugs.get(ing.id)
         mine = (*mono.classes, *(g.id for g in kb.groups.values()
                                  if any(m.name == mono.id for m in g.members)))  # fmt: skip
-        theirs = [x for x in (other.interactions if other else ()) if _involves(x, mono.id, mine)]
+        theirs = [
+            x
+            for x in (other.interactions if other else ())
+            if interaction_concerns(x, mono.id, mine)
+        ]
         found = {x.id: x for x in (*own, *theirs)}
         if not found:
             continue

@@ -177,7 +177,11 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
     # that no recorded kidney condition or dialysis already decided.
     renal_ci = [
         ctx.kb.drugs[a.drug].name.lower()
-        + (f" ({a.order.route})" if a.order and a.order.route else "")
+        + (
+            " by " + "/".join(contraindications.ROUTE_WORDS.get(r, r) for r in ci.routes)
+            if ci.routes
+            else ""
+        )
         for a in ctx.subjects
         for ci in contraindications.renal_contraindications(ctx, a)
         if ci.renal is not None and contraindications.renal_pathology(ctx, ci.renal) is None

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from myorelax.clinical.regimen import Order
 from myorelax.diary.entries import SAME_SLOT_H, DiaryEntry, describe_entry
+from myorelax.diary.limits import AboveMax, above_max
 from myorelax.diary.records import (
     Actor,
     AuditEvent,
@@ -29,6 +30,7 @@ from myorelax.diary.records import (
     UserAccount,
 )
 from myorelax.errors import AccessError, InputError, NotFoundError
+from myorelax.knowledge.schema import KnowledgeBase
 from myorelax.store.db import Database
 from myorelax.store.tables import (
     AuditRow,
@@ -527,6 +529,26 @@ class DiaryStore:
             + timedelta(hours=14),
         )
         return tuple(e for e in entries if first <= e.at.date() <= last)
+
+    def doses_above_max(
+        self,
+        actor: Actor,
+        patient_id: int,
+        entries: Sequence[DiaryEntry],
+        kb: KnowledgeBase | None,
+        *,
+        replacing: int | None = None,
+    ) -> list[AboveMax]:
+        """The new doses above a labelled single or daily maximum, each day's total counted with
+        the doses already recorded that day (the entry being replaced left out): the one test
+        the REST API, the web diary and the CLI ask before a save."""
+        doses = [e for e in entries if e.kind == "dose"]
+        if not doses:
+            return []
+        days = sorted({e.at.date() for e in doses})
+        earlier = [e for e in self.entries_on_days(actor, patient_id, days[0], days[-1])
+                   if e.kind == "dose" and e.id != replacing]  # fmt: skip
+        return above_max(doses, earlier, kb)
 
     def delete_entry(self, actor: Actor, patient_id: int, entry_id: int) -> None:
         """Delete one entry; what it held is kept in the audit log."""

@@ -25,7 +25,6 @@ from myorelax.api.schemas import (
 )
 from myorelax.clinical.sig import parse_sig
 from myorelax.diary.entries import DiaryEntry, not_in_future, parse_entry
-from myorelax.diary.limits import above_max
 from myorelax.diary.records import Actor, PatientRecord, RegimenPeriod
 from myorelax.errors import InputError
 from myorelax.reports.views import to_jsonable
@@ -131,13 +130,9 @@ def _checked(
             not_in_future(e, now)
         except InputError as exc:
             raise InputError(f"{where(i)}{exc.message}", field="at") from None
-    doses = [e for e in entries if e.kind == "dose"]
-    if not doses or confirm:
+    if confirm:
         return
-    days = sorted({e.at.date() for e in doses})
-    earlier = [e for e in st.diary.entries_on_days(user, patient_id, days[0], days[-1])
-               if e.kind == "dose" and e.id != replacing]  # fmt: skip
-    problems = above_max(doses, earlier, st.kb)
+    problems = st.diary.doses_above_max(user, patient_id, entries, st.kb, replacing=replacing)
     if problems:
         raise InputError(
             "; ".join(p.message() for p in problems)

@@ -33,7 +33,6 @@ from myorelax.api.web.session import SameOrigin, WebUser
 from myorelax.clinical.sig import parse_sig
 from myorelax.diary.analysis import analyse_diary
 from myorelax.diary.entries import SIDE_EFFECTS, DiaryEntry, describe_entry
-from myorelax.diary.limits import above_max
 from myorelax.diary.records import Actor
 from myorelax.diary.reminders import reminder_calendar, reminder_items
 from myorelax.errors import AccessError, InputError, MyorelaxError, NotFoundError
@@ -187,13 +186,8 @@ def _above_max_check(
     replacing: int | None = None,
 ) -> list[str]:  # fmt: skip
     """The problems of doses above a labelled maximum; an error unless the patient confirmed."""
-    doses = [e for e in made if e.kind == "dose"]
-    if not doses:
-        return []
-    days = sorted({e.at.date() for e in doses})
-    earlier = [e for e in st.diary.entries_on_days(user, patient_id, days[0], days[-1])
-               if e.kind == "dose" and e.id != replacing]  # fmt: skip
-    problems = [p.message() for p in above_max(doses, earlier, st.kb)]
+    found = st.diary.doses_above_max(user, patient_id, made, st.kb, replacing=replacing)
+    problems = [p.message() for p in found]
     if problems and text(values, "confirm_above_max") != "on":
         raise AboveMaxError(problems)
     return problems
