@@ -44,7 +44,14 @@ SIGS = {
     "ciprofloxacin": "ciprofloxacin 500 mg bid",
     "phenelzine": "phenelzine 15 mg tid",
 }
-EXACT = ("MRX-DDI-004", "MRX-DUP-001", "MRX-BEERS-001", "MRX-DDI-001")
+EXACT = (
+    "MRX-DDI-004",
+    "MRX-DUP-001",
+    "MRX-BEERS-001",
+    "MRX-BEERS-003",
+    "MRX-BEERS-004",
+    "MRX-DDI-001",
+)
 WIDER_IN_CHECK = ("MRX-DDI-003", "MRX-DDI-002")
 BIRTH = {72: "1949-06-15", 50: "1971-06-15"}
 
@@ -94,7 +101,14 @@ def test_the_shared_patterns_fire_on_their_textbook_cases() -> None:
         (
             72,
             {"carisoprodol", "oxycodone", "alprazolam"},
-            {"MRX-DDI-004", "MRX-DDI-003", "MRX-BEERS-001"},
+            {"MRX-DDI-004", "MRX-DDI-003", "MRX-BEERS-001", "MRX-BEERS-003", "MRX-BEERS-004"},
+        ),
+        (72, {"oxycodone", "alprazolam"}, {"MRX-BEERS-004"}),  # no relaxant: Beers still
+        (50, {"oxycodone", "alprazolam"}, set()),  # under 65: neither Beers rule
+        (
+            72,
+            {"baclofen", "oxycodone", "cyclobenzaprine"},
+            {"MRX-BEERS-003", "MRX-DDI-003", "MRX-DUP-001", "MRX-BEERS-001"},
         ),
         (72, {"baclofen", "orphenadrine"}, {"MRX-DUP-001", "MRX-BEERS-001"}),
         (72, {"baclofen", "tizanidine"}, set()),  # an exempt antispasticity pair

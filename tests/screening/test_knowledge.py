@@ -40,6 +40,8 @@ def test_every_pattern_code_is_a_safety_rule(knowledge: ScreeningKnowledge) -> N
         "MRX-DUR-001",
         "MRX-DUP-001",
         "MRX-BEERS-001",
+        "MRX-BEERS-004",
+        "MRX-BEERS-003",
         "MRX-RENAL-001",
         "MRX-RENAL-002",
         "MRX-DDI-001",

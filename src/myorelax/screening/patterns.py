@@ -32,6 +32,8 @@ BENZODIAZEPINE_GROUP = "benzodiazepines"
 CYP1A2_INHIBITOR_FLAG = "cyp1a2_inhibitor"
 MAOI_GROUP = "maois"
 DDI_CNS_CODE = "MRX-DDI-003"
+BEERS_COMBINATION_CODE = "MRX-BEERS-004"
+BEERS_CNS_CODE = "MRX-BEERS-003"
 OPIOID_PARTNERS = "opioid_cns_partners"
 
 AGE_STATE = "age_beers"
@@ -259,6 +261,18 @@ def _baclofen_renal(kb: KnowledgeBase) -> tuple[float, tuple[Citation, ...], tup
     return value, _cite(kb, adjustment), _cite(kb, dialysis[0])
 
 
+def _trigger_sets(kb: KnowledgeBase, term: Terminology, code: str) -> list[DrugSet]:
+    """One drug set per term of a rule trigger's `all_of` (all must be taken on the same days)."""
+    return [
+        DrugSet(
+            key=f"trigger:{code}:{n}",
+            label=t.drug or t.flag or (t.group or "").replace("_", " "),
+            ingredients=_term_ingredients(term, t),
+        )
+        for n, t in enumerate(_trigger(kb, code).all_of)
+    ]
+
+
 def _rule(kb: KnowledgeBase, code: str) -> tuple[str, tuple[Citation, ...]]:
     rule = kb.rules.get(code)
     if rule is None:
@@ -286,15 +300,8 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
     opioid_partners = _opioid_partners(kb, term, opioids)
     if not cyp1a2 or not maois or not beers or not opioid_partners:
         raise KnowledgeError([("groups", "members", "a screening value set is empty")])
-    trinity = _trigger(kb, "MRX-DDI-004")
-    trinity_sets = [
-        DrugSet(
-            key=f"trigger:MRX-DDI-004:{n}",
-            label=t.drug or t.flag or (t.group or "").replace("_", " "),
-            ingredients=_term_ingredients(term, t),
-        )
-        for n, t in enumerate(trinity.all_of)
-    ]
+    trinity_sets = _trigger_sets(kb, term, "MRX-DDI-004")
+    beers_combo_sets = _trigger_sets(kb, term, BEERS_COMBINATION_CODE)
     dup = _trigger(kb, "MRX-DUP-001")
     assert dup.distinct_of is not None and dup.at_least is not None
     dup_members = _term_ingredients(term, dup.distinct_of)
@@ -303,7 +310,7 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
     dup_one_of = tuple(
         f"relaxant:{i.id}" for i in dup_members if exempt is None or not covered(exempt, i)
     )
-    if any(not s.ingredients for s in trinity_sets) or not dup_members:
+    if any(not s.ingredients for s in (*trinity_sets, *beers_combo_sets)) or not dup_members:
         raise KnowledgeError([("rules", "trigger", "a trigger's value set is empty")])
     sets = [
         DrugSet(key="opioids", label="opioid", ingredients=opioids),
@@ -327,10 +334,36 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
             for i in dict.fromkeys((*relaxants, *dup_members))
         ),
     ]
+    # MRX-BEERS-003 counts distinct CNS-active drugs: one set per ingredient (a relaxant's is
+    # the one above).
+    cns_trigger = _trigger(kb, BEERS_CNS_CODE)
+    if cns_trigger.distinct_of is None or cns_trigger.at_least is None:
+        raise KnowledgeError(
+            [
+                (
+                    f"rules/{BEERS_CNS_CODE}.yaml",
+                    "trigger",
+                    "screening needs distinct_of and at_least",
+                )
+            ]
+        )
+    single = {ds.ingredients[0].id: ds.key for ds in sets if ds.key.startswith("relaxant:")}
+    cns_members = _term_ingredients(term, cns_trigger.distinct_of)
+    if not cns_members:
+        raise KnowledgeError([(f"rules/{BEERS_CNS_CODE}.yaml", "trigger", "value set is empty")])
+    sets += [
+        DrugSet(key=f"drug:{i.id}", label=i.name, ingredients=(i,))
+        for i in cns_members
+        if i.id not in single
+    ]
+    cns_sets = tuple(single.get(i.id, f"drug:{i.id}") for i in cns_members)
     # A trigger's term with the same ingredients as a set above uses that set (one era each).
     same = {ds.rxcuis: ds for ds in sets}
     trinity_sets = [same.get(ds.rxcuis, ds) for ds in trinity_sets]
     sets += [ds for ds in trinity_sets if ds.rxcuis not in same]
+    same = {ds.rxcuis: ds for ds in sets}
+    beers_combo_sets = [same.get(ds.rxcuis, ds) for ds in beers_combo_sets]
+    sets += [ds for ds in beers_combo_sets if ds.rxcuis not in same]
     drug_sets = {s.key: s for s in sets}
     cari_days, cari_cited = _carisoprodol_limit(kb)
     egfr, egfr_cited, dialysis_cited = _baclofen_renal(kb)
@@ -371,6 +404,18 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
             [("rules/MRX-DUP-001.yaml", "applies_from_age", "the screening has one age state")]
         )
     dup_gate = (AGE_STATE,) if dup_age is not None else ()
+    for code in (BEERS_COMBINATION_CODE, BEERS_CNS_CODE):
+        from_age = kb.rules[code].from_age_years()
+        if from_age is None or round(from_age) != age:
+            raise KnowledgeError(
+                [
+                    (
+                        f"rules/{code}.yaml",
+                        "applies_from_age",
+                        f"the screening has one age state ({age} years)",
+                    )
+                ]
+            )
     patterns = (
         pattern(
             "MRX-DDI-004",
@@ -424,6 +469,31 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
             sets=("beers_relaxants", AGE_STATE),
             min_active=2,
             evidence=beers_cited,
+        ),
+        Pattern(
+            code=BEERS_COMBINATION_CODE,
+            name=_rule(kb, BEERS_COMBINATION_CODE)[0],
+            summary=(
+                _and([s.label.lower() for s in beers_combo_sets])
+                + f" on the same days at {age} years or older"
+            ),
+            kind="concurrent",
+            sets=(*(s.key for s in beers_combo_sets), AGE_STATE),
+            min_active=len(beers_combo_sets) + 1,
+            evidence=_unique((*beers_cited, *_rule(kb, BEERS_COMBINATION_CODE)[1])),
+        ),
+        Pattern(
+            code=BEERS_CNS_CODE,
+            name=_rule(kb, BEERS_CNS_CODE)[0],
+            summary=(
+                f"{cns_trigger.at_least} or more different CNS-active drugs on the same days"
+                f" at {age} years or older"
+            ),
+            kind="concurrent",
+            sets=(*cns_sets, AGE_STATE),
+            min_active=cns_trigger.at_least,
+            required=(AGE_STATE,),
+            evidence=_unique((*beers_cited, *_rule(kb, BEERS_CNS_CODE)[1])),
         ),
         pattern(
             "MRX-RENAL-001",

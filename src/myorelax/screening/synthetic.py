@@ -36,6 +36,8 @@ PLANTED = (
     "MRX-DUR-001",
     "MRX-DUP-001",
     "MRX-BEERS-001",
+    "MRX-BEERS-004",
+    "MRX-BEERS-003",
     "MRX-RENAL-001",
     "MRX-RENAL-002",
     "MRX-DDI-001",
@@ -106,6 +108,30 @@ class _Generator:
     def codes(self, key: str) -> np.ndarray:
         return np.array([int(i.rxcui) for i in self.k.drug_sets[key].ingredients], np.int64)
 
+    def _other_sets(self, *keep: str) -> set[int]:
+        """RxCUIs of every named drug set except `keep` and the one-drug CNS sets."""
+        return {
+            int(i.rxcui)
+            for key, ds in self.k.drug_sets.items()
+            if key not in keep and not key.startswith("drug:")
+            for i in ds.ingredients
+        }
+
+    def plain_benzodiazepines(self) -> np.ndarray:
+        """Benzodiazepines in no other drug set (not an opioid partner such as diazepam)."""
+        other = self._other_sets("benzodiazepines", "trigger:MRX-BEERS-004:1")
+        return np.array([c for c in self.codes("benzodiazepines") if int(c) not in other])
+
+    def plain_cns(self) -> np.ndarray:
+        """CNS-active drugs of MRX-BEERS-003 that are in no other drug set."""
+        other = self._other_sets()
+        cns = [
+            int(ds.ingredients[0].rxcui)
+            for key, ds in self.k.drug_sets.items()
+            if key.startswith("drug:")
+        ]
+        return np.array(sorted(set(cns) - other), np.int64)
+
     def pick(self, key: str, n: int) -> np.ndarray:
         return self.rng.choice(self.codes(key), n)
 
@@ -148,7 +174,7 @@ def _plant(g: _Generator, profile: str, p: np.ndarray, birth: np.ndarray) -> Non
     rng = g.rng
     n = len(p)
     t0 = rng.integers(FIRST_DAY + 420, LAST_DAY - 420, n)
-    older = ("MRX-BEERS-001", "MRX-DUP-001")  # patterns that apply from 65
+    older = ("MRX-BEERS-001", "MRX-DUP-001", "MRX-BEERS-004", "MRX-BEERS-003")  # from 65
     birth[p] = (
         _birth_for_age(rng, t0, 66, 90) if profile in older else _birth_for_age(rng, t0, 20, 60)
     )
@@ -178,6 +204,19 @@ def _plant(g: _Generator, profile: str, p: np.ndarray, birth: np.ndarray) -> Non
         g.drug(p, b, t0 + u(0, 9, n), 10)
     elif profile == "MRX-BEERS-001":
         g.drug(p, g.pick("beers_relaxants", n), t0, 7)
+    elif profile == "MRX-BEERS-004":
+        # A benzodiazepine that is not an opioid partner of MRX-DDI-003 (not diazepam).
+        g.drug(p, g.pick("opioids", n), t0, 14)
+        g.drug(p, rng.choice(g.plain_benzodiazepines(), n), t0 + u(-5, 10, n), 14)
+    elif profile == "MRX-BEERS-003":
+        # Three different CNS-active drugs that form no other pattern (no opioid, relaxant or
+        # benzodiazepine: antidepressants, antipsychotics, Z-drugs, antiepileptics).
+        pool = g.plain_cns()
+        picks = np.array([rng.choice(pool, 3, replace=False) for _ in range(n)], np.int64)
+        picks = picks.reshape(n, 3)
+        g.drug(p, picks[:, 0], t0, 30)
+        g.drug(p, picks[:, 1], t0 + u(0, 10, n), 30)
+        g.drug(p, picks[:, 2], t0 + u(0, 20, n), 30)
     elif profile == "MRX-RENAL-001":
         g.drug(p, g.codes("baclofen")[0], t0, 30)
         g.kidney(p, t0 - 400, rng.uniform(75, 110, n))
