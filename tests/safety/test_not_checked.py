@@ -98,3 +98,18 @@ def test_an_egfr_band_is_preferred_to_a_crcl_band_read_on_the_egfr() -> None:
     report = evaluate_regimen(patient_from_data(patient), regimen_from(["metaxalone 800 mg tid"]))
     renal = [a for a in report.alerts if a.code == "MRX-RENAL-001"]
     assert len(renal) == 1 and "eGFR 25" in renal[0].summary and "(no CrCl)" not in renal[0].summary
+
+
+def test_a_current_medication_replaced_by_an_order_of_its_drug_is_said() -> None:
+    """An order for baclofen while the record has baclofen is read as a dose change (the
+    current one is replaced): said, because if both are meant the sum was not checked (40 + 40
+    mg/day would be within the 80 mg/day maximum, 60 + 40 would not)."""
+    patient = patient_from_data({**COMPLETE, "medications": ["baclofen 20 mg tid"]})
+    report = evaluate_regimen(patient, regimen_from(["baclofen 10 mg qid"]))
+    items = [n for n in report.not_checked if n.reason == "replaced_medication"]
+    assert [n.item for n in items] == ["baclofen 20 mg tid"]
+    assert "baclofen 10 mg qid" in items[0].detail
+    # Another drug is not replaced; no item.
+    assert "replaced_medication" not in reasons(
+        {**COMPLETE, "medications": ["tizanidine 2 mg tid"]}, ["baclofen 10 mg tid"]
+    )

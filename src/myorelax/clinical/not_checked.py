@@ -9,7 +9,8 @@ infinity) is `unreadable_value`; a resource carrying a medication of a type that
 `unread_resource`; a dispensed medication taken as current though whether it still is cannot be
 told is `possibly_current`; a record of a patient who has died is `deceased_patient` (the checks
 ran as for a living patient); a FHIR record without a Patient resource is `missing_patient` (age
-and sex unknown). Every interface shows the list above the alerts.
+and sex unknown); a current medication of the drug an order is for, read as replaced by the order,
+is `replaced_medication` (their sum was not checked). Every interface shows the list above the alerts.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ NotCheckedReason = Literal[
     "missing_patient",
     "possibly_current",
     "missing_route",
+    "replaced_medication",
 ]
 
 

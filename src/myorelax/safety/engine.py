@@ -158,6 +158,22 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
                     f"{o.drug_name.lower()} were not checked",
                 )
             )
+    # A current medication of the drug an order is for is read as replaced by the order (a dose
+    # change): said, because if both are meant to be taken their sum was not checked.
+    for o in ctx.regimen.orders:
+        for m in p.medications:
+            if m.drug != o.drug or m.drug in ctx.stopping_ids:
+                continue
+            out.append(
+                NotChecked(
+                    kind="medication",
+                    item=m.text,
+                    reason="replaced_medication",
+                    detail=f"current {m.text!r} was read as replaced by the order {o.text!r}; "
+                    f"if both are to be taken, their combined {o.drug_name.lower()} dose was "
+                    "not checked",
+                )
+            )
     monographs = _subject_monographs(ctx)
     if not monographs:
         return out
