@@ -108,3 +108,14 @@ def test_rest_names_the_field_and_returns_what_a_save_replaced(client: TestClien
     other = client.post(url, json={"entries": [
         {"at": AT, "kind": "side_effect", "symptom": "itching", "severity": 1}]})  # fmt: skip
     assert other.json()["entries"][0]["symptom"] == "other: itching"
+
+
+@pytest.mark.parametrize("at", [1, 1700000000, "1700000000", " 1.5 ", 1.5])
+def test_a_bare_number_is_not_read_as_unix_time(at: object) -> None:
+    """'1' in a CSV import's `at` column was stored as 1970-01-01T00:00:01Z (pydantic reads a
+    number as seconds since 1970): refused, naming the field, as the CLI's --at already was."""
+    with pytest.raises(InputError) as exc:
+        parse_entry({"at": at, "kind": "pain", "value": 5})
+    assert exc.value.field == "at"
+    assert "not a date-time" in exc.value.message
+    assert parse_entry({"at": AT, "kind": "pain", "value": 5}).at.year == 2026

@@ -63,6 +63,21 @@ class DiaryEntry(BaseModel):
     items: tuple[int, ...] | None = None
     text: str | None = Field(default=None, max_length=4000)
 
+    @field_validator("at", mode="before")
+    @classmethod
+    def _not_a_number(cls, at: object) -> object:
+        # A bare number would be read as seconds since 1970 ('1' is 1970-01-01T00:00:01Z), a
+        # silent guess: a diary time is a date-time with its zone, written out.
+        text = at.strip() if isinstance(at, str) else at
+        if isinstance(text, bool | int | float) or (
+            isinstance(text, str) and text.lstrip("+-").replace(".", "", 1).isdigit()
+        ):
+            raise ValueError(
+                f"{at!r} is a number, not a date-time: write it as ISO 8601 with a time zone "
+                "(e.g. 2026-12-01T08:00:00+01:00)"
+            )
+        return at
+
     @field_validator("at")
     @classmethod
     def _aware(cls, at: datetime) -> datetime:
