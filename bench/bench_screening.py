@@ -325,6 +325,8 @@ def pandas_screen(
         cr = m[(m.kind == "creatinine") & (m.scr > 0)].merge(
             person[["person_id", "birth_day", "sex"]], on="person_id"
         )
+        # CKD-EPI is an adult equation: from the knowledge's adult age, as in the SQL.
+        cr = cr[(cr.day - cr.birth_day) / 365.25 >= knowledge.thresholds.adult_from_age_years]
         ages = (cr.day - cr.birth_day) / 365.25
         est = {}
         for sex, (kappa, alpha, factor) in CKD_EPI_2021_SEX.items():
@@ -396,6 +398,10 @@ def pandas_screen(
 
     out: dict[str, pd.DataFrame] = {}
     for p in knowledge.patterns:
+        if p.kind == "distinct":
+            res = _pandas_distinct(p, knowledge, exp, person, grace)
+            out[p.code] = res.astype("int64").rename("exposure_days").reset_index()
+            continue
         sid = [ids[s] for s in p.sets]
         e2 = era[era.set_id.isin(sid)]
         if p.kind == "long_course":
@@ -429,6 +435,40 @@ def pandas_screen(
             res = (seg.next_day - seg.day).groupby(seg.person_id).sum()
         out[p.code] = res.astype("int64").rename("exposure_days").reset_index()
     return out
+
+
+def _pandas_distinct(
+    p: Any, knowledge: ScreeningKnowledge, exp: pd.DataFrame, person: pd.DataFrame, grace: int
+) -> pd.Series:  # type: ignore[type-arg]
+    """Days with at least `min_active` different ingredients of the pattern's drug set (on or
+    after the age day when the age is required): eras per person and ingredient, then a
+    running count."""
+    (key,) = [s for s in p.sets if s in knowledge.drug_sets]
+    codes = {int(c) for c in knowledge.drug_sets[key].rxcuis}
+    x = exp[exp.ingredient_code.isin(codes)].assign(cover_end=lambda d: d.end_day + grace)
+    x = x.sort_values(["person_id", "ingredient_code", "start_day", "cover_end"])
+    prev = x.groupby(["person_id", "ingredient_code"]).cover_end.cummax()
+    prev = prev.groupby([x.person_id, x.ingredient_code]).shift(1)
+    x = x.assign(grp=(prev.isna() | (x.start_day > prev + 1)).astype("int64").cumsum())
+    era = x.groupby("grp").agg(
+        person_id=("person_id", "first"),
+        start_day=("start_day", "min"),
+        cover_end=("cover_end", "max"),
+    )
+    ev = pd.concat(
+        [
+            pd.DataFrame({"person_id": era.person_id, "day": era.start_day, "d": 1}),
+            pd.DataFrame({"person_id": era.person_id, "day": era.cover_end + 1, "d": -1}),
+        ]
+    )
+    ev = ev.groupby(["person_id", "day"], as_index=False).d.sum()
+    ev["active"] = ev.groupby("person_id").d.cumsum()
+    ev["next_day"] = ev.groupby("person_id").day.shift(-1)
+    if AGE_STATE in p.required:
+        ev = ev.merge(person[["person_id", "age_day"]], on="person_id")
+        ev["day"] = np.maximum(ev.day, ev.age_day)
+    seg = ev[(ev.active >= p.min_active) & (ev.next_day > ev.day)]
+    return (seg.next_day - seg.day).groupby(seg.person_id).sum()
 
 
 def pandas_people(out: dict[str, pd.DataFrame]) -> dict[str, tuple[int, ...]]:

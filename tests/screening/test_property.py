@@ -25,7 +25,16 @@ DRUGS = (
     "cyclobenzaprine",
     "phenelzine",
 )
-CODES = ("MRX-DDI-004", "MRX-DDI-003", "MRX-DUR-001", "MRX-DUP-001", "MRX-DDI-001", "MRX-DDI-002")
+CODES = (
+    "MRX-DDI-004",
+    "MRX-DDI-003",
+    "MRX-DUR-001",
+    "MRX-DUP-001",
+    "MRX-DDI-001",
+    "MRX-DDI-002",
+    "MRX-BEERS-004",
+    "MRX-BEERS-003",
+)
 BASE = date(2022, 1, 1)
 OLDER = {3}
 KNOWLEDGE: ScreeningKnowledge = packaged_knowledge()
@@ -74,6 +83,18 @@ def reference(
                         eras.append([s, e, c])
                 total = sum(
                     e - s + 1 for s, e, _ in eras if e - s + 1 > (pattern.longer_than_days or 0)
+                )
+            elif pattern.kind == "distinct":
+                # Different ingredients of the one drug set on the same day (65 or older).
+                (key,) = pattern.counted
+                per_drug: dict[str, set[int]] = {}
+                for d, s, e in mine:
+                    if d in members[pattern.sets.index(key)]:
+                        per_drug.setdefault(d, set()).update(range(s, e + grace + 1))
+                older = person in OLDER or AGE_STATE not in pattern.required
+                days = set().union(*per_drug.values()) if older else set()
+                total = sum(
+                    1 for x in days if sum(x in v for v in per_drug.values()) >= pattern.min_active
                 )
             else:
                 on = {

@@ -34,6 +34,7 @@ MAOI_GROUP = "maois"
 DDI_CNS_CODE = "MRX-DDI-003"
 BEERS_COMBINATION_CODE = "MRX-BEERS-004"
 BEERS_CNS_CODE = "MRX-BEERS-003"
+CNS_SET = "cns_active"
 OPIOID_PARTNERS = "opioid_cns_partners"
 
 AGE_STATE = "age_beers"
@@ -69,7 +70,11 @@ class Pattern(Frozen):
     code: str
     name: str
     summary: str
-    kind: Literal["concurrent", "long_course"]
+    kind: Literal["concurrent", "long_course", "distinct"]
+    """concurrent: at least `min_active` of `sets` (and every `required` one) on the same day;
+    long_course: one set continuously for longer than `longer_than_days`; distinct: at least
+    `min_active` different ingredients of the one drug set of `sets` on the same day (with the
+    `required` states)."""
     sets: tuple[str, ...]
     min_active: int
     # Sets (or states) of `sets` that must all be active and are not counted in `min_active`
@@ -90,6 +95,8 @@ class Thresholds(Frozen):
     """The clinical numbers the patterns use, each with where it comes from."""
 
     beers_age_years: int
+    adult_from_age_years: float
+    """Below this age CKD-EPI (an adult equation) gives no eGFR (patient_states.yaml)."""
     egfr_below_ml_min: float
     carisoprodol_max_days: int
     cited: tuple[Citation, ...]
@@ -334,8 +341,8 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
             for i in dict.fromkeys((*relaxants, *dup_members))
         ),
     ]
-    # MRX-BEERS-003 counts distinct CNS-active drugs: one set per ingredient (a relaxant's is
-    # the one above).
+    # MRX-BEERS-003 counts the different CNS-active drugs taken on a day: one set, counted by
+    # ingredient (a pattern of kind "distinct").
     cns_trigger = _trigger(kb, BEERS_CNS_CODE)
     if cns_trigger.distinct_of is None or cns_trigger.at_least is None:
         raise KnowledgeError(
@@ -347,16 +354,10 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
                 )
             ]
         )
-    single = {ds.ingredients[0].id: ds.key for ds in sets if ds.key.startswith("relaxant:")}
     cns_members = _term_ingredients(term, cns_trigger.distinct_of)
     if not cns_members:
         raise KnowledgeError([(f"rules/{BEERS_CNS_CODE}.yaml", "trigger", "value set is empty")])
-    sets += [
-        DrugSet(key=f"drug:{i.id}", label=i.name, ingredients=(i,))
-        for i in cns_members
-        if i.id not in single
-    ]
-    cns_sets = tuple(single.get(i.id, f"drug:{i.id}") for i in cns_members)
+    sets.append(DrugSet(key=CNS_SET, label="CNS-active drug", ingredients=cns_members))
     # A trigger's term with the same ingredients as a set above uses that set (one era each).
     same = {ds.rxcuis: ds for ds in sets}
     trinity_sets = [same.get(ds.rxcuis, ds) for ds in trinity_sets]
@@ -373,8 +374,10 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
     beers_name, beers_cited = _rule(kb, "MRX-BEERS-001")
     screened = {i.rxcui for ds in sets for i in ds.ingredients}
     product_codes = tuple((p, int(i)) for p, i in term.product_codes(screened))
+    adult = kb.patient_states.adult_from_age
     thresholds = Thresholds(
         beers_age_years=age,
+        adult_from_age_years=convert(adult.lower, adult.unit, "year"),
         egfr_below_ml_min=egfr,
         carisoprodol_max_days=cari_days,
         cited=_unique((*cari_cited, *egfr_cited, *dialysis_cited, *beers_cited)),
@@ -479,7 +482,8 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
             ),
             kind="concurrent",
             sets=(*(s.key for s in beers_combo_sets), AGE_STATE),
-            min_active=len(beers_combo_sets) + 1,
+            min_active=len(beers_combo_sets),
+            required=(AGE_STATE,),
             evidence=_unique((*beers_cited, *_rule(kb, BEERS_COMBINATION_CODE)[1])),
         ),
         Pattern(
@@ -489,8 +493,8 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
                 f"{cns_trigger.at_least} or more different CNS-active drugs on the same days"
                 f" at {age} years or older"
             ),
-            kind="concurrent",
-            sets=(*cns_sets, AGE_STATE),
+            kind="distinct",
+            sets=(CNS_SET, AGE_STATE),
             min_active=cns_trigger.at_least,
             required=(AGE_STATE,),
             evidence=_unique((*beers_cited, *_rule(kb, BEERS_CNS_CODE)[1])),

@@ -347,7 +347,10 @@ def _ckd_epi(g: _Gen, scr: str, age: str, sex: str) -> str:
     return f"CASE {sex} WHEN 'female' THEN {f} WHEN 'male' THEN {m} ELSE LEAST({f}, {m}) END"
 
 
-def _kidney(g: _Gen, who: Mapping[int, int] | None) -> str:
+def _kidney(g: _Gen, who: Mapping[int, int] | None, adult_from_years: float) -> str:
+    """eGFR rows: measured, or CKD-EPI 2021 from serum creatinine. CKD-EPI is an adult equation:
+    it is used from `adult_from_years` (patient_states.yaml `adult_from_age`), as the safety
+    check's `kidney_function` uses it."""
     t = "measurement"
     d = g.d.double
     age = f"(CAST(k.day - p.birth_day AS {d}) / {g.num(365.25)})"
@@ -357,6 +360,7 @@ def _kidney(g: _Gen, who: Mapping[int, int] | None) -> str:
     def unit_ids(kind: str) -> str:
         return f"SELECT concept_id FROM mrx_concept WHERE kind = '{kind}'"
 
+    adult = f" AND {age} >= {g.num(adult_from_years)}"
     return f"""
 WITH m AS (
   SELECT {g.col(t, "person_id", "BIGINT")} AS person_id,
@@ -387,7 +391,7 @@ FROM (
          END AS scr
   FROM k WHERE kind = 'creatinine') k
 JOIN mrx_person p ON p.person_id = k.person_id
-WHERE k.scr > 0"""
+WHERE k.scr > 0{adult}"""
 
 
 def _kidney_low(egfr_below: float, g: _Gen) -> str:
@@ -647,6 +651,56 @@ def _long_course(p: Pattern, set_ids: Mapping[str, int], grace: int) -> str:
   GROUP BY person_id""")
 
 
+def _distinct(p: Pattern, knowledge: ScreeningKnowledge, grace: int) -> str:
+    """At least `min_active` different ingredients of the pattern's drug set on the same day
+    (and 65 or older when the age state is required): eras per person and ingredient (as
+    `_era` makes them for sets), +1 at an era's start and -1 the day after its cover ends, and
+    the running count per person by day. Only people with enough different ingredients in
+    their exposures that reach the age are swept."""
+    drug = [s for s in p.sets if s in knowledge.drug_sets]
+    states = [s for s in p.sets if s not in knowledge.drug_sets]
+    assert len(drug) == 1 and set(states) <= {AGE_STATE}, p.code
+    codes = ", ".join(knowledge.drug_sets[drug[0]].rxcuis)
+    aged = AGE_STATE in states
+    reach = f" AND p.age_day IS NOT NULL AND e.end_day + {grace} >= p.age_day"
+    win = "PARTITION BY person_id, ingredient_code ORDER BY start_day, cover_end"
+    day = "GREATEST(r.day, p.age_day)" if aged else "r.day"
+    after = " AND r.next_day > p.age_day" if aged else ""
+    return _with_person(f"""
+  WITH x AS (
+    SELECT e.person_id, e.ingredient_code, e.start_day, e.end_day + {grace} AS cover_end
+    FROM mrx_exposure e JOIN mrx_person p ON p.person_id = e.person_id
+    WHERE e.ingredient_code IN ({codes}){reach if aged else ""}),
+  c AS (
+    SELECT person_id FROM x GROUP BY person_id
+    HAVING COUNT(DISTINCT ingredient_code) >= {p.min_active}),
+  y AS (SELECT x.* FROM x JOIN c ON c.person_id = x.person_id),
+  o AS (
+    SELECT y.*,
+           MAX(cover_end) OVER ({win} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+             AS prev_cover,
+           LEAD(start_day) OVER ({win}) AS next_start
+    FROM y),
+  e AS (SELECT o.*, GREATEST(cover_end, COALESCE(prev_cover, cover_end)) AS run_cover FROM o),
+  b AS (
+    SELECT person_id, start_day AS day, 1 AS up FROM o
+    WHERE prev_cover IS NULL OR start_day > prev_cover + 1
+    UNION ALL
+    SELECT person_id, run_cover + 1 AS day, -1 AS up FROM e
+    WHERE next_start IS NULL OR next_start > run_cover + 1),
+  r AS (
+    SELECT person_id, day, LEAD(day) OVER (PARTITION BY person_id ORDER BY day) AS next_day,
+           SUM(up) OVER (PARTITION BY person_id ORDER BY day RANGE UNBOUNDED PRECEDING) AS n
+    FROM b),
+  s AS (
+    SELECT r.person_id, {day} AS day, r.next_day
+    FROM r JOIN mrx_person p ON p.person_id = r.person_id
+    WHERE r.next_day > r.day AND r.n >= {p.min_active}{after})
+  SELECT person_id, MIN(day) AS first_day, MAX(next_day - 1) AS last_day,
+         SUM(next_day - day) AS exposure_days
+  FROM s GROUP BY person_id""")
+
+
 def _set_ids(knowledge: ScreeningKnowledge, used: Sequence[str]) -> dict[str, int]:
     """A number per set, from 1. Drug sets of the same ingredients share one (their eras are
     the same) unless a pattern holds both (it counts them as two)."""
@@ -741,8 +795,13 @@ def build_plan(
     options = options or ScreeningOptions()
     check_columns(inventory)
     g = _Gen(dialect, inventory)
-    used = list(dict.fromkeys(s for p in knowledge.patterns for s in p.sets))
-    set_ids = _set_ids(knowledge, used)
+    # The patterns of kind "distinct" count ingredients in a query of their own; the others
+    # share the sets' eras and one sweep over their masks.
+    masked = knowledge.model_copy(
+        update={"patterns": tuple(p for p in knowledge.patterns if p.kind != "distinct")}
+    )
+    used = list(dict.fromkeys(s for p in masked.patterns for s in p.sets))
+    set_ids = _set_ids(masked, used)
     states = [
         s
         for s in used
@@ -784,20 +843,23 @@ def build_plan(
         _set_members(members, set_ids),
         _ingredient_masks(members, set_ids),
     )
-    concurrent = {n: p for n, p in enumerate(knowledge.patterns) if p.kind != "long_course"}
+    concurrent = {n: p for n, p in enumerate(knowledge.patterns) if p.kind == "concurrent"}
     if concurrent:  # the numbers of the concurrent patterns, for the sweep's rows per pattern
         aux += (
             AuxTable("mrx_pattern", (("pattern", "INTEGER"),), tuple((n,) for n in concurrent)),
         )
-    who = _who(knowledge, states, set_ids)
+    who = _who(masked, states, set_ids)
     steps = [
         Step("mrx_person", _person(g, knowledge.thresholds.beers_age_years), "person"),
         Step("mrx_concept", _concept(g), "concept"),
         Step("mrx_exposure", _exposure(g), "drug_exposure"),
-        Step("mrx_held", _held(set_ids), "drug_exposure"),
     ]
+    if set_ids:
+        steps.append(Step("mrx_held", _held(set_ids), "drug_exposure"))
     if EGFR_STATE in states:
-        steps.append(Step("mrx_kidney", _kidney(g, who[EGFR_STATE]), "measurement"))
+        # CKD-EPI only from patient_states.yaml's `adult_from_age`, as in the check.
+        adult = knowledge.thresholds.adult_from_age_years
+        steps.append(Step("mrx_kidney", _kidney(g, who[EGFR_STATE], adult), "measurement"))
         steps.append(
             Step(
                 "mrx_kidney_low",
@@ -809,20 +871,21 @@ def build_plan(
         steps.append(
             Step("mrx_dialysis", _dialysis(g, who[DIALYSIS_STATE]), "condition_occurrence")
         )
-    needs = [(p.sets, p.min_active + len(p.required)) for p in knowledge.patterns]
-    era = _era(set_ids, options.grace_days, states, who, needs)
-    steps.append(Step("mrx_era", era, "drug_exposure"))
+    needs = [(p.sets, p.min_active + len(p.required)) for p in masked.patterns]
+    if set_ids:
+        era = _era(set_ids, options.grace_days, states, who, needs)
+        steps.append(Step("mrx_era", era, "drug_exposure"))
     if concurrent:
         steps.append(Step("mrx_sweep", _sweep(concurrent, set_ids), "drug_exposure"))
-    queries = tuple(
-        PatternQuery(
-            p.code,
-            _long_course(p, set_ids, 0 if p.sets[0] in STATES else options.grace_days)
-            if p.kind == "long_course"
-            else _concurrent(n),
-        )
-        for n, p in enumerate(knowledge.patterns)
-    )
+
+    def query(n: int, p: Pattern) -> str:
+        if p.kind == "long_course":
+            return _long_course(p, set_ids, 0 if p.sets[0] in STATES else options.grace_days)
+        if p.kind == "distinct":
+            return _distinct(p, knowledge, options.grace_days)
+        return _concurrent(n)
+
+    queries = tuple(PatternQuery(p.code, query(n, p)) for n, p in enumerate(knowledge.patterns))
     return Plan(
         aux=aux,
         steps=tuple(steps),

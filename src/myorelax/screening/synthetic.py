@@ -27,7 +27,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from myorelax.screening.concepts import LOCAL_DRUG_BASE, code_rows
-from myorelax.screening.patterns import ScreeningKnowledge, default_screening_knowledge
+from myorelax.screening.patterns import (
+    CNS_SET,
+    ScreeningKnowledge,
+    default_screening_knowledge,
+)
 from myorelax.screening.results import year_month_day
 
 PLANTED = (
@@ -109,11 +113,11 @@ class _Generator:
         return np.array([int(i.rxcui) for i in self.k.drug_sets[key].ingredients], np.int64)
 
     def _other_sets(self, *keep: str) -> set[int]:
-        """RxCUIs of every named drug set except `keep` and the one-drug CNS sets."""
+        """RxCUIs of every drug set except `keep` and the CNS-active set of MRX-BEERS-003."""
         return {
             int(i.rxcui)
             for key, ds in self.k.drug_sets.items()
-            if key not in keep and not key.startswith("drug:")
+            if key not in keep and key != CNS_SET
             for i in ds.ingredients
         }
 
@@ -125,12 +129,7 @@ class _Generator:
     def plain_cns(self) -> np.ndarray:
         """CNS-active drugs of MRX-BEERS-003 that are in no other drug set."""
         other = self._other_sets()
-        cns = [
-            int(ds.ingredients[0].rxcui)
-            for key, ds in self.k.drug_sets.items()
-            if key.startswith("drug:")
-        ]
-        return np.array(sorted(set(cns) - other), np.int64)
+        return np.array(sorted({int(c) for c in self.codes(CNS_SET)} - other), np.int64)
 
     def pick(self, key: str, n: int) -> np.ndarray:
         return self.rng.choice(self.codes(key), n)
