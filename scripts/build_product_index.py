@@ -30,7 +30,11 @@ Inputs (none is copied into the project; only RxCUI-name pairs are extracted):
                    one by one from public pages, each row with its URL
 
 Where two files name one RxCUI differently, the newer source's name comes first and the other is
-kept as a second row (both names resolve). Run from the repository root:
+kept as a second row (both names resolve). Names are written as their source writes them (no
+ingredient columns): `knowledge/rxnames.py` reads them when the index is loaded (a qualifier such
+as 'Once-Daily' or 'Sensor' before the ingredients, two salts of one ingredient), so a fix to
+that reading needs no new index; only the BioPortal filter above reads names while building.
+Run from the repository root:
 
     python scripts/build_product_index.py --external ../shared/external \\
         --canvas /path/to/medication.py --sandbox /path/to/medication-list.js

@@ -11,12 +11,18 @@ RxNorm writes clinical and branded drugs in one normal form (RxNorm Technical Do
     oxycodone hydrochloride 5 MG                                                    (SCDC)
     Brompheniramine / Dextromethorphan / Pseudoephedrine Pill                       (dose form group)
 
+A qualifier RxNorm writes before the ingredients ('Once-Daily gabapentin 300 MG Oral Tablet
+[Gralise]', 'Abuse-Deterrent 12 HR ...'; `RXNORM_QUALIFIERS`) is kept apart from them.
+
 `parse_rxnorm_name` returns the components in the order written (ingredient text as written,
-salt included; strength and unit when given), the dose form, the brand in brackets, and for a
-pack the union of its drugs' components (a strength is kept only when every drug of the pack
-agrees on it, so a triphasic pill gives the ingredients without one strength). The parser is
-also used on what people type, so units are matched without regard to case. It returns None
-for text that is not in this form (a bare ingredient name, free text), never a guess.
+salt included; strength and unit when given; two salts of one ingredient in one drug, as in
+Percodan's 'oxycodone hydrochloride 4.5 MG / oxycodone terephthalate 0.38 MG', are one
+component named without the salt, their strengths added), the dose form, the brand in
+brackets, and for a pack the union of its drugs' components (a strength is kept only when every
+drug of the pack agrees on it, so a triphasic pill gives the ingredients without one
+strength). The parser is also used on what people type, so units are matched without regard to
+case. It returns None for text that is not in this form (a bare ingredient name, free text),
+never a guess.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ import re
 from dataclasses import dataclass
 
 _BRAND = re.compile(r"\s*\[([^\[\]]+)\]\s*$")
-_PREFIX = re.compile(r"^(\d+(?:\.\d+)?)\s+(HR|ML|ACTUAT|DAY|CM2|G|L)\s+", re.IGNORECASE)
+# The quantity before a drug: '24 HR', '1 ML', '2500 MG Testosterone 0.01 MG/MG Topical Gel'.
+_PREFIX = re.compile(r"^(\d+(?:\.\d+)?)\s+(HR|ML|ACTUAT|DAY|CM2|MG|G|L)\s+", re.IGNORECASE)
 _UNIT = (
     r"(?:MG|MCG|UG|G|MEQ|MMOL|UNT|IU|IR|ML|BAU|PNU|AU|SQ-HDM|%|CELLS|ORGANISMS|"
     r"Amb\s+a\s+1-U)"
@@ -66,6 +73,7 @@ class ParsedName:
     brand: str | None = None
     pack: bool = False
     quantity: str | None = None  # "24 HR", "1 ML"
+    qualifier: str | None = None  # "Abuse-Deterrent", "Once-Daily" (RXNORM_QUALIFIERS)
 
     @property
     def strengths_complete(self) -> bool:
@@ -109,18 +117,113 @@ def _split_top(text: str, sep: str = " / ") -> list[str]:
     return [p.strip() for p in parts]
 
 
-# Qualifiers RxNorm writes before a drug's name: abuse-deterrent and delivery-system prefixes
-# ('Abuse-Deterrent 12 HR oxycodone hydrochloride 10 MG Extended Release Oral Tablet').
-_QUALIFIER = re.compile(r"^(?:Abuse-Deterrent|Matrix Delivery)\s+", re.IGNORECASE)
+# Qualifiers RxNorm writes before a clinical or branded drug's ingredients (before or after its
+# quantity) to tell apart products that would otherwise have one name: a delivery system, a
+# release technology, a device, an indication. None is part of an ingredient's name: read as one,
+# 'Once-Daily gabapentin' would be an unknown ingredient and the product would lose its class.
+# Each was found in the RxNorm names of the shipped index and value sets (one RxCUI each):
+RXNORM_QUALIFIERS: tuple[str, ...] = (
+    "Abuse-Deterrent",  # 1049504 Abuse-Deterrent 12 HR oxycodone hydrochloride 10 MG ... [Oxycontin]
+    "Matrix Delivery",  # 1946525 Matrix Delivery 24 HR tramadol hydrochloride 300 MG ...
+    "Once-Daily",  # 1115012 Once-Daily gabapentin 300 MG Oral Tablet [Gralise]
+    "Sensor",  # 1998451 Sensor aripiprazole 10 MG Oral Tablet; 2268064 Sensor 3 ML insulin ...
+    "3-Bead",  # 1927610 3-Bead 24 HR amphetamine aspartate 12.5 MG / ... (Mydayis)
+    "Sprinkle",  # 1494769 Sprinkle 24 HR topiramate 150 MG ...; 2200168 Sprinkle duloxetine ...
+    "Osmotic",  # 1812011 Osmotic 24 HR nifedipine 30 MG Extended Release Oral Tablet
+    "Modified",  # 1807888 Modified 24 HR metformin hydrochloride 1000 MG ...
+    "Biphasic",  # 1807886 Biphasic 12 HR hyoscyamine sulfate 0.375 MG ...
+    "Micronized",  # 2262711 Micronized isotretinoin 16 MG Oral Capsule
+    "PMDD",  # 2532159 PMDD fluoxetine 10 MG Oral Tablet
+)
+# The dose a pen delivers, written before its quantity ('1 MG Dose 1.5 ML semaglutide 1.34 MG/ML
+# Pen Injector', RxCUI 1991316): a qualifier too.
+_QUALIFIER = re.compile(
+    r"^(?:"
+    + "|".join(re.escape(q).replace(r"\ ", r"\s+") for q in RXNORM_QUALIFIERS)
+    + r"|\d+(?:\.\d+)?\s+MG\s+Dose)\s+",
+    re.IGNORECASE,
+)
+
+# Words that name the salt or ester of an ingredient, not the ingredient ('oxycodone
+# hydrochloride', 'oxycodone terephthalate'), used only to find two components of one drug that
+# are one ingredient written as two salts (Percodan: 'oxycodone hydrochloride 4.5 MG /
+# oxycodone terephthalate 0.38 MG'; Adderall: 'amphetamine aspartate' and 'amphetamine
+# sulfate'). Cations are not in the list: 'sodium chloride' and 'sodium acetate' are two
+# ingredients, not two salts of 'sodium'.
+SALT_WORDS = frozenset(
+    """hydrochloride hcl dihydrochloride sulfate sulphate bisulfate terephthalate aspartate
+    saccharate bitartrate tartrate phosphate citrate maleate mesylate succinate besylate acetate
+    fumarate bromide hydrobromide methylbromide pamoate napsylate tannate polistirex hyclate
+    lactate gluconate nitrate mononitrate chloride carbonate oxide hydroxide dihydrate
+    monohydrate trihydrate hemihydrate anhydrous""".split()
+)
+_CATIONS = frozenset(
+    """sodium potassium calcium magnesium zinc ferrous ferric iron copper cupric manganese
+    chromium lithium aluminum aluminium ammonium silver bismuth strontium barium selenium""".split()
+)
+
+
+def _base_words(name: str) -> tuple[str, ...] | None:
+    """The words of a component without its trailing salt words, lower case ('oxycodone'), or
+    None when none was removed or what is left is a cation ('sodium chloride')."""
+    words = name.lower().split()
+    k = len(words)
+    while k > 1 and words[k - 1] in SALT_WORDS:
+        k -= 1
+    if k == len(words) or words[k - 1] in _CATIONS:
+        return None
+    return tuple(words[:k])
+
+
+def _merge_salts(components: list[NameComponent]) -> list[NameComponent]:
+    """Components of one drug that are salts of one ingredient, as that ingredient: written as
+    its name without the salt, with the sum of their strengths when all give one in one unit
+    ('oxycodone hydrochloride 4.5 MG / oxycodone terephthalate 0.38 MG' is 'oxycodone 4.88 MG').
+    A strength written for a salt is the salt's weight, so the sum is the weight of the salts."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, c in enumerate(components):
+        base = _base_words(c.name)
+        if base is not None:
+            groups.setdefault(base, []).append(i)
+    merged = {b: idx for b, idx in groups.items() if len(idx) > 1}
+    if not merged:
+        return components
+    out: list[NameComponent] = []
+    done: set[int] = set()
+    for i, c in enumerate(components):
+        if i in done:
+            continue
+        base = _base_words(c.name)
+        idx = merged.get(base) if base is not None else None
+        if not idx:
+            out.append(c)
+            continue
+        done.update(idx)
+        parts = [components[j] for j in idx]
+        name = " ".join(c.name.split()[: len(base or ())])
+        units = {p.unit for p in parts}
+        value = None
+        if all(p.value is not None for p in parts) and len(units) == 1:
+            value = round(sum(p.value or 0.0 for p in parts), 6)
+        out.append(NameComponent(name, value, parts[0].unit if value is not None else None))
+    return out
 
 
 def _parse_drug(text: str) -> ParsedName | None:
     quantity = None
-    text = _QUALIFIER.sub("", text)
-    m = _PREFIX.match(text)
-    if m and _COMPONENT.match(text[m.end() :]):
-        quantity = f"{m.group(1)} {m.group(2).upper()}"
-        text = text[m.end() :]
+    qualifiers: list[str] = []
+    for _ in range(3):  # a qualifier before the quantity, after it, or both
+        qm = _QUALIFIER.match(text)
+        if qm and text[qm.end() :]:
+            qualifiers.append(qm.group(0).strip())
+            text = text[qm.end() :]
+            continue
+        m = _PREFIX.match(text) if quantity is None else None
+        if m and _COMPONENT.match(_QUALIFIER.sub("", text[m.end() :], count=1)):
+            quantity = f"{m.group(1)} {m.group(2).upper()}"
+            text = text[m.end() :]
+            continue
+        break
     parts = _split_top(text)
     if not parts or any(not p for p in parts):
         return None
@@ -151,7 +254,12 @@ def _parse_drug(text: str) -> ParsedName | None:
             components.append(NameComponent(name))
     if len(components) == 1 and components[0].value is None and form is None:
         return None  # a bare name is not a product name
-    return ParsedName(tuple(components), form=form, quantity=quantity)
+    return ParsedName(
+        tuple(_merge_salts(components)),
+        form=form,
+        quantity=quantity,
+        qualifier=" ".join(qualifiers) or None,
+    )
 
 
 def _parse_pack(text: str) -> ParsedName | None:
@@ -207,4 +315,5 @@ def parse_rxnorm_name(name: str) -> ParsedName | None:
         brand=brand,
         pack=parsed.pack,
         quantity=parsed.quantity,
+        qualifier=parsed.qualifier,
     )

@@ -29,7 +29,7 @@ from myorelax.errors import InputError, UnknownDrugError
 from myorelax.knowledge import release
 from myorelax.knowledge.loader import load_knowledge, load_products
 from myorelax.knowledge.products import Product, ProductIndex
-from myorelax.knowledge.rxnames import NameComponent, ParsedName, parse_rxnorm_name
+from myorelax.knowledge.rxnames import SALT_WORDS, NameComponent, ParsedName, parse_rxnorm_name
 from myorelax.knowledge.schema import KnowledgeBase
 from myorelax.knowledge.text import normalize_name as normalize_name
 
@@ -37,11 +37,16 @@ MatchKind = Literal[
     "id", "name", "brand", "salt", "synonym", "rxcui", "member", "product", "ingredient", "ndc"
 ]
 
-_SALT_WORDS = frozenset(
-    """hydrochloride hcl sodium citrate maleate sulfate sulphate mesylate tartrate bitartrate
-    succinate besylate potassium calcium phosphate acetate fumarate bromide dihydrate monohydrate
-    hydrobromide magnesium pamoate napsylate dipotassium disodium diacetate valerate
-    hemihydrate trihydrate anhydrous polistirex liposomal""".split()
+# Words that follow an ingredient's name in free text and in RxNorm names: the salts RxNorm
+# names use (one list, rxnames.SALT_WORDS: 'oxycodone terephthalate' is oxycodone) and, for free
+# text, the cations and forms written after a name ('naproxen sodium', 'liposomal').
+# Anions whose salts with a cation are ingredients themselves ('potassium chloride', 'calcium
+# carbonate') are not stripped from free text.
+_SALT_WORDS = (
+    SALT_WORDS - {"chloride", "carbonate", "oxide", "hydroxide", "nitrate", "lactate", "gluconate"}
+) | frozenset(
+    """sodium potassium calcium magnesium dipotassium disodium diacetate valerate
+    liposomal""".split()
 )
 _FORM_WORDS = frozenset(
     """mg mcg g ml milligram milligrams tab tabs tablet tablets cap caps capsule capsules oral
