@@ -85,6 +85,8 @@ _PLAUSIBLE: dict[str, tuple[_Range, ...]] = {
     "interval": (_TIME, _DOSE),
     "tlag": (_Range("h", 0.0, 12.0),),
     "min_age": (_Range("year", 0.0, 120.0),),
+    "min_age_routes": (_Range("year", 0.0, 120.0),),
+    "max_increase": (_Range("percent", 0.0, 100.0),),
     "from_age": (_Range("year", 0.0, 120.0),),
     "through_age": (_Range("year", 0.0, 120.0),),
     "cmax": (_Range("mg/L", 0.0, 10_000.0),),
@@ -343,6 +345,23 @@ def _check_monograph(
             problems.append(
                 (label, f"dosing.{i}.indication", f"unknown indication {dosing.indication!r}")
             )
+        if dosing.usual_dose_is_labelled_range and dosing.usual_dose is None:
+            problems.append(
+                (label, f"dosing.{i}.usual_dose", "a labelled range needs its usual_dose")
+            )
+    product_routes = {p.route for p in drug.products}
+    seen_routes: set[str] = set()
+    for i, entry in enumerate(drug.populations.min_age_routes):
+        if not has_dimension(entry.unit, "year"):
+            problems.append((label, f"populations.min_age_routes.{i}.unit", "must be an age"))
+        for route in entry.routes:
+            if route in seen_routes:
+                problems.append(
+                    (label, f"populations.min_age_routes.{i}", f"route {route!r} given twice")
+                )
+            if route not in product_routes:
+                problems.append((label, f"populations.min_age_routes.{i}", f"no {route} product"))
+            seen_routes.add(route)
     interaction_ids = [x.id for x in drug.interactions]
     if len(set(interaction_ids)) != len(interaction_ids):
         problems.append((label, "interactions", "interaction ids are not unique"))

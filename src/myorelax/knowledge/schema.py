@@ -6,7 +6,7 @@ explains them and ``docs/knowledge-base.schema.json`` is generated from them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Annotated, Literal, get_args
 
 from pydantic import ConfigDict, Field, model_validator
@@ -340,6 +340,10 @@ class Titration(Cited):
     step_basis: Literal["per_dose", "per_day"] | None = None
     interval: Amount | None = None
     schedule: tuple[TitrationStep, ...] = ()
+    # The largest labelled rise of the daily dose as a percentage of the current daily dose, at
+    # most once per `interval` (intrathecal baclofen: 10-30% once every 24 hours for spinal
+    # spasticity): a dose change that raises the daily dose by more is faster than labelled.
+    max_increase: Amount | None = None
     notes: tuple[Statement, ...] = ()
 
 
@@ -362,9 +366,56 @@ class Dosing(Cited):
     max_daily: Amount | None = None
     max_doses_per_day: Amount | None = None
     max_duration: Amount | None = None
+    # True where the label sets no maximum dose but gives the range of maintenance doses its
+    # patients needed (intrathecal baclofen): `usual_dose` is then the labelled maintenance range,
+    # and a dose above its top is outside that range (said in those words, never as a maximum).
+    usual_dose_is_labelled_range: bool = False
     onset: Amount | None = None
     duration_of_effect: Amount | None = None
     notes: tuple[Statement, ...] = ()
+
+
+def labelled_range_top(
+    drug: Monograph, route: str, populations: Collection[str] | None = None
+) -> Dosing | None:
+    """The dosing entry whose labelled maintenance range (`usual_dose_is_labelled_range`) reaches
+    highest for this route, among entries for `populations` (entries for "all" always count;
+    None: every population). The daily dose above its top is outside the labelled range. The
+    safety check (MRX-DOSE-002) and the pump plan both read it here."""
+    from myorelax.units import convert
+
+    best: tuple[float, Dosing] | None = None
+    for d in drug.dosing:
+        if d.route != route or not d.usual_dose_is_labelled_range or d.usual_dose is None:
+            continue
+        if populations is not None and d.population != "all" and d.population not in populations:
+            continue
+        u = d.usual_dose
+        top = convert(u.upper, u.unit, "mg/day")
+        if best is None or top > best[0]:
+            best = (top, d)
+    return best[1] if best else None
+
+
+def largest_increase(
+    drug: Monograph, route: str, populations: Collection[str] | None = None
+) -> Dosing | None:
+    """The dosing entry with the largest labelled relative rise of the daily dose
+    (`titration.max_increase`) for this route and `populations` (as `labelled_range_top`): a
+    rise above it is faster than any labelled titration, whatever the indication."""
+    from myorelax.units import convert
+
+    best: tuple[float, Dosing] | None = None
+    for d in drug.dosing:
+        t = d.titration
+        if d.route != route or t is None or t.max_increase is None:
+            continue
+        if populations is not None and d.population != "all" and d.population not in populations:
+            continue
+        pct = convert(t.max_increase.upper, t.max_increase.unit, "percent")
+        if best is None or pct > best[0]:
+            best = (pct, d)
+    return best[1] if best else None
 
 
 def applies_from_age(dosing: Dosing, age_years: float) -> bool:
@@ -433,8 +484,17 @@ class Pharmacogenomics(Cited):
     note: str | None = None
 
 
+class RouteMinAge(Amount):
+    """A minimum age for some routes only (intrathecal baclofen from 4 years, where oral
+    baclofen is established from 12): for an order by one of `routes` it replaces `min_age`."""
+
+    routes: tuple[Route, ...] = Field(min_length=1)
+
+
 class Populations(Frozen):
+    # The labelled minimum age; `min_age_routes` gives another one for named routes.
     min_age: Amount | None = None
+    min_age_routes: tuple[RouteMinAge, ...] = ()
     geriatric: tuple[Statement, ...] = ()
     beers: tuple[BeersEntry, ...] = ()
     pediatric: tuple[Statement, ...] = ()
@@ -443,6 +503,15 @@ class Populations(Frozen):
     renal: RenalSection = RenalSection()
     hepatic: HepaticSection = HepaticSection()
     pharmacogenomics: tuple[Pharmacogenomics, ...] = ()
+
+    def min_age_for(self, route: str | None) -> Amount | None:
+        """The minimum age for an order by `route`: the route's own entry, else `min_age` (also
+        when the route is unknown)."""
+        if route is not None:
+            for entry in self.min_age_routes:
+                if route in entry.routes:
+                    return entry
+        return self.min_age
 
 
 class RenalPathology(Cited):

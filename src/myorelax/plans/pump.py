@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from myorelax.errors import InputError
-from myorelax.knowledge.schema import KnowledgeBase
+from myorelax.knowledge.schema import KnowledgeBase, labelled_range_top, largest_increase
 from myorelax.plans.common import cite, withdrawal_of
 from myorelax.plans.model import PumpEvent, PumpPlan, PumpSegment, Rule
 from myorelax.units import convert
@@ -32,9 +32,12 @@ MAX_DAYS = 3650
 # are checked, with a warning, against the knowledge base below.
 MIN_CONCENTRATION = 1.0
 MAX_CONCENTRATION = 100_000.0
-# A programmed dose more than this many times the highest labelled intrathecal maintenance dose
-# (the knowledge base's usual_dose ranges, Gablofen label section 2: at most 1199 mcg/day) is
-# refused as a slip (mg typed for mcg is 1000 times); above the labelled range it is a warning.
+# A programmed dose more than this many times the top of the highest labelled intrathecal
+# maintenance range (the knowledge base's usual_dose ranges marked as the labelled range, Gablofen
+# label section 2; the label sets no maximum) is refused as a slip (mg typed for mcg is 1000
+# times); above the range of an age group it is a warning, as in the safety check (MRX-DOSE-002).
+# A change raising the daily dose by more than the largest labelled rise (titration.max_increase)
+# is a warning, as MRX-DOSE-004 is in the check.
 MAX_DOSE_FACTOR = 10.0
 
 
@@ -60,8 +63,15 @@ def plan_pump(
             field="concentration_mcg_ml",
         )
     drug = kb.drugs["baclofen"]
-    usual = [d.usual_dose for d in drug.dosing if d.route == "intrathecal" and d.usual_dose]
-    top = max((convert(u.upper, u.unit, "mcg/day") for u in usual), default=None)
+    # The labelled maintenance ranges, read as the safety check reads them (MRX-DOSE-002): the
+    # pump does not know the patient's age, so the refusal bound uses the highest range of any
+    # age group and the warning names each age group whose range the dose is above.
+    widest = labelled_range_top(drug, "intrathecal")
+    top = (
+        convert(widest.usual_dose.upper, widest.usual_dose.unit, "mcg/day")
+        if widest is not None and widest.usual_dose is not None
+        else None
+    )
     _check_dose(dose_mcg_day, top, "dose_mcg_day")
     for _, dose in changes:
         _check_dose(dose, top, "change")
@@ -90,13 +100,36 @@ def plan_pump(
             f"({', '.join(f'{s:g}' for s in strengths)} mcg/mL); check the concentration (a "
             "compounded or diluted solution?)."
         )
-    if top is not None:
-        for when, dose in [(last_refill, dose_mcg_day), *changes]:
-            if dose > top:
+    ranges = []
+    for group, words in (("adult", "adults"), ("pediatric", "children")):
+        entry = labelled_range_top(drug, "intrathecal", (group,))
+        if entry is not None and entry.usual_dose is not None:
+            u = entry.usual_dose
+            ranges.append((convert(u.upper, u.unit, "mcg/day"), words, u.text()))
+    for when, dose in [(last_refill, dose_mcg_day), *changes]:
+        above = [f"{words} {text}" for limit, words, text in ranges if dose > limit * 1.0001]
+        if above:
+            warnings.append(
+                f"{dose:g} mcg/day (from {when.isoformat()}) is above the labelled intrathecal "
+                f"maintenance range for {' and '.join(above)} (the label sets no maximum); "
+                "confirm the programmed dose."
+            )
+    rise_entry = largest_increase(drug, "intrathecal")
+    if rise_entry is not None and rise_entry.titration is not None:
+        t = rise_entry.titration
+        assert t.max_increase is not None
+        limit_pct = convert(t.max_increase.upper, t.max_increase.unit, "percent")
+        per = t.interval.text() if t.interval else "step"
+        previous = dose_mcg_day
+        for when, dose in sorted(changes):
+            rise = (dose / previous - 1) * 100
+            if rise > limit_pct + 1e-6:
                 warnings.append(
-                    f"{dose:g} mcg/day (from {when.isoformat()}) is above the highest labelled "
-                    f"maintenance dose ({top:g} mcg/day); confirm the programmed dose."
+                    f"the change to {dose:g} mcg/day on {when.isoformat()} raises the daily dose "
+                    f"by {rise:.0f}% (from {previous:g}); the label raises it by at most "
+                    f"{limit_pct:g}% once per {per}: confirm the change."
                 )
+            previous = dose
     for when, _ in changes:
         if when < last_refill:
             raise InputError(

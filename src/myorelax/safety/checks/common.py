@@ -11,6 +11,8 @@ from myorelax.knowledge.schema import (
     Monograph,
     Severity,
     applies_from_age,
+    labelled_range_top,
+    largest_increase,
 )
 from myorelax.pk.exposure import ExposureRatio
 from myorelax.safety.alert import Alert, ExposureEstimate, shorten
@@ -72,21 +74,58 @@ def _candidates(ctx: CheckContext, drug: Monograph, order: Order) -> list[Dosing
     return entries
 
 
+def population_groups(ctx: CheckContext, drug: Monograph, order: Order) -> tuple[str, ...]:
+    """The populations whose dosing entries apply to this patient for the order's route (entries
+    for "all" apply to everyone besides): a child's pediatric entries where the route has them,
+    an older adult's geriatric entries together with the adult ones."""
+    entries = _candidates(ctx, drug, order)
+    first = next((d.population for d in entries if d.population != "all"), None)
+    if first is None:
+        return ()
+    return ("geriatric", "adult") if first == "geriatric" else (first,)
+
+
+def _usual_contains(d: Dosing, dose_mg: float, daily_mg: float, weight: float | None) -> bool:
+    u = d.usual_dose
+    if u is None:
+        return False
+    per_day = has_dimension(u.unit, "mg/day") or has_dimension(u.unit, "mg/kg/day")
+    if per_day:
+        if has_dimension(u.unit, "mg/kg/day"):
+            if weight is None:
+                return False
+            lo = convert(u.lower, u.unit, "mg/kg/day") * weight
+            hi = convert(u.upper, u.unit, "mg/kg/day") * weight
+        else:
+            lo, hi = convert(u.lower, u.unit, "mg/day"), convert(u.upper, u.unit, "mg/day")
+        return lo - 1e-9 <= daily_mg <= hi + 1e-9
+    lo_mg = amount_in(u, "mg", weight, upper=False)
+    hi_mg = amount_in(u, "mg", weight)
+    if lo_mg is None or hi_mg is None:
+        return False
+    return lo_mg - 1e-9 <= dose_mg <= hi_mg + 1e-9
+
+
 def dosing_for(ctx: CheckContext, drug: Monograph, order: Order) -> Dosing | None:
     """The dosing entry for this order: its route and the patient's age group, preferring the
     entry whose usual dose contains the ordered dose (methocarbamol's initial vs maintenance
-    dose; cyclobenzaprine IR vs ER); otherwise the first listed."""
+    dose; cyclobenzaprine IR vs ER; a per-kg usual dose at the patient's weight); otherwise the
+    first listed. A child is never matched to an adult entry where the route has a pediatric
+    one (dantrolene 25 mg daily at 10 kg is the pediatric 0.5 mg/kg start, five times over, not
+    the adult 25 mg start)."""
     entries = _candidates(ctx, drug, order)
     if not entries:
         return None
+    pool = entries
+    if entries[0].population == "pediatric":
+        pool = [d for d in entries if d.population != "adult"]
     dose = order_dose_mg(drug, order)
     if dose is not None:
-        for d in entries:
-            u = d.usual_dose
-            if u is not None and has_dimension(u.unit, "mg"):
-                lo, hi = convert(u.lower, u.unit, "mg"), convert(u.upper, u.unit, "mg")
-                if lo - 1e-9 <= dose <= hi + 1e-9:
-                    return d
+        rate = order.dose is not None and order.dose.is_mass_rate
+        daily = dose if rate else dose * (order.doses_per_day or 1)
+        for d in pool:
+            if _usual_contains(d, dose, daily, ctx.patient.weight_kg):
+                return d
     return entries[0]
 
 
@@ -94,13 +133,14 @@ def route_maxima(
     ctx: CheckContext, drug: Monograph, order: Order
 ) -> tuple[Dosing | None, Dosing | None]:
     """The entries holding the highest labelled single and daily maxima for this route (and
-    age group first): an order above the highest labelled maximum is above the label whatever
-    the indication."""
+    age group first, with the entries for all ages, whose limits apply to everyone: the 100 mcg
+    intrathecal baclofen screening bolus): an order above the highest labelled maximum is above
+    the label whatever the indication."""
     entries = _candidates(ctx, drug, order)
     weight = ctx.patient.weight_kg
     age = ctx.patient.age_years
     group = entries[0].population if entries else None
-    same = [d for d in entries if d.population == group] or entries
+    same = [d for d in entries if d.population in (group, "all")] or entries
     if ctx.kb.patient_states.is_child(age):
         same = entries  # children: pediatric entries first, then the others
 
@@ -116,6 +156,20 @@ def route_maxima(
         return max(scored, key=lambda t: t[0])[1] if scored else None
 
     return best("max_single"), best("max_daily")
+
+
+def labelled_range(ctx: CheckContext, drug: Monograph, order: Order) -> Dosing | None:
+    """The entry whose labelled maintenance range reaches highest for this route and the
+    patient's age group (where the label sets no maximum: intrathecal baclofen)."""
+    groups = population_groups(ctx, drug, order)
+    return labelled_range_top(drug, route_of(drug, order), groups)
+
+
+def fastest_increase(ctx: CheckContext, drug: Monograph, order: Order) -> Dosing | None:
+    """The entry with the largest labelled relative rise of the daily dose for this route and
+    the patient's age group (intrathecal baclofen: 30% a day, spinal origin)."""
+    groups = population_groups(ctx, drug, order)
+    return largest_increase(drug, route_of(drug, order), groups)
 
 
 def amount_in(

@@ -14,7 +14,8 @@ import itertools
 import math
 from functools import reduce
 
-from myorelax.clinical.regimen import Dose
+from myorelax.clinical.not_checked import NotChecked
+from myorelax.clinical.regimen import Dose, Order
 from myorelax.clinical.sig import product_variants
 from myorelax.errors import InputError
 from myorelax.knowledge.schema import Dosing, Monograph
@@ -23,7 +24,9 @@ from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import (
     amount_in,
     dosing_for,
+    fastest_increase,
     fmt,
+    labelled_range,
     make_alert,
     order_dose_mg,
     route_maxima,
@@ -112,7 +115,52 @@ def _maxima(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) -> li
                     dosing,
                 )
             )
+    if not (daily_entry and daily_entry.max_daily):
+        out += _above_labelled_range(ctx, a, drug, daily)
     return out
+
+
+def _above_labelled_range(
+    ctx: CheckContext, a: Active, drug: Monograph, daily: float
+) -> list[Alert]:
+    """Where the label sets no maximum but reports the range of maintenance doses (intrathecal
+    baclofen), a daily dose above the top of that range: MRX-DOSE-002, said as outside the
+    labelled range, never as above a labelled maximum."""
+    assert a.order is not None
+    entry = labelled_range(ctx, drug, a.order)
+    if entry is None or entry.usual_dose is None:
+        return []
+    u = entry.usual_dose
+    top = convert(u.upper, u.unit, "mg/day")
+    if daily <= top * 1.0001:
+        return []
+    unit = u.unit
+    shown = convert(daily, "mg/day", unit)
+    route = route_of(drug, a.order)
+    who = {"pediatric": "children", "adult": "adults", "geriatric": "older adults"}.get(
+        entry.population, "patients of all ages"
+    )
+    return [
+        make_alert(
+            ctx,
+            "MRX-DOSE-002",
+            # Above the range that maintained most patients, not above a labelled maximum (the
+            # label sets none): a warning to confirm, one grade below the rule's.
+            "moderate",
+            f"{drug.name} {fmt(shown)} {unit} is above the labelled {route} maintenance range "
+            f"(up to {fmt(u.upper)} {unit})",
+            f"The order gives **{fmt(shown)} {unit}**. The label sets no maximum {route} dose; "
+            f"the maintenance doses it reports for {who} are **{u.text()}** (the highest of "
+            "its ranges for this age group). Above that range the label's experience is thin.",
+            [a.drug],
+            "Exposure above the labelled range raises dose-related toxicity (drowsiness, "
+            "respiratory depression, coma in overdose).",
+            f"Confirm the dose and units; keep within the labelled maintenance range (up to "
+            f"{fmt(u.upper)} {unit}) unless a specialist has titrated above it.",
+            u,
+            entry,
+        )
+    ]
 
 
 def _frequency(ctx: CheckContext, a: Active, drug: Monograph, dosing: Dosing) -> list[Alert]:
@@ -154,22 +202,105 @@ def _frequency(ctx: CheckContext, a: Active, drug: Monograph, dosing: Dosing) ->
     ]
 
 
-def _largest_step_mg(dosing: Dosing) -> tuple[float | None, str]:
+def _largest_step_mg(dosing: Dosing, weight_kg: float | None) -> tuple[float | None, str]:
     t = dosing.titration
     if t is None:
         return None, ""
-    if t.step is not None and has_dimension(t.step.unit, "mg"):
-        basis = t.step_basis or "per_dose"
-        return convert(t.step.upper, t.step.unit, "mg"), basis
-    doses = [
-        convert(s.dose.upper, s.dose.unit, "mg")
-        for s in t.schedule
-        if has_dimension(s.dose.unit, "mg")
-    ]
+    if t.step is not None:
+        step = amount_in(t.step, "mg", weight_kg)
+        if step is not None:
+            return step, t.step_basis or "per_dose"
+    doses = [mg for s in t.schedule if (mg := amount_in(s.dose, "mg", weight_kg)) is not None]
     steps = [b - a for a, b in itertools.pairwise(doses) if b > a]
     if steps:
         return max(steps), "per_dose"
     return None, ""
+
+
+def _daily_mg(drug: Monograph, order: Order) -> float | None:
+    dose = order_dose_mg(drug, order)
+    if dose is None:
+        return None
+    if order.dose is not None and order.dose.is_mass_rate:
+        return dose
+    return dose * (order.doses_per_day or 1)
+
+
+def _per_kg(dosing: Dosing) -> bool:
+    """Whether the entry doses by weight (a per-kg start, usual dose, maximum or step)."""
+    t = dosing.titration
+    amounts = [dosing.start, dosing.usual_dose, dosing.max_single, dosing.max_daily]
+    if t is not None:
+        amounts += [t.step, *(s.dose for s in t.schedule)]
+    return any(x is not None and "/kg" in x.unit for x in amounts)
+
+
+def weight_not_checked(ctx: CheckContext) -> list[NotChecked]:
+    """A child on a drug whose pediatric dosing is per kg, with no weight: the weight-based
+    dose limits were not checked (said, never silent)."""
+    if ctx.patient.weight_kg is not None or not ctx.kb.patient_states.is_child(
+        ctx.patient.age_years
+    ):
+        return []
+    out: list[NotChecked] = []
+    for a in ctx.subjects:
+        drug = ctx.monograph(a)
+        if drug is None or a.order is None or a.order.dose is None:
+            continue
+        dosing = dosing_for(ctx, drug, a.order)
+        if dosing is None or dosing.population != "pediatric" or not _per_kg(dosing):
+            continue
+        out.append(
+            NotChecked(
+                kind="patient_fact",
+                item="weight",
+                reason="missing_weight",
+                detail=f"weight unknown: the weight-based (per kg) pediatric dosing of "
+                f"{drug.name.lower()} ('{a.order.text}') was not checked; record the weight",
+            )
+        )
+    return out
+
+
+def _relative_rise(ctx: CheckContext, a: Active, drug: Monograph, current: Order) -> list[Alert]:
+    """A rise of the daily dose larger than the largest labelled relative step (intrathecal
+    baclofen: 10-30% once a day for spinal, 5-15% for cerebral spasticity)."""
+    assert a.order is not None
+    entry = fastest_increase(ctx, drug, a.order)
+    if entry is None or entry.titration is None or entry.titration.max_increase is None:
+        return []
+    t = entry.titration
+    inc = t.max_increase
+    assert inc is not None
+    new_daily, cur_daily = _daily_mg(drug, a.order), _daily_mg(drug, current)
+    if new_daily is None or not cur_daily:
+        return []
+    limit = convert(inc.upper, inc.unit, "percent")
+    rise = (new_daily / cur_daily - 1) * 100
+    if rise <= limit + 1e-6:
+        return []
+    interval = t.interval.text() if t.interval else "step"
+    return [
+        make_alert(
+            ctx,
+            "MRX-DOSE-004",
+            None,
+            f"{drug.name} daily dose raised by {fmt(rise)}%; the label raises it by at most "
+            f"{fmt(limit)}% per {interval}",
+            f"Current: **{current.text}**; new: **{a.order.text}**, a rise of **{fmt(rise)}%** "
+            f"of the daily dose. The label's largest rise is {inc.text()} once per {interval}"
+            + (f" ({inc.note})" if inc.note else "")
+            + ".",
+            [a.drug],
+            "Large dose steps raise sedation, weakness, hypotension and respiratory depression "
+            "before the effect of the previous dose is known.",
+            f"Raise the daily dose by at most {fmt(limit)}% per {interval}, judging the effect "
+            "between steps.",
+            inc,
+            t,
+            entry,
+        )
+    ]
 
 
 def _titration(
@@ -181,15 +312,19 @@ def _titration(
     current = ctx.current_order(a.drug)
     t = dosing.titration
     cited = t or dosing
+    weight = ctx.patient.weight_kg
     if current is None:
         start = dosing.start
         if start is None and t is not None and t.schedule:
             start = t.schedule[0].dose
-        if start is None or not has_dimension(start.unit, "mg"):
+        if start is None:
             return []
-        start_mg = convert(start.upper, start.unit, "mg")
+        start_mg = amount_in(start, "mg", weight)
+        if start_mg is None:
+            return []  # a per-kg start without a weight: said by weight_not_checked
         if dose_mg <= start_mg * 1.0001 or not (t and (t.step or t.schedule)):
             return []
+        at_weight = f" ({fmt(start_mg)} mg at {weight:g} kg)" if "/kg" in start.unit else ""
         return [
             make_alert(
                 ctx,
@@ -197,8 +332,9 @@ def _titration(
                 None,
                 f"{drug.name} starts at {fmt(dose_mg)} mg, above the labelled starting dose of {fmt(start_mg)} mg",
                 f"{drug.name} is not among the current medications, so this is a new start at "
-                f"**{fmt(dose_mg)} mg** per dose; the label starts at **{start.text()}** and raises "
-                "the dose gradually.",
+                f"**{fmt(dose_mg)} mg** per dose; the label starts "
+                + (f"{dosing.population} patients " if at_weight else "")
+                + f"at **{start.text()}**{at_weight} and raises the dose gradually.",
                 [a.drug],
                 "Starting high skips the gradual rise that limits sedation, weakness and low blood pressure.",
                 f"Start at {fmt(start_mg)} mg and titrate as labelled (see `myorelax titrate {drug.id}`).",
@@ -210,7 +346,10 @@ def _titration(
     current_mg = order_dose_mg(drug, current)
     if current_mg is None:
         return []
-    step, basis = _largest_step_mg(dosing)
+    rise = _relative_rise(ctx, a, drug, current)
+    if rise:
+        return rise
+    step, basis = _largest_step_mg(dosing, weight)
     if step is None:
         return []
     if basis == "per_day":

@@ -14,7 +14,7 @@ MRX-BEERS-006 a strongly anticholinergic drug, benzodiazepine or Z-drug in demen
 from __future__ import annotations
 
 from myorelax.safety.alert import Alert
-from myorelax.safety.checks.common import fmt, make_alert
+from myorelax.safety.checks.common import fmt, make_alert, route_of
 from myorelax.safety.context import CheckContext
 from myorelax.units import convert
 
@@ -30,9 +30,14 @@ def _age(ctx: CheckContext) -> list[Alert]:
         return out
     for a in ctx.subjects:
         drug = ctx.monograph(a)
-        if drug is None or drug.populations.min_age is None:
+        if drug is None:
             continue
-        min_age = drug.populations.min_age
+        # The minimum age for the order's route (intrathecal baclofen from 4, oral from 12);
+        # a route that cannot be told takes the drug's general one.
+        route = route_of(drug, a.order) if a.order is not None else None
+        min_age = drug.populations.min_age_for(route)
+        if min_age is None:
+            continue
         limit = convert(min_age.lower, min_age.unit, "year")
         if age >= limit:
             continue
@@ -41,7 +46,8 @@ def _age(ctx: CheckContext) -> list[Alert]:
                 ctx,
                 "MRX-POP-001",
                 None,
-                f"{drug.name} at age {fmt(age)}: below the labelled minimum age of {fmt(limit)} years",
+                f"{drug.name} at age {fmt(age)}: below the labelled minimum age of {fmt(limit)} years"
+                + (f" ({route})" if drug.populations.min_age_routes and route else ""),
                 f"The patient is **{fmt(age)} years** old. {drug.name}: {min_age.note or ''} "
                 f"(minimum age {min_age.text()}).",
                 [a.drug],
