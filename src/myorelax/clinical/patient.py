@@ -19,8 +19,23 @@ from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.regimen import Order
 from myorelax.clinical.renal import Sex, ckd_epi_2021, cockcroft_gault
 from myorelax.errors import PatientDataError
+from myorelax.knowledge.schema import PatientStates
+from myorelax.units import convert
 
 Phenotype = Literal["PM", "IM", "NM", "RM", "UM"]
+
+
+def active_patient_states() -> PatientStates:
+    """patient_states.yaml of the knowledge in use (the site's folder, else the packaged one):
+    for the patient model, which has no knowledge base passed to it. Loaded when first needed."""
+    from myorelax.knowledge.loader import load_knowledge
+
+    return load_knowledge().patient_states
+
+
+def _pregnancy_from_age(states: PatientStates) -> float:
+    band = states.pregnancy_possible.from_age
+    return convert(band.lower, band.unit, "year")
 
 
 class StoppedMedication(BaseModel):
@@ -73,7 +88,12 @@ class Patient(BaseModel):
             raise ValueError("pregnant: a patient recorded as male cannot be pregnant")
         if self.lactating and self.sex == "male":
             raise ValueError("lactating: a patient recorded as male cannot be lactating")
-        if self.pregnant and self.age_years is not None and self.age_years < 8:
+        # The lower end of patient_states.yaml's `pregnancy_possible` band (cited there).
+        if (
+            self.pregnant
+            and self.age_years is not None
+            and self.age_years < _pregnancy_from_age(active_patient_states())
+        ):
             raise ValueError(f"pregnant: implausible at age {self.age_years:g}")
         if self.height_cm and self.weight_kg:
             bmi = self.weight_kg / (self.height_cm / 100) ** 2
@@ -131,9 +151,16 @@ class KidneyFunction(BaseModel):
         return self.crcl_ml_min is not None or self.egfr_ml_min is not None
 
 
-def kidney_function(p: Patient, failure: tuple[float, str] | None = None) -> KidneyFunction:
-    """CrCl (given, or Cockcroft-Gault) and eGFR (given, or CKD-EPI 2021), each with its basis;
-    `failure`: the GFR a recorded kidney-failure condition implies (mL/min) and what it is."""
+def kidney_function(
+    p: Patient,
+    failure: tuple[float, str] | None = None,
+    *,
+    states: PatientStates | None = None,
+) -> KidneyFunction:
+    """CrCl (given, or Cockcroft-Gault) and eGFR (given, or CKD-EPI 2021, an adult equation:
+    from `states.adult_from_age`, patient_states.yaml of the knowledge in use when not given),
+    each with its basis; `failure`: the GFR a recorded kidney-failure condition implies (mL/min)
+    and what it is."""
     if p.crcl_ml_min is not None:
         crcl: float | None = p.crcl_ml_min
         crcl_basis = "given"
@@ -158,7 +185,11 @@ def kidney_function(p: Patient, failure: tuple[float, str] | None = None) -> Kid
     if p.egfr_ml_min is not None:
         egfr: float | None = p.egfr_ml_min
         egfr_basis = "given"
-    elif p.scr_mg_dl is not None and p.age_years is not None and p.age_years >= 18:
+    elif (
+        p.scr_mg_dl is not None
+        and p.age_years is not None
+        and not (states or active_patient_states()).is_child(p.age_years)
+    ):
         egfr = round(ckd_epi_2021(p.age_years, p.scr_mg_dl, p.sex), 1)
         egfr_basis = f"CKD-EPI 2021 from serum creatinine {p.scr_mg_dl:g} mg/dL"
         if p.sex == "unknown":

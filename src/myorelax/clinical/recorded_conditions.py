@@ -39,4 +39,4 @@ def kidney_failure(patient: Patient, kb: KnowledgeBase) -> tuple[float, str] | N
 
 def recorded_kidney_function(patient: Patient, kb: KnowledgeBase) -> KidneyFunction:
     """The patient's kidney function with a recorded kidney failure taken into account."""
-    return kidney_function(patient, kidney_failure(patient, kb))
+    return kidney_function(patient, kidney_failure(patient, kb), states=kb.patient_states)

@@ -232,15 +232,19 @@ def _adherence_and_use(
 
 
 def _needs_taper(drug: str, kb: KnowledgeBase | None) -> bool:
+    """The monograph says a taper is needed (`dependence.taper.needed`); with no monograph (or
+    no knowledge base) nothing is known, so no missed-dose withdrawal alert is raised."""
     if kb is None or drug not in kb.drugs:
-        return drug in ("baclofen", "tizanidine", "carisoprodol", "diazepam")
+        return False
     taper = kb.drugs[drug].dependence.taper
     return bool(taper and taper.needed)
 
 
 def _scheduled(drug: str, kb: KnowledgeBase | None) -> bool:
+    """The monograph gives a controlled-substance schedule (`identifiers.dea_schedule`); with no
+    monograph (or no knowledge base) the drug is not called controlled."""
     if kb is None or drug not in kb.drugs:
-        return drug in ("carisoprodol", "diazepam")
+        return False
     return kb.drugs[drug].identifiers.dea_schedule.value != "not_controlled"
 
 

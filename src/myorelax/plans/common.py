@@ -8,8 +8,12 @@ from datetime import date, timedelta
 
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
-from myorelax.clinical.regimen import Order, Regimen
-from myorelax.clinical.sig import regular_frequency, scheduled_order
+from myorelax.clinical.regimen import Dose, Frequency, Order, Regimen
+from myorelax.clinical.sig import (
+    every_hours_frequency,
+    regular_frequency,
+    scheduled_order,
+)
 from myorelax.errors import InputError
 from myorelax.knowledge.schema import SEVERITY_ORDER, KnowledgeBase, Monograph
 from myorelax.plans.model import Citation, Day, DoseTime, PlanAlert, Step, Tablets, Withdrawal
@@ -17,10 +21,42 @@ from myorelax.plans.tablets import Formulation, make_dose
 from myorelax.safety.engine import evaluate_regimen
 
 
-def clock_times(doses_per_day: int) -> tuple[str, ...]:
-    if not 1 <= doses_per_day <= 4:
+def plan_frequency(doses_per_day: int) -> Frequency:
+    """Evenly spaced doses: the usual qd/bid/tid/qid clock times up to 4 a day; more (the
+    label's own limit is checked by `regular_schedule`; methocarbamol: every 4 hours) every
+    24/n hours from 08:00."""
+    if not 1 <= doses_per_day <= 24:
         raise InputError(f"{doses_per_day} doses a day is not supported in plans", field="sig")
-    return regular_frequency(doses_per_day).times
+    if doses_per_day <= 4:
+        return regular_frequency(doses_per_day)
+    return every_hours_frequency(24 / doses_per_day)
+
+
+def clock_times(doses_per_day: int) -> tuple[str, ...]:
+    return plan_frequency(doses_per_day).times
+
+
+def plan_order(drug: Monograph, dose_mg: float, doses_per_day: int) -> Order:
+    """An oral order of `dose_mg` `doses_per_day` times a day, evenly spaced (`plan_frequency`)."""
+    if doses_per_day <= 4:
+        return scheduled_order(
+            drug.id,
+            drug.name,
+            drug.identifiers.rxcui.value,
+            dose_mg=dose_mg,
+            doses_per_day=doses_per_day,
+        )
+    frequency = plan_frequency(doses_per_day)
+    return Order(
+        text=f"{drug.id} {dose_mg:g} mg po {frequency.code}",
+        drug=drug.id,
+        drug_name=drug.name,
+        rxcui=drug.identifiers.rxcui.value,
+        has_monograph=True,
+        dose=Dose(value=dose_mg, unit="mg"),
+        route="oral",
+        frequency=frequency,
+    )
 
 
 def slot_priority(n: int) -> list[int]:
@@ -97,9 +133,7 @@ def order_for(drug: Monograph, doses: Sequence[DoseTime]) -> Order | None:
     if not doses:
         return None
     biggest = max(d.dose_mg for d in doses)
-    return scheduled_order(
-        drug.id, drug.name, drug.identifiers.rxcui.value, dose_mg=biggest, doses_per_day=len(doses)
-    )
+    return plan_order(drug, biggest, len(doses))
 
 
 def taken_order(drug: Monograph, doses: Sequence[DoseTime]) -> Order | None:
@@ -109,9 +143,7 @@ def taken_order(drug: Monograph, doses: Sequence[DoseTime]) -> Order | None:
     if not doses:
         return None
     mean = sum(d.dose_mg for d in doses) / len(doses)
-    return scheduled_order(
-        drug.id, drug.name, drug.identifiers.rxcui.value, dose_mg=mean, doses_per_day=len(doses)
-    )
+    return plan_order(drug, mean, len(doses))
 
 
 def vet(

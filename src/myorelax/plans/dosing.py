@@ -85,9 +85,17 @@ def regular_schedule(
             field=field,
         )
     n = round(freq.doses_per_day)
-    if abs(n - freq.doses_per_day) > 1e-9 or not 1 <= n <= 4:
+    if abs(n - freq.doses_per_day) > 1e-9 or n < 1:
         raise InputError(
-            f"{freq.doses_per_day:g} doses a day cannot be planned (1 to 4 a day)", field=field
+            f"{freq.doses_per_day:g} doses a day cannot be planned (whole doses a day only)",
+            field=field,
+        )
+    most = most_doses_per_day(drug, dosing, field=field)
+    if n > most:
+        raise InputError(
+            f"{n} doses a day cannot be planned: above the labelled maximum of {most} doses a "
+            f"day{above_max}",
+            field=field,
         )
     if (
         dosing.max_single is not None
@@ -107,7 +115,31 @@ def regular_schedule(
             f"{above_max}",
             field=field,
         )
-    most = int(dosing.max_doses_per_day.upper) if dosing.max_doses_per_day else 4
-    if n > most:
-        raise InputError(f"the label allows at most {most} doses a day", field=field)
     return dose, n
+
+
+def most_doses_per_day(drug: Monograph, dosing: Dosing, *, field: str = "drug") -> int:
+    """The most doses a day the label gives for this entry: its `max_doses_per_day`; else the
+    largest `doses_per_day` of the label's entries for the same route, population and products
+    (methocarbamol's initial entry, four a day for 48-72 hours, is followed by its maintenance
+    entry, 3 to 6 a day: 750 mg every 4 hours is labelled). No number there: a plan is refused,
+    none is assumed."""
+    if dosing.max_doses_per_day is not None:
+        return int(dosing.max_doses_per_day.upper)
+    same = [
+        d.doses_per_day.upper
+        for d in drug.dosing
+        if d.doses_per_day is not None
+        and d.route == dosing.route
+        and d.population == dosing.population
+        and d.products == dosing.products
+    ]
+    if dosing.doses_per_day is not None:
+        same.append(dosing.doses_per_day.upper)
+    if not same:
+        raise InputError(
+            f"the {drug.name} label entry gives no number of doses a day, so no plan can be "
+            "built from it",
+            field=field,
+        )
+    return int(max(same))

@@ -248,7 +248,15 @@ def plan_taper(
         )  # fmt: skip
 
     if taper.step_amount is not None:
+        # A step with no interval in the source is taken once a day (the shortest hold a plan
+        # has); the plan says this is its assumption, not the source's.
         interval = amount_days(taper.step_interval, "lower") if taper.step_interval else 1
+        if taper.step_interval is None:
+            warnings.append(
+                f"The source gives the size of each {drug.name} reduction but no interval "
+                "between them; this plan lowers the dose every day (this project's assumption, "
+                "not the source's): confirm the interval with the prescriber."
+            )
         slow = convert(taper.step_amount.lower, taper.step_amount.unit, "mg/day")
         fast = convert(taper.step_amount.upper, taper.step_amount.unit, "mg/day")
         r_slow = max(1, math.floor(slow / unit + 1e-9))
@@ -258,7 +266,8 @@ def plan_taper(
         hold_days = interval
         rule_text = (
             f"Lower the total daily dose by {taper.step_amount.text()} every "
-            f"{taper.step_interval.text() if taper.step_interval else '1 day'}; this plan uses "
+            f"{taper.step_interval.text() if taper.step_interval else 'day (no interval sourced)'}"
+            "; this plan uses "
             f"{r_slow * unit:g} mg/day steps by default (the slower end)."
         )
         c = cite(kb, taper.source, taper.section)

@@ -29,7 +29,6 @@ from functools import reduce
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.recorded_conditions import recorded_kidney_function
 from myorelax.clinical.regimen import Order
-from myorelax.clinical.sig import scheduled_order
 from myorelax.errors import InputError
 from myorelax.knowledge.schema import Amount, Dosing, KnowledgeBase, Monograph, RenalAdjustment
 from myorelax.plans.careplan import care_plan_for
@@ -41,6 +40,7 @@ from myorelax.plans.common import (
     expand_days,
     merge_alerts,
     order_for,
+    plan_order,
     refuse_if_contraindicated,
     spread_units,
     stopping_statement,
@@ -51,6 +51,7 @@ from myorelax.plans.dosing import (
     amount_days,
     choose_formulation,
     geriatric_dosing,
+    most_doses_per_day,
     oral_dosing,
     regular_schedule,
 )
@@ -63,19 +64,22 @@ EXPOSURE_CODES = frozenset({"MRX-DDI-001", "MRX-RENAL-001", "MRX-PGX-001"})
 RENAL_DOSE_CODE = "MRX-RENAL-001"  # the kidney dose-adjustment rule a titration applies itself
 SERIOUS = frozenset({"major", "contraindicated"})
 MAX_LEVELS = 60
+# Days a level is held when the label gives neither the schedule step's days nor an interval
+# between increases (no packaged monograph does: each titration has one). This project's
+# choice, not the label's: a plan that uses it says so in its warnings.
+UNLABELLED_HOLD_DAYS = 7
 
 
 def _mg(amount: Amount, which: str = "lower") -> float:
     return convert(amount.lower if which == "lower" else amount.upper, amount.unit, "mg")
 
 
-def _limits(dosing: Dosing) -> tuple[float | None, float | None, int]:
+def _limits(drug: Monograph, dosing: Dosing) -> tuple[float | None, float | None, int]:
     single = _mg(dosing.max_single, "upper") if dosing.max_single else None
     daily = (
         convert(dosing.max_daily.upper, dosing.max_daily.unit, "mg") if dosing.max_daily else None
     )
-    most = int(dosing.max_doses_per_day.upper) if dosing.max_doses_per_day else 4
-    return single, daily, min(most, 4)
+    return single, daily, most_doses_per_day(drug, dosing)
 
 
 def _check_target(drug: Monograph, dosing: Dosing, target: Order) -> tuple[float, int]:
@@ -91,10 +95,26 @@ def _ideal_levels(
     restricted: bool,
     step_days: int | None,
     drug: Monograph,
+    assumed: list[str] | None = None,
 ) -> list[tuple[float, int, int]]:
-    """(dose per administration, doses a day, days held) before kidney scaling."""
+    """(dose per administration, doses a day, days held) before kidney scaling. Where the label
+    gives no days for a level, UNLABELLED_HOLD_DAYS is used and a sentence saying so is added to
+    `assumed`."""
     t = dosing.titration
     levels: list[tuple[float, int, int]] = []
+
+    def hold(days: int | None) -> int:
+        if days is not None:
+            return days
+        if assumed is not None:
+            said = (
+                f"The {drug.name} label gives no interval between dose increases; this plan holds "
+                f"such levels {UNLABELLED_HOLD_DAYS} days (this project's assumption, not the "
+                "label's): confirm the interval with the prescriber, or set the days per step."
+            )
+            if said not in assumed:
+                assumed.append(said)
+        return UNLABELLED_HOLD_DAYS
 
     def add(dose: float, n: int, days: int) -> None:
         dose = min(dose, target_dose)
@@ -108,7 +128,7 @@ def _ideal_levels(
         interval_days = amount_days(t.interval, "upper")
     if t is not None and t.schedule and not restricted:
         for s in t.schedule:
-            add(_mg(s.dose), s.doses_per_day, s.days or interval_days or 7)
+            add(_mg(s.dose), s.doses_per_day, s.days or hold(interval_days))
             if levels[-1][0] >= target_dose - 1e-9:
                 break
         dose, n = levels[-1][0], levels[-1][1]
@@ -147,7 +167,7 @@ def _ideal_levels(
         add(dose, n, interval_days)
     while n < target_n and len(levels) < MAX_LEVELS:
         n += 1
-        add(target_dose, n, interval_days or 7)
+        add(target_dose, n, hold(interval_days))
     return levels
 
 
@@ -238,7 +258,7 @@ def plan_titration(
             f"({dosing.usual_dose.text() if dosing.usual_dose else 'see the label'})",
             field="drug",
         )
-    single, daily, most = _limits(dosing)
+    single, daily, most = _limits(drug, dosing)
     warnings: list[str] = []
     notes: list[str] = []
     citations: list[Citation] = []
@@ -272,13 +292,7 @@ def plan_titration(
 
     # Vet the target (with no target, the labelled maximum the plan climbs to) first: a
     # contraindication refuses; an exposure-raising finding restricts.
-    probe_target = target or scheduled_order(
-        drug.id,
-        drug.name,
-        drug.identifiers.rxcui.value,
-        dose_mg=target_dose,
-        doses_per_day=target_n,
-    )
+    probe_target = target or plan_order(drug, target_dose, target_n)
     target_alerts = vet(kb, patient, drug, probe_target, probe_target, start)
     refuse_if_contraindicated(drug, target_alerts)
     restricted = (
@@ -290,7 +304,9 @@ def plan_titration(
             "and raises the single dose before adding doses, as the label advises."
         )
 
-    levels = _ideal_levels(dosing, target_dose, target_n, restricted, step_days, drug)
+    assumed: list[str] = []
+    levels = _ideal_levels(dosing, target_dose, target_n, restricted, step_days, drug, assumed)
+    warnings += assumed
     per_dose = [d for d, _, _ in levels]
     family = choose_formulation(drug, dosing, per_dose, form)
     unit = reduce(_gcd_mg, [dose_unit_mg(d, family) for d in per_dose])
@@ -366,7 +382,7 @@ def plan_titration(
                 "The kidney dose alert is not repeated for each step because this plan already "
                 "applies it: " + "; ".join(sorted(applied))
             )
-    shown_until = final.start + timedelta(days=max(0, (levels[-1][2] if levels else 7) - 1))
+    shown_until = final.start + timedelta(days=max(0, levels[-1][2] - 1))
     notes.append(
         f"The plan has no end date: the last dose ({final.daily_total_mg:g} mg/day) continues "
         f"until the prescriber changes it; the day list shows its first "

@@ -14,6 +14,7 @@ from myorelax.clinical.inputs import medication_orders, patient_from_data
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order
+from myorelax.clinical.renal import CREATININE_UMOL_PER_MG_DL
 from myorelax.errors import InputError, MyorelaxError
 from myorelax.knowledge.terminology import Terminology
 
@@ -93,9 +94,9 @@ def errors_of(exc: MyorelaxError | ValidationError, default: str) -> dict[str, s
 
 UNITS = {"age_years": "years", "weight_kg": "kg", "height_cm": "cm", "scr_mg_dl": "mg/dL",
          "egfr_ml_min": "mL/min/1.73 m²", "crcl_ml_min": "mL/min"}  # fmt: skip
-# Serum creatinine above this many mg/dL is out of any human range, but is an ordinary value in
-# µmol/L (88.4 µmol/L = 1 mg/dL).
-UMOL_PER_MG_DL = 88.4
+# An input-plausibility guard, not a clinical threshold: a serum creatinine above this many
+# mg/dL is out of any human range but an ordinary value in µmol/L, so the form suggests the unit
+# was mixed up. The conversion factor is clinical/renal.py's (one definition).
 SCR_LOOKS_LIKE_UMOL = 20.0
 
 
@@ -108,7 +109,7 @@ def scr_hint(value: object) -> str:
     if number <= SCR_LOOKS_LIKE_UMOL:
         return ""
     return (f"{number:g} looks like µmol/L ({number:g} µmol/L is "
-            f"{number / UMOL_PER_MG_DL:.2f} mg/dL): enter it in mg/dL")  # fmt: skip
+            f"{number / CREATININE_UMOL_PER_MG_DL:.2f} mg/dL): enter it in mg/dL")  # fmt: skip
 
 
 def _plain(fid: str, message: str, value: object) -> str:

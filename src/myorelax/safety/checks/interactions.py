@@ -12,7 +12,7 @@ Buprenorphine and methadone for opioid use disorder are never advised to be stop
 from __future__ import annotations
 
 from myorelax.clinical.regimen import Order
-from myorelax.knowledge.schema import SEVERITY_ORDER, Interaction
+from myorelax.knowledge.schema import SEVERITY_ORDER, Ingredients, Interaction, KnowledgeBase
 from myorelax.pk.exposure import ExposureRatio, interaction_exposure
 from myorelax.safety.alert import Alert, ExposureEstimate
 from myorelax.safety.checks.common import make_alert, simulated_note
@@ -233,20 +233,57 @@ def _alert(
     )
 
 
+def _term_name(kb: KnowledgeBase, term: Ingredients) -> str:
+    """A trigger term in words: the drug's name, or its group's name (lower case)."""
+    if term.drug is not None:
+        return kb.drugs[term.drug].name if term.drug in kb.drugs else term.drug
+    if term.group is not None and term.group in kb.groups:
+        name = kb.groups[term.group].name
+        return name[:1].lower() + name[1:]
+    return f"drugs flagged {term.flag}" if term.flag else "drugs"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _holy_trinity(ctx: CheckContext) -> list[Alert]:
     """MRX-DDI-004: every term of the rule's trigger (carisoprodol, an opioid, a
-    benzodiazepine) active at once."""
-    trigger = ctx.kb.rules["MRX-DDI-004"].trigger
+    benzodiazepine) active at once. The wording is built from the trigger's terms, the drugs'
+    monographs (active metabolites, whether a taper is needed) and the rule's description."""
+    rule = ctx.kb.rules["MRX-DDI-004"]
+    trigger = rule.trigger
     assert trigger is not None and trigger.severity  # checked at load
     involved = ctx.triggered("MRX-DDI-004")
     if not involved:
         return []
     names = ", ".join(a.name for a in involved)
     oud = [a for a in involved if OUD_FLAG in a.flags]
+    terms = [_term_name(ctx.kb, t) for t in trigger.all_of]
+    drugs = [ctx.kb.drugs[t.drug] for t in trigger.all_of if t.drug and t.drug in ctx.kb.drugs]
+    classes = [_term_name(ctx.kb, t) for t in trigger.all_of if t.drug is None]
+    described = []
+    for term, name in zip(trigger.all_of, terms, strict=True):
+        drug = ctx.kb.drugs.get(term.drug or "")
+        metabolites = [
+            ctx.kb.drugs[m.drug].name.lower() if m.drug in ctx.kb.drugs else m.drug
+            for m in (drug.active_metabolites if drug else ())
+        ]
+        described.append(
+            name.lower() + (f" and its metabolite {_and(metabolites)}" if metabolites else "")
+        )
+    avoid = []
+    for drug in drugs:
+        taper = drug.dependence.taper
+        tapered = " (taper it if used long-term)" if taper and taper.needed else ""
+        avoid.append(f"stop or avoid {drug.name.lower()}{tapered}")
+    if len(classes) > 1:
+        avoid.append(f"avoid combining {classes[0]} with {_and(classes[1:])}")
     recommendation = (
-        "Do not combine: stop or avoid carisoprodol (taper it if used long-term) and avoid "
-        "benzodiazepines with opioids; use non-drug treatment and non-sedating analgesia. If "
-        "the combination continues, prescribe naloxone and monitor breathing."
+        "Do not combine: "
+        + "; ".join(avoid)
+        + "; use non-drug treatment and non-sedating analgesia. If the combination continues, "
+        "prescribe naloxone and monitor breathing."
     )
     if oud:
         recommendation += OUD_NOTE.format(name=oud[0].name)
@@ -255,14 +292,14 @@ def _holy_trinity(ctx: CheckContext) -> list[Alert]:
             ctx,
             "MRX-DDI-004",
             trigger.severity,
-            "Carisoprodol + opioid + benzodiazepine ('holy trinity'): high risk of overdose and death",
-            f"Active together: **{names}**. This combination is sought for its euphoric effect "
-            "and is repeatedly found in overdose deaths; each adds CNS and respiratory "
-            "depression.",
+            " + ".join(terms) + ": high risk of overdose and death",
+            f"Active together: **{names}**. {rule.description.strip()} Each adds CNS and "
+            "respiratory depression.",
             [a.drug for a in involved],
-            "Additive CNS and respiratory depression from three CNS depressants (carisoprodol "
-            "and its metabolite meprobamate, an opioid, a benzodiazepine).",
+            f"Additive CNS and respiratory depression from {len(terms)} CNS depressants ("
+            + "; ".join(described)
+            + ").",
             recommendation,
-            *(ctx.kb.rules["MRX-DDI-004"].evidence),
+            *(rule.evidence),
         )
     ]

@@ -198,7 +198,7 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                     f"The patient is {fmt(age)} with **{why}** ({_basis(k, why)}). "
                     f"Beers 2023 threshold: {_threshold_text(adj)}. {adj.action}",
                     [a.drug],
-                    "Baclofen is cleared by the kidneys; accumulation causes encephalopathy.",
+                    _renal_mechanism(drug, adj),
                     adj.action,
                     adj,
                 )
@@ -233,6 +233,17 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                 )
             )
     return out
+
+
+def _renal_mechanism(drug: Monograph, adj: RenalAdjustment) -> str:
+    """Why kidney function matters for this drug, from its own data: the adjustment's note, else
+    the monograph's first kidney statement, else a sentence naming the drug."""
+    if adj.note:
+        return adj.note.strip()
+    statements = drug.populations.renal.statements
+    if statements:
+        return statements[0].text.strip()
+    return f"Reduced kidney function raises {drug.name} exposure."
 
 
 def order_release(drug: Monograph, order: Order | None) -> tuple[Release | None, str]:
