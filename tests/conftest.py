@@ -11,9 +11,15 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from myorelax.knowledge.loader import load_knowledge
 from myorelax.knowledge.schema import KnowledgeBase
+
+# Property tests assert behaviour, never speed (speed is measured in bench/): no per-example
+# deadline, which a first call that loads the knowledge base or a busy machine would overrun.
+settings.register_profile("myorelax", deadline=None)
+settings.load_profile("myorelax")
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -261,28 +261,46 @@ def _check_amount(
     )
 
 
-def _index_members(groups: Mapping[str, Group], problems: list[Problem]) -> dict[str, str]:
-    """Member name -> RxCUI over all groups; an ingredient must have one RxCUI everywhere."""
-    rxcui_of: dict[str, str] = {}
+def _index_members(groups: Mapping[str, Group], problems: list[Problem]) -> dict[str, str | None]:
+    """Member name -> RxCUI (None for a member known by name only) over all groups; an
+    ingredient must have one RxCUI everywhere (or none everywhere), and a member without one
+    must say why in its note."""
+    rxcui_of: dict[str, str | None] = {}
     for group in groups.values():
         for i, member in enumerate(group.members):
-            seen = rxcui_of.setdefault(member.name, member.rxcui)
+            if member.rxcui is None and not (member.note or "").strip():
+                problems.append(
+                    (
+                        "groups",
+                        f"{group.id}.members.{i}.note",
+                        f"{member.name} has no rxcui: its note must say why",
+                    )
+                )
+            if member.name not in rxcui_of:
+                rxcui_of[member.name] = member.rxcui
+                continue
+            seen = rxcui_of[member.name]
             if seen != member.rxcui:
                 problems.append(
                     (
                         "groups",
                         f"{group.id}.members.{i}.rxcui",
-                        f"{member.name} has RxCUI {member.rxcui} here but {seen} elsewhere",
+                        f"{member.name} has {_code_text(member.rxcui)} here but "
+                        f"{_code_text(seen)} elsewhere",
                     )
                 )
     return rxcui_of
+
+
+def _code_text(rxcui: str | None) -> str:
+    return "no RxCUI" if rxcui is None else f"RxCUI {rxcui}"
 
 
 def _check_monograph(
     drug: Monograph,
     label: str,
     kb_groups: Mapping[str, Group],
-    member_rxcui: Mapping[str, str],
+    member_rxcui: Mapping[str, str | None],
     conditions: Mapping[str, Any],
     drug_ids: frozenset[str],
     problems: list[Problem],
@@ -298,7 +316,7 @@ def _check_monograph(
             (
                 label,
                 "identifiers.rxcui.value",
-                f"RxCUI {rx} disagrees with groups ({member_rxcui[drug.id]})",
+                f"RxCUI {rx} disagrees with groups ({_code_text(member_rxcui[drug.id])})",
             )
         )
     schedules = {"II", "III", "IV", "V", "not_controlled"}
@@ -588,7 +606,7 @@ def _check_trigger(
     trigger: Trigger,
     label: str,
     groups: Mapping[str, Group],
-    member_rxcui: Mapping[str, str],
+    member_rxcui: Mapping[str, str | None],
     conditions: Mapping[str, Condition],
     problems: list[Problem],
 ) -> None:

@@ -186,10 +186,12 @@ class SourceFile(Frozen):
 
 
 class Member(Frozen):
-    """An ingredient in a drug class value set."""
+    """An ingredient in a drug class value set. An ingredient whose RxCUI could not be
+    confirmed is listed without one (matched by name, brand and synonym only; its `note`
+    must say why): a class member known by name is better than a silent miss."""
 
     name: str
-    rxcui: str = Field(pattern=r"^[0-9]{1,9}$")
+    rxcui: str | None = Field(default=None, pattern=r"^[0-9]{1,9}$")
     brands: tuple[str, ...] = ()
     synonyms: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()

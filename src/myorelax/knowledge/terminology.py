@@ -63,6 +63,9 @@ class Ingredient(BaseModel):
     id: str
     name: str
     rxcui: str
+    """The ingredient RxCUI; empty for an ingredient met only in products and for a class
+    member known by name only (its code not confirmed): such an ingredient is never found by
+    a code."""
     has_monograph: bool
     groups: tuple[str, ...]
     flags: tuple[str, ...]
@@ -193,7 +196,9 @@ class Terminology:
             for m in group.members:
                 groups_of.setdefault(m.name, []).append(group.id)
                 flags_of.setdefault(m.name, set()).update(m.flags, group.flags)
-                rxcui_of.setdefault(m.name, m.rxcui)
+                # A member known by name only has the empty code (as an ingredient met only in
+                # products): found by name, brand and synonym, never by a code.
+                rxcui_of.setdefault(m.name, m.rxcui or "")
         for drug in kb.drugs.values():
             self._ingredients[drug.id] = Ingredient(
                 id=drug.id,
@@ -228,7 +233,8 @@ class Terminology:
                 for syn in m.synonyms:
                     self._add(syn, m.name, "synonym")
         for ing in self._ingredients.values():
-            self._by_rxcui.setdefault(ing.rxcui, ing.id)
+            if ing.rxcui:
+                self._by_rxcui.setdefault(ing.rxcui, ing.id)
         self._keys = list(self._by_key)
         self._kb_products = ProductIndex(_monograph_product_rows(kb))
 
@@ -339,7 +345,8 @@ class Terminology:
             for name in names:
                 if name not in seen:
                     ing = self.component_ingredient(name)
-                    seen[name] = ing.rxcui if ing is not None and ing.rxcui in wanted else None
+                    own = ing.rxcui if ing is not None else ""
+                    seen[name] = own if own and own in wanted else None
                 code = seen[name]
                 if code is not None and rxcui != code:
                     out.add((rxcui, code))
@@ -459,6 +466,10 @@ class Terminology:
     ) -> MedicationMatch:
         """An RxCUI at any term type (ingredient, product, pack, component, brand)."""
         query = code.strip()
+        if not query:
+            # The empty code is what an ingredient without a confirmed RxCUI (and the knowledge
+            # base's own combination products) carry: it names nothing.
+            raise UnknownDrugError(display or code, (), field=field)
         found = self._by_rxcui.get(query)
         if found:
             ing = self._ingredients[found]

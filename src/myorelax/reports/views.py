@@ -82,8 +82,9 @@ def monograph_of(kb: KnowledgeBase, term: Terminology, name: str, *, field: str)
     """The monograph a name resolves to; a known non-relaxant is said plainly."""
     ingredient = term.resolve(name, field=field).ingredient
     if not ingredient.has_monograph or ingredient.id not in kb.drugs:
+        code = f"RxCUI {ingredient.rxcui}" if ingredient.rxcui else "no confirmed RxCUI"
         raise InputError(
-            f"{name!r} is {ingredient.name} (RxCUI {ingredient.rxcui}), a member of "
+            f"{name!r} is {ingredient.name} ({code}), a member of "
             f"{', '.join(ingredient.groups)}; it has no monograph here (only muscle relaxants do)",
             field=field,
         )

@@ -112,6 +112,10 @@ class ScreeningKnowledge(Frozen):
     not_screened: tuple[str, ...] = ()
     """The knowledge base's rules that the screening has no pattern for (never silent: the
     result lists them). Patterns left out with `--pattern` are the user's choice, not listed."""
+    uncoded: tuple[str, ...] = ()
+    """Ingredients a drug set would hold but that have no confirmed RxNorm code here (class
+    members known by name only), each as 'name (its classes)': the screening is keyed on RxCUIs,
+    so they are left out of the sets and the result says so (never silent)."""
     product_codes: tuple[tuple[str, int], ...] = ()
     """(product RxCUI, ingredient RxCUI) from the medication resolver's product index: maps
     product concepts to ingredients where a site has no CONCEPT_ANCESTOR."""
@@ -280,6 +284,16 @@ def _trigger_sets(kb: KnowledgeBase, term: Terminology, code: str) -> list[DrugS
     ]
 
 
+def _coded(ds: DrugSet, uncoded: dict[str, Ingredient]) -> DrugSet:
+    """The set without its ingredients that have no RxCUI (recorded in `uncoded` by name): a
+    screening matches codes only."""
+    kept = tuple(i for i in ds.ingredients if i.rxcui)
+    if len(kept) == len(ds.ingredients):
+        return ds
+    uncoded.update((i.name, i) for i in ds.ingredients if not i.rxcui)
+    return ds.model_copy(update={"ingredients": kept})
+
+
 def _rule(kb: KnowledgeBase, code: str) -> tuple[str, tuple[Citation, ...]]:
     rule = kb.rules.get(code)
     if rule is None:
@@ -358,6 +372,20 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
     if not cns_members:
         raise KnowledgeError([(f"rules/{BEERS_CNS_CODE}.yaml", "trigger", "value set is empty")])
     sets.append(DrugSet(key=CNS_SET, label="CNS-active drug", ingredients=cns_members))
+    # Class members known by name only cannot be matched in coded data: left out, and said.
+    left_out: dict[str, Ingredient] = {}
+    sets = [_coded(ds, left_out) for ds in sets]
+    trinity_sets = [_coded(ds, left_out) for ds in trinity_sets]
+    beers_combo_sets = [_coded(ds, left_out) for ds in beers_combo_sets]
+    empty = [ds.key for ds in (*sets, *trinity_sets, *beers_combo_sets) if not ds.ingredients]
+    if empty:
+        raise KnowledgeError(
+            [("groups", "members", f"no member with an RxCUI in the screening set(s) {empty}")]
+        )
+    uncoded = tuple(
+        f"{name} ({', '.join(g.replace('_', ' ') for g in i.groups)})"
+        for name, i in sorted(left_out.items())
+    )
     # A trigger's term with the same ingredients as a set above uses that set (one era each).
     same = {ds.rxcuis: ds for ds in sets}
     trinity_sets = [same.get(ds.rxcuis, ds) for ds in trinity_sets]
@@ -525,6 +553,7 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
     return ScreeningKnowledge(
         knowledge_version=kb.version,
         not_screened=tuple(c for c in sorted(kb.rules) if c not in {p.code for p in patterns}),
+        uncoded=uncoded,
         patterns=patterns,
         drug_sets=drug_sets,
         thresholds=thresholds,

@@ -69,6 +69,8 @@ class ScreeningResult(Frozen):
     concepts_missing: int = 0
     rows_concept_missing: int = 0
     rules_not_screened: tuple[str, ...] = ()
+    # Class members with no confirmed RxCUI, left out of the drug sets: 'name (classes)'.
+    ingredients_not_screened: tuple[str, ...] = ()
     patterns: tuple[PatternSummary, ...]
     by_age_sex: tuple[AgeSexRow, ...]
     thresholds: dict[str, float]

@@ -88,10 +88,12 @@ def run_screening(
         concepts_missing=int(counts["concepts_missing"]),
         rows_concept_missing=int(counts["rows_concept_missing"]),
         rules_not_screened=knowledge.not_screened,
+        ingredients_not_screened=knowledge.uncoded,
         notes=(
             *dict.fromkeys(notes.values()),
             *vocabulary_notes(inventory, counts, int(hits["by_source"])),
             *unscreened_note(knowledge.not_screened),
+            *uncoded_note(knowledge.uncoded),
         ),
         elapsed_s=round(time.perf_counter() - started, 3),
     )
@@ -141,6 +143,17 @@ def unscreened_note(codes: Sequence[str]) -> tuple[str, ...]:
     return (
         f"{len(codes)} rule(s) of the safety check are not screened (no pattern for them in "
         f"this screening): {', '.join(codes)}",
+    )
+
+
+def uncoded_note(ingredients: Sequence[str]) -> tuple[str, ...]:
+    """The class members known by name only, left out of the drug sets (matched by code)."""
+    if not ingredients:
+        return ()
+    return (
+        f"{len(ingredients)} ingredient(s) of the knowledge base's drug classes have no "
+        f"confirmed RxNorm code here and were not screened (the screening matches RxCUIs; the "
+        f"safety check finds them by name): {'; '.join(ingredients)}",
     )
 
 
