@@ -31,6 +31,8 @@ NAME_ONLY = {
     "eslicarbazepine": {"antiepileptics"},
     "perampanel": {"antiepileptics"},
     "cenobamate": {"antiepileptics"},
+    "estrogens, conjugated (usp)": {"estrogens"},
+    "estrogens, esterified (usp)": {"estrogens"},
 }
 
 
@@ -147,3 +149,14 @@ def test_the_screening_lists_them_and_its_result_says_so() -> None:
     assert r.ingredients_not_screened == k.uncoded
     note = next(n for n in r.notes if "benzhydrocodone" in n)
     assert "no confirmed RxNorm code" in note and "not screened" in note
+
+
+@pytest.mark.parametrize(
+    "med",
+    ["Premarin 0.625 mg daily", "conjugated estrogens 0.625 mg daily", "Menest 1.25 mg daily"],
+)
+def test_dantrolene_with_conjugated_or_esterified_estrogens_alerts(med: str) -> None:
+    """The Dantrium label names estrogens among the drugs taken by those with more liver injury;
+    Premarin resolved to 'estrogens, conjugated (usp)' in no class and raised nothing."""
+    alerts = _alerts(med, order="dantrolene 25 mg daily")
+    assert any(a.startswith("MRX-DDI") for a in alerts), alerts
