@@ -113,3 +113,18 @@ def test_a_current_medication_replaced_by_an_order_of_its_drug_is_said() -> None
     assert "replaced_medication" not in reasons(
         {**COMPLETE, "medications": ["tizanidine 2 mg tid"]}, ["baclofen 10 mg tid"]
     )
+
+
+def test_breastfeeding_on_a_drug_whose_label_says_nothing_about_it_is_said() -> None:
+    """The orphenadrine label has no nursing section (lactation: [] in its monograph): for a
+    breastfeeding patient the check had nothing to judge by and said nothing at all."""
+    lactating = {**COMPLETE, "lactating": True}
+    report = evaluate_regimen(
+        patient_from_data(lactating), regimen_from(["orphenadrine 100 mg bid"])
+    )
+    items = [n for n in report.not_checked if n.reason == "no_label_statement"]
+    assert [n.item for n in items] == ["orphenadrine"]
+    assert "breastfeeding" in items[0].detail
+    # A drug with a lactation statement gets the alert (MRX-POP-003), not this item.
+    assert "no_label_statement" not in reasons(lactating, ["baclofen 5 mg tid"])
+    assert "no_label_statement" not in reasons(COMPLETE, ["orphenadrine 100 mg bid"])

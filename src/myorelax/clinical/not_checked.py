@@ -10,7 +10,8 @@ infinity) is `unreadable_value`; a resource carrying a medication of a type that
 told is `possibly_current`; a record of a patient who has died is `deceased_patient` (the checks
 ran as for a living patient); a FHIR record without a Patient resource is `missing_patient` (age
 and sex unknown); a current medication of the drug an order is for, read as replaced by the order,
-is `replaced_medication` (their sum was not checked). Every interface shows the list above the alerts.
+is `replaced_medication` (their sum was not checked); a pregnant or breastfeeding patient on a
+drug the knowledge base has no label statement for on it is `no_label_statement`. Every interface shows the list above the alerts.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ NotCheckedReason = Literal[
     "possibly_current",
     "missing_route",
     "replaced_medication",
+    "no_label_statement",
 ]
 
 

@@ -122,6 +122,10 @@ def _subject_monographs(ctx: CheckContext) -> list[Monograph]:
     return [m for a in ctx.subjects if (m := ctx.monograph(a)) is not None]
 
 
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def not_checked(ctx: CheckContext) -> list[NotChecked]:
     """What the check could not check: what the patient reader could not read, unknown
     allergies, and every patient fact a rule of the drugs checked needed and did not have."""
@@ -178,6 +182,25 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
     if not monographs:
         return out
     names = ", ".join(dict.fromkeys(m.name.lower() for m in monographs))
+    # A pregnant or breastfeeding patient on a drug whose label says nothing about it: the
+    # check has nothing to judge by, and says so rather than stay silent.
+    for state, recorded, what, when in (
+        ("pregnancy", p.pregnant, "pregnancy", "in pregnancy"),
+        ("lactation", p.lactating, "breastfeeding", "while breastfeeding"),
+    ):
+        silent = [
+            m.name.lower() for m in monographs if recorded and not getattr(m.populations, state)
+        ]
+        if silent:
+            out.append(
+                NotChecked(
+                    kind="medication",
+                    item=", ".join(dict.fromkeys(silent)),
+                    reason="no_label_statement",
+                    detail=f"the knowledge base has no label statement on {what} for "
+                    f"{_and(list(dict.fromkeys(silent)))}: its use {when} was not assessed",
+                )
+            )
 
     def fact(reason: NotCheckedReason, item: str, detail: str) -> None:
         out.append(NotChecked(kind="patient_fact", item=item, reason=reason, detail=detail))
