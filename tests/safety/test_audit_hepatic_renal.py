@@ -161,3 +161,16 @@ def test_methocarbamol_of_unstated_route_in_kidney_disease_is_said_not_assumed()
         for n in _check(["methocarbamol 750 mg po tid"], conditions=["ckd"]).not_checked
         if n.reason == "missing_route"
     ]
+
+
+def test_between_kidney_bands_of_one_grade_the_conservative_advice_leads_and_both_are_said() -> (
+    None
+):
+    """Baclofen at CrCl 15 with no eGFR: the study-based band (reduce by two thirds, CrCl < 30)
+    and the case report's (avoid below eGFR 30) are both major; the check showed only the
+    reduction while the titration plan showed both. Sources disagree: the conservative one
+    (avoid) leads and the other is kept in the text."""
+    report = _check(["baclofen 5 mg tid"], crcl_ml_min=15)
+    (renal,) = [a for a in report.alerts if a.code == "MRX-RENAL-001"]
+    assert "Avoid baclofen" in renal.summary
+    assert "reduce the dose by about two thirds" in renal.detail

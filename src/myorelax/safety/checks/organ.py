@@ -204,9 +204,24 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                 )
             )
         if other:
-            # The most severe band; between equals, the one written in the measure the patient has.
-            adj, why = min(
-                other, key=lambda h: (SEVERITY_ORDER.index(h[0].severity), "(no " in h[1])
+            # The most severe band; between equals, the more conservative advice (one without a
+            # dose to give: avoid) and then the one written in the measure the patient has. The
+            # other advice of the same grade is kept in the text (sources can disagree).
+            ranked = sorted(
+                other,
+                key=lambda h: (
+                    SEVERITY_ORDER.index(h[0].severity),
+                    h[0].dose_fraction is not None,
+                    "(no " in h[1],
+                ),
+            )
+            adj, why = ranked[0]
+            also = list(
+                dict.fromkeys(
+                    f"{x.action.rstrip('.')} ({x.source}, {w})"
+                    for x, w in ranked[1:]
+                    if x.severity == adj.severity and x.action != adj.action
+                )
             )
             frac = (
                 f" (about {adj.dose_fraction.text()} of the usual dose)"
@@ -224,6 +239,11 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                     f"The patient's **{why}** ({basis}) is in the range {_threshold_text(adj)}. "
                     f"{adj.action}{frac}"
                     + (f" {adj.note}" if adj.note else "")
+                    + (
+                        f" Other advice for this kidney function: {'; '.join(also)}."
+                        if also
+                        else ""
+                    )
                     + simulated_note(sim),
                     [a.drug],
                     "Reduced renal elimination raises exposure.",
