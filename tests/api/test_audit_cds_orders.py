@@ -225,3 +225,38 @@ def test_published_requests_carry_the_required_fields() -> None:
         assert request.missing_context() is None, path
         seen += 1
     assert seen > 60
+
+
+# -- second audit: suggestion uuids, OUD treatment, the not-checked summary ----------------------
+def test_two_cards_offering_to_remove_one_draft_have_different_suggestion_uuids(
+    client: TestClient,
+) -> None:
+    """CDS Hooks 2.0: a suggestion's uuid identifies it (feedback's acceptedSuggestions refer to
+    it). Carisoprodol drafted for a patient on oxycodone and hydrocodone gives two MRX-DDI-003
+    cards, each offering to remove the draft: the uuids were the same on both."""
+    cari = med("d1", "197446", "carisoprodol 350 MG Oral Tablet", 350, status="draft")
+    oxy = med("m1", "1049621", "oxycodone hydrochloride 5 MG Oral Tablet", 5)
+    hydro = med("m2", "856999", "hydrocodone bitartrate 5 MG / acetaminophen 325 MG", 5)
+    r = client.post(ORDER, json=hook(drafts=(cari,), meds=(oxy, hydro)))
+    assert r.status_code == 200, r.text
+    uuids = [s["uuid"] for c in r.json()["cards"] for s in c.get("suggestions") or []]
+    assert len(uuids) >= 2
+    assert len(uuids) == len(set(uuids))
+
+
+def test_a_card_never_offers_to_remove_buprenorphine_it_says_not_to_withhold(
+    client: TestClient,
+) -> None:
+    """FDA (2017): do not withhold buprenorphine or methadone for opioid use disorder because
+    of a CNS depressant. Drafting carisoprodol and buprenorphine together, the card said so and
+    then offered 'Remove the draft buprenorphine order'; only the relaxant is offered now."""
+    cari = med("d1", "197446", "carisoprodol 350 MG Oral Tablet", 350, status="draft")
+    bup = med("d2", "351264", "buprenorphine 8 MG Sublingual Tablet", 8, status="draft")
+    r = client.post(ORDER, json=hook(drafts=(cari, bup)))
+    assert r.status_code == 200, r.text
+    cards = [c for c in r.json()["cards"] if "buprenorphine" in c["summary"].lower()]
+    assert cards, r.json()
+    targets = {a["resourceId"] for c in cards for s in c.get("suggestions") or []
+               for a in s["actions"]}  # fmt: skip
+    assert "MedicationRequest/d2" not in targets
+    assert "MedicationRequest/d1" in targets

@@ -9,8 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from myorelax import load_knowledge
 from myorelax.clinical.inputs import patient_from_data, regimen_from
+from myorelax.errors import InputError
 from myorelax.knowledge.terminology import default_terminology
 from myorelax.plans.pump import plan_pump
 from myorelax.safety.alert import Alert
@@ -73,25 +76,45 @@ def test_pump_and_check_read_the_same_range_and_rise() -> None:
         changes=[(date(2026, 11, 25), 1200)],
     )
     assert any("maintenance range for adults 300-800" in w for w in plan.warnings)
-    assert any("by at most 30%" in w and "200%" in w for w in plan.warnings)
+    # The pump does not know the cause: both labelled steps are named, the smaller one decides.
+    assert any("15% (cerebral palsy" in w and "30% (spinal cord injury" in w and "200%" in w
+               for w in plan.warnings)  # fmt: skip
     quiet = plan_pump(
         kb=KB,
         reservoir_ml=20,
         concentration_mcg_ml=500,
         dose_mcg_day=400,
         last_refill=TODAY,
-        changes=[(date(2026, 11, 25), 480)],
+        changes=[(date(2026, 11, 25), 460)],
     )
     assert not quiet.warnings
+    with pytest.raises(InputError) as exc:  # two doses on one date: one would vanish
+        plan_pump(kb=KB, reservoir_ml=20, concentration_mcg_ml=500, dose_mcg_day=400,
+                  last_refill=TODAY, changes=[(date(2026, 11, 25), 450), (date(2026, 11, 25), 580)])  # fmt: skip
+    assert exc.value.field == "change"
 
 
 def test_intrathecal_rise_above_the_labelled_percentage_alerts() -> None:
-    meds = {"medications": ["baclofen 300 mcg/day intrathecal"]}
+    """Gablofen 2: after the first day, raise by 10-30% a day for spasticity of spinal origin and
+    5-15% for cerebral origin. The step follows the recorded condition; with none recorded the
+    smaller step applies and the alert says so (a +20% raise for cerebral palsy passed with the
+    spinal 30%)."""
+    spinal = {"medications": ["baclofen 300 mcg/day intrathecal"],
+              "conditions": ["spinal_cord_injury"]}  # fmt: skip
     hit = [
-        a for a in _alerts(["baclofen 500 mcg/day intrathecal"], **meds) if a.code == "MRX-DOSE-004"
-    ]
+        a for a in _alerts(["baclofen 500 mcg/day intrathecal"], **spinal)
+        if a.code == "MRX-DOSE-004"
+    ]  # fmt: skip
     assert hit and "30%" in hit[0].summary
-    assert "MRX-DOSE-004" not in _codes(_alerts(["baclofen 360 mcg/day intrathecal"], **meds))
+    assert "MRX-DOSE-004" not in _codes(_alerts(["baclofen 360 mcg/day intrathecal"], **spinal))
+    cerebral = {**spinal, "conditions": ["cerebral_palsy"]}
+    assert "MRX-DOSE-004" in _codes(_alerts(["baclofen 360 mcg/day intrathecal"], **cerebral))
+    unknown = {**spinal, "conditions": []}
+    (alert,) = [
+        a for a in _alerts(["baclofen 360 mcg/day intrathecal"], **unknown)
+        if a.code == "MRX-DOSE-004"
+    ]  # fmt: skip
+    assert "15%" in alert.summary and "not recorded" in alert.detail
 
 
 def test_minimum_age_follows_the_route() -> None:

@@ -128,3 +128,14 @@ def test_breastfeeding_on_a_drug_whose_label_says_nothing_about_it_is_said() -> 
     # A drug with a lactation statement gets the alert (MRX-POP-003), not this item.
     assert "no_label_statement" not in reasons(lactating, ["baclofen 5 mg tid"])
     assert "no_label_statement" not in reasons(COMPLETE, ["orphenadrine 100 mg bid"])
+
+
+def test_a_new_intrathecal_rate_or_a_drug_without_dose_checks_is_not_said_replaced() -> None:
+    """A pump runs one rate (a new one replaces it: no 'combined dose'), and a drug without a
+    monograph has no dose checked at all: neither gets a replaced_medication item."""
+    pump = patient_from_data({**COMPLETE, "medications": ["baclofen 350 mcg/day intrathecal"]})
+    report = evaluate_regimen(pump, regimen_from(["baclofen 400 mcg/day intrathecal"]))
+    assert "replaced_medication" not in {n.reason for n in report.not_checked}
+    other = patient_from_data({**COMPLETE, "medications": ["lisinopril 10 mg daily"]})
+    report = evaluate_regimen(other, regimen_from(["lisinopril 20 mg daily"]))
+    assert "replaced_medication" not in {n.reason for n in report.not_checked}

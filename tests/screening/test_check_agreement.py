@@ -43,6 +43,7 @@ SIGS = {
     "cyclobenzaprine": "cyclobenzaprine 5 mg tid",
     "ciprofloxacin": "ciprofloxacin 500 mg bid",
     "phenelzine": "phenelzine 15 mg tid",
+    "diazepam": "diazepam 5 mg tid",
 }
 EXACT = (
     "MRX-DDI-004",

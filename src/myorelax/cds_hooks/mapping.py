@@ -61,10 +61,17 @@ def _detail(alert: Alert) -> str:
     return "\n".join(lines)
 
 
+def _alert_key(alert: Alert) -> tuple[str, ...]:
+    """What makes an alert one card: its rule, its drugs and what it found. Suggestions carry it
+    too, so that two cards offering to remove the same draft (carisoprodol with each of two
+    opioids) have suggestions with different uuids, as the spec asks."""
+    return (alert.code, *sorted(alert.drugs), *((alert.finding,) if alert.finding else ()))
+
+
 def delete_suggestion(instance: str, alert: Alert, drug_name: str, resource_id: str) -> Suggestion:
     return Suggestion(
         label=f"Remove the draft {drug_name} order",
-        uuid=stable_uuid(instance, alert.code, "delete", resource_id),
+        uuid=stable_uuid(instance, *_alert_key(alert), "delete", resource_id),
         isRecommended=alert.severity == "contraindicated",
         actions=[_delete(drug_name, resource_id)],
     )
@@ -86,7 +93,7 @@ def replace_suggestion(
 ) -> Suggestion:
     return Suggestion(
         label=f"Replace {drug_name} with {alternative_label}",
-        uuid=stable_uuid(instance, alert.code, "replace", resource_id, alternative_label),
+        uuid=stable_uuid(instance, *_alert_key(alert), "replace", resource_id, alternative_label),
         isRecommended=False,
         actions=[
             _delete(drug_name, resource_id),
@@ -115,9 +122,7 @@ def alert_to_card(
         if e.url.startswith(("http://", "https://"))
     ]  # fmt: skip
     return Card(
-        uuid=stable_uuid(
-            instance, alert.code, *sorted(alert.drugs), *((alert.finding,) if alert.finding else ())
-        ),
+        uuid=stable_uuid(instance, *_alert_key(alert)),
         summary=shorten(alert.summary, SUMMARY_LIMIT),
         detail=_detail(alert),
         indicator=INDICATOR[alert.severity],

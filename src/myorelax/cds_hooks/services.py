@@ -44,6 +44,7 @@ from myorelax.knowledge.schema import KnowledgeBase, Monograph
 from myorelax.knowledge.terminology import terminology_for
 from myorelax.plans.titration import plan_titration
 from myorelax.safety.alert import Alert
+from myorelax.safety.checks.interactions import OUD_FLAG
 from myorelax.safety.engine import evaluate_regimen
 
 log = logging.getLogger(__name__)
@@ -263,7 +264,9 @@ def review_orders(
         if alert.rank <= 1:
             for drug in sorted(ordered.intersection(alert.drugs)):
                 rid = id_of.get(drug)
-                if rid is None:
+                # Never offer to remove or replace an opioid-use-disorder treatment (the card
+                # itself says not to withhold it; fda-dsc-2017-mat): only the other drug.
+                if rid is None or OUD_FLAG in term.ingredient(drug).flags:
                     continue
                 name = kb.drugs[drug].name.lower() if drug in kb.drugs else drug
                 resource_id = f"MedicationRequest/{rid}"
@@ -365,7 +368,14 @@ def _not_checked_card(data: HookData, items: Sequence[NotChecked], source_label:
             "may not be the complete lists this check asks for",
         )
         names.insert(0, f"possibly incomplete {borrowed}")
-    summary = f"Not checked: {', '.join(names)}"
+    # One mention per category: what is missing, what may be incomplete, then the rest.
+    said = {*data.missing, *partial, *lists}
+    heads = [", ".join(data.missing)] if data.missing else []
+    incomplete = list(dict.fromkeys([*partial, *lists]))
+    if incomplete:
+        heads.append("possibly incomplete " + ", ".join(incomplete))
+    rest = [n for n in dict.fromkeys(i.item for i in items) if n not in said]
+    summary = f"Not checked: {', '.join([*heads, *rest])}"
     detail = (
         "These cards do not consider the following, so an absent card here is not an all-clear:"
         "\n\n" + "\n".join(lines)

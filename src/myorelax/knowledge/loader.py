@@ -359,6 +359,9 @@ def _check_monograph(
         for j, pid in enumerate(dosing.products):
             if pid not in product_ids:
                 problems.append((label, f"dosing.{i}.products.{j}", f"unknown product {pid!r}"))
+        for c in dosing.for_conditions:
+            if c not in conditions:
+                problems.append((label, f"dosing.{i}.for_conditions", f"unknown condition {c!r}"))
         if dosing.indication and dosing.indication not in indication_ids:
             problems.append(
                 (label, f"dosing.{i}.indication", f"unknown indication {dosing.indication!r}")

@@ -358,6 +358,9 @@ class Dosing(Cited):
     from_age: Amount | None = None
     route: Route
     indication: str | None = None
+    # The conditions this entry is for, where the label doses by cause (intrathecal baclofen:
+    # spasticity of spinal or of cerebral origin); empty: any patient of the population.
+    for_conditions: tuple[str, ...] = ()
     products: tuple[str, ...] = ()
     start: Amount | None = None
     usual_dose: Amount | None = None
@@ -399,25 +402,44 @@ def labelled_range_top(
     return best[1] if best else None
 
 
-def largest_increase(
+def rise_limits(
     drug: Monograph, route: str, populations: Collection[str] | None = None
-) -> Dosing | None:
-    """The dosing entry with the largest labelled relative rise of the daily dose
-    (`titration.max_increase`) for this route and `populations` (as `labelled_range_top`): a
-    rise above it is faster than any labelled titration, whatever the indication."""
+) -> list[tuple[float, Dosing]]:
+    """The labelled largest relative rises of the daily dose (`titration.max_increase`, in
+    percent) for this route and `populations` (as `labelled_range_top`), smallest first."""
     from myorelax.units import convert
 
-    best: tuple[float, Dosing] | None = None
+    out: list[tuple[float, Dosing]] = []
     for d in drug.dosing:
         t = d.titration
         if d.route != route or t is None or t.max_increase is None:
             continue
         if populations is not None and d.population != "all" and d.population not in populations:
             continue
-        pct = convert(t.max_increase.upper, t.max_increase.unit, "percent")
-        if best is None or pct > best[0]:
-            best = (pct, d)
-    return best[1] if best else None
+        out.append((convert(t.max_increase.upper, t.max_increase.unit, "percent"), d))
+    return sorted(out, key=lambda x: x[0])
+
+
+def rise_limit_for(
+    drug: Monograph,
+    route: str,
+    populations: Collection[str] | None,
+    conditions: Collection[str],
+) -> tuple[Dosing | None, bool]:
+    """The entry whose labelled largest rise applies, and whether the cause it is for is
+    known: the entries for a recorded condition (`for_conditions`: the origin of spasticity),
+    else, the cause not being recorded, the smallest rise of all (the conservative one). Between
+    entries of recorded causes, the smallest too. The safety check (MRX-DOSE-004) and the pump
+    plan both read it here."""
+    limits = rise_limits(drug, route, populations)
+    if not limits:
+        return None, True
+    if not any(d.for_conditions for _, d in limits):
+        return limits[0][1], True
+    matched = [d for _, d in limits if set(d.for_conditions) & set(conditions)]
+    if matched:
+        return matched[0], True
+    return limits[0][1], False
 
 
 def applies_from_age(dosing: Dosing, age_years: float) -> bool:

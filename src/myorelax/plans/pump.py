@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from myorelax.errors import InputError
-from myorelax.knowledge.schema import KnowledgeBase, labelled_range_top, largest_increase
+from myorelax.knowledge.schema import Dosing, KnowledgeBase, labelled_range_top, rise_limits
 from myorelax.plans.common import cite, withdrawal_of
 from myorelax.plans.model import PumpEvent, PumpPlan, PumpSegment, Rule
 from myorelax.units import convert
@@ -114,22 +114,36 @@ def plan_pump(
                 f"maintenance range for {' and '.join(above)} (the label sets no maximum); "
                 "confirm the programmed dose."
             )
-    rise_entry = largest_increase(drug, "intrathecal")
-    if rise_entry is not None and rise_entry.titration is not None:
-        t = rise_entry.titration
-        assert t.max_increase is not None
-        limit_pct = convert(t.max_increase.upper, t.max_increase.unit, "percent")
-        per = t.interval.text() if t.interval else "step"
+    # The pump does not know the cause of the spasticity: a rise above the smallest labelled
+    # step is a warning naming each step and the conditions it is for.
+    limits = rise_limits(drug, "intrathecal")
+    if limits:
+        smallest = limits[0][0]
+
+        def step_text(pct: float, d: Dosing) -> str:
+            names = [kb.conditions[c].name.lower() for c in d.for_conditions if c in kb.conditions]
+            return f"{pct:g}% ({', '.join(names) if names else d.id})"
+
+        steps = "; ".join(step_text(p, d) for p, d in limits)
+        t = limits[0][1].titration
+        per = t.interval.text() if t is not None and t.interval else "step"
         previous = dose_mcg_day
         for when, dose in sorted(changes):
             rise = (dose / previous - 1) * 100
-            if rise > limit_pct + 1e-6:
+            if rise > smallest + 1e-6:
                 warnings.append(
                     f"the change to {dose:g} mcg/day on {when.isoformat()} raises the daily dose "
                     f"by {rise:.0f}% (from {previous:g}); the label raises it by at most "
-                    f"{limit_pct:g}% once per {per}: confirm the change."
+                    f"{steps} once per {per}: confirm the change."
                 )
             previous = dose
+    seen: set[date] = set()
+    for when, _ in changes:
+        if when in seen:
+            raise InputError(
+                f"two changes on {when.isoformat()}: give one dose per date", field="change"
+            )
+        seen.add(when)
     for when, _ in changes:
         if when < last_refill:
             raise InputError(

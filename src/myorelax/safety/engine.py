@@ -164,10 +164,16 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
             )
     # A current medication of the drug an order is for is read as replaced by the order (a dose
     # change): said, because if both are meant to be taken their sum was not checked.
+    # Only for a drug whose doses are checked (a monograph), once per medication line, and not
+    # for an infusion rate (an intrathecal pump runs one rate: a new one is a change).
+    replaced: set[str] = set()
     for o in ctx.regimen.orders:
+        if not o.has_monograph or o.route == "intrathecal":
+            continue
         for m in p.medications:
-            if m.drug != o.drug or m.drug in ctx.stopping_ids:
+            if m.drug != o.drug or m.drug in ctx.stopping_ids or m.text in replaced:
                 continue
+            replaced.add(m.text)
             out.append(
                 NotChecked(
                     kind="medication",

@@ -308,10 +308,18 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
         for d in ("carisoprodol", "baclofen", "tizanidine", "cyclobenzaprine")
     }
     relaxants = _in_group(term, RELAXANT_GROUP)
+    # Every drug with a monograph whose Beers entry is unconditional, as the check raises
+    # MRX-BEERS-001 (the relaxants, and the comparators diazepam and meprobamate).
     beers = tuple(
-        i
-        for i in relaxants
-        if i.id in kb.drugs and any(b.condition is None for b in kb.drugs[i.id].populations.beers)
+        sorted(
+            (
+                term.ingredient(d.id)
+                for d in kb.drugs.values()
+                if d.id in term.ingredients
+                and any(b.condition is None for b in d.populations.beers)
+            ),
+            key=lambda i: i.id,
+        )
     )
     cyp1a2 = _partners(
         kb, term, _monograph(kb, "tizanidine"), "MRX-DDI-001", flag=CYP1A2_INHIBITOR_FLAG
@@ -346,7 +354,11 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
             label="drug whose monograph codes MRX-DDI-003 with every opioid",
             ingredients=opioid_partners,
         ),
-        DrugSet(key="beers_relaxants", label="Beers-listed muscle relaxant", ingredients=beers),
+        DrugSet(
+            key="beers_relaxants",
+            label="drug with an unconditional Beers 'avoid' in its monograph",
+            ingredients=beers,
+        ),
         DrugSet(key="cyp1a2_inhibitors", label="CYP1A2 inhibitor", ingredients=cyp1a2),
         DrugSet(key="maois", label="MAO inhibitor", ingredients=maois),
         *(DrugSet(key=d, label=d, ingredients=i) for d, i in one.items()),
@@ -495,7 +507,7 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
         Pattern(
             code="MRX-BEERS-001",
             name=beers_name,
-            summary=f"a Beers-listed muscle relaxant at {age} years or older",
+            summary=f"{_or([i.name.lower() for i in beers])} at {age} years or older",
             kind="concurrent",
             sets=("beers_relaxants", AGE_STATE),
             min_active=2,

@@ -346,6 +346,9 @@ def _filler(
         pool = np.concatenate(
             [g.codes(s) for s in ("opioids", "benzodiazepines", "cyp1a2_inhibitors", "maois")]
         )
+        # Alone, none of them may form a pattern: not a Beers-listed drug (diazepam), which
+        # MRX-BEERS-001 finds on its own at 65.
+        pool = pool[~np.isin(pool, g.codes("beers_relaxants"))]
         own = np.zeros(persons, np.int64)
         own[single] = rng.choice(pool, len(single))
         mine = (own[who] != 0) & (rng.random(n) < 0.5)

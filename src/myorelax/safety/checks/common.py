@@ -12,7 +12,7 @@ from myorelax.knowledge.schema import (
     Severity,
     applies_from_age,
     labelled_range_top,
-    largest_increase,
+    rise_limit_for,
 )
 from myorelax.pk.exposure import ExposureRatio
 from myorelax.safety.alert import Alert, ExposureEstimate, shorten
@@ -165,11 +165,13 @@ def labelled_range(ctx: CheckContext, drug: Monograph, order: Order) -> Dosing |
     return labelled_range_top(drug, route_of(drug, order), groups)
 
 
-def fastest_increase(ctx: CheckContext, drug: Monograph, order: Order) -> Dosing | None:
-    """The entry with the largest labelled relative rise of the daily dose for this route and
-    the patient's age group (intrathecal baclofen: 30% a day, spinal origin)."""
+def rise_limit(ctx: CheckContext, drug: Monograph, order: Order) -> tuple[Dosing | None, bool]:
+    """The entry whose labelled largest rise of the daily dose applies for this route, the
+    patient's age group and recorded conditions (intrathecal baclofen: 30% a day for spasticity
+    of spinal origin, 15% for cerebral), and whether the cause it is for is recorded (if not,
+    the smallest: `rise_limit_for`)."""
     groups = population_groups(ctx, drug, order)
-    return largest_increase(drug, route_of(drug, order), groups)
+    return rise_limit_for(drug, route_of(drug, order), groups, ctx.patient.conditions)
 
 
 def amount_in(

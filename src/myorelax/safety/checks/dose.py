@@ -24,11 +24,11 @@ from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import (
     amount_in,
     dosing_for,
-    fastest_increase,
     fmt,
     labelled_range,
     make_alert,
     order_dose_mg,
+    rise_limit,
     route_maxima,
     route_of,
 )
@@ -262,11 +262,18 @@ def weight_not_checked(ctx: CheckContext) -> list[NotChecked]:
     return out
 
 
+def _conditions_text(ctx: CheckContext, entry: Dosing) -> str:
+    names = [
+        ctx.kb.conditions[c].name.lower() for c in entry.for_conditions if c in ctx.kb.conditions
+    ]
+    return " or ".join(names) if names else entry.id
+
+
 def _relative_rise(ctx: CheckContext, a: Active, drug: Monograph, current: Order) -> list[Alert]:
     """A rise of the daily dose larger than the largest labelled relative step (intrathecal
     baclofen: 10-30% once a day for spinal, 5-15% for cerebral spasticity)."""
     assert a.order is not None
-    entry = fastest_increase(ctx, drug, a.order)
+    entry, cause_known = rise_limit(ctx, drug, a.order)
     if entry is None or entry.titration is None or entry.titration.max_increase is None:
         return []
     t = entry.titration
@@ -290,7 +297,14 @@ def _relative_rise(ctx: CheckContext, a: Active, drug: Monograph, current: Order
             f"Current: **{current.text}**; new: **{a.order.text}**, a rise of **{fmt(rise)}%** "
             f"of the daily dose. The label's largest rise is {inc.text()} once per {interval}"
             + (f" ({inc.note})" if inc.note else "")
-            + ".",
+            + "."
+            + (
+                ""
+                if cause_known
+                else " The cause the label doses by (the origin of the spasticity) is not "
+                f"recorded: the smallest labelled rise is applied ({fmt(limit)}%, the step for "
+                f"{_conditions_text(ctx, entry)}); record the condition for the step that fits."
+            ),
             [a.drug],
             "Large dose steps raise sedation, weakness, hypotension and respiratory depression "
             "before the effect of the previous dose is known.",
