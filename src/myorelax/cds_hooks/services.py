@@ -343,12 +343,10 @@ def _not_checked_card(data: HookData, items: Sequence[NotChecked], source_label:
     """One info card naming everything that was not checked: data the EHR did not send, and
     what the check could not read or did not have (the report's `not_checked`)."""
     lines = [f"- {i.detail}" for i in dict.fromkeys(items)]
-    names = list(dict.fromkeys(i.item for i in items))
     why = dict(data.problems)
     partial = [k for k in why if k not in data.missing]
     if partial:
         lines[:0] = [f"- {k} may be incomplete: {why[k]}" for k in partial]
-        names.insert(0, "possibly incomplete " + ", ".join(partial))
     if data.missing:
         missing = ", ".join(data.missing)
         reasons = "; ".join(f"{k}: {why[k]}" for k in data.missing if k in why)
@@ -358,7 +356,6 @@ def _not_checked_card(data: HookData, items: Sequence[NotChecked], source_label:
             + (f" ({reasons})" if reasons else "")
             + "; nothing was assumed in their place",
         )
-        names.insert(0, missing)
     lists = [k for k in data.borrowed if k != "patient"]  # a Patient resource is whole
     if lists:
         borrowed = ", ".join(lists)
@@ -367,7 +364,6 @@ def _not_checked_card(data: HookData, items: Sequence[NotChecked], source_label:
             f"- {borrowed} were read from data the EHR prefetched for another service; they "
             "may not be the complete lists this check asks for",
         )
-        names.insert(0, f"possibly incomplete {borrowed}")
     # One mention per category: what is missing, what may be incomplete, then the rest.
     said = {*data.missing, *partial, *lists}
     heads = [", ".join(data.missing)] if data.missing else []
@@ -375,7 +371,8 @@ def _not_checked_card(data: HookData, items: Sequence[NotChecked], source_label:
     if incomplete:
         heads.append("possibly incomplete " + ", ".join(incomplete))
     rest = [n for n in dict.fromkeys(i.item for i in items) if n not in said]
-    summary = f"Not checked: {', '.join([*heads, *rest])}"
+    names = [*heads, *rest]
+    summary = f"Not checked: {', '.join(names)}"
     detail = (
         "These cards do not consider the following, so an absent card here is not an all-clear:"
         "\n\n" + "\n".join(lines)

@@ -1018,11 +1018,14 @@ _REGULAR_CODES = {1: "qd", 2: "bid", 3: "tid", 4: "qid"}
 
 
 def regular_frequency(doses_per_day: int, *, field: str = "frequency") -> Frequency:
-    """Evenly spaced doses, 1 to 4 a day, at the usual clock times (first at 08:00)."""
+    """Evenly spaced doses: 1 to 4 a day at the usual clock times (first at 08:00); 5 to 24 a
+    day every 24/n hours from 08:00 (methocarbamol's every 4 hours)."""
     code = _REGULAR_CODES.get(doses_per_day)
+    if code is None and 5 <= doses_per_day <= 24:
+        return every_hours_frequency(24 / doses_per_day)
     if code is None:
         raise SigParseError(
-            str(doses_per_day), 0, "1 to 4 evenly spaced doses a day are supported", field=field
+            str(doses_per_day), 0, "1 to 24 evenly spaced doses a day are supported", field=field
         )
     interval = 24 / doses_per_day
     return Frequency(

@@ -8,9 +8,8 @@ from datetime import date, timedelta
 
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
-from myorelax.clinical.regimen import Dose, Frequency, Order, Regimen
+from myorelax.clinical.regimen import Order, Regimen
 from myorelax.clinical.sig import (
-    every_hours_frequency,
     regular_frequency,
     scheduled_order,
 )
@@ -21,41 +20,20 @@ from myorelax.plans.tablets import Formulation, make_dose
 from myorelax.safety.engine import evaluate_regimen
 
 
-def plan_frequency(doses_per_day: int) -> Frequency:
-    """Evenly spaced doses: the usual qd/bid/tid/qid clock times up to 4 a day; more (the
-    label's own limit is checked by `regular_schedule`; methocarbamol: every 4 hours) every
-    24/n hours from 08:00."""
-    if not 1 <= doses_per_day <= 24:
-        raise InputError(f"{doses_per_day} doses a day is not supported in plans", field="sig")
-    if doses_per_day <= 4:
-        return regular_frequency(doses_per_day)
-    return every_hours_frequency(24 / doses_per_day)
-
-
 def clock_times(doses_per_day: int) -> tuple[str, ...]:
-    return plan_frequency(doses_per_day).times
+    """The clock times of `doses_per_day` evenly spaced doses (`regular_frequency`); the
+    label's own limit on doses a day is checked by `regular_schedule`."""
+    return regular_frequency(doses_per_day, field="sig").times
 
 
 def plan_order(drug: Monograph, dose_mg: float, doses_per_day: int) -> Order:
-    """An oral order of `dose_mg` `doses_per_day` times a day, evenly spaced (`plan_frequency`)."""
-    if doses_per_day <= 4:
-        return scheduled_order(
-            drug.id,
-            drug.name,
-            drug.identifiers.rxcui.value,
-            dose_mg=dose_mg,
-            doses_per_day=doses_per_day,
-        )
-    frequency = plan_frequency(doses_per_day)
-    return Order(
-        text=f"{drug.id} {dose_mg:g} mg po {frequency.code}",
-        drug=drug.id,
-        drug_name=drug.name,
-        rxcui=drug.identifiers.rxcui.value,
-        has_monograph=True,
-        dose=Dose(value=dose_mg, unit="mg"),
-        route="oral",
-        frequency=frequency,
+    """An oral order of `dose_mg` `doses_per_day` times a day, evenly spaced."""
+    return scheduled_order(
+        drug.id,
+        drug.name,
+        drug.identifiers.rxcui.value,
+        dose_mg=dose_mg,
+        doses_per_day=doses_per_day,
     )
 
 

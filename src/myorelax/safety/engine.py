@@ -14,6 +14,7 @@ from myorelax.errors import UnknownDrugError
 from myorelax.knowledge.loader import load_knowledge
 from myorelax.knowledge.schema import KnowledgeBase, Monograph
 from myorelax.knowledge.terminology import Terminology, default_terminology
+from myorelax.knowledge.text import join_and
 from myorelax.safety.alert import Alert, CheckReport
 from myorelax.safety.checks import (
     abuse,
@@ -122,10 +123,6 @@ def _subject_monographs(ctx: CheckContext) -> list[Monograph]:
     return [m for a in ctx.subjects if (m := ctx.monograph(a)) is not None]
 
 
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
 def not_checked(ctx: CheckContext) -> list[NotChecked]:
     """What the check could not check: what the patient reader could not read, unknown
     allergies, and every patient fact a rule of the drugs checked needed and did not have."""
@@ -194,17 +191,19 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
         ("pregnancy", p.pregnant, "pregnancy", "in pregnancy"),
         ("lactation", p.lactating, "breastfeeding", "while breastfeeding"),
     ):
-        silent = [
-            m.name.lower() for m in monographs if recorded and not getattr(m.populations, state)
-        ]
+        if not recorded:
+            continue
+        silent = list(
+            dict.fromkeys(m.name.lower() for m in monographs if not getattr(m.populations, state))
+        )
         if silent:
             out.append(
                 NotChecked(
                     kind="medication",
-                    item=", ".join(dict.fromkeys(silent)),
+                    item=", ".join(silent),
                     reason="no_label_statement",
                     detail=f"the knowledge base has no label statement on {what} for "
-                    f"{_and(list(dict.fromkeys(silent)))}: its use {when} was not assessed",
+                    f"{join_and(silent)}: its use {when} was not assessed",
                 )
             )
 

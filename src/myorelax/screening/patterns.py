@@ -23,6 +23,7 @@ from myorelax.errors import InputError, KnowledgeError
 from myorelax.frozen import Frozen
 from myorelax.knowledge.schema import Cited, Ingredients, KnowledgeBase, Monograph, Trigger
 from myorelax.knowledge.terminology import Ingredient, Terminology
+from myorelax.knowledge.text import join_and, join_or
 from myorelax.safety.checks.duplication import GROUP as RELAXANT_GROUP
 from myorelax.safety.checks.interactions import code_for
 from myorelax.units import convert
@@ -220,14 +221,6 @@ def covered(term: Ingredients, ingredient: Ingredient) -> bool:
 def _term_ingredients(term: Terminology, t: Ingredients) -> tuple[Ingredient, ...]:
     found = [i for i in term.ingredients.values() if covered(t, i)]
     return tuple(sorted(found, key=lambda i: i.id))
-
-
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _or(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _trigger(kb: KnowledgeBase, code: str) -> Trigger:
@@ -462,13 +455,13 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
     patterns = (
         pattern(
             "MRX-DDI-004",
-            _and([s.label.lower() for s in trinity_sets]) + " on the same days",
+            join_and([s.label.lower() for s in trinity_sets]) + " on the same days",
             tuple(s.key for s in trinity_sets),
         ),
         pattern(
             "MRX-DDI-003",
             "an opioid and "
-            + _or(
+            + join_or(
                 ["a skeletal muscle relaxant"]
                 + [i.name.lower() for i in opioid_partners if i not in relaxants]
             )
@@ -507,7 +500,7 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
         Pattern(
             code="MRX-BEERS-001",
             name=beers_name,
-            summary=f"{_or([i.name.lower() for i in beers])} at {age} years or older",
+            summary=f"{join_or([i.name.lower() for i in beers])} at {age} years or older",
             kind="concurrent",
             sets=("beers_relaxants", AGE_STATE),
             min_active=2,
@@ -517,7 +510,7 @@ def screening_knowledge(kb: KnowledgeBase, term: Terminology) -> ScreeningKnowle
             code=BEERS_COMBINATION_CODE,
             name=_rule(kb, BEERS_COMBINATION_CODE)[0],
             summary=(
-                _and([s.label.lower() for s in beers_combo_sets])
+                join_and([s.label.lower() for s in beers_combo_sets])
                 + f" on the same days at {age} years or older"
             ),
             kind="concurrent",

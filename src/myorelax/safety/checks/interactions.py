@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from myorelax.clinical.regimen import Order
 from myorelax.knowledge.schema import SEVERITY_ORDER, Ingredients, Interaction, KnowledgeBase
+from myorelax.knowledge.text import join_and
 from myorelax.pk.exposure import ExposureRatio, interaction_exposure
 from myorelax.safety.alert import Alert, ExposureEstimate
 from myorelax.safety.checks.common import make_alert, simulated_note
@@ -243,10 +244,6 @@ def _term_name(kb: KnowledgeBase, term: Ingredients) -> str:
     return f"drugs flagged {term.flag}" if term.flag else "drugs"
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _holy_trinity(ctx: CheckContext) -> list[Alert]:
     """MRX-DDI-004: every term of the rule's trigger (carisoprodol, an opioid, a
     benzodiazepine) active at once. The wording is built from the trigger's terms, the drugs'
@@ -270,7 +267,7 @@ def _holy_trinity(ctx: CheckContext) -> list[Alert]:
             for m in (drug.active_metabolites if drug else ())
         ]
         described.append(
-            name.lower() + (f" and its metabolite {_and(metabolites)}" if metabolites else "")
+            name.lower() + (f" and its metabolite {join_and(metabolites)}" if metabolites else "")
         )
     avoid = []
     for drug in drugs:
@@ -278,7 +275,7 @@ def _holy_trinity(ctx: CheckContext) -> list[Alert]:
         tapered = " (taper it if used long-term)" if taper and taper.needed else ""
         avoid.append(f"stop or avoid {drug.name.lower()}{tapered}")
     if len(classes) > 1:
-        avoid.append(f"avoid combining {classes[0]} with {_and(classes[1:])}")
+        avoid.append(f"avoid combining {classes[0]} with {join_and(classes[1:])}")
     recommendation = (
         "Do not combine: "
         + "; ".join(avoid)
