@@ -39,10 +39,16 @@ from myorelax.knowledge.terminology import (
     Terminology,
     default_terminology,
 )
+from myorelax.knowledge.text import join_and
 from myorelax.units import convert, parse_unit
 
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+|[a-z]+|\S")
-_COUNT_WORDS = {"tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules"}
+_TABLET_WORDS = {"tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules"}
+# A patch is counted like a tablet ('apply 1 patch'); written after a dose it also says the route
+# ('fentanyl 25 mcg/hr patch q72h').
+_PATCH_WORDS = {"patch", "patches"}
+_COUNT_WORDS = _TABLET_WORDS | _PATCH_WORDS
+_FORM_ROUTE = dict.fromkeys(_TABLET_WORDS, "oral") | dict.fromkeys(_PATCH_WORDS, "transdermal")
 _ROUTES = {
     "po": "oral",
     "oral": "oral",
@@ -60,8 +66,16 @@ _ROUTES = {
     "rectally": "rectal",
     "nasal": "nasal",
     "intranasal": "nasal",
+    "transdermal": "transdermal",
+    "transdermally": "transdermal",
+    "topical": "topical",
+    "topically": "topical",
 }
-_DOSE_UNITS = frozenset({"mg", "mcg", "g", "mL", "mg/day", "mcg/day", "mg/kg", "mg/mL"})
+_DOSE_UNITS = frozenset(
+    {"mg", "mcg", "g", "mL", "mg/day", "mcg/day", "mg/h", "mcg/h", "mg/kg", "mg/mL"}
+)
+# Words for an hour after a mass ('25 mcg/hr', '25 mcg per hour': a patch or an infusion rate).
+_HOUR_WORDS = frozenset({"h", "hr", "hrs", "hour"})
 _JOINERS = frozenset({"/", "-", "+", "and", "with", "&"})
 _NDC = re.compile(r"\d{4,5}-\d{3,4}-\d{1,2}(?!\d)")
 # Text in RxNorm's own style: a brand in brackets, a pack, ingredients joined by " / ", or units
@@ -174,10 +188,115 @@ def times_for(code: str, doses_per_day: float, interval_h: float | None) -> tupl
     return tuple(f"{int(8 + i * step):02d}:{int(((8 + i * step) % 1) * 60):02d}" for i in range(n))
 
 
+# Words of an EHR's printed instructions that carry nothing the grammar needs: the verb
+# ('Take 1 tablet', 'Apply 1 patch') and the formulation, which is read from the order's own
+# words where it matters (safety/checks/organ.py: order_release).
+_FILLER_WORDS = frozenset(
+    {"take", "apply", "give", "inject", "use", "place", "chew", "swallow", "administer"}
+)
+_RELEASE_WORDS = frozenset(
+    {
+        "er",
+        "xr",
+        "xl",
+        "sr",
+        "cr",
+        "ir",
+        "dr",
+        "ec",
+        "la",
+        "extended",
+        "immediate",
+        "delayed",
+        "sustained",
+        "controlled",
+        "modified",
+        "release",
+        "released",
+        "enteric",
+        "coated",
+    }
+)
+
+
+# 'every other day' (48 h), 'every third day' (72 h).
+_ORDINAL_DAYS = {"other": 2, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "seventh": 7}
+# 'onto the skin': where a patch goes (a cream on the skin is topical).
+_SKIN_PHRASES = (
+    ("onto", "the", "skin"),
+    ("to", "the", "skin"),
+    ("on", "the", "skin"),
+    ("to", "skin"),
+    ("on", "skin"),
+)
+
+_UNITS_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
+_TENS_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def _spelled_number(words: list[str]) -> float | None:
+    """The value of a number written in words up to 99 ('eight', 'seventy-two'), else None."""
+    words = [w for w in words if w != "-"]
+    if not words or len(words) > 2:
+        return None
+    value = 0
+    for n, w in enumerate(words):
+        if w in _TENS_WORDS and n == 0:
+            value += 20 + 10 * _TENS_WORDS.index(w)
+        elif w in _UNITS_WORDS and (n == 0 or (value >= 20 and _UNITS_WORDS.index(w) < 10)):
+            value += _UNITS_WORDS.index(w)
+        else:
+            return None
+    return float(value)
+
+
+def _plain_tokens(text: str, toks: list[_Tok]) -> tuple[list[_Tok], float | None]:
+    """The tokens without an EHR's restatements and punctuation, and the total dose such a
+    restatement gives: '3 (three) times' is '3 times', 'Take 1 tablet (10 mg total)' is '1 tablet'
+    with 10 mg as the stated total, a comma, semicolon or full stop between phrases and the
+    verbs of `_FILLER_WORDS` are dropped."""
+    out: list[_Tok] = []
+    total: float | None = None
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        nxt = [x.text for x in toks[i + 1 : i + 5]]
+        close = next((k for k in range(i + 1, min(i + 6, len(toks))) if toks[k].text == ")"), None)
+        if (
+            t.text == "("
+            and close is not None
+            and out
+            and out[-1].is_number
+            and _spelled_number([x.text for x in toks[i + 1 : close]]) == out[-1].number
+        ):
+            i = close + 1  # '3 (three)', '72 (seventy-two)': the number said again in words
+            continue
+        if (
+            t.text == "("
+            and len(nxt) == 4
+            and toks[i + 1].is_number
+            and nxt[1] in ("mg", "mcg", "g")
+            and nxt[2] == "total"
+            and nxt[3] == ")"
+        ):
+            total = convert(toks[i + 1].number, nxt[1], "mg")
+            i += 5
+            continue
+        if t.text in (",", ";", ".") or t.text in _FILLER_WORDS:
+            i += 1
+            continue
+        out.append(t)
+        i += 1
+    return out, total
+
+
 class _Parser:
     def __init__(self, text: str, terminology: Terminology, field: str) -> None:
         self.text = text
-        self.toks = _tokens(text)
+        self.toks, self.stated_total_mg = _plain_tokens(text, _tokens(text))
         self.i = 0
         self.term = terminology
         self.field = field
@@ -222,6 +341,7 @@ class _Parser:
         match, from_names, drug_end = self.medication()
         self.parsed.match = match
         self.parsed.drug_end = drug_end
+        self.parenthesized_name(match)
         values, unit = self.strengths(match)
         parts = [(match, values, unit)]
         # 'oxycodone 5 mg / acetaminophen 325 mg': each ingredient with its own strength.
@@ -246,13 +366,31 @@ class _Parser:
         self.parsed.tablets = tablets
         while self.peek() is not None:
             w = self.word()
-            if w in _ROUTES or (w == "by" and self.word(1) == "mouth"):
-                if self.parsed.route is not None:
-                    raise self.fail("route given twice")
+            skin = next(
+                (p for p in _SKIN_PHRASES if tuple(self.word(k) for k in range(len(p))) == p),
+                None,
+            )
+            if skin is not None:
+                self.i += len(skin)
+                patch = self.parsed.route == "transdermal" or any(
+                    t.text in _PATCH_WORDS for t in self.toks
+                )
+                self.parsed.route = "transdermal" if patch else "topical"
+            elif w in _ROUTES or (w == "by" and self.word(1) == "mouth"):
+                given = self.parsed.route
                 self.parsed.route = self.route()
+                if given is not None and given != self.parsed.route:
+                    # 'tablet ... by mouth' says one route twice; two routes are two orders
+                    raise self.fail(f"two routes given ({given}, {self.parsed.route})")
             elif w == "prn" or (w == "as" and self.word(1) == "needed"):
                 self.i += 1 if w == "prn" else 2
                 self.parsed.prn = True
+                if self.word() == "for" and self.number_at(1) is None:
+                    self.reason()  # 'as needed for muscle spasms'
+            elif w == "per" and self.word(1) in _COUNT_WORDS and any(self.parsed.doses):
+                self.i += 2  # '5-325 MG per tablet': the strength's unit said again
+            elif w in _RELEASE_WORDS and any(self.parsed.doses):
+                self.i += 1  # '5 MG immediate release tablet': the order's text keeps it
             elif w == "for" or (
                 w == "x"
                 and self.number_at(1) is not None
@@ -263,10 +401,10 @@ class _Parser:
                 self.parsed.duration = self.duration()
             elif w in _COUNT_WORDS and any(self.parsed.doses):
                 # '25 mg capsule bid': the form of a dose already given; tablets and capsules
-                # are taken by mouth.
+                # are taken by mouth, a patch is worn on the skin.
                 self.i += 1
                 if self.parsed.route is None:
-                    self.parsed.route = "oral"
+                    self.parsed.route = _FORM_ROUTE[w]
             elif w in _COUNT_WORDS or (
                 self.number_at() is not None and self.word(1) in _COUNT_WORDS
             ):
@@ -293,6 +431,7 @@ class _Parser:
                 "no frequency (e.g. tid, q8h, twice daily, once)",
                 field=self.field,
             )
+        self.check_stated_total(doses)
         if self.parsed.tablets is not None and not doses:
             match = self.parsed.match
             variants = list(match.variants) if match is not None else []
@@ -316,6 +455,53 @@ class _Parser:
                 field=self.field,
             )
         return self.parsed
+
+    def parenthesized_name(self, match: MedicationMatch) -> None:
+        """'fentaNYL (DURAGESIC) 25 mcg/hr': a brand or generic name in parentheses after the
+        drug, as EHRs print it, is passed over when it names the same ingredients; a different
+        or unknown drug there is refused, never ignored."""
+        if self.word() != "(":
+            return
+        close = next(
+            (k for k in range(self.i + 1, len(self.toks)) if self.toks[k].text == ")"), None
+        )
+        inner = self.toks[self.i + 1 : close] if close is not None else []
+        if not inner or any(t.is_number for t in inner):
+            return
+        span = self.text[inner[0].pos : inner[-1].end]
+        try:
+            other = self.term.resolve_medication(span, field=self.field)
+        except InputError:
+            raise self.fail(f"{span!r} in parentheses is not a drug known here") from None
+        mine = {m.ingredient.id for m in match.ingredients}
+        if {m.ingredient.id for m in other.ingredients} != mine:
+            raise self.fail(
+                f"{span!r} in parentheses is "
+                + join_and([m.ingredient.name for m in other.ingredients])
+                + f", not {match.matched}: write one drug per line"
+            )
+        assert close is not None
+        self.i = close + 1
+
+    def reason(self) -> None:
+        """'as needed for muscle spasms': the words of the reason, up to a word of the grammar."""
+        self.i += 1  # 'for'
+        grammar = _STOP | set(_CODES) | {"every", "q", "once", "twice", "(", ")"}
+        while self.peek() is not None and self.word().isalpha() and self.word() not in grammar:
+            self.i += 1
+
+    def check_stated_total(self, doses: list[Dose]) -> None:
+        """An EHR's '(10 mg total)' must be what the line gives per dose; a mismatch is refused."""
+        if self.stated_total_mg is None or len(doses) != 1 or doses[0].mg() is None:
+            return
+        given = (doses[0].mg() or 0.0) * (self.parsed.tablets or 1.0)
+        if abs(given - self.stated_total_mg) > 1e-6 * max(given, 1.0):
+            raise SigParseError(
+                self.text,
+                len(self.text),
+                f"the line says {self.stated_total_mg:g} mg total per dose but gives {given:g} mg",
+                field=self.field,
+            )
 
     def count(self) -> float | None:
         n = self.number_at()
@@ -561,6 +747,10 @@ class _Parser:
         if self.word(1) == "/" and self.word(2) in ("day", "d", "kg", "ml"):
             unit = f"{unit}/{'day' if self.word(2) in ('day', 'd') else self.word(2)}"
             consumed = 3
+        elif self.word(1) in ("/", "per") and self.word(2) in _HOUR_WORDS:
+            unit, consumed = f"{unit}/h", 3  # a rate: a patch ('25 mcg/hr') or an infusion
+        elif self.word(1) in ("/", "per") and self.word(2) == "24" and self.word(3) in _HOUR_WORDS:
+            unit, consumed = f"{unit}/day", 4  # 'mg/24 hr' (a patch labelled per 24 hours)
         unit = {"ml": "mL", "ug": "mcg", "mgs": "mg", "mcgs": "mcg"}.get(unit, unit)
         unit = unit.replace("/ml", "/mL")
         try:
@@ -729,7 +919,17 @@ class _Parser:
     def frequency(self) -> Frequency:
         w = self.word()
         base: tuple[str, float, float | None]  # code, doses per day, interval (h)
-        if w in ("once", "single", "stat") or (w == "x" and self.word(1) == "1"):
+        if w == "weekly" or (w == "once" and self.word(1) == "weekly"):
+            self.i += 1 if w == "weekly" else 2
+            base = ("q168h", 1 / 7, 168.0)
+        elif (
+            w == "once"
+            and self.word(1) in ("a", "per", "every", "each", "/")
+            and self.word(2) in ("week", "wk")
+        ):
+            self.i += 3
+            base = ("q168h", 1 / 7, 168.0)
+        elif w in ("once", "single", "stat") or (w == "x" and self.word(1) == "1"):
             if w == "once" and self.word(1) in ("daily", "a", "per", "every", "each"):
                 self.i += 1
                 self.day_phrase(optional=False)
@@ -758,6 +958,7 @@ class _Parser:
         elif w in ("q", "every"):
             self.i += 1
             base = self.interval()
+
         elif self.number_at() is not None and self.word(1) in ("times", "x"):
             n = self.number_at()
             assert n is not None
@@ -800,15 +1001,30 @@ class _Parser:
             raise self.fail("expected 'a day' or 'daily'")
 
     def interval(self) -> tuple[str, float, float]:
+        ordinal = _ORDINAL_DAYS.get(self.word())
+        if ordinal is not None and self.word(1) in ("day", "days"):
+            self.i += 2  # 'every other day', 'every third day'
+            return (f"q{24 * ordinal:g}h", 1 / ordinal, 24.0 * ordinal)
+        if self.word() in ("week", "wk"):
+            self.i += 1  # 'every week'
+            return ("q168h", 1 / 7, 168.0)
         n = self.number_at()
         if n is None:
             raise self.fail("expected hours after q/every (e.g. q8h)")
         self.i += 1
         if self.word() in ("-", "to") and self.number_at(1) is not None:
             self.i += 2  # a range: the shorter interval is the most the order allows
-        if not self.accept("h", "hr", "hrs", "hour", "hours"):
+        if self.accept("d", "day", "days"):
+            if n != int(n) or not 1 <= n <= 28:
+                raise self.fail("an interval in days must be a whole number from 1 to 28")
+            n *= 24  # 'every 3 days' (a patch changed every third day)
+        elif self.accept("w", "wk", "wks", "week", "weeks"):
+            if n != int(n) or not 1 <= n <= 4:
+                raise self.fail("an interval in weeks must be a whole number from 1 to 4")
+            n *= 168
+        elif not self.accept("h", "hr", "hrs", "hour", "hours"):
             raise self.fail("expected 'h' or 'hours'")
-        if n < 1 or n > 168:
+        elif n < 1 or n > 168:
             raise self.fail("the interval must be between 1 and 168 hours")
         return (f"q{n:g}h", 24 / n, n)
 

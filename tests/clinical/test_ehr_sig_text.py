@@ -1,0 +1,177 @@
+"""Dose text as EHRs print it and as clinicians write patches.
+
+An EHR's medication list line ('cyclobenzaprine (FLEXERIL) 10 MG tablet Take 1 tablet (10 mg
+total) by mouth 3 (three) times daily as needed for muscle spasms.') restates the brand, the
+total and every number in words; a transdermal patch is dosed per hour ('fentanyl 25 mcg/hr patch
+q72h'). Before this reading a patch line was 'not a drug known here' (the '/hr' was taken for a
+second drug 'hr patch'), so carisoprodol with a fentanyl patch raised no interaction alert; an EHR
+line was read as the drug only, its dose unchecked."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from myorelax.clinical.inputs import medication_orders
+from myorelax.clinical.sig import parse_medication, parse_sig
+from myorelax.errors import SigParseError
+
+EXTERNAL = Path(__file__).resolve().parents[3] / "shared" / "external" / "cds-hooks"
+
+
+def read(text: str) -> tuple[str, float | None, str | None, float | None, str | None, str, bool]:
+    (o,) = parse_medication(text).orders
+    assert o.dose is not None and o.frequency is not None
+    return (o.drug, o.dose.value, o.dose.unit, o.tablets, o.route, o.frequency.code, o.prn)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "cyclobenzaprine (FLEXERIL) 10 MG tablet Take 1 tablet (10 mg total) by mouth "
+            "3 (three) times daily as needed for muscle spasms.",
+            ("cyclobenzaprine", 10, "mg", 1, "oral", "tid", True),
+        ),
+        (
+            "tiZANidine (ZANAFLEX) 4 MG tablet Take 1 tablet (4 mg total) by mouth every "
+            "8 (eight) hours as needed.",
+            ("tizanidine", 4, "mg", 1, "oral", "q8h", True),
+        ),
+        (
+            "methocarbamol (ROBAXIN) 750 MG tablet Take 2 tablets (1,500 mg total) by mouth "
+            "4 (four) times daily.",
+            ("methocarbamol", 750, "mg", 2, "oral", "qid", False),
+        ),
+        (
+            "oxyCODONE (ROXICODONE) 5 MG immediate release tablet Take 1 tablet (5 mg total) "
+            "by mouth every 6 (six) hours as needed for severe pain.",
+            ("oxycodone", 5, "mg", 1, "oral", "q6h", True),
+        ),
+        ("carisoprodol 350 mg, take 1 tab tid", ("carisoprodol", 350, "mg", 1, None, "tid", False)),
+        # a patch: a rate per hour, worn on the skin, changed every so many hours or days
+        (
+            "fentanyl 25 mcg/hr patch q72h",
+            ("fentanyl", 25, "mcg/h", None, "transdermal", "q72h", False),
+        ),
+        (
+            "fentaNYL (DURAGESIC) 25 mcg/hr Place 1 patch onto the skin every 72 (seventy-two) hours.",
+            ("fentanyl", 25, "mcg/h", 1, "transdermal", "q72h", False),
+        ),
+        (
+            "fentanyl 12 mcg per hour transdermal every 3 days",
+            ("fentanyl", 12, "mcg/h", None, "transdermal", "q72h", False),
+        ),
+        (
+            "Duragesic 50 mcg/hr every third day",
+            ("fentanyl", 50, "mcg/h", None, None, "q72h", False),
+        ),
+        (
+            "buprenorphine (BUTRANS) 10 mcg/hr patch Place 1 patch onto the skin once a week.",
+            ("buprenorphine", 10, "mcg/h", 1, "transdermal", "q168h", False),
+        ),
+        ("Butrans 5 mcg/hr once weekly", ("buprenorphine", 5, "mcg/h", None, None, "q168h", False)),
+        (
+            "clonidine 0.1 mg/24 hr patch weekly",
+            ("clonidine", 0.1, "mg/day", None, "transdermal", "q168h", False),
+        ),
+        ("baclofen 10 mg every other day", ("baclofen", 10, "mg", None, None, "q48h", False)),
+    ],
+)
+def test_ehr_and_patch_lines_are_read(text: str, expected: tuple[object, ...]) -> None:
+    assert read(text) == pytest.approx(expected)
+
+
+def test_a_patch_without_a_change_interval_is_a_continuous_rate() -> None:
+    (o,) = parse_medication("fentanyl 25 mcg/hr patch").orders
+    assert o.frequency is not None and o.frequency.code == "continuous"
+    assert o.dose is not None and o.dose.is_mass_rate and o.dose_mg is None
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        # the brand in parentheses is another drug: refused, never passed over
+        ("baclofen (FLEXERIL) 10 mg tid", "in parentheses is cyclobenzaprine, not baclofen"),
+        ("baclofen (FOOBARIN) 10 mg tid", "'FOOBARIN' in parentheses is not a drug known here"),
+        # the EHR's stated total disagrees with the strength and count
+        (
+            "cyclobenzaprine 10 MG tablet Take 1 tablet (20 mg total) by mouth 3 (three) times daily",
+            "says 20 mg total per dose but gives 10 mg",
+        ),
+        ("carisoprodol 350 mg tablet by mouth iv tid", "two routes given (oral, intravenous)"),
+        ("baclofen 10 mg every 40 days", "an interval in days must be a whole number from 1 to 28"),
+    ],
+)
+def test_contradictions_are_refused_by_name(text: str, problem: str) -> None:
+    with pytest.raises(SigParseError) as err:
+        parse_sig(text)
+    assert problem in str(err.value).lower() or problem in str(err.value)
+
+
+def test_a_restated_number_that_disagrees_is_not_passed_over() -> None:
+    # '3 (four) times': the words do not restate the number, so the line does not parse
+    with pytest.raises(SigParseError):
+        parse_sig("baclofen 10 mg 3 (four) times daily")
+
+
+def test_a_fentanyl_patch_is_a_current_medication_with_its_interactions() -> None:
+    orders, notes = medication_orders("fentanyl 25 mcg/hr patch q72h", field="medications[0]")
+    assert [o.drug for o in orders] == ["fentanyl"]
+    assert notes == ()
+
+
+def test_carisoprodol_with_a_fentanyl_patch_raises_the_opioid_alert(
+    cli: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    result = cli(
+        "check",
+        "--order",
+        "carisoprodol 350 mg tid",
+        "--med",
+        "fentaNYL (DURAGESIC) 25 mcg/hr Place 1 patch onto the skin every 72 (seventy-two) hours.",
+        "--age",
+        "50",
+        "--crcl",
+        "90",
+        "--json",
+    )
+    assert result.returncode in (0, 1), result.stderr
+    report = json.loads(result.stdout)
+    codes = {(a["code"], tuple(sorted(a["drugs"]))) for a in report["alerts"]}
+    assert ("MRX-DDI-003", ("carisoprodol", "fentanyl")) in codes
+    assert not [n for n in report["not_checked"] if n["kind"] in ("medication", "dose")]
+
+
+def _epic_sig_texts() -> list[str]:
+    texts: list[str] = []
+    for path in sorted((EXTERNAL / "cqf-ruler-opioid").glob("*.json")):
+        raw = path.read_text()
+        data, _ = json.JSONDecoder().raw_decode(raw)
+        stack: list[object] = [data]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                if node.get("resourceType") == "MedicationRequest":
+                    for d in node.get("dosageInstruction") or []:
+                        if isinstance(d, dict) and isinstance(d.get("text"), str):
+                            texts.append(d["text"])
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+    return texts
+
+
+@pytest.mark.skipif(not EXTERNAL.is_dir(), reason="../shared/external is not present")
+def test_the_real_epic_order_text_reads_with_its_medication_name() -> None:
+    """The UCHealth (Epic) order-sign payload of cqf-ruler's tests: its Medication is 'MORPHINE
+    30 MG IMMEDIATE RELEASE TABLET' and its dosage text 'Take 1 tablet by mouth every 4 hours as
+    needed for Pain.'; the two as one line read as the EHR meant them."""
+    texts = _epic_sig_texts()
+    assert "Take 1 tablet by mouth every 4 hours as needed for Pain." in texts
+    line = "MORPHINE 30 MG IMMEDIATE RELEASE TABLET " + texts[0]
+    assert read(line) == ("morphine", 30, "mg", 1, "oral", "q4h", True)
