@@ -175,3 +175,46 @@ def test_the_real_epic_order_text_reads_with_its_medication_name() -> None:
     assert "Take 1 tablet by mouth every 4 hours as needed for Pain." in texts
     line = "MORPHINE 30 MG IMMEDIATE RELEASE TABLET " + texts[0]
     assert read(line) == ("morphine", 30, "mg", 1, "oral", "q4h", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a range is read at the most it allows, as an interval range ('q4-6h') always was
+        ("oxycodone 5 mg 1-2 tabs q4-6h prn pain", ("oxycodone", 5, "mg", 2, None, "q4h", True)),
+        ("tizanidine 2-4 mg q8h prn", ("tizanidine", 4, "mg", None, None, "q8h", True)),
+        ("metaxalone 800 mg 3-4 times daily", ("metaxalone", 800, "mg", None, None, "qid", False)),
+        (
+            "metaxalone 800 mg 3 to 4 times a day",
+            ("metaxalone", 800, "mg", None, None, "qid", False),
+        ),
+        # the reason of an as-needed order, with or without 'for'
+        ("diazepam 5 mg PO q6h PRN spasm", ("diazepam", 5, "mg", None, "oral", "q6h", True)),
+        (
+            "hydromorphone 0.5 mg IV q3h PRN severe pain",
+            ("hydromorphone", 0.5, "mg", None, "intravenous", "q3h", True),
+        ),
+        # dotted abbreviations, a cap on an as-needed total, 'at night', sublingual
+        ("Soma 350 mg p.o. t.i.d. p.r.n.", ("carisoprodol", 350, "mg", None, "oral", "tid", True)),
+        ("tramadol 50 mg q6h prn, max 400 mg/day", ("tramadol", 50, "mg", None, None, "q6h", True)),
+        ("cyclobenzaprine 10 mg at night", ("cyclobenzaprine", 10, "mg", None, None, "qhs", False)),
+        (
+            "lorazepam 1 mg sublingual q8h prn",
+            ("lorazepam", 1, "mg", None, "sublingual", "q8h", True),
+        ),
+    ],
+)
+def test_common_written_forms_are_read(text: str, expected: tuple[object, ...]) -> None:
+    assert read(text) == pytest.approx(expected)
+
+
+def test_a_cap_does_not_lower_the_checked_total() -> None:
+    """'max 400 mg/day' is the prescriber's cap; the check counts the full frequency (the most
+    the order allows), so a cap never hides an order that allows more than the label."""
+    (o,) = parse_medication("tramadol 100 mg q4h prn, max 400 mg/day").orders
+    assert o.daily_dose_mg == 600
+
+
+def test_two_dotted_abbreviations_stay_two_words() -> None:
+    (o,) = parse_medication("Soma 350 mg p.o. q.i.d.").orders
+    assert (o.route, o.frequency and o.frequency.code) == ("oral", "qid")

@@ -66,6 +66,12 @@ _ROUTES = {
     "rectally": "rectal",
     "nasal": "nasal",
     "intranasal": "nasal",
+    "sublingual": "sublingual",
+    "sl": "sublingual",
+    "buccal": "buccal",
+    "subcutaneous": "subcutaneous",
+    "subq": "subcutaneous",
+    "sq": "subcutaneous",
     "transdermal": "transdermal",
     "transdermally": "transdermal",
     "topical": "topical",
@@ -132,6 +138,12 @@ _CODES: dict[str, tuple[str, float]] = {
     "hs": ("qhs", 1),
     "nightly": ("qhs", 1),
 }
+# Where the reason of an as-needed order ('prn muscle spasm') ends: a word of the grammar.
+_REASON_STOP = (
+    _STOP
+    | set(_CODES)
+    | {"every", "q", "once", "twice", "(", ")", "max", "maximum", "nte", "for", "x", "weekly"}
+)
 _TIMES: dict[str, tuple[str, ...]] = {
     "qd": ("08:00",),
     "qpm": ("20:00",),
@@ -219,6 +231,11 @@ _RELEASE_WORDS = frozenset(
 )
 
 
+# Words after 'max 400' that belong to the cap ('max 8 tabs per day', 'max 400 mg/day').
+_CAP_WORDS = frozenset(
+    {"/", "per", "a", "in", "day", "d", "daily", "24", "hours", "hour", "h", "hr", "hrs"}
+    | {"tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules", "doses"}
+)
 # 'every other day' (48 h), 'every third day' (72 h).
 _ORDINAL_DAYS = {"other": 2, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "seventh": 7}
 # 'onto the skin': where a patch goes (a cream on the skin is topical).
@@ -253,6 +270,31 @@ def _spelled_number(words: list[str]) -> float | None:
     return float(value)
 
 
+def _undotted(toks: list[_Tok]) -> list[_Tok]:
+    """Dotted abbreviations as one word: 'q.i.d.' is 'qid', 'p.o.' is 'po', 'p.r.n.' is 'prn'."""
+    out: list[_Tok] = []
+    i = 0
+    while i < len(toks):
+        j = i
+        while (
+            j + 1 < len(toks)
+            and len(toks[j].text) == 1
+            and toks[j].text.isalpha()
+            and toks[j + 1].text == "."
+            and toks[j + 1].pos == toks[j].end
+            and (j == i or toks[j].pos == toks[j - 1].end)
+        ):
+            j += 2
+        if j - i >= 4:  # two letters or more, each with its dot
+            letters = "".join(toks[k].text for k in range(i, j, 2))
+            out.append(_Tok(letters, toks[i].pos, toks[j - 1].end))
+            i = j
+            continue
+        out.append(toks[i])
+        i += 1
+    return out
+
+
 def _plain_tokens(text: str, toks: list[_Tok]) -> tuple[list[_Tok], float | None]:
     """The tokens without an EHR's restatements and punctuation, and the total dose such a
     restatement gives: '3 (three) times' is '3 times', 'Take 1 tablet (10 mg total)' is '1 tablet'
@@ -260,6 +302,7 @@ def _plain_tokens(text: str, toks: list[_Tok]) -> tuple[list[_Tok], float | None
     verbs of `_FILLER_WORDS` are dropped."""
     out: list[_Tok] = []
     total: float | None = None
+    toks = _undotted(toks)
     i = 0
     while i < len(toks):
         t = toks[i]
@@ -386,7 +429,15 @@ class _Parser:
                 self.i += 1 if w == "prn" else 2
                 self.parsed.prn = True
                 if self.word() == "for" and self.number_at(1) is None:
+                    self.i += 1
                     self.reason()  # 'as needed for muscle spasms'
+                elif self.word().isalpha() and self.word() not in _REASON_STOP:
+                    self.reason()  # 'prn spasm', 'PRN severe pain'
+            elif w in ("max", "maximum", "nte") and self.number_at(1) is not None:
+                # 'max 400 mg/day': a cap on the as-needed total; the full frequency is checked
+                self.i += 2
+                while self.word() in _CAP_WORDS or _is_dose_unit(self.word()):
+                    self.i += 1
             elif w == "per" and self.word(1) in _COUNT_WORDS and any(self.parsed.doses):
                 self.i += 2  # '5-325 MG per tablet': the strength's unit said again
             elif w in _RELEASE_WORDS and any(self.parsed.doses):
@@ -406,7 +457,11 @@ class _Parser:
                 if self.parsed.route is None:
                     self.parsed.route = _FORM_ROUTE[w]
             elif w in _COUNT_WORDS or (
-                self.number_at() is not None and self.word(1) in _COUNT_WORDS
+                self.number_at() is not None
+                and (
+                    self.word(1) in _COUNT_WORDS
+                    or (self.word(1) in ("-", "to") and self.word(3) in _COUNT_WORDS)
+                )
             ):
                 if self.parsed.tablets is not None:
                     raise self.fail("tablet count given twice")
@@ -485,9 +540,7 @@ class _Parser:
 
     def reason(self) -> None:
         """'as needed for muscle spasms': the words of the reason, up to a word of the grammar."""
-        self.i += 1  # 'for'
-        grammar = _STOP | set(_CODES) | {"every", "q", "once", "twice", "(", ")"}
-        while self.peek() is not None and self.word().isalpha() and self.word() not in grammar:
+        while self.peek() is not None and self.word().isalpha() and self.word() not in _REASON_STOP:
             self.i += 1
 
     def check_stated_total(self, doses: list[Dose]) -> None:
@@ -505,6 +558,10 @@ class _Parser:
 
     def count(self) -> float | None:
         n = self.number_at()
+        upto = self.number_at(2) if self.word(1) in ("-", "to") else None
+        if n is not None and upto is not None and upto > n and self.word(3) in _COUNT_WORDS:
+            self.i += 4  # '1-2 tabs': the most the order allows is checked
+            return upto
         if n is not None and self.word(1) in _COUNT_WORDS:
             if n <= 0:
                 raise self.fail("the tablet count must be positive")
@@ -702,9 +759,11 @@ class _Parser:
         values = [first.number]
         self.i += 1
         unit: str | None = None
+        self.parsed.dashed = True
         while True:
             nxt = self.peek(1)
             if self.word() in ("/", "-") and nxt is not None and nxt.is_number:
+                self.parsed.dashed = self.parsed.dashed and self.word() == "-"
                 self.i += 1
                 values.append(nxt.number)
                 self.i += 1
@@ -795,7 +854,11 @@ class _Parser:
                         "a dose needs a unit (mg, mcg, g, mL)",
                         field=self.field,
                     )
-            if len(values) != 1:
+            if len(values) == 2 and self.parsed.dashed and values[0] < values[1]:
+                # 'tizanidine 2-4 mg': a range; the most the order allows is checked, as for
+                # an interval range ('q4-6h')
+                doses[0] = Dose(value=values[1], unit=unit)
+            elif len(values) != 1:
                 problem = (
                     f"{len(values)} strengths given for one ingredient ({ings[0].ingredient.name})"
                 )
@@ -951,7 +1014,7 @@ class _Parser:
             self.i += 2
             base = ("qd", 1, 24)
         elif (w in ("every", "each") and self.word(1) in ("night", "evening")) or (
-            w == "at" and self.word(1) == "bedtime"
+            w == "at" and self.word(1) in ("bedtime", "night")
         ):
             self.i += 2
             base = ("qhs", 1, 24)
@@ -959,8 +1022,18 @@ class _Parser:
             self.i += 1
             base = self.interval()
 
-        elif self.number_at() is not None and self.word(1) in ("times", "x"):
+        elif self.number_at() is not None and (
+            self.word(1) in ("times", "x")
+            or (
+                self.word(1) in ("-", "to")
+                and self.number_at(2) is not None
+                and self.word(3) in ("times", "x")
+            )
+        ):
             n = self.number_at()
+            if self.word(1) in ("-", "to"):
+                self.i += 2  # '3-4 times daily': the most the order allows is checked
+                n = max(n or 0.0, self.number_at() or 0.0)
             assert n is not None
             if n <= 0 or n > 24 or n != int(n):
                 raise self.fail("the number of doses a day must be a whole number from 1 to 24")
@@ -1119,6 +1192,7 @@ class _Parsed:
     prn: bool = False
     duration: float | None = None
     from_product_name: bool = False
+    dashed: bool = False  # the strengths were joined by '-' only ('2-4 mg': a range)
     problems: list[str] = field(default_factory=list)
 
 
