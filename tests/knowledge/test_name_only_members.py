@@ -31,6 +31,9 @@ NAME_ONLY = {
     "eslicarbazepine": {"antiepileptics"},
     "perampanel": {"antiepileptics"},
     "cenobamate": {"antiepileptics"},
+    "daridorexant": {"cns_depressants"},
+    "dronabinol": {"cns_depressants"},
+    "lofexidine": {"alpha2_agonists"},
     "estrogens, conjugated (usp)": {"estrogens"},
     "estrogens, esterified (usp)": {"estrogens"},
 }
@@ -63,6 +66,10 @@ def test_they_are_found_by_name_and_brand_never_by_an_empty_code() -> None:
         ("Dayvigo", "lemborexant"),
         ("Byfavo", "remimazolam"),
         ("eslicarbazepine acetate", "eslicarbazepine"),
+        ("Quviviq", "daridorexant"),
+        ("Syndros", "dronabinol"),
+        ("Lucemyra", "lofexidine"),
+        ("Xcopri", "cenobamate"),
     ):
         ing = term.resolve(written).ingredient
         assert (ing.id, ing.rxcui) == (ingredient, ""), written
@@ -100,6 +107,21 @@ def test_an_orexin_antagonist_with_carisoprodol_is_a_cns_depressant_interaction(
     for med in ("suvorexant 10 mg qhs", "Belsomra 10 mg qhs", "Dayvigo 5 mg qhs"):
         drugs = _alerts(med).get("MRX-DDI-003", ())
         assert {"carisoprodol"} < set(drugs), med
+
+
+def test_daridorexant_and_dronabinol_are_cns_depressants_from_their_own_labels() -> None:
+    """Quviviq (2022) and dronabinol are in no CDC value set here; both labels warn of additive
+    CNS depression. Before, 'dronabinol 5 mg bid' resolved to a classless ingredient (nothing
+    said, nothing alerted) and 'Quviviq' was an unknown drug."""
+    for med in ("Quviviq 50 mg qhs", "dronabinol 5 mg bid", "Syndros 2.1 mg bid"):
+        drugs = _alerts(med, "tizanidine 2 mg tid").get("MRX-DDI-003", ())
+        assert {"tizanidine"} < set(drugs), med
+
+
+def test_lofexidine_with_tizanidine_is_two_alpha2_agonists() -> None:
+    """The tizanidine label advises against other alpha-2 agonists; Lucemyra (lofexidine, for
+    opioid withdrawal) was an unknown drug."""
+    assert "lofexidine" in _alerts("Lucemyra 0.54 mg qid", "tizanidine 2 mg tid")["MRX-DDI-005"]
 
 
 def test_a_member_without_rxcui_needs_a_note(kb_copy: Path) -> None:
