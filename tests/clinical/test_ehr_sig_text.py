@@ -18,7 +18,7 @@ import pytest
 
 from myorelax.clinical.inputs import medication_orders
 from myorelax.clinical.sig import parse_medication, parse_sig
-from myorelax.errors import SigParseError
+from myorelax.errors import SigParseError, UnknownDrugError
 
 EXTERNAL = Path(__file__).resolve().parents[3] / "shared" / "external" / "cds-hooks"
 
@@ -218,3 +218,31 @@ def test_a_cap_does_not_lower_the_checked_total() -> None:
 def test_two_dotted_abbreviations_stay_two_words() -> None:
     (o,) = parse_medication("Soma 350 mg p.o. q.i.d.").orders
     assert (o.route, o.frequency and o.frequency.code) == ("oral", "qid")
+
+
+def test_a_typed_combination_with_an_unknown_name_keeps_the_known_one() -> None:
+    """'nirmatrelvir/ritonavir' (Paxlovid as typed): nirmatrelvir is not known here; the whole
+    line was 'not a drug known here', so ritonavir, a strong CYP3A4 inhibitor, was not checked.
+    The known part is checked, the unknown part said, with its suggestion when there is one."""
+    orders, notes = medication_orders("nirmatrelvir/ritonavir 300/100 mg bid", field="m")
+    assert [o.drug for o in orders] == ["ritonavir"]
+    unknown = [n for n in notes if n.reason == "unknown_component"]
+    assert len(unknown) == 1 and "nirmatrelvir not known here" in unknown[0].detail
+    _, notes = medication_orders("acetaminophen/oxycodon 325/5 mg q6h", field="m")
+    assert any("did you mean oxycodone?" in n.detail for n in notes)
+    # both unknown: the line is unknown, as before
+    orders, notes = medication_orders("foo/bar 5/5 mg bid", field="m")
+    assert orders == () and [n.reason for n in notes] == ["unknown_drug"]
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        "carisoprodol/foobarol 350/5 mg tid",
+        "carisoprodol 350 mg / foobarol 5 mg tid",  # RxNorm style: foobarol was silently dropped
+    ],
+)
+def test_an_order_with_an_unknown_component_is_refused(order: str) -> None:
+    with pytest.raises(UnknownDrugError) as err:
+        parse_sig(order)
+    assert "foobarol" in str(err.value)

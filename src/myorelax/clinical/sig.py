@@ -345,6 +345,7 @@ class _Parser:
         self.field = field
         self.parsed = _Parsed(text=text)
         self.strict = True
+        self.unknown_part: UnknownDrugError | None = None  # a typed combination's unknown name
 
     # -- helpers -------------------------------------------------------------------------
     def peek(self, k: int = 0) -> _Tok | None:
@@ -472,6 +473,9 @@ class _Parser:
                 self.parsed.frequency = self.frequency()
             else:
                 raise self.fail("unexpected text after the frequency")
+        if self.unknown_part is not None and self.strict:
+            # An order is checked whole or not at all: a component not known here is refused.
+            raise self.unknown_part
         if self.parsed.problems and self.strict:
             raise SigParseError(self.text, drug_end, self.parsed.problems[0], field=self.field)
         doses = [d for d in self.parsed.doses if d is not None]
@@ -578,7 +582,7 @@ class _Parser:
             found = self.rxnorm_name(start)
             if found is not None:
                 return found[0], False, found[1]
-        first, end = self.name()
+        first, end = self.part()
         matches = [first]
         while (
             self.word() in _JOINERS
@@ -587,8 +591,11 @@ class _Parser:
             and self.word(1) not in _STOP
         ):
             self.i += 1
-            nxt, end = self.name()
+            nxt, end = self.part()
             matches.append(nxt)
+        if not any(m.ingredients for m in matches):
+            self.i = start
+            self.name()  # raises with the first name's own explanation
         if len(matches) == 1:
             return first, False, end
         ingredients: list[MatchedIngredient] = []
@@ -605,6 +612,33 @@ class _Parser:
             unresolved=tuple(u for m in matches for u in m.unresolved),
         )
         return combined, all(len(m.ingredients) == 1 for m in matches), end
+
+    def part(self) -> tuple[MedicationMatch, int]:
+        """One name of a typed combination ('nirmatrelvir/ritonavir'): an unknown one is kept
+        as unresolved (the known ones are still checked, the unknown one said), never dropped."""
+        at = self.i
+        try:
+            return self.name()
+        except UnknownDrugError as exc:
+            j = at
+            while (
+                j < len(self.toks)
+                and not self.toks[j].is_number
+                and self.toks[j].text not in _STOP
+                and not (j > at and self.toks[j].text in _JOINERS)
+            ):
+                j += 1
+            joined_after = 0 < j < len(self.toks) and self.toks[j].text in _JOINERS
+            joined_before = at > 0 and self.toks[at - 1].text in _JOINERS
+            if j == at or not (joined_after or joined_before):
+                raise
+            self.i = j
+            self.unknown_part = self.unknown_part or exc
+            hint = f" (did you mean {exc.suggestions[0]}?)" if exc.suggestions else ""
+            span = self.text[self.toks[at].pos : self.toks[j - 1].end]
+            return MedicationMatch(
+                query=span, how="name", matched=span, ingredients=(), unresolved=(span + hint,)
+            ), self.toks[j - 1].end
 
     def rxnorm_name(self, start: int) -> tuple[MedicationMatch, int] | None:
         """The longest RxNorm-style product name from `start` ('... Oral Tablet [Percocet]')."""
@@ -1299,6 +1333,9 @@ def _parse_medication(
         problem = f"dose text not read ({exc.message}); checked as the drug only"
         return MedicationLine(stripped, match, _orders(bare, start), (problem,))
     assert parsed.match is not None
+    if parsed.match.unresolved and not lenient:
+        # An order is checked whole or not at all: a component not known here is refused.
+        raise parser.unknown_part or UnknownDrugError(parsed.match.unresolved[0], field=field)
     if parsed.problems and not lenient:
         raise SigParseError(stripped, parsed.drug_end, parsed.problems[0], field=field)
     return MedicationLine(stripped, parsed.match, _orders(parsed, start), tuple(parsed.problems))
