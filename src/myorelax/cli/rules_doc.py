@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from myorelax.knowledge.loader import load_knowledge
+from myorelax.knowledge.schema import ADVICE_FIELDS, Rule
 
 
 def render() -> str:
@@ -33,7 +36,35 @@ def render() -> str:
     for code in sorted(kb.rules):
         r = kb.rules[code]
         lines.append(f"- **{code} {r.name}.** {r.description}")
+    lines += _advice_section(kb.rules)
     return "\n".join(lines) + "\n"
+
+
+def _advice_section(rules: Mapping[str, Rule]) -> list[str]:
+    """Each rule's advice: the recommendation and mechanism templates of every branch, and the
+    phrases a check assembles into a value, then the vocabulary of the templates' fields."""
+    lines = [
+        "",
+        "## What each rule advises",
+        "",
+        "The alert's recommendation and mechanism are the rule's `advice` templates (its knowledge "
+        "file), one per branch of the rule (`default`, and the branches a check names), with the "
+        "`{fields}` filled by the check (see the fields below).",
+    ]
+    for code in sorted(rules):
+        r = rules[code]
+        lines += ["", f"### {code} {r.name}", ""]
+        for a in r.advice:
+            lines += [
+                f"- `{a.when}`",
+                f"  - recommendation: {a.recommendation}",
+                f"  - mechanism: {a.mechanism}",
+            ]
+        for ph in r.phrases:
+            lines.append(f"- phrase `{ph.name}`: {ph.text}")
+    lines += ["", "## Advice template fields", "", "| field | value |", "| --- | --- |"]
+    lines += [f"| `{{{name}}}` | {meaning} |" for name, meaning in sorted(ADVICE_FIELDS.items())]
+    return lines
 
 
 if __name__ == "__main__":  # pragma: no cover

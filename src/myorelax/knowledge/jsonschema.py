@@ -17,6 +17,7 @@ from myorelax.knowledge.schema import (
     Manifest,
     Monograph,
     PatientStates,
+    Rule,
     SourceFile,
 )
 
@@ -30,6 +31,7 @@ def knowledge_json_schema() -> dict[str, Any]:
         "conditions": ConditionFile,
         "patient_states": PatientStates,
         "manifest": Manifest,
+        "rule": Rule,
     }
     defs: dict[str, Any] = {}
     kinds: dict[str, Any] = {}
@@ -41,8 +43,9 @@ def knowledge_json_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "myorelax knowledge-base files",
-        "description": "drugs/<id>.yaml is a monograph; sources/*.yaml, groups/*.yaml, "
-        "conditions.yaml, patient_states.yaml and manifest.yaml are the other kinds.",
+        "description": "drugs/<id>.yaml is a monograph, rules/<code>.yaml a rule; sources/*.yaml, "
+        "groups/*.yaml, conditions.yaml, patient_states.yaml and manifest.yaml are the other "
+        "kinds.",
         "properties": kinds,
         "$defs": dict(sorted(defs.items())),
     }

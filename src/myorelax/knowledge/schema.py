@@ -6,10 +6,11 @@ explains them and ``docs/knowledge-base.schema.json`` is generated from them.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Collection, Mapping
 from typing import Annotated, Literal, get_args
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
 from myorelax.frozen import Frozen as _Frozen
 from myorelax.knowledge.severity import SEVERITY_ORDER as SEVERITY_ORDER
@@ -1006,6 +1007,117 @@ class RuleSeverityStep(Frozen):
         return self
 
 
+# Every field a rule's advice template may name (`RuleAdvice`, `RulePhrase`): the closed
+# vocabulary of the values the checks pass, with what each holds. A template naming another
+# field is a load error, so a typo cannot reach an alert as a literal "{drgu}".
+ADVICE_FIELDS: Mapping[str, str] = {
+    "action": "the knowledge entry's own advice (a kidney or liver adjustment's or a genotype "
+    "entry's `action`)",
+    "agents": "the drugs and classes involved, in words (MRX-DDI-004)",
+    "avoid": "what to stop or avoid, assembled from the rule's phrases (MRX-DDI-004)",
+    "condition": "the patient's condition, lower case",
+    "count": "how many drugs are involved",
+    "days": "a number of days the patient has taken the drug",
+    "dose": "a dose in mg (the labelled starting dose)",
+    "drug": "the drug's name",
+    "drug_id": "the drug's knowledge id (for a command such as `myorelax titrate`)",
+    "duration": "a labelled duration with its unit, in words",
+    "fraction": "the fraction of the usual dose, in words",
+    "gene": "the gene of a pharmacogenomic entry",
+    "group": "a drug class, in words",
+    "groups": "further drug classes, in words",
+    "interval": "a labelled interval, in words",
+    "limit": "a labelled limit, a number (its unit is the template's or `unit`)",
+    "mechanism": "the knowledge entry's own mechanism (an interaction's `mechanism`; a kidney "
+    "adjustment's note or the monograph's first kidney statement)",
+    "metabolites": "the drug's active metabolites, in words",
+    "oud_drug": "the partner drug that may treat opioid use disorder (buprenorphine, methadone)",
+    "other": "the other drug's name (of a pair)",
+    "recommendation": "the knowledge entry's own recommendation (an interaction's, or its "
+    "route-specific modifier's)",
+    "routes": "the routes a route-specific entry concerns, in words (IV/IM)",
+    "unit": "the unit of `limit`",
+}
+
+
+def template_fields(template: str) -> tuple[str, ...]:
+    """The field names a `str.format` template uses; ValueError for a positional field (`{}`,
+    `{0}`), a conversion or format spec, an attribute or index, or a malformed brace."""
+    names: list[str] = []
+    for _, name, spec, conversion in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if not name or name.isdigit():
+            raise ValueError(f"positional field {{{name}}} in {template!r}: name the field")
+        if spec or conversion:
+            raise ValueError(f"field {{{name}}} has a format spec or conversion: give it plain")
+        if not name.isidentifier():
+            raise ValueError(f"field {{{name}}} is not a plain name (no attributes or indexes)")
+        names.append(name)
+    return tuple(names)
+
+
+def _check_template(template: str) -> str:
+    try:
+        names = template_fields(template)
+    except ValueError as exc:  # a malformed brace ("{drug") is said the same way
+        raise ValueError(f"template {template!r}: {exc}") from None
+    unknown = sorted(set(names) - set(ADVICE_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"unknown field {', '.join('{' + n + '}' for n in unknown)} in {template!r}; "
+            f"the fields are those of ADVICE_FIELDS: {', '.join(sorted(ADVICE_FIELDS))}"
+        )
+    return template
+
+
+Template = Annotated[str, AfterValidator(_check_template)]
+
+
+def fill(template: str, values: Mapping[str, str], where: tuple[str, str]) -> str:
+    """`template` with its fields filled from `values`; a field without a value is a defect
+    (KnowledgeError naming the rule file and the field), never a literal "{drug}" in an alert."""
+    missing = [n for n in template_fields(template) if n not in values]
+    if missing:
+        from myorelax.errors import KnowledgeError
+
+        why = f"the check gave no value for {', '.join('{' + n + '}' for n in missing)}"
+        raise KnowledgeError([(where[0], where[1], why)])
+    return template.format_map(values)
+
+
+class RuleAdvice(Frozen):
+    """What an alert of the rule says to do, and why, for one branch of the rule."""
+
+    when: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="the branch of the rule this advice is for: `default` (exactly one per "
+        "rule), or the name the check uses for another branch (MRX-CI-001's `renal_route`, "
+        "MRX-DOSE-002's `labelled_range`)",
+    )
+    mechanism: Template = Field(
+        min_length=3,
+        description="why it matters: a str.format template with named fields of the "
+        "vocabulary ADVICE_FIELDS ({drug}, {mechanism}...)",
+    )
+    recommendation: Template = Field(
+        min_length=3,
+        description="what to do: a str.format template with named fields of the vocabulary "
+        "ADVICE_FIELDS ({drug}, {limit}, {action}...); `{action}` or `{recommendation}` alone "
+        "where the knowledge entry's own advice is the single source",
+    )
+
+
+class RulePhrase(Frozen):
+    """A named piece of advice that a check assembles into a list value (MRX-DDI-004's "stop or
+    avoid {drug}" for each drug of the trigger, joined into `{avoid}`)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="the name the check uses")
+    text: Template = Field(
+        min_length=3, description="a str.format template with fields of ADVICE_FIELDS"
+    )
+
+
 class Rule(Frozen):
     """A safety rule: its stable code, what it checks, and the evidence behind it."""
 
@@ -1039,7 +1151,14 @@ class Rule(Frozen):
     severity_steps: tuple[RuleSeverityStep, ...] = Field(
         default=(), description="other severities in named situations (a fixed severity only)"
     )
-    recommendation: str | None = None
+    advice: tuple[RuleAdvice, ...] = Field(
+        description="what the rule's alerts say to do and why (`mechanism`, `recommendation`), "
+        "one entry per branch of the rule, `default` exactly once",
+    )
+    phrases: tuple[RulePhrase, ...] = Field(
+        default=(),
+        description="named pieces of advice a check assembles into a list value (MRX-DDI-004)",
+    )
     applies_from_age: Amount | None = Field(
         default=None, description="the age from which the rule applies (years), with its source"
     )
@@ -1057,6 +1176,55 @@ class Rule(Frozen):
         if self.trigger is not None and self.trigger.severity and self.severity_from != "trigger":
             raise ValueError("a trigger with a severity needs severity_from: trigger")
         return self
+
+    @field_validator("advice")
+    @classmethod
+    def _advice_branches(cls, advice: tuple[RuleAdvice, ...]) -> tuple[RuleAdvice, ...]:
+        branches = [a.when for a in advice]
+        if branches.count("default") != 1:
+            raise ValueError(
+                "advice needs exactly one branch `when: default` "
+                f"(found {branches.count('default')})"
+            )
+        twice = sorted({b for b in branches if branches.count(b) > 1})
+        if twice:
+            raise ValueError(f"advice branch {', '.join(twice)} given more than once")
+        return advice
+
+    @field_validator("phrases")
+    @classmethod
+    def _unique_phrases(cls, phrases: tuple[RulePhrase, ...]) -> tuple[RulePhrase, ...]:
+        names = [p.name for p in phrases]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"phrase {', '.join(twice)} given more than once")
+        return phrases
+
+    def advised(self, when: str, values: Mapping[str, str]) -> tuple[str, str]:
+        """(mechanism, recommendation) of the advice branch `when`, filled from `values`; an
+        unknown branch or a missing value is a defect (KnowledgeError)."""
+        where = f"rules/{self.code}.yaml"
+        found = next((a for a in self.advice if a.when == when), None)
+        if found is None:
+            from myorelax.errors import KnowledgeError
+
+            why = f"the check asks for the advice branch {when!r}, which the rule does not have"
+            raise KnowledgeError([(where, "advice", why)])
+        field = f"advice[when={when}]"
+        return (
+            fill(found.mechanism, values, (where, f"{field}.mechanism")),
+            fill(found.recommendation, values, (where, f"{field}.recommendation")),
+        )
+
+    def phrase(self, name: str, values: Mapping[str, str]) -> str:
+        """The rule's phrase `name` filled from `values` (KnowledgeError when it has none)."""
+        where = f"rules/{self.code}.yaml"
+        found = next((p for p in self.phrases if p.name == name), None)
+        if found is None:
+            from myorelax.errors import KnowledgeError
+
+            raise KnowledgeError([(where, "phrases", f"the rule has no phrase {name!r}")])
+        return fill(found.text, values, (where, f"phrases[name={name}]"))
 
     def step(self, when: RuleSituation) -> RuleSeverityStep | None:
         """The severity step for the situation `when`, if the rule has one."""

@@ -38,9 +38,6 @@ def check(ctx: CheckContext) -> list[Alert]:
                     f"{schedule.value} controlled substance"
                     + (f": {abuse.text}" if abuse else "."),
                     [a.drug],
-                    "Abuse potential and dependence (GABA-A modulation, euphoria).",
-                    "Prefer a non-controlled alternative; if used, limit the supply and "
-                    "duration, check the prescription monitoring programme and follow up closely.",
                     schedule,
                     abuse,
                 )
@@ -64,11 +61,9 @@ def check(ctx: CheckContext) -> list[Alert]:
                     f"ago); the label limits use to {dosing.max_duration.text()}. Long-term use of "
                     f"a Schedule {schedule.value} drug leads to dependence.",
                     [a.drug],
-                    "Tolerance and physical dependence with continued use.",
-                    f"Reassess the need; if stopping, taper (see `myorelax taper`). Used for "
-                    f"{fmt(used_days)} days.",
                     dosing.max_duration,
                     dosing,
+                    values={"days": fmt(used_days)},
                 )
             )
     return out

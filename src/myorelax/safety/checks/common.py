@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
 from myorelax.knowledge.schema import (
@@ -27,12 +29,16 @@ def make_alert(
     summary: str,
     detail: str,
     drugs: tuple[str, ...] | list[str],
-    mechanism: str,
-    recommendation: str,
     *cited: Cited | None,
+    advice: str = "default",
+    values: Mapping[str, str] | None = None,
     exposure: ExposureEstimate | None = None,
 ) -> Alert:
+    """An alert of rule `code`. Its mechanism and recommendation are the rule's advice for the
+    branch `advice` (its knowledge file), filled from `values`; a value the templates need and
+    the check did not give is a defect (KnowledgeError), never a literal "{drug}"."""
     rule = ctx.rule(code)
+    mechanism, recommendation = rule.advised(advice, values or {})
     return Alert(
         code=code,
         # None: the rule's own severity (its knowledge file); a check passes one only where the

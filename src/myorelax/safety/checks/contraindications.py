@@ -146,9 +146,8 @@ def _condition_alerts(
                 f"{drug.name} is contraindicated in {what}",
                 detail + ".",
                 [a.drug],
-                f"{drug.name} can worsen {cond.lower()}.",
-                f"Do not use {drug.name}; choose an alternative suited to this condition.",
                 *cis,
+                values={"drug": drug.name, "condition": cond.lower()},
             ).model_copy(update={"finding": f"condition:{cid}"})
         )
     return out
@@ -181,13 +180,10 @@ def _renal_alerts(ctx: CheckContext, a: Active, drug: Monograph) -> list[Alert]:
                 f"The patient has **{why}**. Label: {ci.text}."
                 + (f" {ci.renal.note}" if ci.renal.note else ""),
                 [a.drug],
-                "Impaired kidneys do not clear the vehicle; it worsens acidosis and urea retention."
-                if ci.routes
-                else f"{drug.name} accumulates or harms the kidney in renal impairment.",
-                f"Do not give {drug.name} by this route"
-                + (f" ({routes}); use the oral form if appropriate." if ci.routes else "."),
                 ci,
                 ci.renal,
+                advice="renal_route" if ci.routes else "renal",
+                values={"drug": drug.name, "routes": routes},
             ).model_copy(update={"finding": f"contraindication:{ci.id}"})
         )
     return out
@@ -226,9 +222,8 @@ def check(ctx: CheckContext) -> list[Alert]:
                     f"{drug.name} with a recorded allergy ({text})",
                     "; ".join(reasons) + ".",
                     [a.drug],
-                    "Hypersensitivity reactions, including cross-reactivity within a class.",
-                    f"Do not give {drug.name}; confirm the allergy history and choose an unrelated drug.",
                     cited or hyper,
+                    values={"drug": drug.name},
                 ).model_copy(update={"finding": f"allergy:{text.strip().lower()}"})
             )
     return out

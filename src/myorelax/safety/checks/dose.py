@@ -87,10 +87,9 @@ def _maxima(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) -> li
                     )
                     + ". Doses above it were not studied and raise the risk of adverse effects.",
                     [a.drug],
-                    "Dose-related adverse effects above the studied range.",
-                    f"Lower the dose to at most {fmt(limit)} mg per administration.",
                     dosing.max_single,
                     dosing,
+                    values={"limit": fmt(limit)},
                 )
             )
     if daily_entry and daily_entry.max_daily:
@@ -109,10 +108,9 @@ def _maxima(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) -> li
                     + (" (an as-needed order counted at its full frequency)" if a.order.prn else "")
                     + f"; the label's maximum is **{dosing.max_daily.text()}**.",
                     [a.drug],
-                    "Exposure above the labelled range raises dose-related toxicity.",
-                    f"Keep the total at or below {fmt(limit)} mg a day.",
                     dosing.max_daily,
                     dosing,
+                    values={"limit": fmt(limit)},
                 )
             )
     if not (daily_entry and daily_entry.max_daily):
@@ -153,12 +151,10 @@ def _above_labelled_range(
             f"the maintenance doses it reports for {who} are **{u.text()}** (the highest of "
             "its ranges for this age group). Above that range the label's experience is thin.",
             [a.drug],
-            "Exposure above the labelled range raises dose-related toxicity (drowsiness, "
-            "respiratory depression, coma in overdose).",
-            f"Confirm the dose and units; keep within the labelled maintenance range (up to "
-            f"{fmt(u.upper)} {unit}) unless a specialist has titrated above it.",
             u,
             entry,
+            advice="labelled_range",
+            values={"limit": fmt(u.upper), "unit": unit},
         )
     ]
 
@@ -194,8 +190,6 @@ def _frequency(ctx: CheckContext, a: Active, drug: Monograph, dosing: Dosing) ->
             f"{drug.name} ordered more often than the label allows ({f.code})",
             f"The order is **{f.code}**: " + "; ".join(reasons) + ".",
             [a.drug],
-            "Doses closer together than labelled accumulate and raise peak effects.",
-            "Space the doses as the label directs.",
             dosing.max_doses_per_day or dosing.interval or dosing.doses_per_day,
             dosing,
         )
@@ -306,13 +300,11 @@ def _relative_rise(ctx: CheckContext, a: Active, drug: Monograph, current: Order
                 f"{_conditions_text(ctx, entry)}); record the condition for the step that fits."
             ),
             [a.drug],
-            "Large dose steps raise sedation, weakness, hypotension and respiratory depression "
-            "before the effect of the previous dose is known.",
-            f"Raise the daily dose by at most {fmt(limit)}% per {interval}, judging the effect "
-            "between steps.",
             inc,
             t,
             entry,
+            advice="relative_rise",
+            values={"limit": fmt(limit), "interval": interval},
         )
     ]
 
@@ -350,11 +342,11 @@ def _titration(
                 + (f"{dosing.population} patients " if at_weight else "")
                 + f"at **{start.text()}**{at_weight} and raises the dose gradually.",
                 [a.drug],
-                "Starting high skips the gradual rise that limits sedation, weakness and low blood pressure.",
-                f"Start at {fmt(start_mg)} mg and titrate as labelled (see `myorelax titrate {drug.id}`).",
                 start,
                 cited,
                 dosing,
+                advice="start",
+                values={"dose": fmt(start_mg), "drug_id": drug.id},
             )
         ]
     current_mg = order_dose_mg(drug, current)
@@ -384,10 +376,9 @@ def _titration(
             f"Current: **{current.text}**; new: **{a.order.text}**. The rise of {fmt(delta)} {unit_text} "
             f"is larger than the labelled step of {fmt(step)} {unit_text} every {interval}.",
             [a.drug],
-            "Large dose steps raise sedation, weakness and hypotension before tolerance develops.",
-            f"Raise by at most {fmt(step)} {unit_text} per step.",
             cited,
             dosing,
+            values={"limit": fmt(step), "unit": unit_text},
         )
     ]
 
@@ -497,8 +488,6 @@ def _strengths(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) ->
             f"Available {route} forms: {shown}. {fmt(dose_mg)} mg is not a whole number of tablets "
             "(splitting only scored tablets, along their score).",
             [a.drug],
-            "A dose that cannot be measured is given inaccurately or not at all.",
-            "Round to a dose that the available strengths make.",
             product,
         )
     ]

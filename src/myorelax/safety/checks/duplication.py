@@ -59,8 +59,6 @@ def _relaxants(ctx: CheckContext) -> list[Alert]:
             "together, and their sedation, dizziness and falls add up"
             + (f" ({step.reason})." if step is not None else "."),
             [a.drug for a in relaxants],
-            "Additive CNS depression without added benefit.",
-            "Use one muscle relaxant; stop the other (tapering it if it needs a taper).",
             # The step that graded it first, then the rule's evidence (as before).
             *((step, *rule.evidence) if step is not None else ()),
         )
@@ -88,10 +86,9 @@ def _metabolites(ctx: CheckContext) -> list[Alert]:
                     f"well adds it on top of what {a.name} makes, with additive sedation, CNS "
                     "and respiratory depression and dependence.",
                     [a.drug, b.drug],
-                    f"Same active moiety: {b.name} is the active metabolite of {a.name}.",
-                    "Do not combine; use one of them.",
                     m,
                     *ctx.rule("MRX-DUP-002").evidence,
+                    values={"drug": a.name, "other": b.name},
                 )
             )
     return out

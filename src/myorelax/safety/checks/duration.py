@@ -44,10 +44,9 @@ def check(ctx: CheckContext) -> list[Alert]:
                     else ". Effectiveness beyond that period has not been shown."
                 ),
                 [a.drug],
-                "Longer use adds risk (dependence, withdrawal, adverse effects) without shown benefit.",
-                f"Limit the course to {dosing.max_duration.text()} and reassess; plan how to stop.",
                 dosing.max_duration,
                 dosing,
+                values={"duration": dosing.max_duration.text()},
             )
         )
     return alerts

@@ -47,9 +47,8 @@ def check(ctx: CheckContext) -> list[Alert]:
                     f"The patient is a **{g.gene} {g.phenotype}**. {g.effect} {g.action}"
                     + simulated_note(sim),
                     [a.drug],
-                    f"{g.gene} activity determines how fast {drug.name} is cleared.",
-                    g.action,
                     g,
+                    values={"gene": g.gene, "drug": drug.name, "action": g.action},
                     exposure=exposure,
                 )
             )

@@ -20,12 +20,9 @@ from myorelax.safety.checks.common import make_alert, simulated_note
 from myorelax.safety.context import Active, CheckContext
 from myorelax.units import convert
 
+# A partner drug flagged as treatment for opioid use disorder: the interaction rules' advice
+# branch of the same name (rules/MRX-DDI-*.yaml) says never to stop or withhold it.
 OUD_FLAG = "oud_treatment"
-OUD_NOTE = (
-    " Do not stop or withhold {name} given for opioid use disorder: stopping it raises the "
-    "risk of relapse and overdose. Coordinate with the prescriber, reduce or avoid the other "
-    "CNS depressants, and monitor sedation and breathing."
-)
 
 
 def code_for(x: Interaction) -> str:
@@ -215,8 +212,8 @@ def _alert(
         detail += " Context: " + " ".join(
             f"When {m.when}: {m.recommendation} ({m.severity})." for m in context
         )
-    if OUD_FLAG in b.flags:
-        recommendation += OUD_NOTE.format(name=b.name)
+    oud = OUD_FLAG in b.flags
+    if oud:
         detail += f" {b.name} may be treatment for opioid use disorder."
     return make_alert(
         ctx,
@@ -225,11 +222,15 @@ def _alert(
         f"{a.name} + {b.name}: {x.consequence}",
         detail,
         [a.drug, b.drug],
-        x.mechanism,
-        recommendation,
         x,
         *x.evidence,
         x.washout if stopped else None,
+        advice=OUD_FLAG if oud else "default",
+        values={
+            "mechanism": x.mechanism,
+            "recommendation": recommendation,
+            **({"oud_drug": b.name} if oud else {}),
+        },
         exposure=exposure,
     )
 
@@ -267,23 +268,24 @@ def _holy_trinity(ctx: CheckContext) -> list[Alert]:
             for m in (drug.active_metabolites if drug else ())
         ]
         described.append(
-            name.lower() + (f" and its metabolite {join_and(metabolites)}" if metabolites else "")
+            rule.phrase(
+                "with_metabolites", {"drug": name.lower(), "metabolites": join_and(metabolites)}
+            )
+            if metabolites
+            else name.lower()
         )
     avoid = []
     for drug in drugs:
         taper = drug.dependence.taper
-        tapered = " (taper it if used long-term)" if taper and taper.needed else ""
-        avoid.append(f"stop or avoid {drug.name.lower()}{tapered}")
+        phrase = "avoid_tapered_drug" if taper and taper.needed else "avoid_drug"
+        avoid.append(rule.phrase(phrase, {"drug": drug.name.lower()}))
     if len(classes) > 1:
-        avoid.append(f"avoid combining {classes[0]} with {join_and(classes[1:])}")
-    recommendation = (
-        "Do not combine: "
-        + "; ".join(avoid)
-        + "; use non-drug treatment and non-sedating analgesia. If the combination continues, "
-        "prescribe naloxone and monitor breathing."
-    )
+        avoid.append(
+            rule.phrase("avoid_classes", {"group": classes[0], "groups": join_and(classes[1:])})
+        )
+    values = {"count": str(len(terms)), "agents": "; ".join(described), "avoid": "; ".join(avoid)}
     if oud:
-        recommendation += OUD_NOTE.format(name=oud[0].name)
+        values["oud_drug"] = oud[0].name
     return [
         make_alert(
             ctx,
@@ -293,10 +295,8 @@ def _holy_trinity(ctx: CheckContext) -> list[Alert]:
             f"Active together: **{names}**. {rule.description.strip()} Each adds CNS and "
             "respiratory depression.",
             [a.drug for a in involved],
-            f"Additive CNS and respiratory depression from {len(terms)} CNS depressants ("
-            + "; ".join(described)
-            + ").",
-            recommendation,
             *(rule.evidence),
+            advice=OUD_FLAG if oud else "default",
+            values=values,
         )
     ]

@@ -153,9 +153,8 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                         + (f" {adj.note}" if adj.note else "")
                         + simulated_note(sim),
                         [a.drug],
-                        "Renal elimination is lost; the drug and active metabolites accumulate.",
-                        adj.action,
                         adj,
+                        values={"action": adj.action},
                         exposure=exposure_from(sim, drug.id, "dialysis"),
                     )
                 )
@@ -172,9 +171,6 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                         f"({k.crcl_basis}). {drug.name} has kidney thresholds: "
                         + "; ".join(f"{_threshold_text(x)}: {x.action}" for x in numeric),
                         [a.drug],
-                        "Accumulation in reduced kidney function.",
-                        "Obtain serum creatinine (with age, sex and weight) or an eGFR before "
-                        "choosing the dose.",
                         *numeric,
                     )
                 )
@@ -188,6 +184,7 @@ def _renal(ctx: CheckContext) -> list[Alert]:
         other = [(x, w) for x, w in hits if x.source != "beers-2023"]
         if beers and age is not None and age >= ctx.from_age("MRX-BEERS-002"):
             adj, why = beers[0]
+            advice, values = _renal_advice(drug, adj)
             out.append(
                 make_alert(
                     ctx,
@@ -198,9 +195,9 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                     f"The patient is {fmt(age)} with **{why}** ({_basis(k, why)}). "
                     f"Beers 2023 threshold: {_threshold_text(adj)}. {adj.action}",
                     [a.drug],
-                    _renal_mechanism(drug, adj),
-                    adj.action,
                     adj,
+                    advice=advice,
+                    values=values,
                 )
             )
         if other:
@@ -246,24 +243,27 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                     )
                     + simulated_note(sim),
                     [a.drug],
-                    "Reduced renal elimination raises exposure.",
-                    adj.action + frac,
                     adj,
+                    advice="dose_fraction" if adj.dose_fraction else "default",
+                    values={
+                        "action": adj.action,
+                        "fraction": adj.dose_fraction.text() if adj.dose_fraction else "",
+                    },
                     exposure=exposure_from(sim, drug.id, "kidney function"),
                 )
             )
     return out
 
 
-def _renal_mechanism(drug: Monograph, adj: RenalAdjustment) -> str:
-    """Why kidney function matters for this drug, from its own data: the adjustment's note, else
-    the monograph's first kidney statement, else a sentence naming the drug."""
-    if adj.note:
-        return adj.note.strip()
+def _renal_advice(drug: Monograph, adj: RenalAdjustment) -> tuple[str, dict[str, str]]:
+    """The advice branch and values of MRX-BEERS-002: why kidney function matters for this drug
+    from its own data (the adjustment's note, else the monograph's first kidney statement), else
+    the rule's `unexplained` branch naming the drug."""
     statements = drug.populations.renal.statements
-    if statements:
-        return statements[0].text.strip()
-    return f"Reduced kidney function raises {drug.name} exposure."
+    why = adj.note or (statements[0].text if statements else None)
+    if why:
+        return "default", {"mechanism": why.strip(), "action": adj.action}
+    return "unexplained", {"drug": drug.name, "action": adj.action}
 
 
 def order_release(drug: Monograph, order: Order | None) -> tuple[Release | None, str]:
@@ -342,9 +342,8 @@ def _hepatic(ctx: CheckContext) -> list[Alert]:
                     + (f" {adj.note}" if adj.note else "")
                     + formulation,
                     [a.drug],
-                    "Reduced hepatic metabolism raises exposure; some drugs injure the liver.",
-                    adj.action,
                     adj,
+                    values={"action": adj.action},
                 ).model_copy(update={"finding": release or ""})
             )
         hepato = [w for w in (*drug.boxed_warnings, *drug.warnings) if w.topic == "hepatotoxicity"]
@@ -360,9 +359,6 @@ def _hepatic(ctx: CheckContext) -> list[Alert]:
                     + (" (boxed warning)" if boxed else ""),
                     w.text,
                     [a.drug],
-                    "Drug-induced liver injury.",
-                    "Check liver tests before and during treatment; stop if they rise or if "
-                    "jaundice, dark urine or abdominal pain appear.",
                     w,
                 )
             )

@@ -51,8 +51,6 @@ def _age(ctx: CheckContext) -> list[Alert]:
                 f"The patient is **{fmt(age)} years** old. {drug.name}: {min_age.note or ''} "
                 f"(minimum age {min_age.text()}).",
                 [a.drug],
-                "Safety and effectiveness are not established below this age.",
-                "Choose a drug and dose labelled for this age, with a paediatric specialist.",
                 min_age,
             )
         )
@@ -77,9 +75,6 @@ def _pregnancy(ctx: CheckContext) -> list[Alert]:
                     "The patient is pregnant. "
                     + " ".join(s.text for s in drug.populations.pregnancy),
                     [a.drug],
-                    "Drug reaches the fetus; neonatal sedation or withdrawal after use near term.",
-                    "Use only if the benefit justifies the risk; prefer non-drug measures; "
-                    "involve obstetric care.",
                     *drug.populations.pregnancy,
                     first,
                 )
@@ -94,8 +89,6 @@ def _pregnancy(ctx: CheckContext) -> list[Alert]:
                     "The patient is breastfeeding. "
                     + " ".join(s.text for s in drug.populations.lactation),
                     [a.drug],
-                    "Passage into breast milk.",
-                    "Weigh the benefit; if used, watch the infant for sedation and poor feeding.",
                     *drug.populations.lactation,
                 )
             )
@@ -123,10 +116,6 @@ def _beers_drugs(ctx: CheckContext) -> list[Alert]:
                 f"{drug.name} at {fmt(age)}: AGS Beers 2023 says {b.recommendation.lower()}",
                 f"The patient is **{fmt(age)}**. AGS Beers Criteria 2023: {b.text}",
                 [a.drug],
-                "Older adults tolerate these drugs poorly: anticholinergic effects, sedation, "
-                "falls and fractures, with questionable effectiveness at tolerated doses.",
-                "Prefer physical therapy and non-sedating analgesia; if a relaxant is needed, "
-                "use the lowest dose for the shortest time.",
                 b,
             )
         )
@@ -158,8 +147,6 @@ def _beers_combinations(ctx: CheckContext) -> list[Alert]:
                 "Z-drugs, opioids and skeletal muscle relaxants together, because of falls and "
                 "fractures.",
                 [a.drug for a in cns],
-                "Additive CNS effects raise the risk of falls and fracture.",
-                "Reduce the number of CNS-active drugs; review each for need.",
             )
         )
     labels = {"MRX-BEERS-004": "a benzodiazepine", "MRX-BEERS-005": "a gabapentinoid"}
@@ -182,10 +169,6 @@ def _beers_combinations(ctx: CheckContext) -> list[Alert]:
                     "this combination in older adults because of sedation, respiratory "
                     "depression and death.",
                     [a.drug for a in both],
-                    "Additive CNS and respiratory depression.",
-                    "Avoid the combination; if it cannot be avoided, use the lowest doses and "
-                    "monitor breathing and sedation. Do not stop or withhold buprenorphine or methadone "
-                    "given for opioid use disorder.",
                 )
             )
     risky = ctx.triggered("MRX-BEERS-006")
@@ -200,8 +183,6 @@ def _beers_combinations(ctx: CheckContext) -> list[Alert]:
                 f"avoiding strongly anticholinergic drugs, benzodiazepines and Z-drugs: "
                 f"**{', '.join(a.name for a in risky)}**.",
                 [a.drug for a in risky],
-                "Anticholinergic and sedative effects worsen cognition.",
-                "Avoid; choose a drug without anticholinergic or sedative burden.",
             )
         )
     return out

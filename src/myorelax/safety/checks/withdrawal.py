@@ -75,17 +75,14 @@ def _stopping(
             "Abrupt interruption of intrathecal baclofen (a stopped or empty pump, a catheter "
             f"problem, a missed refill) causes {signs}. " + (w.text if w else ""),
             [drug.id],
-            "Loss of GABA-B agonism after adaptation: rebound hyperexcitability.",
-            "Do not interrupt intrathecal therapy: keep refills and alarms on schedule; if "
-            "stopped, restore it promptly and treat withdrawal as an emergency.",
             w,
             taper,
         )
-    length = ""
+    advice, values = "default", dict[str, str]()
     if taper and taper.min_duration:
-        length = f" over at least {taper.min_duration.text()}"
+        advice, values = "min_duration", {"duration": taper.min_duration.text()}
     elif taper and taper.suggested_duration:
-        length = f" over {taper.suggested_duration.text()}"
+        advice, values = "suggested_duration", {"duration": taper.suggested_duration.text()}
     guidance = " ".join(g.text for g in taper.guidance) if taper else ""
     return make_alert(
         ctx,
@@ -94,9 +91,8 @@ def _stopping(
         f"{drug.name} {what} without a taper: risk of withdrawal ({signs})",
         f"{drug.name} is being {what}. Abrupt stopping can cause **{signs}**. {guidance}",
         [drug.id],
-        "Physical dependence: rebound after the drug's effect is withdrawn.",
-        f"Taper gradually{length} (see `myorelax taper`); tell the patient which signs need "
-        "urgent care.",
         taper,
         *(wd.statements if wd else ()),
+        advice=advice,
+        values=values,
     )
