@@ -642,6 +642,16 @@ def drug_only(med: ResolvedMedication, start: date | None) -> list[Order]:
     return list(orders_for(med.match, med.text, start=start))
 
 
+def _product_strength(med: ResolvedMedication) -> str | None:
+    """A one-ingredient product's strength per unit as dose text ('10 mg', '0.025 mg/h')."""
+    if med.combination or not med.match.ingredients:
+        return None
+    m = med.match.ingredients[0]
+    if m.strength is None or m.unit not in ("mg", "mcg", "g", "mg/h", "mcg/h"):
+        return None
+    return f"{m.strength:g} {m.unit}"
+
+
 def orders_from_dosage(
     med: ResolvedMedication,
     dosage: Mapping[str, Any],
@@ -670,7 +680,13 @@ def orders_from_dosage(
     text = string(dosage.get("text"))
     ids = {m.ingredient.id for m in med.match.ingredients}
     if text:
-        for sig in (text, f"{med.name} {text}", f"{med.name} {dose.strength} {text}"):
+        # The text alone, after the drug's name, after the strength the dose gave, or after the
+        # product's own strength ('Take 1 tablet (10 mg total) by mouth 3 (three) times daily'
+        # for a 10 mg tablet, 'Apply 1 patch every 72 hours' for a 25 mcg/hr patch).
+        per_unit = _product_strength(med)
+        candidates = [text, f"{med.name} {text}"]
+        candidates += [f"{med.name} {s} {text}" for s in (dose.strength, per_unit) if s]
+        for sig in dict.fromkeys(candidates):
             try:
                 line = parse_medication(sig, start=start, field=label, terminology=term)
             except InputError:
