@@ -107,11 +107,3 @@ def ckd_epi_2021(age_years: float, scr_mg_dl: float, sex: Sex) -> float:
     if female:
         egfr *= 1.012
     return float(egfr)
-
-
-def ckd_stage(egfr: float) -> str:
-    """KDIGO G category of an eGFR."""
-    for limit, stage in ((90, "G1"), (60, "G2"), (45, "G3a"), (30, "G3b"), (15, "G4")):
-        if egfr >= limit:
-            return stage
-    return "G5"

@@ -244,6 +244,13 @@ class AgeBand(Frozen):
     note: str | None = None
 
 
+class GfrCategory(Frozen):
+    """A GFR category (KDIGO G1-G5) by the lowest eGFR in it, in mL/min/1.73 m2."""
+
+    category: str = Field(pattern=r"^G[1-5][ab]?$")
+    from_egfr: Amount = Field(description="the lowest eGFR of the category (mL/min/1.73 m2)")
+
+
 class PatientStates(Frozen):
     """What the checks assume about a patient fact the record does not give (patient_states.yaml).
 
@@ -254,6 +261,22 @@ class PatientStates(Frozen):
 
     pregnancy_possible: AgeBand
     adult_from_age: Amount
+    gfr_categories: tuple[GfrCategory, ...] = Field(
+        min_length=1, description="KDIGO GFR categories, highest first; the last starts at 0"
+    )
+
+    @model_validator(mode="after")
+    def _categories_descend(self) -> PatientStates:
+        lows = [c.from_egfr.lower for c in self.gfr_categories]
+        if lows != sorted(lows, reverse=True) or len(set(lows)) != len(lows):
+            raise ValueError("gfr_categories must go from the highest eGFR down, each lower")
+        if lows[-1] != 0:
+            raise ValueError("the last of gfr_categories must start at an eGFR of 0")
+        return self
+
+    def gfr_category(self, egfr: float) -> str:
+        """The GFR category of an eGFR (mL/min/1.73 m2)."""
+        return next(c.category for c in self.gfr_categories if egfr >= c.from_egfr.lower)
 
     def is_child(self, age_years: float | None) -> bool:
         """Whether a patient of this age (None: unknown, not taken as a child) is a child."""

@@ -9,7 +9,6 @@ from typing import Any
 from myorelax.clinical.not_checked import NotChecked, NotCheckedReason
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order, Regimen
-from myorelax.clinical.renal import ckd_stage
 from myorelax.errors import UnknownDrugError
 from myorelax.knowledge.loader import load_knowledge
 from myorelax.knowledge.schema import KnowledgeBase, Monograph
@@ -104,7 +103,9 @@ def _patient_view(ctx: CheckContext) -> dict[str, Any]:
         crcl_basis=k.crcl_basis,
         egfr_ml_min=k.egfr_ml_min,
         egfr_basis=k.egfr_basis,
-        ckd_stage=ckd_stage(k.egfr_ml_min) if k.egfr_ml_min is not None else None,
+        ckd_stage=(
+            ctx.kb.patient_states.gfr_category(k.egfr_ml_min) if k.egfr_ml_min is not None else None
+        ),
         liver_impairment=p.liver_impairment,
     )
     return data
