@@ -78,6 +78,12 @@ def test_one_issue_per_alert_of_a_real_report() -> None:
     assert [i["code"]["coding"][0]["code"] for i in issues] == [a.code for a in report.alerts]
     for issue in issues:
         validate_r4(issue)
+    # The alerts' details carry markdown emphasis ('**CrCl**'); DetectedIssue.detail and
+    # mitigation text are plain strings in R4, so the marks are dropped there.
+    assert any("**" in a.detail for a in report.alerts)
+    for issue in issues:
+        texts = [issue["detail"], issue["code"]["text"], issue["mitigation"][0]["action"]["text"]]
+        assert not any("**" in t or "`" in t for t in texts), texts
 
 
 def test_validate_r4_rejects_invalid_resources() -> None:

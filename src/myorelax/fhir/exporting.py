@@ -16,6 +16,7 @@ from myorelax.clinical.not_checked import NotChecked
 from myorelax.errors import InputError
 from myorelax.fhir.codes import ALERT_SYSTEM, SEVERITY_OF_ALERT
 from myorelax.safety.alert import Alert, CheckReport
+from myorelax.safety.alert_text import plain
 
 
 def detected_issue(
@@ -29,12 +30,16 @@ def detected_issue(
         "resourceType": "DetectedIssue",
         "status": "final",
         "code": {
-            "coding": [{"system": ALERT_SYSTEM, "code": alert.code, "display": alert.summary}],
-            "text": alert.summary,
+            "coding": [
+                {"system": ALERT_SYSTEM, "code": alert.code, "display": plain(alert.summary)}
+            ],
+            "text": plain(alert.summary),
         },
         "severity": SEVERITY_OF_ALERT[alert.severity],
-        "detail": alert.detail,
-        "mitigation": [{"action": {"text": alert.recommendation}}],
+        # DetectedIssue.detail and CodeableConcept.text are plain strings in FHIR R4 (not
+        # markdown): the alert's emphasis marks are dropped.
+        "detail": plain(alert.detail),
+        "mitigation": [{"action": {"text": plain(alert.recommendation)}}],
     }
     if patient_reference:
         issue["patient"] = {"reference": patient_reference}
