@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from myorelax.clinical.inputs import medication_orders
 from myorelax.clinical.sig import parse_medication, parse_sig
@@ -246,3 +248,26 @@ def test_an_order_with_an_unknown_component_is_refused(order: str) -> None:
     with pytest.raises(UnknownDrugError) as err:
         parse_sig(order)
     assert "foobarol" in str(err.value)
+
+
+_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def _words(n: int) -> str:
+    if n < 20:
+        return _ONES[n]
+    tens, ones = divmod(n, 10)
+    return _TENS[tens - 2] + ("" if ones == 0 else f"-{_ONES[ones]}")
+
+
+@given(st.integers(min_value=1, max_value=99), st.integers(min_value=1, max_value=99))
+def test_a_number_restated_in_words_is_passed_over_only_when_it_matches(n: int, said: int) -> None:
+    """'every 8 (eight) hours' is 'every 8 hours'; 'every 8 (nine) hours' is not read."""
+    text = f"baclofen 5 mg every {n} ({_words(said)}) hours"
+    if said == n and n <= 168:
+        (o,) = parse_medication(text).orders
+        assert o.frequency is not None and o.frequency.interval_h == n
+    else:
+        with pytest.raises(SigParseError):
+            parse_sig(text)
