@@ -77,3 +77,43 @@ def test_a_stated_total_that_disagrees_with_the_product_is_not_read() -> None:
     (o,) = drafts.orders
     assert o.drug == "cyclobenzaprine" and o.dose is None
     assert any("checked as drug only" in n for n in drafts.notes)
+
+
+def text_only(text: str) -> dict[str, Any]:
+    """A draft whose medication is text only, as EHRs send a medication without a standard code."""
+    return {
+        "resourceType": "MedicationRequest",
+        "id": "draft-2",
+        "status": "draft",
+        "intent": "order",
+        "subject": {"reference": "Patient/1"},
+        "medicationCodeableConcept": {"text": text},
+        "dosageInstruction": [
+            {
+                "timing": {"repeat": {"frequency": 3, "period": 1, "periodUnit": "d"}},
+                "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}],
+            }
+        ],
+    }
+
+
+def test_an_ehr_printed_medication_name_is_read_with_its_strength() -> None:
+    """'tiZANidine (ZANAFLEX) 4 MG tablet' as the only medication text was 'not a drug known
+    here' (the brand in parentheses); it is tizanidine 4 mg a tablet, so 1 tablet tid is 4 mg
+    tid and every rule applies."""
+    drafts = orders_from_fhir([text_only("tiZANidine (ZANAFLEX) 4 MG tablet")])
+    (o,) = drafts.orders
+    assert (o.drug, o.dose_mg, o.frequency and o.frequency.code) == ("tizanidine", 4, "tid")
+    assert drafts.unrecognized == ()
+
+
+def test_a_printed_name_with_another_drug_in_parentheses_is_not_read() -> None:
+    drafts = orders_from_fhir([text_only("baclofen (FLEXERIL) 10 MG tablet")])
+    assert not drafts.orders
+    assert drafts.unrecognized == ("baclofen (FLEXERIL) 10 MG tablet",)
+
+
+def test_a_printed_combination_with_an_unknown_part_checks_the_known_part() -> None:
+    drafts = orders_from_fhir([text_only("nirmatrelvir/ritonavir")])
+    assert [o.drug for o in drafts.orders] == ["ritonavir"]
+    assert any("nirmatrelvir not known here" in n for n in drafts.notes)

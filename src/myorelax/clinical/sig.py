@@ -1311,6 +1311,32 @@ def parse_medication(
     )
 
 
+def parse_product(
+    text: str, *, terminology: Terminology | None = None, field: str = "medication"
+) -> MedicationMatch:
+    """The medication a printed product name names ('cyclobenzaprine (FLEXERIL) 10 MG tablet',
+    an EHR's medication text), with a one-ingredient product's strength per unit when the text
+    gives it in mg, mcg or g. No frequency is read. Raises UnknownDrugError when it names no
+    drug known here (a typed combination with one unknown name keeps it as unresolved)."""
+    term = terminology or default_terminology()
+
+    def read() -> MedicationMatch:
+        parser = _Parser(text.strip(), term, field)
+        parser.strict = False
+        match, _names, _end = parser.medication()
+        parser.parenthesized_name(match)
+        try:
+            values, unit = parser.strengths(match)
+        except InputError:
+            return match
+        if len(match.ingredients) == 1 and len(values) == 1 and unit in _MASS_UNITS:
+            ing = match.ingredients[0].model_copy(update={"strength": values[0], "unit": unit})
+            return match.model_copy(update={"ingredients": (ing,)})
+        return match
+
+    return term.shipped_first(read)
+
+
 def _parse_medication(
     text: str, *, start: date | None, terminology: Terminology, field: str, lenient: bool
 ) -> MedicationLine:

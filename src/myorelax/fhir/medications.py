@@ -10,6 +10,7 @@ from typing import Any
 
 from myorelax.clinical.not_checked import NotChecked, NotCheckedReason
 from myorelax.clinical.regimen import Order
+from myorelax.clinical.sig import parse_product
 from myorelax.errors import InputError
 from myorelax.fhir.codes import NDC_SYSTEMS, RXNORM
 from myorelax.fhir.dosage import UNREADABLE, WITHOUT_DOSE, drug_only, orders_from_dosage
@@ -104,6 +105,12 @@ def resolve_concept(concept: Mapping[str, Any], term: Terminology) -> ResolvedMe
             except InputError:
                 continue
     if not matches:
+        # An EHR's printed name ('cyclobenzaprine (FLEXERIL) 10 MG tablet',
+        # 'nirmatrelvir/ritonavir'): read as the dose grammar reads a medication line.
+        read = next((m for t in texts if (m := _printed_name(t, term)) is not None), None)
+        if read is not None:
+            matches.append(read)
+    if not matches:
         return None
     match = matches[0]
     if len(match.ingredients) == 1:
@@ -114,6 +121,17 @@ def resolve_concept(concept: Mapping[str, Any], term: Terminology) -> ResolvedMe
         name = match.matched if not match.matched.isdigit() else shown
     alone = ingredient_alone(match, term) if len(match.ingredients) == 1 else None
     return ResolvedMedication(match=match, name=name, text=shown or name, alone=alone)
+
+
+def _printed_name(text: str, term: Terminology) -> MedicationMatch | None:
+    """The medication a printed medication line names, as the dose grammar reads it (a brand in
+    parentheses, Tall Man letters, a typed combination with an unknown part said), with a
+    one-ingredient product's strength when the text gives it; None when it names no drug
+    known here."""
+    try:
+        return parse_product(SEMANTIC_TAG.sub("", text), terminology=term)
+    except InputError:
+        return None
 
 
 def ingredient_alone(match: MedicationMatch, term: Terminology) -> MedicationMatch:
