@@ -235,6 +235,7 @@ _RELEASE_WORDS = frozenset(
 _CAP_WORDS = frozenset(
     {"/", "per", "a", "in", "day", "d", "daily", "24", "hours", "hour", "h", "hr", "hrs"}
     | {"tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules", "doses"}
+    | {"times", "x"}
 )
 # 'every other day' (48 h), 'every third day' (72 h).
 _ORDINAL_DAYS = {"other": 2, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "seventh": 7}
