@@ -117,3 +117,13 @@ def test_a_printed_combination_with_an_unknown_part_checks_the_known_part() -> N
     drafts = orders_from_fhir([text_only("nirmatrelvir/ritonavir")])
     assert [o.drug for o in drafts.orders] == ["ritonavir"]
     assert any("nirmatrelvir not known here" in n for n in drafts.notes)
+
+
+def test_a_printed_combination_name_gives_each_ingredient_its_strength() -> None:
+    """'oxyCODONE-acetaminophen (PERCOCET) 5-325 MG per tablet', 2 tablets: oxycodone 10 mg and
+    acetaminophen 650 mg a dose (the acetaminophen total was unread before)."""
+    drafts = orders_from_fhir([text_only("oxyCODONE-acetaminophen (PERCOCET) 5-325 MG per tablet")])
+    assert sorted((o.drug, o.dose_mg) for o in drafts.orders) == [
+        ("acetaminophen", 325),
+        ("oxycodone", 5),
+    ]

@@ -1316,24 +1316,38 @@ def parse_product(
     text: str, *, terminology: Terminology | None = None, field: str = "medication"
 ) -> MedicationMatch:
     """The medication a printed product name names ('cyclobenzaprine (FLEXERIL) 10 MG tablet',
-    an EHR's medication text), with a one-ingredient product's strength per unit when the text
-    gives it in mg, mcg or g. No frequency is read. Raises UnknownDrugError when it names no
+    'oxyCODONE-acetaminophen (PERCOCET) 5-325 MG per tablet': an EHR's medication text), with
+    each ingredient's strength per unit when the text gives every one in mg, mcg or g (the text
+    is then the product's name). No frequency is read. Raises UnknownDrugError when it names no
     drug known here (a typed combination with one unknown name keeps it as unresolved)."""
     term = terminology or default_terminology()
 
     def read() -> MedicationMatch:
         parser = _Parser(text.strip(), term, field)
         parser.strict = False
-        match, _names, _end = parser.medication()
+        match, from_names, _end = parser.medication()
         parser.parenthesized_name(match)
         try:
             values, unit = parser.strengths(match)
+            if not values:
+                return match
+            parser.assign(match, values, unit, from_names)
         except InputError:
             return match
-        if len(match.ingredients) == 1 and len(values) == 1 and unit in _MASS_UNITS:
-            ing = match.ingredients[0].model_copy(update={"strength": values[0], "unit": unit})
-            return match.model_copy(update={"ingredients": (ing,)})
-        return match
+        doses = parser.parsed.doses
+        if (
+            parser.parsed.problems
+            or len(doses) != len(match.ingredients)
+            or not all(d is not None and d.unit in _MASS_UNITS for d in doses)
+        ):
+            return match
+        ings = tuple(
+            m.model_copy(update={"strength": d.value, "unit": d.unit})
+            for m, d in zip(match.ingredients, doses, strict=True)
+            if d is not None
+        )
+        product = text.strip() if len(ings) > 1 else match.product
+        return match.model_copy(update={"ingredients": ings, "product": product})
 
     return term.shipped_first(read)
 
