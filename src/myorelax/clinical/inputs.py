@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -33,6 +34,12 @@ _SEX = {
     "other": "unknown",
 }
 
+
+# Ways of writing a pregnancy in a list of conditions (a problem list's 'Pregnancy (HCC)').
+PREGNANCY_WORDS = frozenset(
+    {"pregnancy", "pregnant", "normal pregnancy", "intrauterine pregnancy", "currently pregnant"}
+)
+_CONDITION_PARENS = re.compile(r"\s*\([^()]*\)\s*$")
 
 # Ways of writing "no known allergies": an empty, explicit list.
 NO_ALLERGIES = frozenset(
@@ -210,6 +217,14 @@ def patient_from_data(data: Mapping[str, Any], terminology: Terminology | None =
         conditions = [conditions]
     known: list[str] = []
     for i, c in enumerate(conditions):
+        if _CONDITION_PARENS.sub("", str(c)).strip().lower() in PREGNANCY_WORDS:
+            # A pregnancy written among the conditions is the pregnancy status, not a condition.
+            if raw.get("pregnant") is False:
+                raise PatientDataError(
+                    f"{c!r} contradicts pregnant: false", field=f"conditions[{i}]"
+                )
+            raw["pregnant"] = True
+            continue
         try:
             cid = resolve_condition(str(c), kb, field=f"conditions[{i}]")
         except InputError:

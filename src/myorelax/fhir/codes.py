@@ -47,6 +47,23 @@ SNOMED_DIALYSIS_PROCEDURES = frozenset(
 )
 DIALYSIS_RECENT_DAYS = 30
 
+# Pregnancy is a patient state (the pregnancy statements apply), not a condition of
+# conditions.yaml: an active Condition with one of these codes records the patient as pregnant,
+# and so does the latest pregnancy status Observation (LOINC 82810-3) valued "Pregnant"; valued
+# "Not pregnant" it records the patient as not pregnant.
+SNOMED_PREGNANCY_CONDITIONS = frozenset(
+    {
+        "77386006",  # Pregnancy (finding)
+        "72892002",  # Normal pregnancy (finding)
+        "79586000",  # Tubal pregnancy (disorder)
+    }
+)
+ICD10_PREGNANCY_PREFIXES = ("Z33", "Z34", "Z3A")  # Pregnant state; supervision of normal
+# pregnancy; weeks of gestation
+PREGNANCY_STATUS_LOINC = frozenset({"82810-3"})  # Pregnancy status
+SNOMED_PREGNANT = frozenset({"77386006"})  # Pregnancy (finding), the status "Pregnant"
+SNOMED_NOT_PREGNANT = frozenset({"60001007"})  # Not pregnant (finding)
+
 SEVERITY_OF_ALERT: dict[str, str] = {
     "contraindicated": "high",
     "major": "high",

@@ -8,9 +8,11 @@ from typing import Any
 
 from myorelax.fhir.codes import (
     ICD10_DIALYSIS_PREFIXES,
+    ICD10_PREGNANCY_PREFIXES,
     ICD10_SYSTEMS,
     SNOMED,
     SNOMED_DIALYSIS_CONDITIONS,
+    SNOMED_PREGNANCY_CONDITIONS,
 )
 from myorelax.fhir.reading import (
     SEMANTIC_TAG,
@@ -21,6 +23,7 @@ from myorelax.fhir.reading import (
 from myorelax.knowledge.schema import KnowledgeBase
 from myorelax.knowledge.terminology import (
     condition_by_code,
+    condition_candidates,
     icd10_key,
     normalize_name,
 )
@@ -78,8 +81,12 @@ def condition_of(concept: Any, idx: ConditionIndex) -> tuple[str | None, str]:
         string(c.get("display")) for c in codings(concept)
     ]
     for text in texts:
-        if text:
-            key = normalize_name(SEMANTIC_TAG.sub("", text))
+        if not text:
+            continue
+        # As a problem list writes it ('Myasthenia gravis (HCC)', 'Chronic kidney disease,
+        # stage 3b'): the candidates the CLI and the API try, the literal text first.
+        for candidate in condition_candidates(SEMANTIC_TAG.sub("", text)):
+            key = normalize_name(candidate)
             if key in idx.by_name:
                 return idx.by_name[key], "its name"
     return None, ""
@@ -93,5 +100,18 @@ def is_dialysis_condition(concept: Any) -> bool:
         if system == SNOMED and code in SNOMED_DIALYSIS_CONDITIONS:
             return True
         if system in ICD10_SYSTEMS and icd10_key(code).startswith(ICD10_DIALYSIS_PREFIXES):
+            return True
+    return False
+
+
+def is_pregnancy_condition(concept: Any) -> bool:
+    """A Condition code that records a pregnancy (SNOMED CT or ICD-10, fhir/codes.py)."""
+    for c in codings(concept):
+        system, code = string(c.get("system")), string(c.get("code"))
+        if not code:
+            continue
+        if system == SNOMED and code in SNOMED_PREGNANCY_CONDITIONS:
+            return True
+        if system in ICD10_SYSTEMS and icd10_key(code).startswith(ICD10_PREGNANCY_PREFIXES):
             return True
     return False

@@ -34,15 +34,19 @@ from myorelax.fhir.codes import (
     DISPENSE_MAX_SUPPLY_DAYS,
     DISPENSE_WINDOW_DAYS,
     OBSERVATION_CODES,
+    PREGNANCY_STATUS_LOINC,
     RXNORM,
     SMOKING_STATUS_LOINC,
     SNOMED_DIALYSIS_PROCEDURES,
+    SNOMED_NOT_PREGNANT,
+    SNOMED_PREGNANT,
     STOPPED_LOOKBACK_DAYS,
     ObservationKind,
 )
 from myorelax.fhir.conditions import (
     condition_of,
     is_dialysis_condition,
+    is_pregnancy_condition,
 )
 from myorelax.fhir.index import (
     ResourceIndex,
@@ -79,7 +83,7 @@ from myorelax.knowledge.terminology import (
     Terminology,
     default_terminology,
 )
-from myorelax.units import ucum_factor
+from myorelax.units import convert, ucum_factor
 
 __all__ = [
     "DraftOrders",
@@ -263,6 +267,8 @@ class _Record:
         self.conditions: list[str] = []
         self.smoking: list[tuple[date, int, Resource]] = []
         self.dialysis: list[str] = []
+        self.pregnancy: list[str] = []  # active pregnancy Conditions
+        self.pregnancy_status: list[tuple[date, int, Resource]] = []
         self.allergies: list[str] = []
         self.orders: list[Order] = []
         self.order_refs: list[str | None] = []
@@ -307,6 +313,11 @@ class _Record:
             if when is None or when <= self.today:
                 self.smoking.append((when or date.min, position, r))
             return
+        if codes & PREGNANCY_STATUS_LOINC and r.get("valueCodeableConcept"):
+            when = date_of(r.get("effectiveDateTime")) or date_of(r.get("issued"))
+            if when is None or when <= self.today:
+                self.pregnancy_status.append((when or date.min, position, r))
+            return
         for c in codings(r.get("code")):
             kind = OBSERVATION_CODES.get(string(c.get("code")) or "")
             if kind is None:
@@ -330,6 +341,34 @@ class _Record:
             elif v is not None:
                 self.values.setdefault(kind, []).append(v)
             return
+
+    def pregnancy_state(self) -> bool | None:
+        """Pregnant (True), not pregnant (False) or not recorded (None): the latest pregnancy
+        status Observation, else an active pregnancy Condition; said in the notes."""
+        if self.pregnancy_status:
+            _when, _pos, r = max(self.pregnancy_status, key=lambda x: (x[0], x[1]))
+            values = {string(c.get("code")) for c in codings(r.get("valueCodeableConcept"))}
+            shown = concept_text(r.get("valueCodeableConcept")) or "(no value)"
+            if values & SNOMED_PREGNANT:
+                self.notes.append(f"pregnant: the latest pregnancy status is {shown}")
+                return True
+            if values & SNOMED_NOT_PREGNANT and not self.pregnancy:
+                self.notes.append(f"not pregnant: the latest pregnancy status is {shown}")
+                return False
+            if values & SNOMED_NOT_PREGNANT:
+                # An active pregnancy Condition against a 'not pregnant' status: the pregnancy
+                # is kept (the conservative reading), and the disagreement said.
+                self.notes.append(
+                    f"the latest pregnancy status is {shown}, but "
+                    + "; ".join(self.pregnancy)
+                    + ": read as pregnant"
+                )
+                return True
+            self.notes.append(f"pregnancy status {shown} not read")
+        if self.pregnancy:
+            self.notes += self.pregnancy
+            return True
+        return None
 
     def smoking_status(self) -> None:
         """The latest tobacco smoking status Observation, as a condition when its value maps to
@@ -356,6 +395,11 @@ class _Record:
             return
         if is_dialysis_condition(r.get("code")):
             self.dialysis.append(f"dialysis from {label_of(r)} {shown}")
+        if is_pregnancy_condition(r.get("code")):
+            onset = date_of(r.get("onsetDateTime")) or date_of(r.get("recordedDate"))
+            since = f" (since {onset.isoformat()})" if onset else ""
+            self.pregnancy.append(f"pregnant: {label_of(r)} {shown} is active{since}")
+            return
         cid, how = condition_of(r.get("code"), self.index.conditions)
         if cid is None:
             self.notes.append(f"Condition {shown}: not a condition the checks use")
@@ -615,6 +659,20 @@ def record_from_fhir(
     rec.unread_items()
     data.update(rec.measurements())
     rec.smoking_status()
+    pregnant = rec.pregnancy_state()
+    band = term.kb.patient_states.pregnancy_possible
+    age = data.get("age_years")
+    outside = isinstance(age, int | float) and not (
+        convert(band.from_age.lower, band.from_age.unit, "year")
+        <= age
+        <= convert(band.through_age.upper, band.through_age.unit, "year")
+    )
+    if pregnant and (data.get("sex") == "male" or outside):
+        # A pregnancy the record cannot mean (a stale Condition never resolved): said, not used.
+        who = "recorded as male" if data.get("sex") == "male" else f"aged {age:g}"
+        notes.append(f"a pregnancy is recorded for a patient {who}; not used")
+    elif pregnant is not None:
+        data["pregnant"] = pregnant
     for what, n in sorted(rec.skipped.items()):
         notes.append(f"{n} {what} not used")
 

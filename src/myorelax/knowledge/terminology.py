@@ -689,6 +689,30 @@ _CONDITION_QUALIFIERS = frozenset(
 )
 
 
+# A trailing parenthesis of a problem-list entry ('Dementia (HCC)', '(CMS-HCC)', '(disorder)').
+_TRAILING_PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def condition_candidates(query: str) -> list[str]:
+    """The ways a condition may be written, most literal first: as given; without qualifiers
+    ('chronic', 'history of'); without an EHR's trailing parenthesis ('Myasthenia gravis
+    (HCC)'); the part before a comma ('Chronic kidney disease, stage 3b') or before 'with'
+    ('Heart failure with reduced ejection fraction'): each tried only if the ones before it
+    name no condition known here."""
+
+    def plain(text: str) -> str:
+        words = re.split(r"[\s,;]+", text.lower())
+        return " ".join(w for w in words if w not in _CONDITION_QUALIFIERS)
+
+    bare = query
+    while _TRAILING_PARENTHESIS.search(bare) and _TRAILING_PARENTHESIS.sub("", bare):
+        bare = _TRAILING_PARENTHESIS.sub("", bare)
+    heads = [bare.split(",")[0], re.split(r"\s+with\s+", bare, flags=re.IGNORECASE)[0]]
+    out = [query, plain(query), bare, plain(bare)]
+    out += [h for head in heads for h in (head, plain(head))]
+    return list(dict.fromkeys(c for c in out if c.strip()))
+
+
 def _condition_index(kb: KnowledgeBase) -> dict[str, str]:
     index: dict[str, str] = {}
     for c in kb.conditions.values():
@@ -709,10 +733,7 @@ def resolve_condition(
     code = condition_by_code(query, kb)
     if code is not None:
         return code
-    for candidate in (
-        query,
-        " ".join(w for w in re.split(r"[\s,;]+", query.lower()) if w not in _CONDITION_QUALIFIERS),
-    ):
+    for candidate in condition_candidates(query):
         key = normalize_name(candidate)
         if key in index:
             return index[key]

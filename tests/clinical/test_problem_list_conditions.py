@@ -1,0 +1,156 @@
+"""Conditions as problem lists write them, and a pregnancy among them.
+
+Epic appends '(HCC)' or '(CMS-HCC)' to problem-list entries, and entries carry a stage or a
+qualifier after a comma or 'with'. 'Myasthenia gravis (HCC)' was 'not known here', so
+orphenadrine (contraindicated in myasthenia gravis) raised no alert, only a not-checked line. A
+pregnancy written among the conditions, or recorded in FHIR as an active pregnancy Condition or
+a pregnancy status Observation, was not read as the pregnancy status."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from typing import Any
+
+import pytest
+
+from myorelax.clinical.inputs import patient_from_data, regimen_from
+from myorelax.errors import PatientDataError
+from myorelax.fhir.importing import record_from_fhir
+from myorelax.safety.engine import evaluate_regimen
+
+
+@pytest.mark.parametrize(
+    ("written", "condition"),
+    [
+        ("Myasthenia gravis (HCC)", "myasthenia_gravis"),
+        ("Epilepsy (CMS-HCC)", "seizure_disorder"),
+        ("Glaucoma (disorder)", "glaucoma"),
+        ("Chronic kidney disease, stage 3b (HCC)", "reduced_kidney_function"),
+        ("Opioid use disorder, severe, dependence (HCC)", "opioid_use_disorder"),
+        ("Heart failure with reduced ejection fraction (HCC)", "heart_failure"),
+        ("Cirrhosis of liver (HCC)", "active_liver_disease"),
+        ("Benign prostatic hyperplasia with urinary obstruction", "prostatic_hypertrophy"),
+    ],
+)
+def test_problem_list_entries_name_their_condition(written: str, condition: str) -> None:
+    p = patient_from_data({"age_years": 50, "conditions": [written]})
+    assert p.conditions == (condition,)
+    assert not [n for n in p.not_checked if n.kind == "condition"]
+
+
+def test_an_unknown_entry_is_still_said() -> None:
+    p = patient_from_data({"age_years": 50, "conditions": ["Frobnitz syndrome (HCC)"]})
+    assert p.conditions == ()
+    assert [n.reason for n in p.not_checked if n.kind == "condition"] == ["unknown_condition"]
+
+
+def test_orphenadrine_in_myasthenia_gravis_written_with_hcc_is_contraindicated() -> None:
+    report = evaluate_regimen(
+        patient_from_data(
+            {"age_years": 50, "crcl_ml_min": 90, "conditions": ["Myasthenia gravis (HCC)"]}
+        ),
+        regimen_from(["orphenadrine 100 mg bid"]),
+    )
+    assert "MRX-CI-001" in {a.code for a in report.alerts}
+
+
+def test_a_pregnancy_among_the_conditions_is_the_pregnancy_status() -> None:
+    p = patient_from_data({"age_years": 30, "sex": "female", "conditions": ["Pregnancy (HCC)"]})
+    assert p.pregnant is True and p.conditions == ()
+    with pytest.raises(PatientDataError, match="contradicts pregnant: false"):
+        patient_from_data({"age_years": 30, "pregnant": False, "conditions": ["pregnant"]})
+
+
+SNOMED = "http://snomed.info/sct"
+BASE: dict[str, Any] = {
+    "resourceType": "Bundle",
+    "type": "collection",
+    "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p1", "gender": "female",
+                      "birthDate": "1991-05-01"}},
+    ],
+}  # fmt: skip
+
+
+def bundle(*resources: dict[str, Any], birth: str = "1991-05-01") -> dict[str, Any]:
+    b = copy.deepcopy(BASE)
+    b["entry"][0]["resource"]["birthDate"] = birth
+    b["entry"] += [{"resource": {**r, "subject": {"reference": "Patient/p1"}}} for r in resources]
+    return b
+
+
+def pregnancy_condition(status: str = "active") -> dict[str, Any]:
+    return {
+        "resourceType": "Condition",
+        "id": "c1",
+        "clinicalStatus": {"coding": [{"code": status}]},
+        "code": {"coding": [{"system": SNOMED, "code": "72892002", "display": "Normal pregnancy"}]},
+        "onsetDateTime": "2026-09-01",
+    }
+
+
+def pregnancy_status(value: str, display: str, when: str = "2026-11-20") -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": f"o{value}",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "82810-3"}]},
+        "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": value, "display": display}]},
+        "effectiveDateTime": when,
+    }
+
+
+TODAY = date(2026, 12, 1)
+
+
+def test_an_active_pregnancy_condition_records_a_pregnancy() -> None:
+    rec = record_from_fhir(bundle(pregnancy_condition()), today=TODAY)
+    assert rec.patient.pregnant is True
+    assert any("Normal pregnancy is active (since 2026-09-01)" in n for n in rec.notes)
+    resolved = record_from_fhir(bundle(pregnancy_condition("resolved")), today=TODAY)
+    assert resolved.patient.pregnant is None
+
+
+def test_the_latest_pregnancy_status_observation_is_read() -> None:
+    rec = record_from_fhir(bundle(pregnancy_status("60001007", "Not pregnant")), today=TODAY)
+    assert rec.patient.pregnant is False
+    rec = record_from_fhir(
+        bundle(
+            pregnancy_status("60001007", "Not pregnant", "2026-01-01"),
+            pregnancy_status("77386006", "Pregnant", "2026-11-01"),
+        ),
+        today=TODAY,
+    )
+    assert rec.patient.pregnant is True
+
+
+def test_a_not_pregnant_status_does_not_hide_an_active_pregnancy_condition() -> None:
+    rec = record_from_fhir(
+        bundle(pregnancy_condition(), pregnancy_status("60001007", "Not pregnant")), today=TODAY
+    )
+    assert rec.patient.pregnant is True
+    assert any("read as pregnant" in n for n in rec.notes)
+
+
+def test_a_pregnancy_outside_the_possible_ages_is_said_and_not_used() -> None:
+    """Synthea leaves some tubal pregnancies active for decades (a 72-year-old in the external
+    sample): the record cannot mean a current pregnancy at that age."""
+    rec = record_from_fhir(bundle(pregnancy_condition(), birth="1954-01-01"), today=TODAY)
+    assert rec.patient.pregnant is None
+    assert any("a pregnancy is recorded for a patient aged 72; not used" in n for n in rec.notes)
+
+
+def test_a_fhir_condition_known_only_by_its_problem_list_text_is_read() -> None:
+    """A Condition with an EHR-local code and the text 'Myasthenia gravis (HCC)'."""
+    local = {
+        "resourceType": "Condition",
+        "id": "c2",
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+        "code": {
+            "coding": [{"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.696871", "code": "123"}],
+            "text": "Myasthenia gravis (HCC)",
+        },
+    }
+    rec = record_from_fhir(bundle(local), today=TODAY)
+    assert rec.patient.conditions == ("myasthenia_gravis",)
