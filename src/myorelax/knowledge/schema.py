@@ -1009,7 +1009,7 @@ SeveritySource = Literal[
     "renal_adjustment",
     "hepatic_adjustment",
 ]
-RuleSituation = Literal["dose_cut_sharply", "no_boxed_warning"]
+RuleSituation = Literal["dose_cut_sharply", "no_boxed_warning", "class_cross_sensitivity"]
 
 
 class RuleSeverityStep(Frozen):
@@ -1037,6 +1037,7 @@ ADVICE_FIELDS: Mapping[str, str] = {
     "action": "the knowledge entry's own advice (a kidney or liver adjustment's or a genotype "
     "entry's `action`)",
     "agents": "the drugs and classes involved, in words (MRX-DDI-004)",
+    "allergy": "a recorded allergy, as recorded",
     "avoid": "what to stop or avoid, assembled from the rule's phrases (MRX-DDI-004)",
     "condition": "the patient's condition, lower case",
     "count": "how many drugs are involved",

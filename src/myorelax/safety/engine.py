@@ -28,6 +28,7 @@ from myorelax.safety.checks import (
     withdrawal,
 )
 from myorelax.safety.checks.common import order_dose_mg
+from myorelax.safety.checks.contraindications import allergy_covers
 from myorelax.safety.context import CheckContext
 from myorelax.units import convert
 
@@ -130,8 +131,7 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
     p = ctx.patient
     out: list[NotChecked] = list(p.not_checked)
     for text in p.allergies or ():
-        key = text.strip().lower().replace(" ", "_")
-        if key in ctx.kb.groups:
+        if allergy_covers(ctx, text) is not None:
             continue
         try:
             ctx.terminology.resolve_medication(text, field="allergies")

@@ -11,6 +11,8 @@ two of them for one drug are two alerts.
 
 from __future__ import annotations
 
+import re
+
 from myorelax.clinical.hepatic import in_classes
 from myorelax.errors import UnknownDrugError
 from myorelax.knowledge.schema import Contraindication, Monograph, RenalPathology
@@ -20,6 +22,40 @@ from myorelax.safety.context import Active, CheckContext
 from myorelax.units import convert
 
 ROUTE_WORDS = {"intravenous": "IV", "intramuscular": "IM"}
+# The group flag of a class whose members share a chemical structure (classes.yaml).
+SHARED_HYPERSENSITIVITY = "shared_hypersensitivity"
+
+
+# How allergy lists write the reaction or a brand beside the drug: 'Flexeril (rash)',
+# 'Cyclobenzaprine Hcl - hives', 'Carisoprodol: anaphylaxis', 'Baclofen [Lioresal]'.
+_ALLERGY_REACTION = re.compile(r"\s+-\s+|\s*[:;,]\s*")
+_ALLERGY_BRACKETS = re.compile(r"\s*[\[(]([^\])]*)[\])]\s*")
+
+
+def _allergy_candidates(text: str) -> list[str]:
+    """The text as recorded, then without a reaction or note in brackets or after a dash or
+    colon, then a name given in brackets: the first that names a drug or class is read."""
+    bare = _ALLERGY_BRACKETS.sub(" ", text).strip()
+    inside = [m.group(1).strip() for m in _ALLERGY_BRACKETS.finditer(text)]
+    head = _ALLERGY_REACTION.split(bare)[0].strip()
+    return list(dict.fromkeys(c for c in (text.strip(), bare, head, *inside) if c))
+
+
+def allergy_covers(ctx: CheckContext, text: str) -> frozenset[str] | None:
+    """What one recorded allergy covers: its ingredient ids and their classes, or a class id;
+    None when it names no drug or class known here (the engine says so)."""
+    for candidate in _allergy_candidates(text):
+        key = candidate.lower().replace(" ", "_")
+        if key in ctx.kb.groups:
+            return frozenset({key})
+        try:
+            match = ctx.terminology.resolve_medication(candidate, field="allergies")
+        except UnknownDrugError:
+            continue
+        return frozenset(
+            x for m in match.ingredients for x in (m.ingredient.id, *m.ingredient.groups)
+        )
+    return None
 
 
 def allergy_ingredients(ctx: CheckContext) -> dict[str, frozenset[str]]:
@@ -27,17 +63,9 @@ def allergy_ingredients(ctx: CheckContext) -> dict[str, frozenset[str]]:
     themselves; unresolvable allergies are left out (the engine reports them)."""
     out: dict[str, frozenset[str]] = {}
     for text in ctx.patient.allergies or ():
-        key = text.strip().lower().replace(" ", "_")
-        if key in ctx.kb.groups:
-            out[text] = frozenset({key})
-            continue
-        try:
-            match = ctx.terminology.resolve_medication(text, field="allergies")
-        except UnknownDrugError:
-            continue
-        out[text] = frozenset(
-            x for m in match.ingredients for x in (m.ingredient.id, *m.ingredient.groups)
-        )
+        covers = allergy_covers(ctx, text)
+        if covers is not None:
+            out[text] = covers
     return out
 
 
@@ -204,26 +232,44 @@ def check(ctx: CheckContext) -> list[Alert]:
             cited = None
             if a.drug in covers:
                 reasons.append(f"allergy recorded to {text}")
+            elif len(covers) == 1 and next(iter(covers)) in ctx.kb.groups and covers <= a.groups:
+                # The allergy recorded is a class ('benzodiazepines'): it names every member.
+                reasons.append(f"allergy recorded to {text}, the class of {drug.name}")
             for ci in drug.contraindications:
                 if ci.allergy and ci.allergy in covers and ci.allergy != a.drug:
                     reasons.append(f"allergy to {text}; label: {ci.text}")
                     cited = ci
-            if not reasons and covers & set(a.groups) - {"cns_depressants"}:
-                shared = sorted(covers & set(a.groups) - {"cns_depressants"})
-                reasons.append(f"allergy to {text}, which shares the class {', '.join(shared)}")
+            by_class = False
+            # Only a class whose members share a structure (flag shared_hypersensitivity:
+            # the benzodiazepines, the carbamates) carries an allergy to its other members; a
+            # class of use or effect (muscle relaxants, anticholinergics) does not.
+            shared = sorted(
+                g
+                for g in covers & set(a.groups)
+                if g in ctx.kb.groups and SHARED_HYPERSENSITIVITY in ctx.kb.groups[g].flags
+            )
+            if not reasons and shared:
+                names = ", ".join(ctx.kb.groups[g].name.lower() for g in shared)
+                reasons.append(
+                    f"allergy to {text}, which is of the same structural class ({names}): a "
+                    "possible cross-sensitivity the label does not name"
+                )
+                by_class = True
             if not reasons:
                 continue
             hyper = next((c for c in drug.contraindications if c.allergy == a.drug), None)
+            rule = ctx.rule("MRX-CI-002")
             out.append(
                 make_alert(
                     ctx,
                     "MRX-CI-002",
-                    None,
+                    rule.graded("class_cross_sensitivity") if by_class else None,
                     f"{drug.name} with a recorded allergy ({text})",
-                    "; ".join(reasons) + ".",
+                    "; ".join(r.rstrip(".") for r in reasons) + ".",
                     [a.drug],
                     cited or hyper,
-                    values={"drug": drug.name},
+                    advice="class_cross_sensitivity" if by_class else "default",
+                    values={"drug": drug.name, "allergy": text},
                 ).model_copy(update={"finding": f"allergy:{text.strip().lower()}"})
             )
     return out
