@@ -231,6 +231,8 @@ _RELEASE_WORDS = frozenset(
 )
 
 
+# 'with meals', 'after food', 'before breakfast': when a dose is taken, nothing the check uses.
+_MEAL_WORDS = frozenset({"meal", "meals", "food", "breakfast", "lunch", "dinner", "supper"})
 # Words after 'max 400' that belong to the cap ('max 8 tabs per day', 'max 400 mg/day').
 _CAP_WORDS = frozenset(
     {"/", "per", "a", "in", "day", "d", "daily", "24", "hours", "hour", "h", "hr", "hrs"}
@@ -308,7 +310,7 @@ def _plain_tokens(text: str, toks: list[_Tok]) -> tuple[list[_Tok], float | None
     while i < len(toks):
         t = toks[i]
         nxt = [x.text for x in toks[i + 1 : i + 5]]
-        close = next((k for k in range(i + 1, min(i + 6, len(toks))) if toks[k].text == ")"), None)
+        close = next((k for k in range(i + 1, min(i + 10, len(toks))) if toks[k].text == ")"), None)
         if (
             t.text == "("
             and close is not None
@@ -328,6 +330,16 @@ def _plain_tokens(text: str, toks: list[_Tok]) -> tuple[list[_Tok], float | None
         ):
             total = convert(toks[i + 1].number, nxt[1], "mg")
             i += 5
+            continue
+        if (
+            t.text == "("
+            and close is not None
+            and i + 1 < len(toks)
+            and toks[i + 1].text in ("max", "maximum", "nte")
+        ):
+            # '(max 36 mg/day)': the cap without its brackets, read as a cap
+            out += list(toks[i + 1 : close])
+            i = close + 1
             continue
         if t.text in (",", ";", ".") or t.text in _FILLER_WORDS:
             i += 1
@@ -435,6 +447,8 @@ class _Parser:
                     self.reason()  # 'as needed for muscle spasms'
                 elif self.word().isalpha() and self.word() not in _REASON_STOP:
                     self.reason()  # 'prn spasm', 'PRN severe pain'
+            elif w in ("with", "after", "before", "at") and self.word(1) in _MEAL_WORDS:
+                self.i += 2  # 'with meals': when, not how much or how often
             elif w in ("max", "maximum", "nte") and self.number_at(1) is not None:
                 # 'max 400 mg/day': a cap on the as-needed total; the full frequency is checked
                 self.i += 2
@@ -1040,6 +1054,12 @@ class _Parser:
         elif w in _CODES:
             code, per_day = _CODES[w]
             self.i += 1
+            if self.word() in ("-", "to", "or") and self.word(1) in _CODES:
+                # 'tid-qid': a range of codes; the most the order allows is checked
+                other, other_per_day = _CODES[self.word(1)]
+                self.i += 2
+                if other_per_day > per_day:
+                    code, per_day = other, other_per_day
             base = (code, per_day, 24 / per_day)
         elif w == "twice":
             self.i += 1
