@@ -204,6 +204,20 @@ def test_the_real_epic_order_text_reads_with_its_medication_name() -> None:
             "lorazepam 1 mg sublingual q8h prn",
             ("lorazepam", 1, "mg", None, "sublingual", "q8h", True),
         ),
+        # a cap in brackets, a range of codes, when with meals
+        (
+            "tizanidine 4 mg po q6-8h prn spasm (max 36 mg/day)",
+            ("tizanidine", 4, "mg", None, "oral", "q6h", True),
+        ),
+        (
+            "tizanidine 4 mg po q6-8h prn (max 3 doses/24 hours)",
+            ("tizanidine", 4, "mg", None, "oral", "q6h", True),
+        ),
+        (
+            "chlorzoxazone 500 mg po tid-qid",
+            ("chlorzoxazone", 500, "mg", None, "oral", "qid", False),
+        ),
+        ("baclofen 10 mg PO TID with meals", ("baclofen", 10, "mg", None, "oral", "tid", False)),
     ],
 )
 def test_common_written_forms_are_read(text: str, expected: tuple[object, ...]) -> None:
