@@ -231,8 +231,10 @@ def test_a_cap_does_not_lower_the_checked_total() -> None:
     assert o.daily_dose_mg == 600
 
 
-def test_two_dotted_abbreviations_stay_two_words() -> None:
-    (o,) = parse_medication("Soma 350 mg p.o. q.i.d.").orders
+@pytest.mark.parametrize("text", ["Soma 350 mg p.o. q.i.d.", "Soma 350 mg p.o. q.i.d"])
+def test_two_dotted_abbreviations_stay_two_words(text: str) -> None:
+    """The last letter may lack its dot ('q.i.d'); two abbreviations apart stay apart."""
+    (o,) = parse_medication(text).orders
     assert (o.route, o.frequency and o.frequency.code) == ("oral", "qid")
 
 

@@ -288,8 +288,17 @@ def _undotted(toks: list[_Tok]) -> list[_Tok]:
             and (j == i or toks[j].pos == toks[j - 1].end)
         ):
             j += 2
-        if j - i >= 4:  # two letters or more, each with its dot
-            letters = "".join(toks[k].text for k in range(i, j, 2))
+        last = toks[j] if j < len(toks) else None
+        if (
+            j - i >= 2
+            and last is not None
+            and len(last.text) == 1
+            and last.text.isalpha()
+            and last.pos == toks[j - 1].end
+        ):
+            j += 1  # the last letter without its dot ('b.i.d')
+        if j - i >= 3:  # two letters or more, each but the last with its dot
+            letters = "".join(t.text for t in toks[i:j] if t.text != ".")
             out.append(_Tok(letters, toks[i].pos, toks[j - 1].end))
             i = j
             continue
