@@ -1151,13 +1151,15 @@ class _Parser:
         self.i += 1
         if self.word() in ("-", "to") and self.number_at(1) is not None:
             self.i += 2  # a range: the shorter interval is the most the order allows
+        # Intervals longer than a week (a monthly injection) are said not to be read, as the
+        # FHIR reader says: a dose schedule of 1 to 168 hours is what the check models.
         if self.accept("d", "day", "days"):
-            if n != int(n) or not 1 <= n <= 28:
-                raise self.fail("an interval in days must be a whole number from 1 to 28")
+            if n != int(n) or not 1 <= n <= 7:
+                raise self.fail("an interval in days must be a whole number from 1 to 7")
             n *= 24  # 'every 3 days' (a patch changed every third day)
         elif self.accept("w", "wk", "wks", "week", "weeks"):
-            if n != int(n) or not 1 <= n <= 4:
-                raise self.fail("an interval in weeks must be a whole number from 1 to 4")
+            if n != 1:
+                raise self.fail("an interval in weeks must be 1 (intervals up to 168 hours)")
             n *= 168
         elif not self.accept("h", "hr", "hrs", "hour", "hours"):
             raise self.fail("expected 'h' or 'hours'")

@@ -240,6 +240,8 @@ def _parse_drug(text: str) -> ParsedName | None:
                 if re.search(r"\d", rest):
                     return None
                 form = rest
+            if float(cm.group("value")) <= 0:
+                return None  # no product has a strength of 0 ('Soma 0 g tabs' is a dose text)
             components.append(
                 NameComponent(
                     cm.group("name").strip(), float(cm.group("value")), _unit(cm.group("unit"))
