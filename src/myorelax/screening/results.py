@@ -112,12 +112,11 @@ def ages_at(birth_day: np.ndarray, day: np.ndarray) -> np.ndarray:
     return np.asarray(y - by - before_birthday.astype(np.int64))
 
 
-def age_bands(ages: np.ndarray, known: np.ndarray) -> list[str]:
-    labels = np.array(band_labels(), dtype=object)
+def age_bands(ages: np.ndarray, known: np.ndarray) -> pa.Array:
+    labels = pa.array([*band_labels(), "unknown"], pa.string())
     idx = np.searchsorted(np.array(BAND_EDGES), ages, side="right")
-    out = labels[np.clip(idx, 0, len(labels) - 1)]
-    out[~known] = "unknown"
-    return [str(x) for x in out]
+    idx = np.where(known, idx, len(labels) - 1)
+    return labels.take(pa.array(idx, pa.int32()))
 
 
 def person_table(code: str, rows: pa.Table) -> pa.Table:
@@ -134,11 +133,11 @@ def person_table(code: str, rows: pa.Table) -> pa.Table:
     age_arr = pa.array(ages, type=pa.int32(), mask=~known)
     table = pa.table(
         {
-            "code": pa.array([code] * n, pa.string()),
+            "code": pa.repeat(pa.scalar(code, pa.string()), n),
             "person_id": person,
             "sex": rows.column("sex").cast(pa.string()),
             "age_years": age_arr,
-            "age_band": pa.array(age_bands(ages, known), pa.string()),
+            "age_band": age_bands(ages, known),
             "first_date": first.cast(pa.date32()),
             "last_date": last.cast(pa.date32()),
             "exposure_days": rows.column("exposure_days").cast(pa.int64()),
@@ -170,8 +169,8 @@ def summarise(
     summaries: list[PatternSummary] = []
     by: list[AgeSexRow] = []
     for p in patterns:
-        t = tables.get(p.code, empty_persons())
-        ids = tuple(int(x) for x in t.column("person_id").to_pylist())
+        t = tables[p.code] if p.code in tables else empty_persons()
+        ids = tuple(t.column("person_id").to_pylist())
         days = int(pc.sum(t.column("exposure_days")).as_py() or 0)
         summaries.append(
             PatternSummary(
