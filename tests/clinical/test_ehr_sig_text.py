@@ -106,7 +106,7 @@ def test_a_patch_without_a_change_interval_is_a_continuous_rate() -> None:
             "says 20 mg total per dose but gives 10 mg",
         ),
         ("carisoprodol 350 mg tablet by mouth iv tid", "two routes given (oral, intravenous)"),
-        ("baclofen 10 mg every 40 days", "an interval in days must be a whole number from 1 to 28"),
+        ("baclofen 10 mg every 40 days", "an interval in days must be a whole number from 1 to 7"),
     ],
 )
 def test_contradictions_are_refused_by_name(text: str, problem: str) -> None:
