@@ -287,3 +287,27 @@ def test_a_number_restated_in_words_is_passed_over_only_when_it_matches(n: int, 
     else:
         with pytest.raises(SigParseError):
             parse_sig(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "doses"),
+    [
+        # Names typed one after the other with dashes, as EHR lists print combinations: the
+        # strengths go to the names by position (a dashed pair of names is also a product name
+        # in the index, which used to send the strengths to its product list and lose them).
+        (
+            "carisoprodol-aspirin-codeine 200-325-16 mg 1 tab qid",
+            {"carisoprodol": 200, "aspirin": 325, "codeine": 16},
+        ),
+        (
+            "carisoprodol-aspirin-codeine 200-325-16 1 tab qid",
+            {"carisoprodol": 200, "aspirin": 325, "codeine": 16},
+        ),
+        ("aspirin-codeine 325-30 mg q6h prn", {"aspirin": 325, "codeine": 30}),
+        ("codeine-aspirin 30-325 mg q6h", {"codeine": 30, "aspirin": 325}),
+    ],
+)
+def test_dashed_names_take_their_strengths_by_position(text: str, doses: dict[str, float]) -> None:
+    line = parse_medication(text)
+    assert {o.drug: o.dose.value for o in line.orders if o.dose is not None} == doses
+    assert not line.problems

@@ -621,7 +621,7 @@ class _Parser:
             self.i = start
             self.name()  # raises with the first name's own explanation
         if len(matches) == 1:
-            return first, False, end
+            return first, _typed_in_order(first), end
         ingredients: list[MatchedIngredient] = []
         for m in matches:
             for ing in m.ingredients:
@@ -635,7 +635,7 @@ class _Parser:
             ingredients=tuple(ingredients),
             unresolved=tuple(u for m in matches for u in m.unresolved),
         )
-        return combined, all(len(m.ingredients) == 1 for m in matches), end
+        return combined, all(_typed_in_order(m) for m in matches), end
 
     def part(self) -> tuple[MedicationMatch, int]:
         """One name of a typed combination ('nirmatrelvir/ritonavir'): an unknown one is kept
@@ -1166,6 +1166,21 @@ class _Parser:
         elif n < 1 or n > 168:
             raise self.fail("the interval must be between 1 and 168 hours")
         return (f"q{n:g}h", 24 / n, n)
+
+
+def _typed_in_order(match: MedicationMatch) -> bool:
+    """Whether `match` is its ingredients' names typed one after the other ('baclofen',
+    'aspirin-codeine' read as the product of those two), so that strengths typed after it go
+    to them by position; a brand or product name ('Percocet') is not."""
+    if len(match.ingredients) == 1:
+        return True
+    if match.variants:
+        return False
+    pieces = re.split(r"\s*[-/+&]\s*|\s+and\s+", match.query.strip().lower())
+    return len(pieces) == len(match.ingredients) and all(
+        piece in (m.written.lower(), m.ingredient.name.lower(), m.ingredient.id)
+        for piece, m in zip(pieces, match.ingredients, strict=True)
+    )
 
 
 _MASS_UNITS = frozenset({"mg", "mcg", "g"})  # strengths per tablet, not per mL or per hour
