@@ -64,6 +64,15 @@ PREGNANCY_STATUS_LOINC = frozenset({"82810-3"})  # Pregnancy status
 SNOMED_PREGNANT = frozenset({"77386006"})  # Pregnancy (finding), the status "Pregnant"
 SNOMED_NOT_PREGNANT = frozenset({"60001007"})  # Not pregnant (finding)
 
+# Breastfeeding is a patient state as well (the lactation statements apply): the latest
+# breastfeeding status Observation, coded LOINC 63895-7 "Breastfeeding status" or SNOMED CT
+# 413712001 "Breastfeeding (mother) (observable entity)" (both used by published FHIR IGs, e.g.
+# the German ISiK and KBV profiles), valued with the LOINC answers "Currently breastfeeding" /
+# "Not currently breastfeeding" or with a boolean.
+LACTATION_STATUS_CODES = frozenset({"63895-7", "413712001"})
+LOINC_BREASTFEEDING = frozenset({"LA29252-6"})  # Currently breastfeeding
+LOINC_NOT_BREASTFEEDING = frozenset({"LA29253-4"})  # Not currently breastfeeding
+
 SEVERITY_OF_ALERT: dict[str, str] = {
     "contraindicated": "high",
     "major": "high",

@@ -34,6 +34,9 @@ from myorelax.fhir.codes import (
     DISPENSE_MAX_SUPPLY_DAYS,
     DISPENSE_WINDOW_DAYS,
     OBSERVATION_CODES,
+    LACTATION_STATUS_CODES,
+    LOINC_BREASTFEEDING,
+    LOINC_NOT_BREASTFEEDING,
     PREGNANCY_STATUS_LOINC,
     RXNORM,
     SMOKING_STATUS_LOINC,
@@ -269,6 +272,7 @@ class _Record:
         self.dialysis: list[str] = []
         self.pregnancy: list[str] = []  # active pregnancy Conditions
         self.pregnancy_status: list[tuple[date, int, Resource]] = []
+        self.lactation_status: list[tuple[date, int, Resource]] = []
         self.allergies: list[str] = []
         self.orders: list[Order] = []
         self.order_refs: list[str | None] = []
@@ -312,6 +316,11 @@ class _Record:
             when = date_of(r.get("effectiveDateTime")) or date_of(r.get("issued"))
             if when is None or when <= self.today:
                 self.smoking.append((when or date.min, position, r))
+            return
+        if codes & LACTATION_STATUS_CODES:
+            when = date_of(r.get("effectiveDateTime")) or date_of(r.get("issued"))
+            if when is None or when <= self.today:
+                self.lactation_status.append((when or date.min, position, r))
             return
         if codes & PREGNANCY_STATUS_LOINC and r.get("valueCodeableConcept"):
             when = date_of(r.get("effectiveDateTime")) or date_of(r.get("issued"))
@@ -368,6 +377,28 @@ class _Record:
         if self.pregnancy:
             self.notes += self.pregnancy
             return True
+        return None
+
+    def lactation_state(self) -> bool | None:
+        """Breastfeeding (True), not (False) or not recorded (None): the latest breastfeeding
+        status Observation; a value that is neither is said and not used."""
+        if not self.lactation_status:
+            return None
+        _when, _pos, r = max(self.lactation_status, key=lambda x: (x[0], x[1]))
+        flag = r.get("valueBoolean")
+        concept = r.get("valueCodeableConcept")
+        values = {string(c.get("code")) for c in codings(concept)}
+        shown = concept_text(concept) or (str(flag).lower() if isinstance(flag, bool) else "")
+        if flag is True or values & LOINC_BREASTFEEDING:
+            self.notes.append(f"breastfeeding: the latest breastfeeding status is {shown}")
+            return True
+        if flag is False or values & LOINC_NOT_BREASTFEEDING:
+            self.notes.append(f"not breastfeeding: the latest breastfeeding status is {shown}")
+            return False
+        self.notes.append(
+            f"breastfeeding status {shown or '(no value)'} not read: breastfeeding is taken as "
+            "not recorded"
+        )
         return None
 
     def smoking_status(self) -> None:
@@ -673,6 +704,11 @@ def record_from_fhir(
         notes.append(f"a pregnancy is recorded for a patient {who}; not used")
     elif pregnant is not None:
         data["pregnant"] = pregnant
+    lactating = rec.lactation_state()
+    if lactating and data.get("sex") == "male":
+        notes.append("breastfeeding is recorded for a patient recorded as male; not used")
+    elif lactating is not None:
+        data["lactating"] = lactating
     for what, n in sorted(rec.skipped.items()):
         notes.append(f"{n} {what} not used")
 
