@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Collection, Mapping
+from functools import lru_cache
 from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
@@ -1064,6 +1065,7 @@ ADVICE_FIELDS: Mapping[str, str] = {
 }
 
 
+@lru_cache(maxsize=1024)
 def template_fields(template: str) -> tuple[str, ...]:
     """The field names a `str.format` template uses; ValueError for a positional field (`{}`,
     `{0}`), a conversion or format spec, an attribute or index, or a malformed brace."""
@@ -1227,8 +1229,13 @@ class Rule(Frozen):
     def advised(self, when: str, values: Mapping[str, str]) -> tuple[str, str]:
         """(mechanism, recommendation) of the advice branch `when`, filled from `values`; an
         unknown branch or a missing value is a defect (KnowledgeError)."""
-        where = f"rules/{self.code}.yaml"
         found = next((a for a in self.advice if a.when == when), None)
+        if found is not None:
+            try:  # the common case, on every alert: every field has its value
+                return found.mechanism.format_map(values), found.recommendation.format_map(values)
+            except KeyError:
+                pass  # said below, by `fill`, naming the rule file and the field
+        where = f"rules/{self.code}.yaml"
         if found is None:
             from myorelax.errors import KnowledgeError
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from myorelax.clinical.patient import KidneyFunction, Patient
 from myorelax.clinical.recorded_conditions import recorded_kidney_function, with_implied_conditions
 from myorelax.clinical.regimen import Order, Regimen
-from myorelax.knowledge.schema import Cited, Ingredients, KnowledgeBase, Monograph, Rule
+from myorelax.knowledge.schema import Cited, Ingredients, KnowledgeBase, Monograph, Rule, Source
 from myorelax.knowledge.terminology import Ingredient, Terminology
 from myorelax.safety.alert import Evidence
 
@@ -139,8 +139,7 @@ class CheckContext:
             if key in seen or c.source not in self.kb.sources:
                 continue
             seen.add(key)
-            src = self.kb.sources[c.source]
-            items.append(Evidence(source=src.id, title=src.title, url=src.link, section=c.section))
+            items.append(_evidence(self.kb.sources[c.source], c.section))
         return tuple(items)
 
     def rule(self, code: str) -> Rule:
@@ -178,3 +177,9 @@ class CheckContext:
         age = self.kb.rules[code].from_age_years()
         assert age is not None, f"{code} has no applies_from_age"
         return age
+
+
+@lru_cache(maxsize=4096)
+def _evidence(src: Source, section: str | None) -> Evidence:
+    """One citation of a source (immutable, so shared between alerts: a check builds dozens)."""
+    return Evidence(source=src.id, title=src.title, url=src.link, section=section)
