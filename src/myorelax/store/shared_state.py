@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from myorelax.store.db import Database
@@ -27,18 +29,21 @@ class TokenUseStore:
         if next(self._calls) % _PRUNE_EVERY == 0:
             with self.db.unit_of_work() as s:
                 s.execute(delete(CdsTokenUseRow).where(CdsTokenUseRow.expires_at <= now))
+        # One statement, on every CDS call: insert the use, or renew an expired entry not yet
+        # pruned; a row comes back unless the (iss, jti) is still kept (a replay). Both
+        # dialects spell it the same (INSERT ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING).
+        insert = pg_insert if self.db.engine.dialect.name == "postgresql" else sqlite_insert
+        new = insert(CdsTokenUseRow).values(iss=iss, jti=jti, expires_at=keep_until)
+        stmt = new.on_conflict_do_update(
+            index_elements=[CdsTokenUseRow.iss, CdsTokenUseRow.jti],
+            set_={"expires_at": new.excluded.expires_at},
+            where=CdsTokenUseRow.expires_at <= now,
+        ).returning(CdsTokenUseRow.jti)
         try:
-            with self.db.unit_of_work() as s:
-                row = s.get(CdsTokenUseRow, (iss, jti))
-                if row is not None:
-                    if row.expires_at > now:
-                        return False
-                    row.expires_at = keep_until  # an expired entry not yet pruned
-                    return True
-                s.add(CdsTokenUseRow(iss=iss, jti=jti, expires_at=keep_until))
-        except IntegrityError:
+            with self.db.engine.begin() as conn:
+                return conn.execute(stmt).first() is not None
+        except IntegrityError:  # a database without ON CONFLICT semantics for this race
             return False
-        return True
 
 
 class SignInThrottle:
