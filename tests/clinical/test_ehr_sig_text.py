@@ -311,3 +311,82 @@ def test_dashed_names_take_their_strengths_by_position(text: str, doses: dict[st
     line = parse_medication(text)
     assert {o.drug: o.dose.value for o in line.orders if o.dose is not None} == doses
     assert not line.problems
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the number said again in words after its unit
+        ("baclofen 10 mg (ten) tid", ("baclofen", 10, "mg", None, None, "tid", False)),
+        # a quantity to dispense is not part of the dose
+        (
+            "carisoprodol 350 mg 1 tab po q6h prn muscle spasm #20",
+            ("carisoprodol", 350, "mg", 1, "oral", "q6h", True),
+        ),
+        ("baclofen 10 mg tid disp: 90 tabs", ("baclofen", 10, "mg", None, None, "tid", False)),
+        ("baclofen 10 mg tid qty #90", ("baclofen", 10, "mg", None, None, "tid", False)),
+        # the count after the form, half a tablet, a colon after the product
+        (
+            "metaxalone 800 mg tab 1 po tid-qid prn",
+            ("metaxalone", 800, "mg", 1, "oral", "qid", True),
+        ),
+        (
+            "diazepam 5 mg tab 1/2 tab po bid prn",
+            ("diazepam", 5, "mg", 0.5, "oral", "bid", True),
+        ),
+        (
+            "Norflex 100 mg ER tab: 1 tab by mouth twice daily",
+            ("orphenadrine", 100, "mg", 1, "oral", "bid", False),
+        ),
+        # the route between the name and the strength
+        (
+            "Lioresal intrathecal 200 mcg/day",
+            ("baclofen", 200, "mcg/day", None, "intrathecal", "continuous", False),
+        ),
+        # 'for up to' and a range of durations (the duration is checked at its longest)
+        (
+            "cyclobenzaprine 5 mg po TID PRN for up to 2-3 weeks",
+            ("cyclobenzaprine", 5, "mg", None, "oral", "tid", True),
+        ),
+    ],
+)
+def test_prescription_pieces_around_the_dose_are_read(
+    text: str, expected: tuple[object, ...]
+) -> None:
+    assert read(text) == pytest.approx(expected)
+
+
+def test_half_a_tablet_is_half_the_dose_and_a_duration_range_its_longest() -> None:
+    (o,) = parse_medication("diazepam 5 mg 1/2 tab bid").orders
+    assert o.dose_mg == 2.5 and o.daily_dose_mg == 5
+    (o,) = parse_medication("cyclobenzaprine 5 mg tid prn for up to 2-3 weeks").orders
+    assert o.duration_days == 21
+    (o,) = parse_medication("Robaxin-750 2 tabs QID x 48-72 hrs").orders
+    assert o.duration_days == 3 and o.daily_dose_mg == 6000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dantrolene 25 mg capsule by mouth once daily for 7 days then 25 mg three times daily",
+        "baclofen 10 mg 1 tab po tid, increase by 5 mg every 3 days",
+        "baclofen 5 mg PO TID; may increase to 10 mg TID after 3 days",
+    ],
+)
+def test_a_changing_dose_is_refused_with_the_way_to_write_it(text: str) -> None:
+    """Reading only the first step would leave a later, higher step unchecked."""
+    with pytest.raises(SigParseError, match="write each step as its own order"):
+        parse_medication(text)
+    # As a current medication, the drug is still checked, and the unread dose is said.
+    line = parse_medication(text, lenient=True)
+    assert line.orders and line.orders[0].dose is None
+    assert "write each step" in line.problems[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["diazepam 5 mg 3/2 tab bid", "baclofen 10 mg tab 0 po tid", "baclofen 10 mg tid x 3-2 days"],
+)
+def test_impossible_counts_and_ranges_are_refused(text: str) -> None:
+    with pytest.raises(SigParseError):
+        parse_medication(text)

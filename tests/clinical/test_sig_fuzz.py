@@ -24,7 +24,8 @@ PIECES = (
     "q.i.d|b.i.d.|t.i.d.|tid-qid|q6h|q4-6h|every|8|hours|hrs|as needed|prn|PRN|for|"
     "spasm|pain|(max 36 mg/day)|(max 3 doses/24 hours)|max|3 times a day|at night|"
     "at bedtime|qhs|with meals|daily|x|14 days|and|then|,|;|(|)|[|]|-|/|.|+|#30|disp:|"
-    "0|-10|1e9|Take|1|2|by|mouth|three|times|a|day"
+    "0|-10|1e9|Take|1|2|by|mouth|three|times|a|day|1/2|1/0|#|#20|disp:|qty|up to|2-3 weeks|"
+    "48-72 hrs|then|increase|:|(ten)|intrathecal 200 mcg/day"
 ).split("|")
 
 

@@ -206,6 +206,15 @@ def times_for(code: str, doses_per_day: float, interval_h: float | None) -> tupl
 _FILLER_WORDS = frozenset(
     {"take", "apply", "give", "inject", "use", "place", "chew", "swallow", "administer"}
 )
+# Words that start a further step of a changing dose ('then', 'increase by', 'taper').
+_STEP_WORDS = frozenset(
+    {"then", "increase", "increasing", "may", "titrate", "taper", "decrease", "reduce", "wean"}
+)
+_DURATION_UNITS = frozenset(
+    {"day", "days", "d", "week", "weeks", "wk", "wks", "hour", "hours", "hr", "hrs"}
+)
+# Words that introduce the quantity to dispense ('disp: 30', 'qty 20'): not part of the dose.
+_DISPENSE_WORDS = frozenset({"disp", "dispense", "qty", "quantity"})
 _RELEASE_WORDS = frozenset(
     {
         "er",
@@ -320,15 +329,36 @@ def _plain_tokens(text: str, toks: list[_Tok]) -> tuple[list[_Tok], float | None
         t = toks[i]
         nxt = [x.text for x in toks[i + 1 : i + 5]]
         close = next((k for k in range(i + 1, min(i + 10, len(toks))) if toks[k].text == ")"), None)
+        said = (
+            out[-1]
+            if out and out[-1].is_number
+            else out[-2]
+            if len(out) >= 2 and out[-2].is_number and _is_dose_unit(out[-1].text)
+            else None
+        )
         if (
             t.text == "("
             and close is not None
-            and out
-            and out[-1].is_number
-            and _spelled_number([x.text for x in toks[i + 1 : close]]) == out[-1].number
+            and said is not None
+            and _spelled_number([x.text for x in toks[i + 1 : close]]) == said.number
         ):
-            i = close + 1  # '3 (three)', '72 (seventy-two)': the number said again in words
+            # '3 (three)', '72 (seventy-two)', '10 mg (ten)': the number said again in words
+            i = close + 1
             continue
+        if t.text == "#" and i + 1 < len(toks) and toks[i + 1].is_number:
+            i += 2  # '#20': the quantity to dispense, not the dose
+            continue
+        if t.text in _DISPENSE_WORDS and i + 1 < len(toks):
+            # 'disp: 30 tabs', 'qty #20', 'dispense 30': the quantity to dispense
+            k = i + 1
+            while k < len(toks) and toks[k].text in (":", "#"):
+                k += 1
+            if k < len(toks) and toks[k].is_number:
+                k += 1
+                if k < len(toks) and toks[k].text in _COUNT_WORDS:
+                    k += 1
+                i = k
+                continue
         if (
             t.text == "("
             and len(nxt) == 4
@@ -350,7 +380,7 @@ def _plain_tokens(text: str, toks: list[_Tok]) -> tuple[list[_Tok], float | None
             out += list(toks[i + 1 : close])
             i = close + 1
             continue
-        if t.text in (",", ";", ".") or t.text in _FILLER_WORDS:
+        if t.text in (",", ";", ".", ":") or t.text in _FILLER_WORDS:
             i += 1
             continue
         out.append(t)
@@ -408,6 +438,8 @@ class _Parser:
         self.parsed.match = match
         self.parsed.drug_end = drug_end
         self.parenthesized_name(match)
+        if self.word() in _ROUTES and self.number_at(1) is not None:
+            self.parsed.route = self.route()  # 'Lioresal intrathecal 200 mcg/day'
         values, unit = self.strengths(match)
         parts = [(match, values, unit)]
         # 'oxycodone 5 mg / acetaminophen 325 mg': each ingredient with its own strength.
@@ -451,7 +483,11 @@ class _Parser:
             elif w == "prn" or (w == "as" and self.word(1) == "needed"):
                 self.i += 1 if w == "prn" else 2
                 self.parsed.prn = True
-                if self.word() == "for" and self.number_at(1) is None:
+                if (
+                    self.word() == "for"
+                    and self.number_at(1) is None
+                    and not (self.word(1) == "up" and self.word(2) == "to")
+                ):
                     self.i += 1
                     self.reason()  # 'as needed for muscle spasms'
                 elif self.word().isalpha() and self.word() not in _REASON_STOP:
@@ -470,7 +506,10 @@ class _Parser:
             elif w == "for" or (
                 w == "x"
                 and self.number_at(1) is not None
-                and self.word(2) in ("day", "days", "d", "week", "weeks", "wk")
+                and (
+                    self.word(2) in _DURATION_UNITS
+                    or (self.word(2) in ("-", "to") and self.word(4) in _DURATION_UNITS)
+                )
             ):
                 if self.parsed.duration is not None:
                     raise self.fail("duration given twice")
@@ -481,11 +520,23 @@ class _Parser:
                 self.i += 1
                 if self.parsed.route is None:
                     self.parsed.route = _FORM_ROUTE[w]
+                n = self.number_at()
+                after = self.word(1)
+                if (
+                    n is not None
+                    and self.parsed.tablets is None
+                    and (after in _ROUTES or after == "by" or after in _CODES)
+                ):
+                    # '800 mg tab 1 po tid': the count after the form, before route or frequency
+                    if n <= 0:
+                        raise self.fail("the tablet count must be positive")
+                    self.parsed.tablets = n
+                    self.i += 1
             elif w in _COUNT_WORDS or (
                 self.number_at() is not None
                 and (
                     self.word(1) in _COUNT_WORDS
-                    or (self.word(1) in ("-", "to") and self.word(3) in _COUNT_WORDS)
+                    or (self.word(1) in ("-", "to", "/") and self.word(3) in _COUNT_WORDS)
                 )
             ):
                 if self.parsed.tablets is not None:
@@ -493,6 +544,14 @@ class _Parser:
                 self.parsed.tablets = self.count() if self.number_at() is not None else None
                 if self.parsed.tablets is None:
                     raise self.fail("a tablet count needs a number (e.g. 1 tab)")
+            elif w in _STEP_WORDS:
+                # 'then 25 mg tid', 'increase by 5 mg every 3 days': a dose that changes is
+                # not read as its first step alone (a later, higher step would go unchecked)
+                raise self.fail(
+                    "a dose that changes over time is not read as one order: write each step "
+                    "as its own order (e.g. 'baclofen 5 mg tid for 3 days' and 'baclofen 10 mg "
+                    "tid'), or plan it with myorelax titrate"
+                )
             elif self.parsed.frequency is None:
                 self.parsed.frequency = self.frequency()
             else:
@@ -586,6 +645,16 @@ class _Parser:
 
     def count(self) -> float | None:
         n = self.number_at()
+        if (
+            n is not None
+            and self.word(1) == "/"
+            and (d := self.number_at(2))
+            and self.word(3) in _COUNT_WORDS
+        ):
+            if n <= 0 or n >= d:
+                raise self.fail("a fraction of a tablet must be between 0 and 1 (e.g. 1/2 tab)")
+            self.i += 4  # '1/2 tab': half a tablet
+            return n / d
         upto = self.number_at(2) if self.word(1) in ("-", "to") else None
         if n is not None and upto is not None and upto > n and self.word(3) in _COUNT_WORDS:
             self.i += 4  # '1-2 tabs': the most the order allows is checked
@@ -1020,12 +1089,19 @@ class _Parser:
 
     def duration(self) -> float:
         self.i += 1  # 'for' or 'x'
+        if self.word() == "up" and self.word(1) == "to":
+            self.i += 2  # 'for up to 2 weeks': the longest the order allows
         n = self.number_at()
         if n is None:
             raise self.fail("expected a number of days or weeks")
         if n <= 0:
             raise self.fail("the duration must be positive")
         self.i += 1
+        if self.word() in ("-", "to") and (upto := self.number_at(1)) is not None:
+            if upto < n:
+                raise self.fail("a range of durations must go from the shorter to the longer")
+            n = upto  # 'for 2-3 weeks': the longest the order allows is checked
+            self.i += 2
         unit = self.word()
         self.i += 1
         if unit in ("day", "days", "d"):
@@ -1034,6 +1110,8 @@ class _Parser:
             return n * 7
         if unit in ("month", "months"):
             return n * 30
+        if unit in ("hour", "hours", "hr", "hrs", "h"):
+            return n / 24  # 'x 48-72 hrs'
         self.i -= 1
         raise self.fail("expected days or weeks")
 
