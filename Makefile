@@ -77,3 +77,4 @@ docs: install
 	$(BIN)/python -m myorelax.knowledge.jsonschema > docs/knowledge-base.schema.json
 	$(BIN)/python -m myorelax.cli.rules_doc > docs/safety-rules.md
 	$(BIN)/python -m myorelax.cli.pk_validation_doc docs/validation.md
+	$(BIN)/python -m myorelax.screening.concepts > src/myorelax/screening/data/concept_map.csv
