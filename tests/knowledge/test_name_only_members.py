@@ -33,6 +33,10 @@ NAME_ONLY = {
     "cenobamate": {"antiepileptics"},
     "daridorexant": {"cns_depressants"},
     "dronabinol": {"cns_depressants"},
+    "zuranolone": {"cns_depressants"},
+    "pindolol": {"antihypertensives"},
+    "nicardipine": {"antihypertensives"},
+    "chlorothiazide": {"antihypertensives"},
     "lofexidine": {"alpha2_agonists"},
     "estrogens, conjugated (usp)": {"estrogens"},
     "estrogens, esterified (usp)": {"estrogens"},
@@ -68,6 +72,8 @@ def test_they_are_found_by_name_and_brand_never_by_an_empty_code() -> None:
         ("eslicarbazepine acetate", "eslicarbazepine"),
         ("Quviviq", "daridorexant"),
         ("Syndros", "dronabinol"),
+        ("Zurzuvae", "zuranolone"),
+        ("Cardene", "nicardipine"),
         ("Lucemyra", "lofexidine"),
         ("Xcopri", "cenobamate"),
     ):
@@ -110,10 +116,15 @@ def test_an_orexin_antagonist_with_carisoprodol_is_a_cns_depressant_interaction(
 
 
 def test_daridorexant_and_dronabinol_are_cns_depressants_from_their_own_labels() -> None:
-    """Quviviq (2022) and dronabinol are in no CDC value set here; both labels warn of additive
-    CNS depression. Before, 'dronabinol 5 mg bid' resolved to a classless ingredient (nothing
+    """Quviviq (2022), dronabinol and Zurzuvae (2023) are in no CDC value set here; their labels
+    warn of additive CNS depression. Before, 'dronabinol 5 mg bid' resolved to a classless ingredient (nothing
     said, nothing alerted) and 'Quviviq' was an unknown drug."""
-    for med in ("Quviviq 50 mg qhs", "dronabinol 5 mg bid", "Syndros 2.1 mg bid"):
+    for med in (
+        "Quviviq 50 mg qhs",
+        "dronabinol 5 mg bid",
+        "Syndros 2.1 mg bid",
+        "Zurzuvae 50 mg every evening",
+    ):
         drugs = _alerts(med, "tizanidine 2 mg tid").get("MRX-DDI-003", ())
         assert {"tizanidine"} < set(drugs), med
 
