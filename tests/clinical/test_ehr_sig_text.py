@@ -390,3 +390,32 @@ def test_a_changing_dose_is_refused_with_the_way_to_write_it(text: str) -> None:
 def test_impossible_counts_and_ranges_are_refused(text: str) -> None:
     with pytest.raises(SigParseError):
         parse_medication(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "per_day"),
+    [
+        # codes written apart from their q, in words, or in the Latin of British prescriptions
+        ("baclofen 10 mg q AM", "qd", 1),
+        ("baclofen 10 mg q pm", "qpm", 1),
+        ("baclofen 10 mg in the morning", "qd", 1),
+        ("baclofen 10 mg every eight hours", "q8h", 3),
+        ("baclofen 10mg po tds", "tid", 3),
+        ("baclofen 10 mg bd", "bid", 2),
+        ("baclofen 10 mg qds prn", "qid", 4),
+        ("baclofen 10 mg nocte", "qhs", 1),
+        ("baclofen 10 mg mane", "qd", 1),
+        # 'ac' / 'pc' after the frequency say when, not how often
+        ("baclofen 10 mg TID AC", "tid", 3),
+    ],
+)
+def test_frequency_spellings_are_read(text: str, code: str, per_day: float) -> None:
+    (o,) = parse_medication(text).orders
+    assert o.frequency is not None
+    assert (o.frequency.code, o.frequency.doses_per_day) == (code, per_day)
+
+
+def test_ac_alone_is_not_a_frequency() -> None:
+    """'before meals' says when, not how many meals: refused rather than guessed."""
+    with pytest.raises(SigParseError, match="expected a frequency"):
+        parse_medication("baclofen 10 mg ac")

@@ -87,7 +87,10 @@ _NDC = re.compile(r"\d{4,5}-\d{3,4}-\d{1,2}(?!\d)")
 # Text in RxNorm's own style: a brand in brackets, a pack, ingredients joined by " / ", or units
 # written in capitals.
 _RXNORM_STYLE = re.compile(r"\[|\{| / |\b(?:MG|MCG|ML)\b")
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}  # fmt: skip
 _STOP = set(_ROUTES) | {
     "qd",
     "od",
@@ -137,7 +140,15 @@ _CODES: dict[str, tuple[str, float]] = {
     "qhs": ("qhs", 1),
     "hs": ("qhs", 1),
     "nightly": ("qhs", 1),
+    # The Latin abbreviations of British and Commonwealth prescriptions
+    "bd": ("bid", 2),
+    "tds": ("tid", 3),
+    "qds": ("qid", 4),
+    "mane": ("qd", 1),
+    "nocte": ("qhs", 1),
 }
+# 'q am', 'q pm', 'q hs': a code written apart from its q
+_Q_APART = {"am": "qam", "pm": "qpm", "hs": "qhs", "d": "qd"}
 # Where the reason of an as-needed order ('prn muscle spasm') ends: a word of the grammar.
 _REASON_STOP = (
     _STOP
@@ -494,6 +505,8 @@ class _Parser:
                     self.reason()  # 'prn spasm', 'PRN severe pain'
             elif w in ("with", "after", "before", "at") and self.word(1) in _MEAL_WORDS:
                 self.i += 2  # 'with meals': when, not how much or how often
+            elif w in ("ac", "pc") and self.parsed.frequency is not None:
+                self.i += 1  # 'tid ac': before (or after) meals, said in Latin
             elif w in ("max", "maximum", "nte") and self.number_at(1) is not None:
                 # 'max 400 mg/day': a cap on the as-needed total; the full frequency is checked
                 self.i += 2
@@ -1160,6 +1173,13 @@ class _Parser:
         ):
             self.i += 2
             base = ("qhs", 1, 24)
+        elif w == "q" and self.word(1) in _Q_APART:
+            code, per_day = _CODES[_Q_APART[self.word(1)]]
+            self.i += 2
+            base = (code, per_day, 24 / per_day)
+        elif w == "in" and self.word(1) == "the" and self.word(2) in ("morning", "evening"):
+            base = ("qd" if self.word(2) == "morning" else "qpm", 1, 24)
+            self.i += 3  # 'in the morning', 'in the evening'
         elif w in ("q", "every"):
             self.i += 1
             base = self.interval()
