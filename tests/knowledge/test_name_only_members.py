@@ -193,3 +193,16 @@ def test_dantrolene_with_conjugated_or_esterified_estrogens_alerts(med: str) -> 
     Premarin resolved to 'estrogens, conjugated (usp)' in no class and raised nothing."""
     alerts = _alerts(med, order="dantrolene 25 mg daily")
     assert any(a.startswith("MRX-DDI") for a in alerts), alerts
+
+
+def test_a_class_synonym_must_name_one_class_and_no_drug(kb_copy: Path) -> None:
+    def clash(data: Any) -> None:
+        for g in data["groups"]:
+            if g["id"] == "opioids":
+                g["synonyms"] = [*g.get("synonyms", []), "benzos", "fentanyl"]
+
+    edit_yaml(kb_copy / "groups" / "classes.yaml", clash)
+    problems = load_problems(kb_copy)
+    said = [msg for _label, field, msg in problems if field.endswith(".synonyms")]
+    assert any("'benzos' also names group" in m for m in said), problems
+    assert any("'fentanyl' is also a drug's name" in m for m in said), problems

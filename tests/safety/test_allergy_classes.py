@@ -74,3 +74,31 @@ def test_an_allergy_that_names_no_drug_is_still_said() -> None:
         regimen_from(["baclofen 5 mg tid"]),
     )
     assert [n.reason for n in report.not_checked if n.kind == "allergy"] == ["unknown_allergy"]
+
+
+@pytest.mark.parametrize(
+    ("allergy", "order"),
+    [
+        # a class as allergy lists write it (the group's synonyms in classes.yaml)
+        ("benzos", "diazepam 2 mg tid"),
+        ("Benzos (hives)", "diazepam 2 mg tid"),
+        ("muscle relaxants", "carisoprodol 350 mg tid"),
+        # several drugs in one entry
+        ("carisoprodol/meprobamate", "carisoprodol 350 mg tid"),
+        ("codeine, meprobamate", "carisoprodol 350 mg tid"),
+    ],
+)
+def test_a_class_by_its_common_name_or_a_list_in_one_entry_is_read(
+    allergy: str, order: str
+) -> None:
+    found = allergy_alert(allergy, order)
+    assert found is not None and found[0] == "contraindicated"
+
+
+def test_a_list_with_an_unknown_part_is_said_not_read_in_part() -> None:
+    report = evaluate_regimen(
+        patient_from_data({"age_years": 50, "allergies": ["carisoprodol/unknownium"]}),
+        regimen_from(["carisoprodol 350 mg tid"]),
+    )
+    assert not [a for a in report.alerts if a.code == "MRX-CI-002"]
+    assert any("carisoprodol/unknownium" in n.detail for n in report.not_checked)

@@ -292,6 +292,23 @@ def _index_members(groups: Mapping[str, Group], problems: list[Problem]) -> dict
     return rxcui_of
 
 
+def _check_group_names(
+    groups: Mapping[str, Group], members: Mapping[str, str | None], problems: list[Problem]
+) -> None:
+    """A name written for a class (its id with spaces, or a synonym) names one class and no
+    drug: 'benzos' in an allergy list must mean one thing."""
+    seen = {g.id.replace("_", " "): g.id for g in groups.values()}
+    for group in groups.values():
+        for name in group.synonyms:
+            key = name.strip().lower()
+            where = ("groups", f"{group.id}.synonyms")
+            if key in seen and seen[key] != group.id:
+                problems.append((*where, f"{name!r} also names group {seen[key]!r}"))
+            elif key in members:
+                problems.append((*where, f"{name!r} is also a drug's name"))
+            seen[key] = group.id
+
+
 def _code_text(rxcui: str | None) -> str:
     return "no RxCUI" if rxcui is None else f"RxCUI {rxcui}"
 
@@ -529,6 +546,7 @@ def validate_knowledge(
     patient_states = _load_patient_states(base, sources, problems)
 
     member_rxcui = _index_members(groups, problems)
+    _check_group_names(groups, member_rxcui, problems)
 
     drugs: dict[str, Monograph] = {}
     for _label, drug in _named_files(base, "drugs", Monograph, "id", problems):

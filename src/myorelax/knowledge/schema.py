@@ -205,6 +205,11 @@ class Group(Cited):
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     name: str
+    synonyms: tuple[str, ...] = Field(
+        default=(),
+        description="names clinicians write for the class itself (an allergy list's 'benzos', "
+        "'muscle relaxants'); the id with spaces is always one",
+    )
     flags: tuple[str, ...] = ()
     note: str | None = None
     members: tuple[Member, ...]

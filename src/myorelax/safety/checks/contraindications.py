@@ -30,6 +30,8 @@ SHARED_HYPERSENSITIVITY = "shared_hypersensitivity"
 # 'Cyclobenzaprine Hcl - hives', 'Carisoprodol: anaphylaxis', 'Baclofen [Lioresal]'.
 _ALLERGY_REACTION = re.compile(r"\s+-\s+|\s*[:;,]\s*")
 _ALLERGY_BRACKETS = re.compile(r"\s*[\[(]([^\])]*)[\])]\s*")
+# Several drugs in one allergy entry: 'carisoprodol/meprobamate', 'codeine, morphine'.
+_ALLERGY_LIST = re.compile(r"\s*[/,;&]\s*|\s+and\s+")
 
 
 def _allergy_candidates(text: str) -> list[str]:
@@ -41,13 +43,23 @@ def _allergy_candidates(text: str) -> list[str]:
     return list(dict.fromkeys(c for c in (text.strip(), bare, head, *inside) if c))
 
 
-def allergy_covers(ctx: CheckContext, text: str) -> frozenset[str] | None:
-    """What one recorded allergy covers: its ingredient ids and their classes, or a class id;
-    None when it names no drug or class known here (the engine says so)."""
+def _class_named(ctx: CheckContext, name: str) -> str | None:
+    """The class a name writes (its id with spaces or underscores, or one of its synonyms)."""
+    key = name.strip().lower()
+    if key.replace(" ", "_") in ctx.kb.groups:
+        return key.replace(" ", "_")
+    return next((g.id for g in ctx.kb.groups.values() if key in _lower(g.synonyms)), None)
+
+
+def _lower(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(n.lower() for n in names)
+
+
+def _one_allergy(ctx: CheckContext, text: str) -> frozenset[str] | None:
     for candidate in _allergy_candidates(text):
-        key = candidate.lower().replace(" ", "_")
-        if key in ctx.kb.groups:
-            return frozenset({key})
+        group = _class_named(ctx, candidate)
+        if group is not None:
+            return frozenset({group})
         try:
             match = ctx.terminology.resolve_medication(candidate, field="allergies")
         except UnknownDrugError:
@@ -56,6 +68,20 @@ def allergy_covers(ctx: CheckContext, text: str) -> frozenset[str] | None:
             x for m in match.ingredients for x in (m.ingredient.id, *m.ingredient.groups)
         )
     return None
+
+
+def allergy_covers(ctx: CheckContext, text: str) -> frozenset[str] | None:
+    """What one recorded allergy covers: its ingredient ids and their classes, or a class id;
+    None when it names no drug or class known here (the engine says so). An entry listing
+    several ('carisoprodol/meprobamate', 'codeine, morphine') covers them all when each part is
+    known; otherwise the entry is read as one drug with its reaction ('Codeine, nausea'), and
+    when that names nothing known either, the whole entry is said to be unknown."""
+    parts = [p for p in _ALLERGY_LIST.split(text) if p.strip()]
+    if len(parts) >= 2:
+        read = [_one_allergy(ctx, p) for p in parts]
+        if all(r is not None for r in read):
+            return frozenset(x for r in read if r is not None for x in r)
+    return _one_allergy(ctx, text)
 
 
 def allergy_ingredients(ctx: CheckContext) -> dict[str, frozenset[str]]:
