@@ -115,10 +115,17 @@ def test_contradictions_are_refused_by_name(text: str, problem: str) -> None:
     assert problem in str(err.value).lower() or problem in str(err.value)
 
 
-def test_a_restated_number_that_disagrees_is_not_passed_over() -> None:
-    # '3 (four) times': the words do not restate the number, so the line does not parse
-    with pytest.raises(SigParseError):
-        parse_sig("baclofen 10 mg 3 (four) times daily")
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("baclofen 10 mg 3 (four) times daily", "3 is restated in words as 4"),
+        ("baclofen 10 mg (twenty) tid", "10 is restated in words as 20"),
+    ],
+)
+def test_a_restated_number_that_disagrees_is_not_passed_over(text: str, said: str) -> None:
+    # the words do not restate the number: the line does not parse, and the error says why
+    with pytest.raises(SigParseError, match=said):
+        parse_sig(text)
 
 
 def test_a_fentanyl_patch_is_a_current_medication_with_its_interactions() -> None:

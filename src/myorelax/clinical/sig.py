@@ -327,13 +327,17 @@ def _undotted(toks: list[_Tok]) -> list[_Tok]:
     return out
 
 
-def _plain_tokens(text: str, toks: list[_Tok]) -> tuple[list[_Tok], float | None]:
+def _plain_tokens(
+    text: str, toks: list[_Tok]
+) -> tuple[list[_Tok], float | None, tuple[int, str] | None]:
     """The tokens without an EHR's restatements and punctuation, and the total dose such a
     restatement gives: '3 (three) times' is '3 times', 'Take 1 tablet (10 mg total)' is '1 tablet'
     with 10 mg as the stated total, a comma, semicolon or full stop between phrases and the
-    verbs of `_FILLER_WORDS` are dropped."""
+    verbs of `_FILLER_WORDS` are dropped. The third value is a number in words that does not
+    restate the number before it ('3 (four)'): where, and what to say if the line fails."""
     out: list[_Tok] = []
     total: float | None = None
+    unsaid: tuple[int, str] | None = None
     toks = _undotted(toks)
     i = 0
     while i < len(toks):
@@ -347,15 +351,19 @@ def _plain_tokens(text: str, toks: list[_Tok]) -> tuple[list[_Tok], float | None
             if len(out) >= 2 and out[-2].is_number and _is_dose_unit(out[-1].text)
             else None
         )
-        if (
-            t.text == "("
-            and close is not None
-            and said is not None
-            and _spelled_number([x.text for x in toks[i + 1 : close]]) == said.number
-        ):
+        words = (
+            _spelled_number([x.text for x in toks[i + 1 : close]])
+            if t.text == "(" and close is not None and said is not None
+            else None
+        )
+        if said is not None and words is not None and words == said.number:
             # '3 (three)', '72 (seventy-two)', '10 mg (ten)': the number said again in words
+            assert close is not None
             i = close + 1
             continue
+        if said is not None and words is not None and unsaid is None:
+            # '3 (four) times': kept (the line will not parse), and said when it fails
+            unsaid = (t.pos, f"{said.text} is restated in words as {words:g}")
         if t.text == "#" and i + 1 < len(toks) and toks[i + 1].is_number:
             i += 2  # '#20': the quantity to dispense, not the dose
             continue
@@ -396,13 +404,13 @@ def _plain_tokens(text: str, toks: list[_Tok]) -> tuple[list[_Tok], float | None
             continue
         out.append(t)
         i += 1
-    return out, total
+    return out, total, unsaid
 
 
 class _Parser:
     def __init__(self, text: str, terminology: Terminology, field: str) -> None:
         self.text = text
-        self.toks, self.stated_total_mg = _plain_tokens(text, _tokens(text))
+        self.toks, self.stated_total_mg, self.unsaid = _plain_tokens(text, _tokens(text))
         self.i = 0
         self.term = terminology
         self.field = field
@@ -420,6 +428,10 @@ class _Parser:
         return t.text if t else ""
 
     def fail(self, problem: str) -> SigParseError:
+        if self.unsaid is not None:
+            # The reading failed where a number was said twice, two ways: that is the problem.
+            pos, said = self.unsaid
+            return SigParseError(self.text, pos, f"{said}; write it once", field=self.field)
         t = self.peek()
         pos = t.pos if t else len(self.text)
         return SigParseError(self.text, pos, problem, field=self.field)
