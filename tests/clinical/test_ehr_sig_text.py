@@ -128,6 +128,11 @@ def test_a_restated_number_that_disagrees_is_not_passed_over(text: str, said: st
         parse_sig(text)
 
 
+def test_a_failure_before_a_disagreeing_restatement_is_reported_as_itself() -> None:
+    with pytest.raises(SigParseError, match="a dose cannot be negative"):
+        parse_sig("baclofen -10 mg 3 (four) times daily")
+
+
 def test_a_fentanyl_patch_is_a_current_medication_with_its_interactions() -> None:
     orders, notes = medication_orders("fentanyl 25 mcg/hr patch q72h", field="medications[0]")
     assert [o.drug for o in orders] == ["fentanyl"]

@@ -83,6 +83,8 @@ _DOSE_UNITS = frozenset(
 # Words for an hour after a mass ('25 mcg/hr', '25 mcg per hour': a patch or an infusion rate).
 _HOUR_WORDS = frozenset({"h", "hr", "hrs", "hour"})
 _JOINERS = frozenset({"/", "-", "+", "and", "with", "&"})
+# The same joiners, to split a name as typed ('aspirin-codeine') into its ingredient names.
+_JOINED_NAMES = re.compile(r"\s*[-/+&]\s*|\s+(?:and|with)\s+")
 _NDC = re.compile(r"\d{4,5}-\d{3,4}-\d{1,2}(?!\d)")
 # Text in RxNorm's own style: a brand in brackets, a pack, ingredients joined by " / ", or units
 # written in capitals.
@@ -329,15 +331,16 @@ def _undotted(toks: list[_Tok]) -> list[_Tok]:
 
 def _plain_tokens(
     text: str, toks: list[_Tok]
-) -> tuple[list[_Tok], float | None, tuple[int, str] | None]:
+) -> tuple[list[_Tok], float | None, tuple[int, int, str] | None]:
     """The tokens without an EHR's restatements and punctuation, and the total dose such a
     restatement gives: '3 (three) times' is '3 times', 'Take 1 tablet (10 mg total)' is '1 tablet'
     with 10 mg as the stated total, a comma, semicolon or full stop between phrases and the
     verbs of `_FILLER_WORDS` are dropped. The third value is a number in words that does not
-    restate the number before it ('3 (four)'): where, and what to say if the line fails."""
+    restate the number before it ('3 (four)'): where the number and the words are, and what to
+    say if the line fails."""
     out: list[_Tok] = []
     total: float | None = None
-    unsaid: tuple[int, str] | None = None
+    unsaid: tuple[int, int, str] | None = None
     toks = _undotted(toks)
     i = 0
     while i < len(toks):
@@ -363,7 +366,7 @@ def _plain_tokens(
             continue
         if said is not None and words is not None and unsaid is None:
             # '3 (four) times': kept (the line will not parse), and said when it fails
-            unsaid = (t.pos, f"{said.text} is restated in words as {words:g}")
+            unsaid = (said.pos, t.pos, f"{said.text} is restated in words as {words:g}")
         if t.text == "#" and i + 1 < len(toks) and toks[i + 1].is_number:
             i += 2  # '#20': the quantity to dispense, not the dose
             continue
@@ -428,12 +431,13 @@ class _Parser:
         return t.text if t else ""
 
     def fail(self, problem: str) -> SigParseError:
-        if self.unsaid is not None:
-            # The reading failed where a number was said twice, two ways: that is the problem.
-            pos, said = self.unsaid
-            return SigParseError(self.text, pos, f"{said}; write it once", field=self.field)
         t = self.peek()
         pos = t.pos if t else len(self.text)
+        if self.unsaid is not None and pos >= self.unsaid[0]:
+            # The reading stopped at (or after) a number said twice, two ways: that is the
+            # problem; a failure before that number is reported as itself.
+            _number, words, said = self.unsaid
+            return SigParseError(self.text, words, f"{said}; write it once", field=self.field)
         return SigParseError(self.text, pos, problem, field=self.field)
 
     def accept(self, *words: str) -> bool:
@@ -1286,7 +1290,7 @@ def _typed_in_order(match: MedicationMatch) -> bool:
         return True
     if match.variants:
         return False
-    pieces = re.split(r"\s*[-/+&]\s*|\s+and\s+", match.query.strip().lower())
+    pieces = _JOINED_NAMES.split(match.query.strip().lower())
     return len(pieces) == len(match.ingredients) and all(
         piece in (m.written.lower(), m.ingredient.name.lower(), m.ingredient.id)
         for piece, m in zip(pieces, match.ingredients, strict=True)

@@ -48,11 +48,9 @@ def _class_named(ctx: CheckContext, name: str) -> str | None:
     key = name.strip().lower()
     if key.replace(" ", "_") in ctx.kb.groups:
         return key.replace(" ", "_")
-    return next((g.id for g in ctx.kb.groups.values() if key in _lower(g.synonyms)), None)
-
-
-def _lower(names: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(n.lower() for n in names)
+    return next(
+        (g.id for g in ctx.kb.groups.values() if key in (n.lower() for n in g.synonyms)), None
+    )
 
 
 def _one_allergy(ctx: CheckContext, text: str) -> frozenset[str] | None:
