@@ -368,6 +368,46 @@ def test_prescription_pieces_around_the_dose_are_read(
     assert read(text) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("text", "dose_mg", "per_day"),
+    [
+        # a tablet count of one (or less) in brackets after the dose says how it is taken
+        ("cyclobenzaprine 10 mg (1 tab) po tid", 10, 3),
+        ("baclofen 10 mg (one tablet) by mouth tid", 10, 3),
+        ("baclofen 5 mg (1/2 tab) tid", 5, 3),
+        # the dose in brackets after the count, checked against strength x count
+        ("baclofen 10 mg tab 1 tab (10 mg) tid", 10, 3),
+        ("methocarbamol 750 mg 2 tabs (1500 mg) qid", 1500, 4),
+        # the frequency said again in brackets, in other words
+        ("baclofen 10 mg po QID (at bedtime and three times daily)", 10, 4),
+        ("tizanidine 4 mg q8h (every 8 hours)", 4, 3),
+        ("cyclobenzaprine 10 mg tid (TID)", 10, 3),
+        ("baclofen 10 mg (ten) tid (three times a day)", 10, 3),
+    ],
+)
+def test_brackets_that_restate_the_count_dose_or_frequency_are_read(
+    text: str, dose_mg: float, per_day: float
+) -> None:
+    (o,) = parse_medication(text).orders
+    assert o.frequency is not None
+    assert (o.dose_mg, o.frequency.doses_per_day) == (dose_mg, per_day)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        # 10 mg as two 5 mg tablets, or two 10 mg tablets (20 mg)? The line does not say.
+        ("cyclobenzaprine 10 mg (2 tabs) tid", "whole dose or each tablet's strength is unsaid"),
+        ("baclofen 10 mg po QID (three times daily)", "restated in brackets as 3 a day"),
+        ("baclofen 10 mg tab 2 tabs (10 mg) tid", "says 10 mg total per dose but gives 20 mg"),
+        ("tizanidine 4 mg tid (for spasm)", "unexpected text after the frequency"),
+    ],
+)
+def test_brackets_that_disagree_or_leave_the_dose_open_are_refused(text: str, problem: str) -> None:
+    with pytest.raises(SigParseError, match=problem):
+        parse_medication(text)
+
+
 def test_half_a_tablet_is_half_the_dose_and_a_duration_range_its_longest() -> None:
     (o,) = parse_medication("diazepam 5 mg 1/2 tab bid").orders
     assert o.dose_mg == 2.5 and o.daily_dose_mg == 5

@@ -295,6 +295,19 @@ def _spelled_number(words: list[str]) -> float | None:
     return float(value)
 
 
+def _bracketed_count(inner: list[_Tok]) -> float | None:
+    """The tablet count of a bracket's words ('1 tab', 'one tablet', '1/2 tab'), else None."""
+    words = [t.text for t in inner]
+    if len(words) == 2 and words[1] in _COUNT_WORDS:
+        n = inner[0].number if inner[0].is_number else _NUMBER_WORDS.get(words[0])
+        return float(n) if n is not None and n > 0 else None
+    fraction = len(words) == 4 and words[1] == "/" and words[3] in _COUNT_WORDS
+    if fraction and inner[0].is_number and inner[2].is_number:
+        n, d = inner[0].number, inner[2].number
+        return n / d if 0 < n < d else None
+    return None
+
+
 def _undotted(toks: list[_Tok]) -> list[_Tok]:
     """Dotted abbreviations as one word: 'q.i.d.' is 'qid', 'p.o.' is 'po', 'p.r.n.' is 'prn'."""
     out: list[_Tok] = []
@@ -366,7 +379,28 @@ def _plain_tokens(
             continue
         if said is not None and words is not None and unsaid is None:
             # '3 (four) times': kept (the line will not parse), and said when it fails
-            unsaid = (said.pos, t.pos, f"{said.text} is restated in words as {words:g}")
+            unsaid = (
+                said.pos,
+                t.pos,
+                f"{said.text} is restated in words as {words:g}; write it once",
+            )
+        dosed = len(out) >= 2 and out[-2].is_number and _is_dose_unit(out[-1].text)
+        tabs = _bracketed_count(toks[i + 1 : close]) if t.text == "(" and close else None
+        if dosed and tabs is not None and tabs <= 1:
+            # '10 mg (1 tab)', '5 mg (1/2 tab)': how the dose is taken; the dose is as given
+            assert close is not None
+            i = close + 1
+            continue
+        if dosed and tabs is not None and unsaid is None:
+            # '10 mg (2 tabs)': the whole dose, or each tablet's strength? Kept (the line will
+            # not parse) and said when it fails.
+            unsaid = (
+                out[-2].pos,
+                t.pos,
+                f"whether {out[-2].text} {out[-1].text} is the whole dose or each tablet's "
+                f"strength is unsaid (as {tabs:g} tablets): write the tablet strength and the "
+                f"count ('5 mg tab, 2 tabs') or the dose alone",
+            )
         if t.text == "#" and i + 1 < len(toks) and toks[i + 1].is_number:
             i += 2  # '#20': the quantity to dispense, not the dose
             continue
@@ -383,14 +417,17 @@ def _plain_tokens(
                 continue
         if (
             t.text == "("
-            and len(nxt) == 4
+            and len(nxt) >= 3
             and toks[i + 1].is_number
             and nxt[1] in ("mg", "mcg", "g")
-            and nxt[2] == "total"
-            and nxt[3] == ")"
+            and (
+                (len(nxt) == 4 and nxt[2] == "total" and nxt[3] == ")")
+                # '1 tab (10 mg)': the total said after a count, as with 'total'
+                or (nxt[2] == ")" and bool(out) and out[-1].text in _COUNT_WORDS)
+            )
         ):
             total = convert(toks[i + 1].number, nxt[1], "mg")
-            i += 5
+            i += 5 if nxt[2] == "total" else 4
             continue
         if (
             t.text == "("
@@ -437,7 +474,7 @@ class _Parser:
             # The reading stopped at (or after) a number said twice, two ways: that is the
             # problem; a failure before that number is reported as itself.
             _number, words, said = self.unsaid
-            return SigParseError(self.text, words, f"{said}; write it once", field=self.field)
+            return SigParseError(self.text, words, said, field=self.field)
         return SigParseError(self.text, pos, problem, field=self.field)
 
     def accept(self, *words: str) -> bool:
@@ -583,6 +620,8 @@ class _Parser:
                 )
             elif self.parsed.frequency is None:
                 self.parsed.frequency = self.frequency()
+            elif w == "(":
+                self.restated_frequency(self.parsed.frequency)
             else:
                 raise self.fail("unexpected text after the frequency")
         if self.unknown_part is not None and self.strict:
@@ -652,6 +691,31 @@ class _Parser:
                 + f", not {match.matched}: write one drug per line"
             )
         assert close is not None
+        self.i = close + 1
+
+    def restated_frequency(self, given: Frequency) -> None:
+        """'QID (at bedtime and three times daily)', 'q8h (every 8 hours)': the frequency said
+        again in brackets is passed over when it gives as many doses a day; another number is
+        refused, and a bracket that is not a frequency is text the grammar does not read."""
+        start = self.i
+        close = next((k for k in range(start, len(self.toks)) if self.toks[k].text == ")"), None)
+        self.i += 1
+        try:
+            per_day = self.frequency().doses_per_day
+            while self.word() in ("and", "plus", "+") and self.i < (close or 0):
+                self.i += 1
+                per_day += self.frequency().doses_per_day
+        except SigParseError:
+            close = None
+        if close is None or self.i != close:
+            self.i = start
+            raise self.fail("unexpected text after the frequency")
+        if abs(per_day - given.doses_per_day) > 1e-9:
+            self.i = start
+            raise self.fail(
+                f"the frequency {given.code} ({given.doses_per_day:g} a day) is restated in "
+                f"brackets as {per_day:g} a day; write it once"
+            )
         self.i = close + 1
 
     def reason(self) -> None:
