@@ -656,7 +656,9 @@ def _distinct(p: Pattern, knowledge: ScreeningKnowledge, grace: int) -> str:
     (and 65 or older when the age state is required): eras per person and ingredient (as
     `_era` makes them for sets), +1 at an era's start and -1 the day after its cover ends, and
     the running count per person by day. Only people with enough different ingredients in
-    their exposures that reach the age are swept."""
+    their exposures that reach the age are swept; with the age, the people with enough
+    different ingredients at any age are found first, so that only theirs meet the person
+    table."""
     drug = [s for s in p.sets if s in knowledge.drug_sets]
     states = [s for s in p.sets if s not in knowledge.drug_sets]
     assert len(drug) == 1 and set(states) <= {AGE_STATE}, p.code
@@ -666,14 +668,22 @@ def _distinct(p: Pattern, knowledge: ScreeningKnowledge, grace: int) -> str:
     win = "PARTITION BY person_id, ingredient_code ORDER BY start_day, cover_end"
     day = "GREATEST(r.day, p.age_day)" if aged else "r.day"
     after = " AND r.next_day > p.age_day" if aged else ""
+    mine = f"mrx_exposure e WHERE e.ingredient_code IN ({codes})"
+    enough = f"GROUP BY person_id HAVING COUNT(DISTINCT ingredient_code) >= {p.min_active}"
+    first, source = "", mine
+    if aged:
+        first = f"""w AS (SELECT e.person_id FROM {mine} {enough}),
+  """
+        source = (
+            "mrx_exposure e JOIN w ON w.person_id = e.person_id "
+            f"JOIN mrx_person p ON p.person_id = e.person_id WHERE e.ingredient_code IN ({codes})"
+        )
     return _with_person(f"""
-  WITH x AS (
+  WITH {first}x AS (
     SELECT e.person_id, e.ingredient_code, e.start_day, e.end_day + {grace} AS cover_end
-    FROM mrx_exposure e JOIN mrx_person p ON p.person_id = e.person_id
-    WHERE e.ingredient_code IN ({codes}){reach if aged else ""}),
+    FROM {source}{reach if aged else ""}),
   c AS (
-    SELECT person_id FROM x GROUP BY person_id
-    HAVING COUNT(DISTINCT ingredient_code) >= {p.min_active}),
+    SELECT person_id FROM x {enough}),
   y AS (SELECT x.* FROM x JOIN c ON c.person_id = x.person_id),
   o AS (
     SELECT y.*,
