@@ -191,6 +191,22 @@ def test_null_medications_means_none() -> None:
     assert "medications" not in data.missing
 
 
+def test_statements_sent_under_the_medications_key_are_not_said_to_be_absent() -> None:
+    """An EHR that answers one query with requests and statements together: the statements are
+    read, and said to be possibly incomplete, not 'none found' (which they were, wrongly)."""
+    statement = {"resourceType": "MedicationStatement", "id": "s1", "status": "active",
+                 "subject": {"reference": "Patient/p1"},
+                 "medicationCodeableConcept": {"text": "fluvoxamine 100 mg"}}  # fmt: skip
+    bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": statement}]}
+    data = run(request(None, {"patient": {"resourceType": "Patient", "id": "p1"},
+                              "medications": bundle}))  # fmt: skip
+    assert "statements" not in data.missing and "statements" in data.borrowed
+    # Without any statement anywhere, they are still said to be missing.
+    data = run(request(None, {"patient": {"resourceType": "Patient", "id": "p1"},
+                              "medications": None}))  # fmt: skip
+    assert "statements" in data.missing
+
+
 def test_the_token_never_reaches_the_log(
     fhir: MisbehavingFhir, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -294,11 +294,13 @@ async def gather(
                 problems[key] = kind
                 missing.append(key)
     for key in list(missing):
-        found = foreign.get(PREFETCH_TYPES[key], [])
-        if found:
+        kind = PREFETCH_TYPES[key]
+        found = foreign.get(kind, [])
+        if found or any(r.get("resourceType") == kind for r in _flat(resources)):
             # A client that prefetched under its own keys ('item1', 'item2', ...), for another
-            # service: its data is used and said to be possibly partial (its query may have
-            # been narrower than ours).
+            # service, or sent this type under another of ours (statements in 'medications'):
+            # the data is used and said to be possibly partial (its query may have been
+            # narrower than ours), never said to be absent.
             resources.extend(found)
             borrowed.append(key)
             missing.remove(key)

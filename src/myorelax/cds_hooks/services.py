@@ -361,7 +361,7 @@ def _not_checked_card(data: HookData, items: Sequence[NotChecked], source_label:
         borrowed = ", ".join(lists)
         lines.insert(
             0,
-            f"- {borrowed} were read from data the EHR prefetched for another service; they "
+            f"- {borrowed} were read from data the EHR prefetched under other keys; they "
             "may not be the complete lists this check asks for",
         )
     # One mention per category: what is missing, what may be incomplete, then the rest.
