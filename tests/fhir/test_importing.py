@@ -289,6 +289,66 @@ def test_allergies() -> None:
     assert any("food allergy (Allergy to peanuts)" in n for n in r.notes)
 
 
+SNOMED = "http://snomed.info/sct"
+IPS = "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips"
+
+
+def _allergy_coded(system: str, code: str, text: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "AllergyIntolerance",
+        "code": {"coding": [{"system": system, "code": code}], "text": text},
+        "patient": {"reference": "Patient/p1"},
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    "nka",
+    [
+        # The FHIR specification's own 'nkda' example, and 'no known allergy'
+        _allergy_coded(SNOMED, "409137002", "NKDA"),
+        _allergy_coded(SNOMED, "716186003", "No known allergy"),
+        _allergy_coded(IPS, "no-known-medication-allergies", "No known medication allergies"),
+        {"resourceType": "AllergyIntolerance", "code": {"text": "No Known Drug Allergies"}},
+    ],
+)
+def test_no_known_allergy_is_a_record_of_none_not_an_unknown_substance(
+    nka: dict[str, Any],
+) -> None:
+    """Before, 'No known allergy' was read as a substance not known here: the allergy checks
+    were said not done, when the record said there was nothing to check."""
+    r = record(nka)
+    assert r.patient.allergies == ()
+    assert not any("not a drug" in n or "not checked" in n for n in r.notes)
+
+
+def test_no_known_food_allergy_or_no_information_says_nothing_of_drugs() -> None:
+    for other in (
+        _allergy_coded(IPS, "no-allergy-info", "No information about allergies"),
+        _allergy_coded(IPS, "no-known-food-allergies", "No known food allergies"),
+        {"resourceType": "AllergyIntolerance", "code": {"text": "No known environmental allergy"}},
+        _allergy_coded(
+            SNOMED,
+            "409137002",
+            "NKDA",
+            verificationStatus={"coding": [{"code": "entered-in-error"}]},
+        ),
+    ):
+        assert record(other).patient.allergies is None  # not recorded
+    # A drug allergy beside them is read as usual.
+    assert record(
+        _allergy_coded(IPS, "no-known-food-allergies", "No known food allergies"),
+        {"resourceType": "AllergyIntolerance", "code": {"text": "baclofen"}},
+    ).patient.allergies == ("baclofen",)
+
+
+def test_an_allergy_to_a_combination_product_names_every_ingredient() -> None:
+    """Either ingredient may be the cause: both are kept (before, only the first was)."""
+    r = record({"resourceType": "AllergyIntolerance",
+                "code": {"text": "carisoprodol / aspirin / codeine"}})  # fmt: skip
+    assert set(r.patient.allergies or ()) == {"carisoprodol", "aspirin", "codeine"}
+
+
 # -- medications -----------------------------------------------------------------------------
 
 

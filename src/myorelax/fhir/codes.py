@@ -90,3 +90,21 @@ DISPENSE_WINDOW_DAYS = 90
 STOPPED_LOOKBACK_DAYS = 90
 # A days' supply beyond this is not a readable one (a broken number), not a ten-year supply.
 DISPENSE_MAX_SUPPLY_DAYS = 3650
+
+# "No known allergy" recorded as an AllergyIntolerance (the FHIR examples 'nka' and 'nkda', the
+# IPS and CH value sets of absent allergies): a record that the patient has none, not a
+# substance. The codes saying the same of non-drug allergies say nothing about drugs.
+SNOMED_NO_KNOWN_DRUG_ALLERGY = frozenset(
+    {
+        "716186003",  # No known allergy (situation)
+        "409137002",  # No known drug allergy (situation)
+    }
+)
+SNOMED_NO_KNOWN_OTHER_ALLERGY = frozenset({"716220001"})  # No known animal allergy (situation)
+# The IPS code system of absent and unknown data: its allergy codes.
+IPS_ABSENT_UNKNOWN = "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips"
+IPS_NO_KNOWN_DRUG_ALLERGY = frozenset({"no-known-allergies", "no-known-medication-allergies"})
+IPS_NO_KNOWN_OTHER_ALLERGY = frozenset(
+    {"no-known-food-allergies", "no-known-environmental-allergies"}
+)
+IPS_NO_ALLERGY_INFO = "no-allergy-info"  # nothing known either way: not a record of none

@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from myorelax.clinical.inputs import NO_ALLERGIES
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient, StoppedMedication, build_patient
 from myorelax.clinical.regimen import Order
@@ -33,6 +34,10 @@ from myorelax.fhir.codes import (
     DIALYSIS_RECENT_DAYS,
     DISPENSE_MAX_SUPPLY_DAYS,
     DISPENSE_WINDOW_DAYS,
+    IPS_ABSENT_UNKNOWN,
+    IPS_NO_ALLERGY_INFO,
+    IPS_NO_KNOWN_DRUG_ALLERGY,
+    IPS_NO_KNOWN_OTHER_ALLERGY,
     LACTATION_STATUS_CODES,
     LOINC_BREASTFEEDING,
     LOINC_NOT_BREASTFEEDING,
@@ -40,7 +45,10 @@ from myorelax.fhir.codes import (
     PREGNANCY_STATUS_LOINC,
     RXNORM,
     SMOKING_STATUS_LOINC,
+    SNOMED,
     SNOMED_DIALYSIS_PROCEDURES,
+    SNOMED_NO_KNOWN_DRUG_ALLERGY,
+    SNOMED_NO_KNOWN_OTHER_ALLERGY,
     SNOMED_NOT_PREGNANT,
     SNOMED_PREGNANT,
     STOPPED_LOOKBACK_DAYS,
@@ -295,12 +303,21 @@ class _Record:
         elif rt == "Procedure":
             self.procedure(r)
         elif rt == "AllergyIntolerance":
-            self.allergy_resources += 1
-            allergy, problem = _allergy(r, self.index)
-            if problem:
-                self.notes.append(problem)
-            if allergy and allergy not in self.allergies:
-                self.allergies.append(allergy)
+            none_known = _no_known_allergy(r)
+            if none_known == "drug":
+                # 'no known (drug) allergy': recorded, and none (unless withdrawn)
+                withdrawn = status_code(r.get("verificationStatus")) in _NOT_PRESENT or (
+                    status_code(r.get("clinicalStatus")) in ("inactive", "resolved")
+                )
+                self.allergy_resources += 0 if withdrawn else 1
+            elif none_known is None:
+                self.allergy_resources += 1
+                allergies, problem = _allergy(r, self.index)
+                if problem:
+                    self.notes.append(problem)
+                for allergy in allergies:
+                    if allergy not in self.allergies:
+                        self.allergies.append(allergy)
         elif rt in _MEDICATION_TYPES:
             self.medication(r)
         elif rt == "MedicationDispense":
@@ -824,18 +841,52 @@ def _build(data: dict[str, Any], notes: list[str]) -> Patient:
 _ALLERGY_PREFIX = re.compile(r"^(?:allergy|allergic reaction|hypersensitivity) to\s+", re.I)
 
 
-def _allergy(r: Mapping[str, Any], index: ResourceIndex) -> tuple[str | None, str | None]:
+_NO_KNOWN_OTHER = re.compile(
+    r"^no known (?:food|environmental|insect|animal|latex|contact)\b.*allerg", re.I
+)
+
+
+def _no_known_allergy(r: Mapping[str, Any]) -> str | None:
+    """'drug' for an AllergyIntolerance that records no known (drug) allergy (SNOMED CT, the IPS
+    absent-unknown codes, or 'NKDA' as text), 'other' for one that says so of food, insects or
+    the like (nothing about drugs) or that no information exists, else None (a substance)."""
+    code = r.get("code")
+    for c in codings(code):
+        system, value = string(c.get("system")), string(c.get("code"))
+        if system == SNOMED and value in SNOMED_NO_KNOWN_DRUG_ALLERGY:
+            return "drug"
+        if system == SNOMED and value in SNOMED_NO_KNOWN_OTHER_ALLERGY:
+            return "other"
+        if system == IPS_ABSENT_UNKNOWN and value in IPS_NO_KNOWN_DRUG_ALLERGY:
+            return "drug"
+        if system == IPS_ABSENT_UNKNOWN and (
+            value in IPS_NO_KNOWN_OTHER_ALLERGY or value == IPS_NO_ALLERGY_INFO
+        ):
+            return "other"
+    texts = [string(mapping(code).get("text"))] + [string(c.get("display")) for c in codings(code)]
+    for text in texts:
+        bare = SEMANTIC_TAG.sub("", text or "").strip().lower()
+        if bare in NO_ALLERGIES:
+            return "drug"
+        if _NO_KNOWN_OTHER.match(bare):
+            return "other"
+    return None
+
+
+def _allergy(r: Mapping[str, Any], index: ResourceIndex) -> tuple[list[str], str | None]:
+    """The drugs or classes an AllergyIntolerance names (every ingredient of a combination
+    product), and what to say when it cannot be read."""
     label = label_of(r)
     code = r.get("code")
     shown = concept_text(code) or "(no substance)"
     clinical = status_code(r.get("clinicalStatus"))
     verification = status_code(r.get("verificationStatus"))
     if verification in _NOT_PRESENT or clinical in ("inactive", "resolved"):
-        return None, None
+        return [], None
     categories = {c for c in items(r.get("category")) if isinstance(c, str)}
     if categories and not categories & {"medication", "biologic"}:
         kinds = "/".join(sorted(categories))
-        return None, f"{label}: {kinds} allergy ({shown}); not a drug, not checked"
+        return [], f"{label}: {kinds} allergy ({shown}); not a drug, not checked"
     for c in codings(code):
         value = string(c.get("code"))
         if value and value.isdigit() and string(c.get("system")) == RXNORM:
@@ -843,7 +894,7 @@ def _allergy(r: Mapping[str, Any], index: ResourceIndex) -> tuple[str | None, st
                 match = index.term.resolve_code(value)
             except InputError:
                 continue
-            return match.ingredients[0].ingredient.id, None
+            return [m.ingredient.id for m in match.ingredients], None
     texts = [string(mapping(code).get("text"))] + [string(c.get("display")) for c in codings(code)]
     groups = index.conditions.groups
     for text in texts:
@@ -855,13 +906,13 @@ def _allergy(r: Mapping[str, Any], index: ResourceIndex) -> tuple[str | None, st
         except InputError:
             found = None
         if found is not None:
-            return found.ingredients[0].ingredient.id, None
+            return [m.ingredient.id for m in found.ingredients], None
         key = bare.lower().replace(" ", "_").replace("-", "_")
         if key in groups:
-            return key, None
+            return [key], None
     if shown == "(no substance)":
-        return None, f"{label}: no substance; not checked"
-    return shown, None
+        return [], f"{label}: no substance; not checked"
+    return [shown], None
 
 
 def orders_from_fhir(
