@@ -175,6 +175,51 @@ def test_entered_in_error_unknown_unit_and_future_observations_are_not_used() ->
     assert r.patient.scr_mg_dl is None
     assert "no kidney function in the record" in r.notes
     assert "1 Observation(s) dated after 2022-06-01 not used" in r.notes
+    # The one with a unit not read is said, not skipped in silence.
+    assert any("unit 'furlong' not read; not used" in n for n in r.notes)
+    assert any(i.reason == "unreadable_value" for i in r.patient.not_checked)
+
+
+def _egfr_text(text: str) -> dict[str, Any]:
+    o = observation("62238-1", 0, "mL/min/{1.73_m2}", "2022-05-01")
+    del o["valueQuantity"]
+    return {**o, "valueString": text}
+
+
+@pytest.mark.parametrize(
+    ("obs", "egfr", "below_15"),
+    [
+        # as laboratories report the ends of the range: as text, or with a comparator
+        (_egfr_text(">60"), 60, False),
+        (_egfr_text("> 90 mL/min/1.73m2"), 90, False),
+        (_egfr_text("<15"), 15, True),
+        (
+            {
+                **observation("62238-1", 15, "mL/min/{1.73_m2}", "2022-05-01"),
+                "valueQuantity": {"value": 15, "comparator": "<", "unit": "mL/min/{1.73_m2}"},
+            },
+            15,
+            True,
+        ),
+    ],
+)
+def test_an_egfr_reported_as_a_bound_is_read_at_the_bound(
+    obs: dict[str, Any], egfr: float, below_15: bool
+) -> None:
+    """'<15' is below 15 (a rule for 'below 15' applies); '>60' is read as 60, the lower end,
+    and said. Before, '>60' as text was dropped in silence (kidney function 'unknown')."""
+    r = record(obs)
+    assert r.patient.egfr_ml_min == pytest.approx(egfr)
+    assert (r.patient.egfr_ml_min < 15) is below_15
+    assert any("eGFR" in n and "recorded as" in n for n in r.notes)
+
+
+def test_a_creatinine_as_text_is_said_not_read() -> None:
+    o = observation("2160-0", 0, "mg/dL", "2022-05-01")
+    del o["valueQuantity"]
+    r = record({**o, "valueString": "<0.5"})
+    assert r.patient.scr_mg_dl is None
+    assert any("value '<0.5' (text) not read" in n for n in r.notes)
 
 
 def test_impossible_value_is_dropped_with_a_note() -> None:

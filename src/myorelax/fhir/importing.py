@@ -71,6 +71,7 @@ from myorelax.fhir.observations import (
     kind_name,
     latest_value,
     observation_value,
+    unread_reason,
     unreadable_value,
 )
 from myorelax.fhir.reading import (
@@ -350,23 +351,29 @@ class _Record:
                 continue
             problem = unreadable_value(r)
             if problem is not None:
-                self.notes.append(f"{problem}; not used")
-                self.not_checked.append(
-                    NotChecked(
-                        kind="patient_fact",
-                        item=kind_name(kind),
-                        reason="unreadable_value",
-                        detail=f"{problem}: that {kind_name(kind)} was not used (an earlier "
-                        "one, if any, was)",
-                    )
-                )
+                self.unread_value(kind, problem)
                 return
             v = observation_value(r, kind, position)
-            if v is not None and v.when is not None and v.when > self.today:
+            if v is None:
+                self.unread_value(kind, unread_reason(r))
+            elif v.when is not None and v.when > self.today:
                 self.skip(f"Observation(s) dated after {self.today.isoformat()}")
-            elif v is not None:
+            else:
                 self.values.setdefault(kind, []).append(v)
             return
+
+    def unread_value(self, kind: ObservationKind, problem: str) -> None:
+        """An Observation of a kind the check uses whose value could not be read: said."""
+        self.notes.append(f"{problem}; not used")
+        self.not_checked.append(
+            NotChecked(
+                kind="patient_fact",
+                item=kind_name(kind),
+                reason="unreadable_value",
+                detail=f"{problem}: that {kind_name(kind)} was not used (an earlier one, if "
+                "any, was)",
+            )
+        )
 
     def pregnancy_state(self) -> bool | None:
         """Pregnant (True), not pregnant (False) or not recorded (None): the latest pregnancy
@@ -641,7 +648,7 @@ class _Record:
                 latest[kind] = best
                 self.notes.append(text)
                 if kind in fields:
-                    data[fields[kind]] = round(best.value, 3)
+                    data[fields[kind]] = _rounded(best, 3)
         if "egfr" in latest:
             egfr, scr = latest["egfr"], latest.get("creatinine")
             if scr and scr.when and egfr.when and egfr.when < scr.when:
@@ -650,7 +657,7 @@ class _Record:
                     "from the creatinine"
                 )
             else:
-                data["egfr_ml_min"] = round(egfr.value, 1)
+                data["egfr_ml_min"] = _rounded(egfr, 1)
         if self.dialysis:
             data["dialysis"] = True
             self.notes += self.dialysis
@@ -844,6 +851,12 @@ _ALLERGY_PREFIX = re.compile(r"^(?:allergy|allergic reaction|hypersensitivity) t
 _NO_KNOWN_OTHER = re.compile(
     r"^no known (?:food|environmental|insect|animal|latex|contact)\b.*allerg", re.I
 )
+
+
+def _rounded(v: ObservedValue, digits: int) -> float:
+    """A value as the patient record keeps it; one reported as below a bound ('<15') keeps the
+    value just under the bound, which rounding would lift back to it."""
+    return v.value if v.comparator == "<" else round(v.value, digits)
 
 
 def _no_known_allergy(r: Mapping[str, Any]) -> str | None:

@@ -3,6 +3,8 @@ of each, said with its date."""
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +16,7 @@ from myorelax.fhir.codes import (
     ObservationKind,
 )
 from myorelax.fhir.reading import (
+    concept_text,
     date_of,
     fmt_number,
     label_of,
@@ -47,11 +50,60 @@ class ObservedValue:
     comparator: str | None
 
 
+# An eGFR written as text, as laboratories report the ends of its range: '>60', '<15', '> 90
+# mL/min/1.73m2'. eGFR has one unit, so the number needs none; serum creatinine as text (mg/dL
+# or umol/L?) is not read.
+_EGFR_TEXT = re.compile(
+    r"^\s*(<=|>=|<|>)?\s*(\d+(?:\.\d+)?)\s*(?:ml/min(?:/1\.73\s*m(?:2|²|\^2))?)?\s*$", re.I
+)
+
+
+def _bounded(value: float, comparator: str | None) -> float:
+    """The value a comparator leaves to use: the bound itself, except that '<15' is just below
+    15 (so that a rule for 'below 15' applies, as the report says)."""
+    return math.nextafter(value, 0.0) if comparator == "<" else value
+
+
+def _text_value(r: Mapping[str, Any], kind: ObservationKind, i: int) -> ObservedValue | None:
+    text = string(r.get("valueString"))
+    m = _EGFR_TEXT.match(text or "") if kind == "egfr" else None
+    if m is None:
+        return None
+    comparator, value = m.group(1), float(m.group(2))
+    when = _when(r)
+    return ObservedValue(
+        kind, _bounded(value, comparator), when, i, label_of(r), f"{text!r} as text", comparator
+    )
+
+
+def unread_reason(r: Mapping[str, Any]) -> str:
+    """Why an Observation of a kind the importer reads gave no value (said, never skipped)."""
+    quantity = mapping(r.get("valueQuantity"))
+    if number(quantity.get("value")) is not None:
+        unit = string(quantity.get("unit")) or string(quantity.get("code")) or "(none)"
+        return f"{label_of(r)}: unit {unit!r} not read"
+    if string(r.get("valueString")):
+        return f"{label_of(r)}: value {r['valueString']!r} (text) not read"
+    absent = concept_text(r.get("dataAbsentReason"))
+    return f"{label_of(r)}: no value" + (f" ({absent})" if absent else "")
+
+
+def _when(r: Mapping[str, Any]) -> date | None:
+    period = mapping(r.get("effectivePeriod"))
+    return (
+        date_of(r.get("effectiveDateTime"))
+        or date_of(r.get("effectiveInstant"))
+        or date_of(period.get("end"))
+        or date_of(period.get("start"))
+        or date_of(r.get("issued"))
+    )
+
+
 def observation_value(r: Mapping[str, Any], kind: ObservationKind, i: int) -> ObservedValue | None:
     quantity = mapping(r.get("valueQuantity"))
     value = number(quantity.get("value"))
     if value is None:
-        return None
+        return _text_value(r, kind, i)
     units = []
     if string(quantity.get("system")) in (UCUM, None) and string(quantity.get("code")):
         units.append(str(quantity["code"]))
@@ -74,17 +126,11 @@ def observation_value(r: Mapping[str, Any], kind: ObservationKind, i: int) -> Ob
             break
     if factor is None:
         return None
-    period = mapping(r.get("effectivePeriod"))
-    when = (
-        date_of(r.get("effectiveDateTime"))
-        or date_of(r.get("effectiveInstant"))
-        or date_of(period.get("end"))
-        or date_of(period.get("start"))
-        or date_of(r.get("issued"))
-    )
     original = f"{fmt_number(value)} {unit_used}" if factor != 1.0 else ""
     comparator = string(quantity.get("comparator"))
-    return ObservedValue(kind, value * factor, when, i, label_of(r), original, comparator)
+    return ObservedValue(
+        kind, _bounded(value * factor, comparator), _when(r), i, label_of(r), original, comparator
+    )
 
 
 def unreadable_value(r: Mapping[str, Any]) -> str | None:
@@ -118,6 +164,8 @@ def latest_value(values: list[ObservedValue], today: date) -> tuple[ObservedValu
         text += f" ({best.original})"
     if best.comparator:
         text += f" (recorded as {best.comparator} {value:g}; the bound was used)"
+    elif best.original and best.original.endswith(" as text"):
+        text = text.replace(f" ({best.original})", f" (recorded as {best.original})")
     dated = best.when.isoformat() if best.when else "undated"
     text += f" from Observation {dated}"
     if len(values) > 1:
