@@ -236,11 +236,28 @@ def test_common_written_forms_are_read(text: str, expected: tuple[object, ...]) 
     assert read(text) == pytest.approx(expected)
 
 
-def test_a_cap_does_not_lower_the_checked_total() -> None:
-    """'max 400 mg/day' is the prescriber's cap; the check counts the full frequency (the most
-    the order allows), so a cap never hides an order that allows more than the label."""
-    (o,) = parse_medication("tramadol 100 mg q4h prn, max 400 mg/day").orders
-    assert o.daily_dose_mg == 600
+@pytest.mark.parametrize(
+    ("text", "per_day", "daily_mg"),
+    [
+        # the prescriber's cap per day is part of the order: the most it allows in a day
+        ("tramadol 100 mg q4h prn, max 400 mg/day", 4, 400),
+        ("tizanidine 4 mg po q6-8h prn (max 3 doses/24 hours)", 3, 12),
+        ("tizanidine 4 mg q6h prn NTE 3/day", 3, 12),
+        ("tizanidine 4 mg 2 tabs q6h prn max 6 tabs per day", 3, 24),
+        # a cap above what the frequency allows changes nothing
+        ("tizanidine 8 mg q6h prn max 40 mg/day", 4, 32),
+        # a cap not said per day is not read as one: the full frequency is checked
+        ("tizanidine 4 mg q6h prn max 3 doses", 4, 16),
+    ],
+)
+def test_a_cap_per_day_is_the_most_the_order_allows(
+    text: str, per_day: float, daily_mg: float
+) -> None:
+    """Before, a cap was passed over and the full frequency checked: 'tizanidine 4 mg q6h prn,
+    max 3 doses/day', the label's own instruction (repeat at 6-8 h, at most three doses in 24
+    h), was flagged as more often than the label allows."""
+    (o,) = parse_medication(text).orders
+    assert (o.doses_per_day, o.daily_dose_mg) == (per_day, daily_mg)
 
 
 @pytest.mark.parametrize("text", ["Soma 350 mg p.o. q.i.d.", "Soma 350 mg p.o. q.i.d"])

@@ -479,7 +479,18 @@ def test_what_a_frequency_cannot_say_is_said(dosage: dict[str, Any], note: str) 
                 }
             },
             "baclofen 10 mg tid",
-            "a maximum of 40 mg per 1 d (maxDosePerPeriod) not read; the most the frequency "
+            "a maximum of 40 mg per 1 d (maxDosePerPeriod): at most 4 doses a day",
+        ),
+        (
+            repeat(frequency=3, period=1, periodUnit="d")
+            | {
+                "maxDosePerPeriod": {
+                    "numerator": {"value": 40, "unit": "mg"},
+                    "denominator": {"value": 1, "unit": "wk"},
+                }
+            },
+            "baclofen 10 mg tid",
+            "a maximum of 40 mg per 1 wk (maxDosePerPeriod) not read; the most the frequency "
             "allows was checked",
         ),
         (

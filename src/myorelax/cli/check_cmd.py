@@ -35,6 +35,9 @@ def _part(o: dict[str, Any]) -> str:
 
     dose = f" {plain_number(o['dose_mg'])} mg" if o.get("dose_mg") is not None else ""
     freq = f" {o['frequency']}" if o.get("frequency") else ""
+    cap = o.get("max_doses_per_day")
+    if cap is not None and o.get("doses_per_day") == cap:
+        freq += f", at most {plain_number(cap)} a day"  # the order's own cap
     daily = o.get("daily_dose_mg")
     daily = f" ({plain_number(daily)} mg/day)" if daily is not None else ""
     return f"{o['drug']}{dose}{freq}{daily}"

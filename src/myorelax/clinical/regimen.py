@@ -79,6 +79,12 @@ class Order(Frozen):
     prn: bool = False
     duration_days: float | None = Field(default=None, gt=0, le=3650)
     start: date | None = None
+    max_doses_per_day: float | None = Field(
+        default=None,
+        gt=0,
+        le=24,
+        description="the order's own cap on its doses in a day ('q6h prn, max 3 doses/day')",
+    )
 
     @property
     def dose_mg(self) -> float | None:
@@ -91,16 +97,22 @@ class Order(Frozen):
 
     @property
     def doses_per_day(self) -> float | None:
-        return self.frequency.doses_per_day if self.frequency else None
+        """Doses a day: the frequency's, or fewer when the order caps them itself."""
+        if self.frequency is None:
+            return None
+        if self.max_doses_per_day is None:
+            return self.frequency.doses_per_day
+        return min(self.frequency.doses_per_day, self.max_doses_per_day)
 
     @property
     def daily_dose_mg(self) -> float | None:
-        """The most that the order allows in a day (an as-needed order at its full frequency)."""
+        """The most that the order allows in a day (an as-needed order at its full frequency,
+        or at its own cap when it states one)."""
         if self.dose_mg is None or self.frequency is None:
             return None
         if self.frequency.single:
             return self.dose_mg
-        return self.dose_mg * self.frequency.doses_per_day
+        return self.dose_mg * (self.doses_per_day or 0.0)
 
 
 class Regimen(Frozen):

@@ -261,6 +261,10 @@ _CAP_WORDS = frozenset(
     | {"tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules", "doses"}
     | {"times", "x"}
 )
+# How a cap says it is per day, at the end of its words: '/day', 'per day', 'in 24 hours'.
+_CAP_PER_DAY = re.compile(
+    r"(?:^|\s)(?:/ (?:day|d)|per day|a day|daily|(?:in|per|/) 24 (?:hours?|hrs?|h))$"
+)
 # 'every other day' (48 h), 'every third day' (72 h).
 _ORDINAL_DAYS = {"other": 2, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "seventh": 7}
 # 'onto the skin': where a patch goes (a cream on the skin is topical).
@@ -561,10 +565,7 @@ class _Parser:
             elif w in ("ac", "pc") and self.parsed.frequency is not None:
                 self.i += 1  # 'tid ac': before (or after) meals, said in Latin
             elif w in ("max", "maximum", "nte") and self.number_at(1) is not None:
-                # 'max 400 mg/day': a cap on the as-needed total; the full frequency is checked
-                self.i += 2
-                while self.word() in _CAP_WORDS or _is_dose_unit(self.word()):
-                    self.i += 1
+                self.cap()
             elif w == "per" and self.word(1) in _COUNT_WORDS and any(self.parsed.doses):
                 self.i += 2  # '5-325 MG per tablet': the strength's unit said again
             elif w in _RELEASE_WORDS and any(self.parsed.doses):
@@ -692,6 +693,29 @@ class _Parser:
             )
         assert close is not None
         self.i = close + 1
+
+    def cap(self) -> None:
+        """'max 3 doses/day', 'max 6 tabs in 24 hours', 'max 12 mg/day': the order's own cap on
+        a day's doses, which the dose checks then use. A cap not said per day ('max 3 doses') is
+        passed over and the full frequency is checked."""
+        n = self.number_at(1)
+        assert n is not None
+        self.i += 2
+        start = self.i
+        while self.word() in _CAP_WORDS or _is_dose_unit(self.word()):
+            self.i += 1
+        words = [t.text for t in self.toks[start : self.i]]
+        joined = " ".join(words)
+        per_day = _CAP_PER_DAY.search(joined)
+        if n <= 0 or per_day is None:
+            return
+        unit = words[0] if words else ""
+        if _is_dose_unit(unit):
+            self.parsed.cap_mg = convert(n, unit, "mg") if unit in ("mg", "mcg", "g") else None
+        elif unit in _TABLET_WORDS:
+            self.parsed.cap_tablets = n
+        elif unit in ("doses", "dose", "times", "x") or unit == "/":
+            self.parsed.cap_doses = n
 
     def restated_frequency(self, given: Frequency) -> None:
         """'QID (at bedtime and three times daily)', 'q8h (every 8 hours)': the frequency said
@@ -1453,6 +1477,22 @@ class _Parsed:
     from_product_name: bool = False
     dashed: bool = False  # the strengths were joined by '-' only ('2-4 mg': a range)
     problems: list[str] = field(default_factory=list)
+    # The order's own cap on a day ('max 3 doses/day', 'max 6 tabs/day', 'max 12 mg/day').
+    cap_doses: float | None = None
+    cap_tablets: float | None = None
+    cap_mg: float | None = None
+
+    def max_doses_per_day(self) -> float | None:
+        """The cap as doses a day (one dose per line; a milligram cap needs the dose)."""
+        if self.cap_doses is not None:
+            return self.cap_doses
+        if self.cap_tablets is not None:
+            return self.cap_tablets / (self.tablets or 1.0)
+        doses = [d for d in self.doses if d is not None]
+        mg = doses[0].mg() if len(doses) == 1 else None
+        if self.cap_mg is not None and mg:
+            return self.cap_mg / (mg * (self.tablets or 1.0))
+        return None
 
 
 @dataclass(frozen=True)
@@ -1513,7 +1553,14 @@ def _orders(parsed: _Parsed, start: date | None) -> tuple[Order, ...]:
         prn=parsed.prn,
         duration_days=parsed.duration,
         start=start,
+        max_doses_per_day=_cap(parsed),
     )
+
+
+def _cap(parsed: _Parsed) -> float | None:
+    """The order's cap on its doses a day, within what an Order holds (0-24); None if none."""
+    cap = parsed.max_doses_per_day()
+    return cap if cap is not None and 0 < cap <= 24 else None
 
 
 def parse_medication(

@@ -33,7 +33,7 @@ from myorelax.fhir.reading import (
     number_problem,
     string,
 )
-from myorelax.units import ucum_factor
+from myorelax.units import convert, ucum_factor
 
 if TYPE_CHECKING:
     from myorelax.fhir.medications import ResolvedMedication
@@ -586,21 +586,63 @@ def _quantity_text(quantity: Any) -> str:
     return f"{fmt_number(number(q.get('value')) or 0)} {unit}".strip()
 
 
-def _unread_dosage(dosage: Mapping[str, Any], label: str, notes: list[str]) -> None:
-    """Notes on the Dosage's elements that are not read (a maximum dose, a site, ...)."""
-    if "maxDosePerPeriod" in dosage:
-        # R4: one Ratio; R5: a list of them.
-        ratio = mapping((items(dosage["maxDosePerPeriod"]) or [dosage["maxDosePerPeriod"]])[0])
-        shown = " per ".join(
-            _quantity_text(ratio.get(part)) for part in ("numerator", "denominator")
-        )
-        broken = _broken_quantities(ratio, (("numerator", None), ("denominator", None)))
-        if broken:
-            shown = f"({', '.join(broken)} {UNREADABLE})"
+# A cap's count: of doses (and a bare count, read as doses: the larger number, the conservative
+# reading), or of tablets (divided by the tablets of a dose).
+_CAP_DOSES = frozenset({"dose", "doses", "{dose}", "{doses}", "1", "each", "unit", "{unit}"})
+_CAP_TABLETS = frozenset(
+    "tablet tablets tab tabs tbl {tbl} {tab} capsule capsules cap caps {cap} caplet".split()
+)
+
+
+def _max_per_day(ratio: Mapping[str, Any], dose: DoseRead) -> float | None:
+    """Doses a day from a maxDosePerPeriod of a count (doses, tablets) or a mass per day or per
+    24 hours; None when it is something else (per week, in mL, a mass without a known dose)."""
+    num, den = mapping(ratio.get("numerator")), mapping(ratio.get("denominator"))
+    n, d = number(num.get("value")), number(den.get("value"))
+    if n is None or n <= 0 or d is None or d <= 0:
+        return None
+    period = (string(den.get("code")) or string(den.get("unit")) or "").lower()
+    days = {"d": 1.0, "day": 1.0, "days": 1.0, "h": 1 / 24, "hour": 1 / 24, "hours": 1 / 24}
+    if period not in days or abs(d * days[period] - 1.0) > 1e-9:
+        return None
+    unit = (string(num.get("code")) or string(num.get("unit")) or "").lower()
+    if unit in _CAP_DOSES:
+        return n
+    if unit in _CAP_TABLETS:
+        return n / (dose.tablets or 1.0)
+    doses = [x for x in dose.doses if x is not None]
+    mg = doses[0].mg() if len(doses) == 1 else None
+    if unit in ("mg", "g", "mcg", "ug") and mg:
+        return convert(n, "mcg" if unit == "ug" else unit, "mg") / (mg * (dose.tablets or 1.0))
+    return None
+
+
+def _dose_cap(
+    dosage: Mapping[str, Any], dose: DoseRead, label: str, notes: list[str]
+) -> float | None:
+    """The Dosage's own cap on a day's doses (maxDosePerPeriod), used by the dose checks; a cap
+    that cannot be read as one is said, and the most the frequency allows is checked."""
+    if "maxDosePerPeriod" not in dosage:
+        return None
+    # R4: one Ratio; R5: a list of them.
+    ratio = mapping((items(dosage["maxDosePerPeriod"]) or [dosage["maxDosePerPeriod"]])[0])
+    shown = " per ".join(_quantity_text(ratio.get(part)) for part in ("numerator", "denominator"))
+    broken = _broken_quantities(ratio, (("numerator", None), ("denominator", None)))
+    cap = None if broken else _max_per_day(ratio, dose)
+    if broken:
+        shown = f"({', '.join(broken)} {UNREADABLE})"
+    if cap is None or not 0 < cap <= 24:
         notes.append(
             f"{label}: a maximum of {shown} (maxDosePerPeriod) not read; the most the "
             "frequency allows was checked"
         )
+        return None
+    notes.append(f"{label}: a maximum of {shown} (maxDosePerPeriod): at most {cap:g} doses a day")
+    return cap
+
+
+def _unread_dosage(dosage: Mapping[str, Any], label: str, notes: list[str]) -> None:
+    """Notes on the Dosage's elements that are not read (a site, a method, ...)."""
     unread = sorted(k for k in dosage if k not in _DOSAGE_READ and k != "maxDosePerPeriod")
     if unread:
         notes.append(f"{label}: dosage {', '.join(unread)} not read")
@@ -615,6 +657,7 @@ def build_orders(
     prn: bool,
     duration: tuple[float, str] | None,
     start: date | None,
+    cap: float | None = None,
 ) -> list[Order]:
     """One order per ingredient from typed parts; `text` rendered from them for display."""
     words = [f"{dose.prefix}{med.name}", dose.strength, route[0] if route else "", timing.shown]
@@ -634,6 +677,7 @@ def build_orders(
             prn=prn,
             duration_days=duration[0] if duration else None,
             start=start,
+            max_doses_per_day=cap,
         )
     )
 
@@ -670,9 +714,10 @@ def orders_from_dosage(
     _unread_dosage(dosage, label, notes)
     if found is not None:
         prn = _as_needed(dosage) or found.prn
+        cap = _dose_cap(dosage, dose, label, notes)
         try:
             orders = build_orders(
-                med, dose, found, route=route, prn=prn, duration=duration, start=start
+                med, dose, found, route=route, prn=prn, duration=duration, start=start, cap=cap
             )
             return orders, notes
         except ValueError as exc:  # an order out of its bounds (a pydantic ValidationError)

@@ -78,10 +78,11 @@ def _order_view(ctx: CheckContext, o: Order) -> dict[str, Any]:
         "doses_per_day": o.doses_per_day,
         "times": list(o.frequency.times) if o.frequency else [],
         "daily_dose_mg": (
-            dose_mg * o.frequency.doses_per_day
+            dose_mg * (o.doses_per_day or 0.0)
             if dose_mg is not None and o.frequency and not o.frequency.single
             else dose_mg
         ),
+        "max_doses_per_day": o.max_doses_per_day,
         "prn": o.prn,
         "duration_days": o.duration_days,
         "start": o.start.isoformat() if o.start else None,

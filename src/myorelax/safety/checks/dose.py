@@ -105,7 +105,14 @@ def _maxima(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) -> li
                     None,
                     f"{drug.name} {fmt(daily)} mg/day exceeds the labelled maximum of {fmt(limit)} mg/day",
                     f"{fmt(dose_mg)} mg {freq} gives up to **{fmt(daily)} mg a day**"
-                    + (" (an as-needed order counted at its full frequency)" if a.order.prn else "")
+                    + (
+                        f" (at the order's own cap of {fmt(a.order.max_doses_per_day)} doses a day)"
+                        if a.order.max_doses_per_day is not None
+                        and a.order.doses_per_day == a.order.max_doses_per_day
+                        else " (an as-needed order counted at its full frequency)"
+                        if a.order.prn
+                        else ""
+                    )
                     + f"; the label's maximum is **{dosing.max_daily.text()}**.",
                     [a.drug],
                     dosing.max_daily,
@@ -165,14 +172,15 @@ def _frequency(ctx: CheckContext, a: Active, drug: Monograph, dosing: Dosing) ->
     if f is None or f.single or f.code == "continuous":
         return []
     reasons: list[str] = []
-    if dosing.max_doses_per_day and f.doses_per_day > dosing.max_doses_per_day.upper + 1e-9:
+    per_day = a.order.doses_per_day or f.doses_per_day  # the order's own cap, if it states one
+    if dosing.max_doses_per_day and per_day > dosing.max_doses_per_day.upper + 1e-9:
         reasons.append(
-            f"{f.doses_per_day:g} doses a day where the label allows at most "
+            f"{per_day:g} doses a day where the label allows at most "
             f"{dosing.max_doses_per_day.upper:g}"
         )
-    elif dosing.doses_per_day and f.doses_per_day > dosing.doses_per_day.upper + 1e-9:
+    elif dosing.doses_per_day and per_day > dosing.doses_per_day.upper + 1e-9:
         reasons.append(
-            f"{f.doses_per_day:g} doses a day where the label gives {dosing.doses_per_day.text()}"
+            f"{per_day:g} doses a day where the label gives {dosing.doses_per_day.text()}"
         )
     if dosing.interval and f.interval_h and has_dimension(dosing.interval.unit, "h"):
         shortest = convert(dosing.interval.lower, dosing.interval.unit, "h")

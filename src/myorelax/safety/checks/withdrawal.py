@@ -32,8 +32,8 @@ def check(ctx: CheckContext) -> list[Alert]:
         new_mg, cur_mg = order_dose_mg(drug, order), order_dose_mg(drug, current)
         if new_mg is None or cur_mg is None or order.frequency is None or current.frequency is None:
             continue
-        new_daily = new_mg * order.frequency.doses_per_day
-        cur_daily = cur_mg * current.frequency.doses_per_day
+        new_daily = new_mg * (order.doses_per_day or 0.0)
+        cur_daily = cur_mg * (current.doses_per_day or 0.0)
         if cur_daily > 0 and new_daily < _sharp_cut(ctx) * cur_daily:
             alert = _stopping(ctx, drug, current, sharp=(cur_daily, new_daily))
             if alert:
