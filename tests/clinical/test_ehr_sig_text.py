@@ -244,6 +244,15 @@ def test_common_written_forms_are_read(text: str, expected: tuple[object, ...]) 
         ("tizanidine 4 mg po q6-8h prn (max 3 doses/24 hours)", 3, 12),
         ("tizanidine 4 mg q6h prn NTE 3/day", 3, 12),
         ("tizanidine 4 mg 2 tabs q6h prn max 6 tabs per day", 3, 24),
+        # the ways prescriptions open a cap
+        ("tizanidine 4 mg q6h prn spasm not to exceed 3 doses in 24 hours", 3, 12),
+        ("tizanidine 4 mg q6h prn, do not exceed 3 doses per day", 3, 12),
+        ("tizanidine 4 mg q6h prn up to 3 times a day", 3, 12),
+        ("cyclobenzaprine 10 mg q8h prn, no more than 3 tablets per day", 3, 30),
+        ("tizanidine 4 mg q6h prn; max daily dose 12 mg", 3, 12),
+        # 'up to' as the frequency itself, and in a duration
+        ("baclofen 10 mg up to 3 times a day", 3, 30),
+        ("cyclobenzaprine 5 mg po TID PRN for up to 2-3 weeks", 3, 15),
         # a cap above what the frequency allows changes nothing
         ("tizanidine 8 mg q6h prn max 40 mg/day", 4, 32),
         # a cap not said per day is not read as one: the full frequency is checked

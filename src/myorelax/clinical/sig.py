@@ -261,6 +261,23 @@ _CAP_WORDS = frozenset(
     | {"tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules", "doses"}
     | {"times", "x"}
 )
+# How a cap opens, before its number (the longest first).
+_CAP_PHRASES = (
+    ("maximum", "daily", "dose", "of"),
+    ("maximum", "daily", "dose"),
+    ("max", "daily", "dose"),
+    ("do", "not", "exceed"),
+    ("not", "to", "exceed"),
+    ("no", "more", "than"),
+    ("maximum", "dose"),
+    ("max", "dose"),
+    ("maximum", "of"),
+    ("max", "of"),
+    ("up", "to"),
+    ("maximum",),
+    ("max",),
+    ("nte",),
+)
 # How a cap says it is per day, at the end of its words: '/day', 'per day', 'in 24 hours'.
 _CAP_PER_DAY = re.compile(
     r"(?:^|\s)(?:/ (?:day|d)|per day|a day|daily|(?:in|per|/) 24 (?:hours?|hrs?|h))$"
@@ -564,8 +581,10 @@ class _Parser:
                 self.i += 2  # 'with meals': when, not how much or how often
             elif w in ("ac", "pc") and self.parsed.frequency is not None:
                 self.i += 1  # 'tid ac': before (or after) meals, said in Latin
-            elif w in ("max", "maximum", "nte") and self.number_at(1) is not None:
-                self.cap()
+            elif (opening := self.cap_phrase()) and (
+                self.parsed.frequency is not None or w != "up"
+            ):
+                self.cap(opening)
             elif w == "per" and self.word(1) in _COUNT_WORDS and any(self.parsed.doses):
                 self.i += 2  # '5-325 MG per tablet': the strength's unit said again
             elif w in _RELEASE_WORDS and any(self.parsed.doses):
@@ -694,20 +713,30 @@ class _Parser:
         assert close is not None
         self.i = close + 1
 
-    def cap(self) -> None:
-        """'max 3 doses/day', 'max 6 tabs in 24 hours', 'max 12 mg/day': the order's own cap on
-        a day's doses, which the dose checks then use. A cap not said per day ('max 3 doses') is
-        passed over and the full frequency is checked."""
-        n = self.number_at(1)
+    def cap_phrase(self) -> int:
+        """The number of words of a cap's opening ('max', 'not to exceed', 'max daily dose')
+        here, when a number follows it; else 0."""
+        for phrase in _CAP_PHRASES:
+            k = len(phrase)
+            if tuple(self.word(j) for j in range(k)) == phrase and self.number_at(k) is not None:
+                return k
+        return 0
+
+    def cap(self, opening: int) -> None:
+        """'max 3 doses/day', 'not to exceed 6 tabs in 24 hours', 'max daily dose 12 mg': the
+        order's own cap on a day's doses, which the dose checks then use. A cap not said per day
+        ('max 3 doses') is passed over and the full frequency is checked."""
+        daily = "daily" in {self.word(j) for j in range(opening)}
+        n = self.number_at(opening)
         assert n is not None
-        self.i += 2
+        self.i += opening + 1
         start = self.i
         while self.word() in _CAP_WORDS or _is_dose_unit(self.word()):
             self.i += 1
         words = [t.text for t in self.toks[start : self.i]]
         joined = " ".join(words)
-        per_day = _CAP_PER_DAY.search(joined)
-        if n <= 0 or per_day is None:
+        per_day = daily or _CAP_PER_DAY.search(joined) is not None
+        if n <= 0 or not per_day:
             return
         unit = words[0] if words else ""
         if _is_dose_unit(unit):
@@ -743,8 +772,14 @@ class _Parser:
         self.i = close + 1
 
     def reason(self) -> None:
-        """'as needed for muscle spasms': the words of the reason, up to a word of the grammar."""
-        while self.peek() is not None and self.word().isalpha() and self.word() not in _REASON_STOP:
+        """'as needed for muscle spasms': the words of the reason, up to a word of the grammar
+        or the opening of a cap ('prn spasm not to exceed 3 doses a day')."""
+        while (
+            self.peek() is not None
+            and self.word().isalpha()
+            and self.word() not in _REASON_STOP
+            and not self.cap_phrase()
+        ):
             self.i += 1
 
     def check_stated_total(self, doses: list[Dose]) -> None:
@@ -1233,6 +1268,8 @@ class _Parser:
         raise self.fail("expected days or weeks")
 
     def frequency(self) -> Frequency:
+        if self.word() == "up" and self.word(1) == "to":
+            self.i += 2  # 'up to 3 times a day': the most the order allows is checked
         w = self.word()
         base: tuple[str, float, float | None]  # code, doses per day, interval (h)
         if w == "weekly" or (w == "once" and self.word(1) == "weekly"):
