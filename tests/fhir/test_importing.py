@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
+from myorelax.clinical.inputs import regimen_from
 from myorelax.errors import InputError
 from myorelax.fhir.importing import orders_from_fhir, record_from_fhir, resources_of
 from myorelax.knowledge.terminology import condition_by_code as icd10_condition
+from myorelax.safety.engine import evaluate_regimen
 from tests.fhir.helpers import (
     RXNORM,
     bundle,
@@ -212,6 +214,12 @@ def test_an_egfr_reported_as_a_bound_is_read_at_the_bound(
     assert r.patient.egfr_ml_min == pytest.approx(egfr)
     assert (r.patient.egfr_ml_min < 15) is below_15
     assert any("eGFR" in n and "recorded as" in n for n in r.notes)
+    # The check shows the eGFR as reported, not the bare bound (baclofen's kidney bands reach
+    # 60 and 15; at 90 none applies).
+    report = evaluate_regimen(r.patient, regimen_from(["baclofen 5 mg tid"]))
+    kidney = [a.summary for a in report.alerts if a.code.startswith("MRX-RENAL")]
+    bound = (">" if egfr >= 60 else "<") + f"{egfr:g}"
+    assert all(f"{bound} mL/min" in t for t in kidney) and (bool(kidney) is (egfr != 90))
 
 
 def test_a_creatinine_as_text_is_said_not_read() -> None:

@@ -58,7 +58,7 @@ def render(report: CheckReport) -> None:
     if p.get("crcl_ml_min") is not None:
         facts.append(f"CrCl {p['crcl_ml_min']:g} mL/min")
     if p.get("egfr_ml_min") is not None:
-        facts.append(f"eGFR {p['egfr_ml_min']:g}")
+        facts.append(f"eGFR {p.get('egfr_reported') or format(p['egfr_ml_min'], 'g')}")
     if p.get("dialysis"):
         facts.append("dialysis")
     console.print(f"[bold]Patient[/bold]: {escape(', '.join(facts) or 'no details given')}")

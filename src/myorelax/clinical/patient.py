@@ -61,6 +61,12 @@ class Patient(BaseModel):
     scr_mg_dl: float | None = Field(default=None, gt=0.05, le=30)
     crcl_ml_min: float | None = Field(default=None, ge=0, le=300)
     egfr_ml_min: float | None = Field(default=None, ge=0, le=300)
+    egfr_reported: str | None = Field(
+        default=None,
+        pattern=r"^(<|<=|>|>=)\d+(\.\d+)?$",
+        description="the eGFR as a laboratory reported it when it is a bound ('>60', '<15'); "
+        "egfr_ml_min then holds the bound",
+    )
     dialysis: bool = False
     child_pugh: ChildPugh | None = None
     pregnant: bool | None = Field(default=None, description="None: not recorded")
@@ -131,6 +137,7 @@ class KidneyFunction(BaseModel):
     egfr_ml_min: float | None
     egfr_basis: str
     dialysis: bool
+    egfr_reported: str | None = None  # '>60': the eGFR given is that bound
     # Kidney failure recorded as a condition (GFR below this, mL/min, by its definition): what the
     # kidney rules use when no laboratory value was given. None: no such condition recorded.
     failure_gfr_below: float | None = None
@@ -182,9 +189,13 @@ def kidney_function(
             if v is None
         ]
         crcl_basis = "unknown: no CrCl given and " + ", ".join(missing) + " missing"
+    reported = None
     if p.egfr_ml_min is not None:
         egfr: float | None = p.egfr_ml_min
         egfr_basis = "given"
+        if p.egfr_reported:
+            reported = p.egfr_reported
+            egfr_basis = f"given as {reported} (the bound is used)"
     elif (
         p.scr_mg_dl is not None
         and p.age_years is not None
@@ -203,6 +214,7 @@ def kidney_function(
         egfr_ml_min=egfr,
         egfr_basis=egfr_basis,
         dialysis=p.dialysis,
+        egfr_reported=reported,
         failure_gfr_below=failure[0] if failure else None,
         failure_basis=failure[1] if failure else None,
     )

@@ -658,6 +658,8 @@ class _Record:
                 )
             else:
                 data["egfr_ml_min"] = _rounded(egfr, 1)
+                if egfr.comparator in ("<", "<=", ">", ">="):
+                    data["egfr_reported"] = f"{egfr.comparator}{round(egfr.value, 1):g}"
         if self.dialysis:
             data["dialysis"] = True
             self.notes += self.dialysis

@@ -279,7 +279,8 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
             "creatinine clearance",
             f"no creatinine clearance (Cockcroft-Gault needs serum creatinine, age and weight): "
             f"the kidney bands of {on_crcl}, defined on CrCl, were applied to the eGFR "
-            f"({ctx.kidney.egfr_ml_min:g} mL/min/1.73 m2), which can differ from it",
+            f"({ctx.kidney.egfr_reported or format(ctx.kidney.egfr_ml_min, 'g')} mL/min/1.73 "
+            "m2), which can differ from it",
         )
     if p.scr_mg_dl is not None and p.crcl_ml_min is None and p.weight_kg is None:
         fact(

@@ -53,9 +53,12 @@ def _in_range(value: float, below: Amount, from_: Amount | None) -> bool:
     return value < hi and (lo is None or value >= lo)
 
 
-def _applies(adj: RenalAdjustment, crcl: float | None, egfr: float | None) -> tuple[bool, str]:
+def _applies(
+    adj: RenalAdjustment, crcl: float | None, egfr: float | None, reported: str | None = None
+) -> tuple[bool, str]:
     """Whether the threshold is met, and which measure decided: the one the threshold is written
-    in, or the other standing in for it (and saying so)."""
+    in, or the other standing in for it (and saying so); an eGFR reported as a bound ('>60') is
+    shown as reported."""
     if adj.dialysis:
         return False, ""
     if adj.crcl_below is not None:
@@ -68,7 +71,10 @@ def _applies(adj: RenalAdjustment, crcl: float | None, egfr: float | None) -> tu
         return False, ""
     if value is None:
         return False, ""
-    return _in_range(value, below, from_), f"{label} {fmt(value)} mL/min"
+    shown = f"{label} {fmt(value)} mL/min"
+    if reported and label.startswith("eGFR"):
+        shown = f"{label} {reported} mL/min"  # '>60': the band at the bound was applied
+    return _in_range(value, below, from_), shown
 
 
 def _applies_to(adj: RenalAdjustment, kidney: KidneyFunction) -> tuple[bool, str]:
@@ -77,7 +83,7 @@ def _applies_to(adj: RenalAdjustment, kidney: KidneyFunction) -> tuple[bool, str
     below = kidney.failure_gfr_below
     measured = [v for v in (kidney.crcl_ml_min, kidney.egfr_ml_min) if v is not None]
     if below is None or (measured and min(measured) < below):
-        return _applies(adj, kidney.crcl_ml_min, kidney.egfr_ml_min)
+        return _applies(adj, kidney.crcl_ml_min, kidney.egfr_ml_min, kidney.egfr_reported)
     if adj.dialysis:
         return False, ""
     from_ = adj.crcl_from if adj.crcl_below is not None else adj.egfr_from
