@@ -113,6 +113,10 @@ def test_regimen_history(db: Database) -> None:
     assert second.times == ("08:00", "14:00", "20:00")
     with pytest.raises(InputError):
         store.set_regimen(SYSTEM, ann.id, parse_sig("baclofen 5 mg tid"), date(2026, 2, 1))
+    # An order's own cap per day is the doses a day the diary expects (not q6h's four).
+    capped = parse_sig("tizanidine 4 mg q6h prn, max 3 doses/day")
+    kept = store.set_regimen(SYSTEM, ann.id, capped, date(2026, 2, 1))
+    assert (kept.doses_per_day, kept.prn) == (3, True)
 
 
 def test_a_failed_batch_leaves_nothing_half_written(db: Database) -> None:

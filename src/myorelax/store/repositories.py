@@ -316,7 +316,7 @@ class DiaryStore:
                 sig=order.text,
                 drug=order.drug,
                 dose_mg=order.dose_mg,
-                doses_per_day=freq.doses_per_day if freq else None,
+                doses_per_day=order.doses_per_day,  # the order's own cap per day, if any
                 times=list(freq.times) if freq else [],
                 prn=order.prn,
                 start=start,
