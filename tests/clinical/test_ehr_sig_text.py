@@ -434,6 +434,35 @@ def test_brackets_that_disagree_or_leave_the_dose_open_are_refused(text: str, pr
         parse_medication(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        # 'for a month' after 'prn' was read as the reason: no duration, and carisoprodol's
+        # 2-3 week limit (MRX-DUR-001) was never checked, with nothing said
+        ("carisoprodol 350 mg qid prn for a month", 30),
+        ("carisoprodol 350 mg qid for a month", 30),
+        ("carisoprodol 350 mg qid prn spasm for a week", 7),
+        ("carisoprodol 350 mg qid x 1 month", 30),
+        ("carisoprodol 350 mg qid for fourteen days", 14),
+        # what the drug is for, then how long
+        ("baclofen 10 mg TID for muscle spasm for 2 weeks", 14),
+        ("carisoprodol 350 mg qid for back pain x 1 month", 30),
+        ("cyclobenzaprine 5 mg po TID PRN for up to 2-3 weeks", 21),
+    ],
+)
+def test_a_duration_in_words_is_a_duration_not_a_reason(text: str, days: float) -> None:
+    (o,) = parse_medication(text).orders
+    assert o.duration_days == days
+
+
+def test_what_a_drug_is_for_is_passed_over_and_a_duration_never_is() -> None:
+    (o,) = parse_medication("baclofen 10 mg TID for spasticity").orders
+    assert (o.duration_days, o.doses_per_day) == (None, 3)
+    # A duration the grammar cannot read is refused, not taken for an indication.
+    with pytest.raises(SigParseError, match="expected a number of days"):
+        parse_medication("carisoprodol 350 mg qid for twenty-one days")
+
+
 def test_half_a_tablet_is_half_the_dose_and_a_duration_range_its_longest() -> None:
     (o,) = parse_medication("diazepam 5 mg 1/2 tab bid").orders
     assert o.dose_mg == 2.5 and o.daily_dose_mg == 5

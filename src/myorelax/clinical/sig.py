@@ -225,6 +225,7 @@ _STEP_WORDS = frozenset(
 )
 _DURATION_UNITS = frozenset(
     {"day", "days", "d", "week", "weeks", "wk", "wks", "hour", "hours", "hr", "hrs"}
+    | {"month", "months"}
 )
 # Words that introduce the quantity to dispense ('disp: 30', 'qty 20'): not part of the dose.
 _DISPENSE_WORDS = frozenset({"disp", "dispense", "qty", "quantity"})
@@ -572,6 +573,7 @@ class _Parser:
                     self.word() == "for"
                     and self.number_at(1) is None
                     and not (self.word(1) == "up" and self.word(2) == "to")
+                    and not self.duration_at(1)
                 ):
                     self.i += 1
                     self.reason()  # 'as needed for muscle spasms'
@@ -589,6 +591,9 @@ class _Parser:
                 self.i += 2  # '5-325 MG per tablet': the strength's unit said again
             elif w in _RELEASE_WORDS and any(self.parsed.doses):
                 self.i += 1  # '5 MG immediate release tablet': the order's text keeps it
+            elif w == "for" and self.indication_at(1):
+                self.i += 1
+                self.reason()  # 'tid for spasticity': what it is for, not how long
             elif w == "for" or (
                 w == "x"
                 and self.number_at(1) is not None
@@ -770,6 +775,25 @@ class _Parser:
                 f"brackets as {per_day:g} a day; write it once"
             )
         self.i = close + 1
+
+    def indication_at(self, k: int) -> bool:
+        """Whether the words from k on name what the drug is for ('for spasticity', 'for
+        muscle spasm'): words only, none of them a number or a unit of time (so 'for fourteen
+        days' or 'for a month' stays a duration, read or refused, never passed over)."""
+        words: list[str] = []
+        while (w := self.word(k + len(words))).isalpha() and w not in _REASON_STOP:
+            words.append(w)
+        if not words or self.number_at(k + len(words)) is not None:
+            return False  # 'for up to 2 weeks': a duration follows
+        return not any(
+            w in _DURATION_UNITS or w in _NUMBER_WORDS or _spelled_number([w]) is not None
+            for w in words
+        )
+
+    def duration_at(self, k: int) -> bool:
+        """Whether a duration without a number starts k words on ('a week', 'a month'): not the
+        words of an as-needed reason ('prn for a month' is a month, not a reason)."""
+        return self.word(k) in ("a", "an") and self.word(k + 1) in _DURATION_UNITS
 
     def reason(self) -> None:
         """'as needed for muscle spasms': the words of the reason, up to a word of the grammar
@@ -1244,6 +1268,10 @@ class _Parser:
         if self.word() == "up" and self.word(1) == "to":
             self.i += 2  # 'for up to 2 weeks': the longest the order allows
         n = self.number_at()
+        if n is None and self.word() in ("a", "an", "one") and self.word(1) in _DURATION_UNITS:
+            n = 1.0  # 'for a month', 'for a week'
+        if n is None and self.word(1) in _DURATION_UNITS:
+            n = _spelled_number([self.word()])  # 'for fourteen days'
         if n is None:
             raise self.fail("expected a number of days or weeks")
         if n <= 0:
