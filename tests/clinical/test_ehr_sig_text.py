@@ -404,6 +404,11 @@ def test_prescription_pieces_around_the_dose_are_read(
         # the dose in brackets after the count, checked against strength x count
         ("baclofen 10 mg tab 1 tab (10 mg) tid", 10, 3),
         ("methocarbamol 750 mg 2 tabs (1500 mg) qid", 1500, 4),
+        # the count before the route with the form unsaid ('1 po'), 'once nightly'
+        ("baclofen 10 mg 1 po tid", 10, 3),
+        ("baclofen 10 mg 2 by mouth bid", 20, 2),
+        ("baclofen 10 mg once nightly", 10, 1),
+        ("baclofen 10 mg once at bedtime", 10, 1),
         # the frequency said again in brackets, in other words
         ("baclofen 10 mg po QID (at bedtime and three times daily)", 10, 4),
         ("tizanidine 4 mg q8h (every 8 hours)", 4, 3),

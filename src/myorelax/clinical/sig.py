@@ -591,6 +591,18 @@ class _Parser:
                 self.i += 2  # '5-325 MG per tablet': the strength's unit said again
             elif w in _RELEASE_WORDS and any(self.parsed.doses):
                 self.i += 1  # '5 MG immediate release tablet': the order's text keeps it
+            elif (
+                self.number_at() is not None
+                and self.parsed.tablets is None
+                and any(self.parsed.doses)
+                and (self.word(1) in _ROUTES or (self.word(1) == "by" and self.word(2) == "mouth"))
+            ):
+                # '10 mg 1 po tid': the count before the route, the form unsaid
+                count = self.number_at() or 0.0
+                if count <= 0 or count > 20:
+                    raise self.fail("the tablet count must be from 1 to 20")
+                self.parsed.tablets = count
+                self.i += 1
             elif w == "for" and self.indication_at(1):
                 self.i += 1
                 self.reason()  # 'tid for spasticity': what it is for, not how long
@@ -1310,6 +1322,12 @@ class _Parser:
         ):
             self.i += 3
             base = ("q168h", 1 / 7, 168.0)
+        elif w == "once" and (
+            self.word(1) in ("nightly", "bedtime", "hs", "qhs")
+            or (self.word(1) == "at" and self.word(2) in ("bedtime", "night"))
+        ):
+            self.i += 3 if self.word(1) == "at" else 2  # 'once nightly', 'once at bedtime'
+            base = ("qhs", 1, 24)
         elif w in ("once", "single", "stat") or (w == "x" and self.word(1) == "1"):
             if w == "once" and self.word(1) in ("daily", "a", "per", "every", "each"):
                 self.i += 1
