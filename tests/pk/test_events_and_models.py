@@ -36,6 +36,17 @@ def test_tid_hs_uses_its_clock_times_and_compresses_to_addl() -> None:
     assert s.doses.time_h.size == 12
 
 
+def test_an_order_capped_a_day_is_simulated_at_its_cap() -> None:
+    """'q6h prn, max 3 doses/day': three doses a day at its first three clock times, as the
+    check counts it; a cap that is not a whole number leaves the full frequency."""
+    capped = schedule_from_order(parse_sig("tizanidine 4 mg q6h prn max 3 doses/day"), ORAL, days=2)
+    assert list(capped.doses.time_h) == [0.0, 6.0, 12.0, 24.0, 30.0, 36.0]
+    full = schedule_from_order(parse_sig("tizanidine 4 mg q6h prn"), ORAL, days=2)
+    assert full.doses.time_h.size == 8
+    odd = schedule_from_order(parse_sig("tizanidine 4 mg q6h prn max 10 mg/day"), ORAL, days=2)
+    assert odd.doses.time_h.size == 8  # 2.5 doses a day: not a schedule
+
+
 def test_missed_extra_and_changed_doses() -> None:
     order = parse_sig("baclofen 10 mg tid")
     s = schedule_from_order(

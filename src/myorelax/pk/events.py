@@ -161,6 +161,15 @@ def target_compartment(order: Order, structure: Structure) -> int:
     return structure.cmt_for(route)
 
 
+def capped_doses(order: Order) -> int | None:
+    """The doses a day an order's own cap leaves of its clock times, when the cap is a whole
+    number below them ('q6h prn, max 3 doses/day': 3); else None (the full frequency)."""
+    cap, freq = order.max_doses_per_day, order.frequency
+    if cap is None or freq is None or not float(cap).is_integer():
+        return None
+    return int(cap) if 1 <= cap < len(freq.times) else None
+
+
 def schedule_from_order(
     order: Order,
     structure: Structure,
@@ -175,8 +184,8 @@ def schedule_from_order(
 ) -> Schedule:
     """Dosing records for `days` of an order, at its clock times, with the given modifications.
 
-    An as-needed order is simulated at its full frequency (the most it allows); a single dose is
-    one dose at time 0. `steady_state` starts every dose of the first day at steady state of the
+    An as-needed order is simulated at its full frequency (the most it allows), or at its own
+    whole-number cap a day (its first clock times); a single dose is one dose at time 0. `steady_state` starts every dose of the first day at steady state of the
     regimen's repeating pattern. `infusion_h` gives intravenous doses as infusions.
     """
     if not 0 < days <= 365:  # NaN fails too
@@ -204,6 +213,9 @@ def schedule_from_order(
         offsets = [0.0]
     else:
         offsets = sorted({(_clock_hours(t) - first) % HOURS_PER_DAY for t in times})
+        cap = capped_doses(order)
+        if cap is not None:
+            offsets = offsets[:cap]  # the order's own cap a day: its first clock times
     horizon = days * HOURS_PER_DAY
     doses: list[tuple[float, float]] = []
     if freq.single:

@@ -32,6 +32,7 @@ from myorelax.pk.events import (
     ExtraDose,
     MissedDose,
     Schedule,
+    capped_doses,
     expand_records,
     schedule_from_order,
 )
@@ -561,7 +562,13 @@ def simulate_request(
             f"The {mono.name.lower()} model is derived from label summary values (see the knowledge base "
             "for the derivation), not a published population model."
         )
-    if order.prn:
+    capped = capped_doses(order)
+    if capped is not None:
+        notes.append(
+            f"Simulated at the order's own cap of {capped} doses a day (the first {capped} of "
+            "its clock times)."
+        )
+    elif order.prn:
         notes.append("As-needed order simulated at its full frequency (the most it allows).")
     kidney = recorded_kidney_function(patient, kb)
     ind = individualise(
