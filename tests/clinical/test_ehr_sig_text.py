@@ -414,6 +414,9 @@ def test_prescription_pieces_around_the_dose_are_read(
         ("tizanidine 4 mg q8h (every 8 hours)", 4, 3),
         ("cyclobenzaprine 10 mg tid (TID)", 10, 3),
         ("baclofen 10 mg (ten) tid (three times a day)", 10, 3),
+        # what the drug is for, in brackets after the frequency
+        ("tizanidine 4 mg tid (for spasm)", 4, 3),
+        ("tizanidine 4 mg q8h prn (muscle spasms)", 4, 3),
     ],
 )
 def test_brackets_that_restate_the_count_dose_or_frequency_are_read(
@@ -431,7 +434,11 @@ def test_brackets_that_restate_the_count_dose_or_frequency_are_read(
         ("cyclobenzaprine 10 mg (2 tabs) tid", "whole dose or each tablet's strength is unsaid"),
         ("baclofen 10 mg po QID (three times daily)", "restated in brackets as 3 a day"),
         ("baclofen 10 mg tab 2 tabs (10 mg) tid", "says 10 mg total per dose but gives 20 mg"),
-        ("tizanidine 4 mg tid (for spasm)", "unexpected text after the frequency"),
+        # a bracket after the frequency that could add or change doses is not passed over
+        ("baclofen 10 mg tid (and at bedtime)", "unexpected text after the frequency"),
+        ("baclofen 10 mg tid (twice if needed)", "unexpected text after the frequency"),
+        ("baclofen 10 mg tid (extra dose at night)", "unexpected text after the frequency"),
+        ("baclofen 10 mg tid (for two weeks)", "unexpected text after the frequency"),
     ],
 )
 def test_brackets_that_disagree_or_leave_the_dose_open_are_refused(text: str, problem: str) -> None:

@@ -262,6 +262,12 @@ _CAP_WORDS = frozenset(
     | {"tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules", "doses"}
     | {"times", "x"}
 )
+# Words that never stand in a bracketed indication: they could add doses or change them.
+_NOT_INDICATION = frozenset(
+    {"and", "plus", "also", "extra", "double", "more", "additional", "up", "each", "times"}
+    | {"dose", "doses", "bedtime", "night", "nightly", "morning", "evening", "noon", "if"}
+    | {"hold", "skip", "stop", "only", "except", "or", "to", "exceed", "not", "no", "half"}
+)
 # How a cap opens, before its number (the longest first).
 _CAP_PHRASES = (
     ("maximum", "daily", "dose", "of"),
@@ -730,6 +736,30 @@ class _Parser:
         assert close is not None
         self.i = close + 1
 
+    def bracketed_indication(self, start: int) -> bool:
+        """Pass over a bracket after the frequency that names only what the drug is for
+        ('(muscle spasms)', '(for spasticity)'): words only, none that could change how much or
+        how often ('(and at bedtime)', '(then 2 tabs)', '(twice if needed)' stay refused)."""
+        close = next((k for k in range(start, len(self.toks)) if self.toks[k].text == ")"), None)
+        words = [t.text for t in self.toks[start + 1 : close]] if close is not None else []
+        if words[:1] == ["for"]:
+            words = words[1:]
+        if not words or not all(
+            w.isalpha()
+            and w not in _REASON_STOP
+            and w not in _STEP_WORDS
+            and w not in _NOT_INDICATION
+            and w not in _DURATION_UNITS
+            and w not in _COUNT_WORDS
+            and w not in _NUMBER_WORDS
+            and _spelled_number([w]) is None
+            for w in words
+        ):
+            return False
+        assert close is not None
+        self.i = close + 1
+        return True
+
     def cap_phrase(self) -> int:
         """The number of words of a cap's opening ('max', 'not to exceed', 'max daily dose')
         here, when a number follows it; else 0."""
@@ -777,6 +807,8 @@ class _Parser:
                 per_day += self.frequency().doses_per_day
         except SigParseError:
             close = None
+        if (close is None or self.i != close) and self.bracketed_indication(start):
+            return  # 'tid prn (muscle spasms)', 'q8h (for spasticity)'
         if close is None or self.i != close:
             self.i = start
             raise self.fail("unexpected text after the frequency")
