@@ -439,6 +439,12 @@ def test_brackets_that_restate_the_count_dose_or_frequency_are_read(
         ("baclofen 10 mg tid (twice if needed)", "unexpected text after the frequency"),
         ("baclofen 10 mg tid (extra dose at night)", "unexpected text after the frequency"),
         ("baclofen 10 mg tid (for two weeks)", "unexpected text after the frequency"),
+        # nor is a reason or indication that goes on to add doses (it was passed over whole)
+        ("baclofen 10 mg tid prn spasm plus extra dose", "unexpected text after the frequency"),
+        ("baclofen 10 mg tid for spasm twice at night", "unexpected text after the frequency"),
+        # more tablets than an order holds: a named error (it was an internal ValidationError)
+        ("baclofen 10 mg 25 tabs tid", "tablet count must be more than 0 and at most 20"),
+        ("baclofen 10 mg tab 25 po tid", "tablet count must be more than 0 and at most 20"),
     ],
 )
 def test_brackets_that_disagree_or_leave_the_dose_open_are_refused(text: str, problem: str) -> None:

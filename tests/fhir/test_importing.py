@@ -396,9 +396,12 @@ def test_no_known_food_allergy_or_no_information_says_nothing_of_drugs() -> None
 
 
 def test_an_allergy_to_a_combination_product_names_every_ingredient() -> None:
-    """Either ingredient may be the cause: both are kept (before, only the first was)."""
+    """Any ingredient may be the cause: all are kept (before, only the first was, so an allergy
+    to the aspirin/carisoprodol/codeine product missed codeine). A list typed as text is left
+    whole: the check splits it (safety.checks.contraindications.allergy_covers)."""
     r = record({"resourceType": "AllergyIntolerance",
-                "code": {"text": "carisoprodol / aspirin / codeine"}})  # fmt: skip
+                "code": {"coding": [{"system": RXNORM, "code": "994226"}],
+                         "text": "Carisoprodol/ASA/Codeine"}})  # fmt: skip
     assert set(r.patient.allergies or ()) == {"carisoprodol", "aspirin", "codeine"}
 
 

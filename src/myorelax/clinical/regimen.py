@@ -55,6 +55,32 @@ class Dose(Frozen):
         return None
 
 
+MAX_TABLETS = 20  # the most tablets (or capsules) one dose of an order may be
+MAX_DOSES_PER_DAY = 24
+
+
+def cap_per_day(
+    *,
+    doses: float | None = None,
+    tablets: float | None = None,
+    mg: float | None = None,
+    tablets_per_dose: float | None = None,
+    strength_mg: float | None = None,
+) -> float | None:
+    """An order's own cap on a day ('max 3 doses', 'max 6 tabs', 'max 30 mg' a day) as doses a
+    day: tablets over the tablets of a dose, milligrams over the milligrams of a dose (the
+    strength times the tablets); None when it cannot be said in doses or is outside 0-24."""
+    if doses is not None:
+        cap: float | None = doses
+    elif tablets is not None:
+        cap = tablets / (tablets_per_dose or 1.0)
+    elif mg is not None and strength_mg:
+        cap = mg / (strength_mg * (tablets_per_dose or 1.0))
+    else:
+        cap = None
+    return cap if cap is not None and 0 < cap <= MAX_DOSES_PER_DAY else None
+
+
 class Order(Frozen):
     """One ingredient of a drug order or current medication, parsed from dose text (SIG).
 
@@ -73,7 +99,7 @@ class Order(Frozen):
         default=(), description="ingredient ids of the whole product (a combination: two or more)"
     )
     dose: Dose | None = None
-    tablets: float | None = Field(default=None, gt=0, le=20)
+    tablets: float | None = Field(default=None, gt=0, le=MAX_TABLETS)
     route: str | None = None
     frequency: Frequency | None = None
     prn: bool = False
@@ -82,7 +108,7 @@ class Order(Frozen):
     max_doses_per_day: float | None = Field(
         default=None,
         gt=0,
-        le=24,
+        le=MAX_DOSES_PER_DAY,
         description="the order's own cap on its doses in a day ('q6h prn, max 3 doses/day')",
     )
 
@@ -103,6 +129,11 @@ class Order(Frozen):
         if self.max_doses_per_day is None:
             return self.frequency.doses_per_day
         return min(self.frequency.doses_per_day, self.max_doses_per_day)
+
+    @property
+    def capped(self) -> bool:
+        """Whether the order's own cap, not its frequency, sets its doses a day."""
+        return self.max_doses_per_day is not None and self.doses_per_day == self.max_doses_per_day
 
     @property
     def daily_dose_mg(self) -> float | None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from myorelax.clinical.regimen import Dose, Frequency, Order
+from myorelax.clinical.regimen import MAX_TABLETS, Dose, Frequency, Order, cap_per_day
 from myorelax.errors import InputError, SigParseError, UnitError, UnknownDrugError
 from myorelax.knowledge.rxnames import FORM_WORDS, parse_rxnorm_name
 from myorelax.knowledge.terminology import (
@@ -262,11 +262,12 @@ _CAP_WORDS = frozenset(
     | {"tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules", "doses"}
     | {"times", "x"}
 )
-# Words that never stand in a bracketed indication: they could add doses or change them.
-_NOT_INDICATION = frozenset(
-    {"and", "plus", "also", "extra", "double", "more", "additional", "up", "each", "times"}
-    | {"dose", "doses", "bedtime", "night", "nightly", "morning", "evening", "noon", "if"}
-    | {"hold", "skip", "stop", "only", "except", "or", "to", "exceed", "not", "no", "half"}
+# Words that never stand in a reason or an indication ('prn spasm', 'for spasticity'): they
+# could add doses or change them ('plus an extra dose', 'twice at night'), so the reading stops
+# there and the grammar reads them or refuses the line.
+_DOSE_WORDS = frozenset(
+    {"plus", "also", "extra", "double", "more", "additional", "up", "each", "times", "twice"}
+    | {"dose", "doses", "bedtime", "night", "nightly", "morning", "evening", "noon", "half"}
 )
 # How a cap opens, before its number (the longest first).
 _CAP_PHRASES = (
@@ -321,6 +322,21 @@ def _spelled_number(words: list[str]) -> float | None:
         else:
             return None
     return float(value)
+
+
+def _reason_word(w: str) -> bool:
+    """A word that can stand in the reason or indication of an order: not a word of the grammar,
+    of a further step, of a number or of a unit of time or count, nor one that adds doses."""
+    return (
+        w.isalpha()
+        and w not in _REASON_STOP
+        and w not in _STEP_WORDS
+        and w not in _DOSE_WORDS
+        and w not in _DURATION_UNITS
+        and w not in _COUNT_WORDS
+        and w not in _NUMBER_WORDS
+        and _spelled_number([w]) is None
+    )
 
 
 def _bracketed_count(inner: list[_Tok]) -> float | None:
@@ -388,13 +404,9 @@ def _plain_tokens(
         t = toks[i]
         nxt = [x.text for x in toks[i + 1 : i + 5]]
         close = next((k for k in range(i + 1, min(i + 10, len(toks))) if toks[k].text == ")"), None)
-        said = (
-            out[-1]
-            if out and out[-1].is_number
-            else out[-2]
-            if len(out) >= 2 and out[-2].is_number and _is_dose_unit(out[-1].text)
-            else None
-        )
+        # a dose just given ('10 mg'): a bracket after it may restate its number or its count
+        dosed = len(out) >= 2 and out[-2].is_number and _is_dose_unit(out[-1].text)
+        said = out[-1] if out and out[-1].is_number else out[-2] if dosed else None
         words = (
             _spelled_number([x.text for x in toks[i + 1 : close]])
             if t.text == "(" and close is not None and said is not None
@@ -412,7 +424,6 @@ def _plain_tokens(
                 t.pos,
                 f"{said.text} is restated in words as {words:g}; write it once",
             )
-        dosed = len(out) >= 2 and out[-2].is_number and _is_dose_unit(out[-1].text)
         tabs = _bracketed_count(toks[i + 1 : close]) if t.text == "(" and close else None
         if dosed and tabs is not None and tabs <= 1:
             # '10 mg (1 tab)', '5 mg (1/2 tab)': how the dose is taken; the dose is as given
@@ -575,12 +586,7 @@ class _Parser:
             elif w == "prn" or (w == "as" and self.word(1) == "needed"):
                 self.i += 1 if w == "prn" else 2
                 self.parsed.prn = True
-                if (
-                    self.word() == "for"
-                    and self.number_at(1) is None
-                    and not (self.word(1) == "up" and self.word(2) == "to")
-                    and not self.duration_at(1)
-                ):
+                if self.word() == "for" and self.indication_at(1):
                     self.i += 1
                     self.reason()  # 'as needed for muscle spasms'
                 elif self.word().isalpha() and self.word() not in _REASON_STOP:
@@ -604,10 +610,7 @@ class _Parser:
                 and (self.word(1) in _ROUTES or (self.word(1) == "by" and self.word(2) == "mouth"))
             ):
                 # '10 mg 1 po tid': the count before the route, the form unsaid
-                count = self.number_at() or 0.0
-                if count <= 0 or count > 20:
-                    raise self.fail("the tablet count must be from 1 to 20")
-                self.parsed.tablets = count
+                self.parsed.tablets = self.tablet_count(self.number_at() or 0.0)
                 self.i += 1
             elif w == "for" and self.indication_at(1):
                 self.i += 1
@@ -637,9 +640,7 @@ class _Parser:
                     and (after in _ROUTES or after == "by" or after in _CODES)
                 ):
                     # '800 mg tab 1 po tid': the count after the form, before route or frequency
-                    if n <= 0:
-                        raise self.fail("the tablet count must be positive")
-                    self.parsed.tablets = n
+                    self.parsed.tablets = self.tablet_count(n)
                     self.i += 1
             elif w in _COUNT_WORDS or (
                 self.number_at() is not None
@@ -738,23 +739,13 @@ class _Parser:
 
     def bracketed_indication(self, start: int) -> bool:
         """Pass over a bracket after the frequency that names only what the drug is for
-        ('(muscle spasms)', '(for spasticity)'): words only, none that could change how much or
-        how often ('(and at bedtime)', '(then 2 tabs)', '(twice if needed)' stay refused)."""
+        ('(muscle spasms)', '(for spasticity)'): reason words only (`_reason_word`), so
+        '(and at bedtime)', '(then 2 tabs)', '(twice if needed)' stay refused."""
         close = next((k for k in range(start, len(self.toks)) if self.toks[k].text == ")"), None)
         words = [t.text for t in self.toks[start + 1 : close]] if close is not None else []
         if words[:1] == ["for"]:
             words = words[1:]
-        if not words or not all(
-            w.isalpha()
-            and w not in _REASON_STOP
-            and w not in _STEP_WORDS
-            and w not in _NOT_INDICATION
-            and w not in _DURATION_UNITS
-            and w not in _COUNT_WORDS
-            and w not in _NUMBER_WORDS
-            and _spelled_number([w]) is None
-            for w in words
-        ):
+        if not words or not all(_reason_word(w) for w in words):
             return False
         assert close is not None
         self.i = close + 1
@@ -822,32 +813,20 @@ class _Parser:
 
     def indication_at(self, k: int) -> bool:
         """Whether the words from k on name what the drug is for ('for spasticity', 'for
-        muscle spasm'): words only, none of them a number or a unit of time (so 'for fourteen
-        days' or 'for a month' stays a duration, read or refused, never passed over)."""
-        words: list[str] = []
-        while (w := self.word(k + len(words))).isalpha() and w not in _REASON_STOP:
-            words.append(w)
-        if not words or self.number_at(k + len(words)) is not None:
-            return False  # 'for up to 2 weeks': a duration follows
-        return not any(
-            w in _DURATION_UNITS or w in _NUMBER_WORDS or _spelled_number([w]) is not None
-            for w in words
-        )
-
-    def duration_at(self, k: int) -> bool:
-        """Whether a duration without a number starts k words on ('a week', 'a month'): not the
-        words of an as-needed reason ('prn for a month' is a month, not a reason)."""
-        return self.word(k) in ("a", "an") and self.word(k + 1) in _DURATION_UNITS
+        muscle spasm'): reason words not followed by a number or a unit of time (so 'for
+        fourteen days', 'for a month' or 'for up to 2 weeks' stays a duration, read or refused,
+        never passed over)."""
+        n = 0
+        while _reason_word(self.word(k + n)):
+            n += 1
+        # 'for up to 2 weeks', 'for two weeks': a duration, not an indication
+        following = self.word(k + n)
+        return n > 0 and self.number_at(k + n) is None and following not in _DURATION_UNITS
 
     def reason(self) -> None:
         """'as needed for muscle spasms': the words of the reason, up to a word of the grammar
         or the opening of a cap ('prn spasm not to exceed 3 doses a day')."""
-        while (
-            self.peek() is not None
-            and self.word().isalpha()
-            and self.word() not in _REASON_STOP
-            and not self.cap_phrase()
-        ):
+        while self.peek() is not None and _reason_word(self.word()) and not self.cap_phrase():
             self.i += 1
 
     def check_stated_total(self, doses: list[Dose]) -> None:
@@ -877,14 +856,20 @@ class _Parser:
             return n / d
         upto = self.number_at(2) if self.word(1) in ("-", "to") else None
         if n is not None and upto is not None and upto > n and self.word(3) in _COUNT_WORDS:
+            self.tablet_count(upto)
             self.i += 4  # '1-2 tabs': the most the order allows is checked
             return upto
         if n is not None and self.word(1) in _COUNT_WORDS:
-            if n <= 0:
-                raise self.fail("the tablet count must be positive")
+            self.tablet_count(n)
             self.i += 2
             return n
         return None
+
+    def tablet_count(self, n: float) -> float:
+        """`n` as the tablets of a dose, or the error that names the bound (at the number)."""
+        if not 0 < n <= MAX_TABLETS:
+            raise self.fail(f"the tablet count must be more than 0 and at most {MAX_TABLETS}")
+        return n
 
     # -- the drug ----------------------------------------------------------------------------
     def medication(self) -> tuple[MedicationMatch, bool, int]:
@@ -1598,16 +1583,15 @@ class _Parsed:
     cap_mg: float | None = None
 
     def max_doses_per_day(self) -> float | None:
-        """The cap as doses a day (one dose per line; a milligram cap needs the dose)."""
-        if self.cap_doses is not None:
-            return self.cap_doses
-        if self.cap_tablets is not None:
-            return self.cap_tablets / (self.tablets or 1.0)
+        """The cap as doses a day (a milligram cap needs the one dose of the line)."""
         doses = [d for d in self.doses if d is not None]
-        mg = doses[0].mg() if len(doses) == 1 else None
-        if self.cap_mg is not None and mg:
-            return self.cap_mg / (mg * (self.tablets or 1.0))
-        return None
+        return cap_per_day(
+            doses=self.cap_doses,
+            tablets=self.cap_tablets,
+            mg=self.cap_mg,
+            tablets_per_dose=self.tablets,
+            strength_mg=doses[0].mg() if len(doses) == 1 else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -1668,14 +1652,8 @@ def _orders(parsed: _Parsed, start: date | None) -> tuple[Order, ...]:
         prn=parsed.prn,
         duration_days=parsed.duration,
         start=start,
-        max_doses_per_day=_cap(parsed),
+        max_doses_per_day=parsed.max_doses_per_day(),
     )
-
-
-def _cap(parsed: _Parsed) -> float | None:
-    """The order's cap on its doses a day, within what an Order holds (0-24); None if none."""
-    cap = parsed.max_doses_per_day()
-    return cap if cap is not None and 0 < cap <= 24 else None
 
 
 def parse_medication(

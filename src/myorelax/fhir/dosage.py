@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from myorelax.clinical.regimen import Dose, Frequency, Order
+from myorelax.clinical.regimen import MAX_TABLETS, Dose, Frequency, Order, cap_per_day
 from myorelax.clinical.sig import (
     every_hours_frequency,
     named_frequency,
@@ -49,7 +49,6 @@ _COUNT_UNITS = frozenset(
 )
 # The units of a product strength that make a dose (as the SIG reader takes them).
 _STRENGTH_UNITS = frozenset({"mg", "mcg", "g", "mL", "mg/day", "mcg/day", "mg/kg", "mg/mL"})
-_MAX_TABLETS = 20.0
 # A single dose beyond these is not a dose but a broken number (a unit or serializer error): it
 # is not read, and said, rather than checked as if it were real.
 _MAX_DOSE_MG = 100_000.0
@@ -236,9 +235,9 @@ def read_dose(
     if unit not in _COUNT_UNITS and unit:
         notes.append(f"{label}: dose unit {unit!r} not read; {WITHOUT_DOSE}")
         return DoseRead()
-    if value > _MAX_TABLETS:
+    if value > MAX_TABLETS:
         notes.append(
-            f"{label}: dose {shown} {unit or 'unit(s)'} is more than {_MAX_TABLETS:g} tablets; "
+            f"{label}: dose {shown} {unit or 'unit(s)'} is more than {MAX_TABLETS:g} tablets; "
             "checked without a dose"
         )
         return DoseRead()
@@ -589,9 +588,7 @@ def _quantity_text(quantity: Any) -> str:
 # A cap's count: of doses (and a bare count, read as doses: the larger number, the conservative
 # reading), or of tablets (divided by the tablets of a dose).
 _CAP_DOSES = frozenset({"dose", "doses", "{dose}", "{doses}", "1", "each", "unit", "{unit}"})
-_CAP_TABLETS = frozenset(
-    "tablet tablets tab tabs tbl {tbl} {tab} capsule capsules cap caps {cap} caplet".split()
-)
+_CAP_TABLETS = (_COUNT_UNITS - _CAP_DOSES) | {"{tbl}", "{tab}", "{cap}"}
 
 
 def _max_per_day(ratio: Mapping[str, Any], dose: DoseRead) -> float | None:
@@ -606,15 +603,15 @@ def _max_per_day(ratio: Mapping[str, Any], dose: DoseRead) -> float | None:
     if period not in days or abs(d * days[period] - 1.0) > 1e-9:
         return None
     unit = (string(num.get("code")) or string(num.get("unit")) or "").lower()
-    if unit in _CAP_DOSES:
-        return n
-    if unit in _CAP_TABLETS:
-        return n / (dose.tablets or 1.0)
     doses = [x for x in dose.doses if x is not None]
-    mg = doses[0].mg() if len(doses) == 1 else None
-    if unit in ("mg", "g", "mcg", "ug") and mg:
-        return convert(n, "mcg" if unit == "ug" else unit, "mg") / (mg * (dose.tablets or 1.0))
-    return None
+    mass = unit in ("mg", "g", "mcg", "ug")
+    return cap_per_day(
+        doses=n if unit in _CAP_DOSES else None,
+        tablets=n if unit in _CAP_TABLETS else None,
+        mg=convert(n, "mcg" if unit == "ug" else unit, "mg") if mass else None,
+        tablets_per_dose=dose.tablets,
+        strength_mg=doses[0].mg() if len(doses) == 1 else None,
+    )
 
 
 def _dose_cap(
@@ -631,7 +628,7 @@ def _dose_cap(
     cap = None if broken else _max_per_day(ratio, dose)
     if broken:
         shown = f"({', '.join(broken)} {UNREADABLE})"
-    if cap is None or not 0 < cap <= 24:
+    if cap is None:
         notes.append(
             f"{label}: a maximum of {shown} (maxDosePerPeriod) not read; the most the "
             "frequency allows was checked"

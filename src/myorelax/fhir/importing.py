@@ -855,17 +855,6 @@ _NO_KNOWN_OTHER = re.compile(
 )
 
 
-_ALLERGY_PARTS = re.compile(r"\s*(?:/|,|;|\+|\band\b)\s*", re.I)
-
-
-def _resolved_ids(index: ResourceIndex, name: str) -> list[str]:
-    """The ingredient ids a name resolves to, or [] when it is not a drug known here."""
-    try:
-        return [m.ingredient.id for m in index.term.resolve_medication(name).ingredients]
-    except InputError:
-        return []
-
-
 def _rounded(v: ObservedValue, digits: int) -> float:
     """A value as the patient record keeps it; one reported as below a bound ('<15') keeps the
     value just under the bound, which rounding would lift back to it."""
@@ -933,11 +922,6 @@ def _allergy(r: Mapping[str, Any], index: ResourceIndex) -> tuple[list[str], str
             found = None
         if found is not None:
             return [m.ingredient.id for m in found.ingredients], None
-        parts = [p for p in _ALLERGY_PARTS.split(bare) if p]
-        named = [_resolved_ids(index, p) for p in parts] if len(parts) > 1 else []
-        if named and all(named):
-            # 'carisoprodol / aspirin / codeine': a combination (or a list) typed by its names
-            return list(dict.fromkeys(i for ids in named for i in ids)), None
         key = bare.lower().replace(" ", "_").replace("-", "_")
         if key in groups:
             return [key], None

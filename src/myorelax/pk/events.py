@@ -165,7 +165,7 @@ def capped_doses(order: Order) -> int | None:
     """The doses a day an order's own cap leaves of its clock times, when the cap is a whole
     number below them ('q6h prn, max 3 doses/day': 3); else None (the full frequency)."""
     cap, freq = order.max_doses_per_day, order.frequency
-    if cap is None or freq is None or not float(cap).is_integer():
+    if not order.capped or cap is None or freq is None or not float(cap).is_integer():
         return None
     return int(cap) if 1 <= cap < len(freq.times) else None
 
@@ -185,8 +185,9 @@ def schedule_from_order(
     """Dosing records for `days` of an order, at its clock times, with the given modifications.
 
     An as-needed order is simulated at its full frequency (the most it allows), or at its own
-    whole-number cap a day (its first clock times); a single dose is one dose at time 0. `steady_state` starts every dose of the first day at steady state of the
-    regimen's repeating pattern. `infusion_h` gives intravenous doses as infusions.
+    whole-number cap a day (its first clock times); a single dose is one dose at time 0.
+    `steady_state` starts every dose of the first day at steady state of the regimen's repeating
+    pattern. `infusion_h` gives intravenous doses as infusions.
     """
     if not 0 < days <= 365:  # NaN fails too
         raise InputError(f"must be more than 0 and at most 365, not {days:g}", field="days")

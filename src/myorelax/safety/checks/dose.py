@@ -105,14 +105,7 @@ def _maxima(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) -> li
                     None,
                     f"{drug.name} {fmt(daily)} mg/day exceeds the labelled maximum of {fmt(limit)} mg/day",
                     f"{fmt(dose_mg)} mg {freq} gives up to **{fmt(daily)} mg a day**"
-                    + (
-                        f" (at the order's own cap of {fmt(a.order.max_doses_per_day)} doses a day)"
-                        if a.order.max_doses_per_day is not None
-                        and a.order.doses_per_day == a.order.max_doses_per_day
-                        else " (an as-needed order counted at its full frequency)"
-                        if a.order.prn
-                        else ""
-                    )
+                    + _counted_as(a.order)
                     + f"; the label's maximum is **{dosing.max_daily.text()}**.",
                     [a.drug],
                     dosing.max_daily,
@@ -164,6 +157,15 @@ def _above_labelled_range(
             values={"limit": fmt(u.upper), "unit": unit},
         )
     ]
+
+
+def _counted_as(order: Order) -> str:
+    """How the day's doses of the order were counted, when that needs saying."""
+    if order.capped:
+        return f" (at the order's own cap of {fmt(order.doses_per_day or 0)} doses a day)"
+    if order.prn:
+        return " (an as-needed order counted at its full frequency)"
+    return ""
 
 
 def _frequency(ctx: CheckContext, a: Active, drug: Monograph, dosing: Dosing) -> list[Alert]:
