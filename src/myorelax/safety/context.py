@@ -99,6 +99,11 @@ class CheckContext:
             out.setdefault(m.order.drug, m.stopped_on)
         return {a.drug: out.get(a.drug) for a in self.stopped}
 
+    def line(self, medication: Order) -> Active:
+        """A current medication line as a drug taken (one `active` does not keep: a second line
+        of a drug already there, for the checks that judge every line)."""
+        return self._active(medication.drug, medication, is_order=False)
+
     def _active(self, drug: str, order: Order | None, *, is_order: bool) -> Active:
         ing: Ingredient = self.terminology.ingredient(drug)
         return Active(
@@ -123,8 +128,12 @@ class CheckContext:
         return self.kb.drugs.get(a.drug)
 
     def current_order(self, drug: str) -> Order | None:
-        """The patient's current medication of this ingredient, if any."""
+        """The patient's current medication of this ingredient, if any (the first line)."""
         return next((m for m in self.patient.medications if m.drug == drug), None)
+
+    def current_lines(self, drug: str) -> tuple[Order, ...]:
+        """Every current medication line of this ingredient (a split dose is several)."""
+        return tuple(m for m in self.patient.medications if m.drug == drug)
 
     # -- evidence ------------------------------------------------------------------------
     def evidence(self, *cited: Cited | None, rule: Rule | None = None) -> tuple[Evidence, ...]:

@@ -27,7 +27,7 @@ from myorelax.safety.checks import (
     population,
     withdrawal,
 )
-from myorelax.safety.checks.common import order_dose_mg
+from myorelax.safety.checks.common import line_key, order_dose_mg
 from myorelax.safety.checks.contraindications import allergy_covers
 from myorelax.safety.context import CheckContext
 from myorelax.units import convert
@@ -165,24 +165,34 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
     # change): said, because if both are meant to be taken their sum was not checked.
     # Only for a drug whose doses are checked (a monograph), once per medication line, and not
     # for an infusion rate (an intrathecal pump runs one rate: a new one is a change).
+    # Each current line is paired with the order most like it: the same line, else the same
+    # frequency, else the drug's first order.
     replaced: set[str] = set()
-    for o in ctx.regimen.orders:
-        if not o.has_monograph or o.route == "intrathecal":
+    for m in p.medications:
+        drug = ctx.kb.drugs.get(m.drug)
+        orders = [
+            o
+            for o in ctx.regimen.orders
+            if o.drug == m.drug and o.has_monograph and o.route != "intrathecal"
+        ]
+        if drug is None or not orders or m.drug in ctx.stopping_ids or m.text in replaced:
             continue
-        for m in p.medications:
-            if m.drug != o.drug or m.drug in ctx.stopping_ids or m.text in replaced:
-                continue
-            replaced.add(m.text)
-            out.append(
-                NotChecked(
-                    kind="medication",
-                    item=m.text,
-                    reason="replaced_medication",
-                    detail=f"current {m.text!r} was read as replaced by the order {o.text!r}; "
-                    f"if both are to be taken, their combined {o.drug_name.lower()} dose was "
-                    "not checked",
-                )
+        freq = m.frequency.code if m.frequency else None
+        o = next(
+            (o for o in orders if line_key(drug, o) == line_key(drug, m)),
+            next((o for o in orders if o.frequency and o.frequency.code == freq), orders[0]),
+        )
+        replaced.add(m.text)
+        out.append(
+            NotChecked(
+                kind="medication",
+                item=m.text,
+                reason="replaced_medication",
+                detail=f"current {m.text!r} was read as replaced by the order {o.text!r}; "
+                f"if both are to be taken, their combined {o.drug_name.lower()} dose was "
+                "not checked",
             )
+        )
     monographs = _subject_monographs(ctx)
     if not monographs:
         return out

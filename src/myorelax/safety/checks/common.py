@@ -197,6 +197,32 @@ def amount_in(
     return convert(value, src_unit, unit)
 
 
+def line_key(drug: Monograph, order: Order) -> tuple[object, ...]:
+    """What makes two lines of one drug the same line: dose, frequency, route and as-needed use.
+    One prescription is often recorded twice (an EHR's order and its medication statement); it
+    is counted once, never added to itself."""
+    return (
+        order_dose_mg(drug, order),
+        order.frequency.code if order.frequency else None,
+        order.doses_per_day,
+        route_of(drug, order),
+        order.prn,
+    )
+
+
+def daily_mg(drug: Monograph, order: Order) -> float | None:
+    """A line's most a day in mg: an as-needed line at its full frequency or its own cap; a single
+    dose or an infusion rate as given."""
+    dose = order_dose_mg(drug, order)
+    if dose is None:
+        return None
+    if (order.dose is not None and order.dose.is_mass_rate) or (
+        order.frequency is not None and order.frequency.single
+    ):
+        return dose
+    return dose * (order.doses_per_day or 1)
+
+
 def order_dose_mg(drug: Monograph, order: Order) -> float | None:
     """The dose of one administration in mg; a volume is converted with the liquid's
     concentration. Raise InputError when a volume is given for a drug without a liquid form or

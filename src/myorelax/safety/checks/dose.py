@@ -1,8 +1,9 @@
 """Dose checks.
 
 MRX-DOSE-001 single dose above the labelled maximum
-MRX-DOSE-002 daily dose above the labelled maximum
-MRX-DOSE-003 doses more often than the label allows
+MRX-DOSE-002 daily dose above the labelled maximum (of one order, or of all the orders of one
+             drug by one route taken together: a split dose written as two lines)
+MRX-DOSE-003 doses more often than the label allows (likewise, of one order or of them all)
 MRX-DOSE-004 titration faster than the label allows (start above the start dose, or a step
              larger than the labelled step)
 MRX-DOSE-005 a dose that cannot be made from the strengths that exist
@@ -23,9 +24,11 @@ from myorelax.knowledge.terminology import MatchedIngredient
 from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import (
     amount_in,
+    daily_mg,
     dosing_for,
     fmt,
     labelled_range,
+    line_key,
     make_alert,
     order_dose_mg,
     rise_limit,
@@ -40,7 +43,8 @@ _SOLID = {"tablet", "orally_disintegrating_tablet", "capsule", "oral_granules"}
 
 def check(ctx: CheckContext) -> list[Alert]:
     alerts: list[Alert] = []
-    for a in ctx.subjects:
+    lines = dose_lines(ctx)
+    for a in lines:
         drug = ctx.monograph(a)
         if drug is None or a.order is None:
             continue
@@ -54,7 +58,133 @@ def check(ctx: CheckContext) -> list[Alert]:
         alerts += _frequency(ctx, a, drug, dosing)
         alerts += _titration(ctx, a, drug, dosing, dose_mg)
         alerts += _strengths(ctx, a, drug, dose_mg)
+    alerts += _combined(ctx, lines)
     return alerts
+
+
+def dose_lines(ctx: CheckContext) -> list[Active]:
+    """Every line whose dose is judged: the subjects of the check and, in a review of current
+    therapy (no orders), each further current line of a drug already among them. A split dose is
+    often recorded as two lines ('baclofen 10 mg every morning' and 'baclofen 20 mg at bedtime');
+    the context keeps one line a drug for its other checks, the dose checks judge them all."""
+    lines = list(ctx.subjects)
+    if ctx.has_orders:
+        return lines
+    kept = {id(a.order) for a in lines}
+    subjects = {a.drug for a in lines}
+    for m in ctx.patient.medications:
+        if m.drug in subjects and id(m) not in kept and m.drug not in ctx.stopping_ids:
+            lines.append(ctx.line(m))
+    return lines
+
+
+def _line_text(order: Order, daily: float) -> str:
+    counted = ", as needed, counted in full" if order.prn and not order.capped else ""
+    return f"**{order.text}** ({fmt(daily)} mg a day{counted})"
+
+
+def _combined(ctx: CheckContext, lines: list[Active]) -> list[Alert]:
+    """MRX-DOSE-002 and -003 over all the lines of one drug by one route taken together, where
+    no line alone is already over the limit (its own alert says so). The same line written twice
+    (same dose, frequency, route and as-needed use: one prescription recorded twice, as EHR
+    records often hold it) is counted once."""
+    by_drug: dict[str, dict[tuple[object, ...], Active]] = {}
+    for a in lines:
+        drug = ctx.monograph(a)
+        if drug is None or a.order is None or a.order.dose is None:
+            continue
+        by_drug.setdefault(a.drug, {}).setdefault(line_key(drug, a.order), a)
+    out: list[Alert] = []
+    for drug_id, distinct in by_drug.items():
+        if len(distinct) < 2:
+            continue
+        drug = ctx.kb.drugs[drug_id]
+        by_route: dict[str, list[Active]] = {}
+        for a in distinct.values():
+            assert a.order is not None
+            by_route.setdefault(route_of(drug, a.order), []).append(a)
+        for group in by_route.values():
+            if len(group) >= 2:
+                out += _combined_daily(ctx, drug, group) + _combined_frequency(ctx, drug, group)
+    return out
+
+
+def _combined_daily(ctx: CheckContext, drug: Monograph, group: list[Active]) -> list[Alert]:
+    weight = ctx.patient.weight_kg
+    entries: list[Dosing] = []
+    dailies: list[tuple[Order, float]] = []
+    for a in group:
+        assert a.order is not None
+        _, entry = route_maxima(ctx, drug, a.order)
+        daily = daily_mg(drug, a.order)
+        if entry is None or entry.max_daily is None or daily is None:
+            return []
+        entries.append(entry)
+        dailies.append((a.order, daily))
+    # The lowest of the lines' maxima (the same entry for lines of one route and age group).
+    limits = [(amount_in(e.max_daily, "mg", weight), e) for e in entries if e.max_daily]
+    known = [(mg, e) for mg, e in limits if mg is not None]
+    if len(known) < len(limits) or not known:
+        return []
+    limit, entry = min(known, key=lambda t: t[0])
+    assert entry.max_daily is not None
+    total = sum(d for _, d in dailies)
+    if total <= limit * 1.0001 or any(d > limit * 1.0001 for _, d in dailies):
+        return []
+    parts = " and ".join(_line_text(o, d) for o, d in dailies)
+    return [
+        make_alert(
+            ctx,
+            "MRX-DOSE-002",
+            None,
+            f"{drug.name} {fmt(total)} mg/day over {len(dailies)} lines exceeds the labelled "
+            f"maximum of {fmt(limit)} mg/day",
+            f"Taken together, {parts} give up to **{fmt(total)} mg a day**; the label's maximum "
+            f"is **{entry.max_daily.text()}**. Each line alone is within it.",
+            [drug.id],
+            entry.max_daily,
+            entry,
+            advice="combined",
+            values={"limit": fmt(limit)},
+        )
+    ]
+
+
+def _combined_frequency(ctx: CheckContext, drug: Monograph, group: list[Active]) -> list[Alert]:
+    per_line: list[tuple[Order, float, Dosing]] = []
+    for a in group:
+        o = a.order
+        assert o is not None
+        f = o.frequency
+        if f is None or f.code == "continuous" or o.dose is None or o.dose.is_mass_rate:
+            return []
+        dosing = dosing_for(ctx, drug, o)
+        if dosing is None or dosing.max_doses_per_day is None:
+            return []
+        per_line.append((o, 1.0 if f.single else (o.doses_per_day or f.doses_per_day), dosing))
+    cap = min(d.max_doses_per_day.upper for _, _, d in per_line if d.max_doses_per_day)
+    entry = next(
+        d for _, _, d in per_line if d.max_doses_per_day and d.max_doses_per_day.upper == cap
+    )
+    total = sum(n for _, n, _ in per_line)
+    if total <= cap + 1e-9 or any(n > cap + 1e-9 for _, n, _ in per_line):
+        return []
+    parts = " and ".join(f"**{o.text}** ({fmt(n)} a day)" for o, n, _ in per_line)
+    return [
+        make_alert(
+            ctx,
+            "MRX-DOSE-003",
+            None,
+            f"{drug.name} {fmt(total)} doses a day over {len(per_line)} lines; the label allows "
+            f"at most {fmt(cap)}",
+            f"Taken together, {parts} give up to **{fmt(total)} doses a day** where the label "
+            f"allows at most {fmt(cap)}. Each line alone is within it.",
+            [drug.id],
+            entry.max_doses_per_day,
+            entry,
+            advice="combined",
+        )
+    ]
 
 
 def _maxima(ctx: CheckContext, a: Active, drug: Monograph, dose_mg: float) -> list[Alert]:
@@ -221,15 +351,6 @@ def _largest_step_mg(dosing: Dosing, weight_kg: float | None) -> tuple[float | N
     return None, ""
 
 
-def _daily_mg(drug: Monograph, order: Order) -> float | None:
-    dose = order_dose_mg(drug, order)
-    if dose is None:
-        return None
-    if order.dose is not None and order.dose.is_mass_rate:
-        return dose
-    return dose * (order.doses_per_day or 1)
-
-
 def _per_kg(dosing: Dosing) -> bool:
     """Whether the entry doses by weight (a per-kg start, usual dose, maximum or step)."""
     t = dosing.titration
@@ -283,7 +404,7 @@ def _relative_rise(ctx: CheckContext, a: Active, drug: Monograph, current: Order
     t = entry.titration
     inc = t.max_increase
     assert inc is not None
-    new_daily, cur_daily = _daily_mg(drug, a.order), _daily_mg(drug, current)
+    new_daily, cur_daily = daily_mg(drug, a.order), daily_mg(drug, current)
     if new_daily is None or not cur_daily:
         return []
     limit = convert(inc.upper, inc.unit, "percent")
@@ -323,9 +444,16 @@ def _titration(
     ctx: CheckContext, a: Active, drug: Monograph, dosing: Dosing, dose_mg: float
 ) -> list[Alert]:
     assert a.order is not None
-    if a.order.frequency and a.order.frequency.single:
-        return []
-    current = ctx.current_order(a.drug)
+    if not a.is_order or (a.order.frequency and a.order.frequency.single):
+        return []  # a current line is not a step; a single dose is not a titration
+    lines = ctx.current_lines(a.drug)
+    if any(line_key(drug, m) == line_key(drug, a.order) for m in lines):
+        return []  # a line that goes on unchanged (one of several lines of the drug)
+    code = a.order.frequency.code if a.order.frequency else None
+    current = next(
+        (m for m in lines if m.frequency and m.frequency.code == code),
+        lines[0] if lines else None,
+    )
     t = dosing.titration
     cited = t or dosing
     weight = ctx.patient.weight_kg

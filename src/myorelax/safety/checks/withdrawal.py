@@ -10,7 +10,7 @@ from __future__ import annotations
 from myorelax.clinical.regimen import Order
 from myorelax.knowledge.schema import Monograph
 from myorelax.safety.alert import Alert
-from myorelax.safety.checks.common import make_alert, order_dose_mg, route_of
+from myorelax.safety.checks.common import line_key, make_alert, order_dose_mg, route_of
 from myorelax.safety.context import CheckContext
 from myorelax.units import convert
 
@@ -24,21 +24,34 @@ def check(ctx: CheckContext) -> list[Alert]:
         alert = _stopping(ctx, drug, ctx.current_order(stop.drug) or stop, sharp=None)
         if alert:
             out.append(alert)
-    for order in ctx.regimen.orders:
-        drug = ctx.kb.drugs.get(order.drug)
-        current = ctx.current_order(order.drug)
-        if drug is None or current is None:
+    # A cut is judged on the day's totals: every line of the drug now against every line ordered
+    # (a split dose is several lines; cutting one of them is not stopping the drug).
+    for drug_id in dict.fromkeys(o.drug for o in ctx.regimen.orders):
+        drug = ctx.kb.drugs.get(drug_id)
+        current = ctx.current_lines(drug_id)
+        if drug is None or not current:
             continue
-        new_mg, cur_mg = order_dose_mg(drug, order), order_dose_mg(drug, current)
-        if new_mg is None or cur_mg is None or order.frequency is None or current.frequency is None:
+        new_daily = _total_mg(drug, [o for o in ctx.regimen.orders if o.drug == drug_id])
+        cur_daily = _total_mg(drug, list(current))
+        if new_daily is None or cur_daily is None:
             continue
-        new_daily = new_mg * (order.doses_per_day or 0.0)
-        cur_daily = cur_mg * (current.doses_per_day or 0.0)
         if cur_daily > 0 and new_daily < _sharp_cut(ctx) * cur_daily:
-            alert = _stopping(ctx, drug, current, sharp=(cur_daily, new_daily))
+            alert = _stopping(ctx, drug, current[0], sharp=(cur_daily, new_daily))
             if alert:
                 out.append(alert)
     return out
+
+
+def _total_mg(drug: Monograph, lines: list[Order]) -> float | None:
+    """The day's total of these lines in mg, each distinct line once; None when a line has no
+    dose or frequency (nothing to compare)."""
+    total = 0.0
+    for o in {line_key(drug, o): o for o in lines}.values():
+        mg = order_dose_mg(drug, o)
+        if mg is None or o.frequency is None:
+            return None
+        total += mg * (o.doses_per_day or 0.0)
+    return total
 
 
 def _sharp_cut(ctx: CheckContext) -> float:
