@@ -260,3 +260,38 @@ def test_a_card_never_offers_to_remove_buprenorphine_it_says_not_to_withhold(
                for a in s["actions"]}  # fmt: skip
     assert "MedicationRequest/d2" not in targets
     assert "MedicationRequest/d1" in targets
+
+
+# -- a split dose and a dose in steps in one MedicationRequest ------------------------------------
+def _baclofen_draft(*steps: tuple[float, int, int]) -> dict[str, Any]:
+    """A draft baclofen 10 mg order whose dosageInstruction holds (mg, doses a day, sequence)."""
+    draft = med("d1", "197391", "baclofen 10 MG Oral Tablet", 10, status="draft")
+    unit = {"unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}
+    draft["dosageInstruction"] = [
+        {
+            "sequence": seq,
+            "timing": {"repeat": {"frequency": n, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {"value": mg, **unit}}],
+        }
+        for mg, n, seq in steps
+    ]
+    return draft
+
+
+def test_a_split_dose_over_the_daily_maximum_in_one_request_gets_a_card(
+    client: TestClient,
+) -> None:
+    """Two dosages of one sequence are taken together (FHIR R4 Dosage.sequence): 20 mg four
+    times a day and 10 mg once more is 90 mg a day, above baclofen's 80 mg (Ozobax 2.1). Only
+    the first dosage was read, and the card was clean of it."""
+    r = client.post(ORDER, json=hook(drafts=(_baclofen_draft((20, 4, 1), (10, 1, 1)),)))
+    assert r.status_code == 200, r.text
+    summaries = [c["summary"] for c in r.json()["cards"]]
+    assert any("90 mg/day over 2 lines" in s for s in summaries), summaries
+
+
+def test_later_steps_of_a_dosage_are_said_on_the_card(client: TestClient) -> None:
+    r = client.post(ORDER, json=hook(drafts=(_baclofen_draft((5, 3, 1), (10, 3, 2)),)))
+    assert r.status_code == 200, r.text
+    details = " ".join(c.get("detail") or "" for c in r.json()["cards"])
+    assert "the later step (sequence 2) was not" in details, r.json()

@@ -548,13 +548,44 @@ def test_time_of_day_sets_the_clock_times() -> None:
     assert notes == [f"{LABEL}: no dose in the dosage; checked without a dose"]
 
 
-def test_a_second_dosage_instruction_is_said() -> None:
-    request = med_request("baclofen", dosage=repeat(frequency=3, period=1, periodUnit="d"))
-    request["dosageInstruction"].append(repeat(frequency=4, period=1, periodUnit="d"))
-    got = read_medication(request, ResourceIndex([request], default_terminology()))
+def _two_dosages(first: dict[str, Any], second: dict[str, Any]) -> MedicationRead:
+    request = med_request("baclofen", dosage=first)
+    request["dosageInstruction"].append(second)
+    return read_medication(request, ResourceIndex([request], default_terminology()))
+
+
+def _at(mg_: float, when: str, sequence: int | None) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "doseAndRate": mg(mg_),
+        **repeat(frequency=1, period=1, periodUnit="d", when=[when]),
+    }
+    if sequence is not None:
+        d["sequence"] = sequence
+    return d
+
+
+@pytest.mark.parametrize("sequence", [1, None])
+def test_dosages_of_one_sequence_are_a_split_dose_read_line_by_line(sequence: int | None) -> None:
+    """FHIR R4 Dosage.sequence: dosages of one number are taken together (10 mg in the morning
+    and 20 mg at bedtime). Only the first was read: the day's total was 10 mg, not 30. With no
+    number on any, they are read as taken together too (summed: the conservative reading)."""
+    got = _two_dosages(_at(10, "MORN", sequence), _at(20, "HS", sequence))
+    assert [(o.dose_mg, o.frequency.code if o.frequency else None) for o in got.orders] == [
+        (10, "qd"),
+        (20, "qhs"),
+    ]
+    assert f"{LABEL}: 2 dosage instructions taken together; each read as a line" in got.notes
+    assert not got.not_checked
+
+
+def test_later_steps_of_a_sequence_are_said_not_checked() -> None:
+    """Dosages of different numbers follow one another (a titration): the first step is the
+    order now; the later steps' doses were not checked, and that is said, never a note only."""
+    got = _two_dosages(_at(20, "HS", 2), _at(10, "MORN", 1))
     (order,) = got.orders
-    assert order.doses_per_day == 3
-    assert f"{LABEL}: 2 dosage instructions; the first was read" in got.notes
+    assert order.dose_mg == 10
+    (item,) = got.not_checked
+    assert item.reason == "later_dosage_steps" and "sequence 2" in item.detail
 
 
 def test_route_by_snomed_code_and_r5_as_needed() -> None:

@@ -46,6 +46,7 @@ NotCheckedReason = Literal[
     "missing_route",
     "replaced_medication",
     "no_label_statement",
+    "later_dosage_steps",
 ]
 
 

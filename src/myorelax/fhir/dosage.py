@@ -107,8 +107,8 @@ _ROUTE_CODES = {
     "46713006": ("nasal", "nasal"),
 }
 # Dosage elements read (`text` is parsed when the timing gives no frequency; patientInstruction
-# says the same for the patient; `sequence` orders several dosages, of which the first is read,
-# and that is said); any other is noted as not read, as is any of Timing.repeat.
+# says the same for the patient; `sequence` orders several dosages: see `concurrent_dosages`);
+# any other is noted as not read, as is any of Timing.repeat.
 _DOSAGE_READ = frozenset(
     {"timing", "doseAndRate", "doseQuantity", "doseRange", "route", "asNeededBoolean",
      "asNeededCodeableConcept", "asNeeded", "asNeededFor", "text", "patientInstruction",
@@ -691,6 +691,24 @@ def _product_strength(med: ResolvedMedication) -> str | None:
     if m.strength is None or m.unit not in ("mg", "mcg", "g", "mg/h", "mcg/h"):
         return None
     return f"{m.strength:g} {m.unit}"
+
+
+def concurrent_dosages(
+    dosages: list[Mapping[str, Any]],
+) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """The dosages taken together from the start, and the later steps. FHIR R4 Dosage.sequence:
+    dosages of one number are concurrent (a split dose: 10 mg in the morning, 20 mg at bedtime),
+    of different numbers sequential (a titration or a taper). The lowest number is the first step;
+    a dosage without a number goes with it; with no number on any, all are read as taken
+    together (summed against the daily limits: the conservative reading)."""
+    numbers = [
+        n for d in dosages if isinstance(n := d.get("sequence"), int) and not isinstance(n, bool)
+    ]
+    if not numbers:
+        return list(dosages), []
+    first = min(numbers)
+    now = [d for d in dosages if d.get("sequence") in (first, None)]
+    return now, [d for d in dosages if d.get("sequence") not in (first, None)]
 
 
 def orders_from_dosage(

@@ -13,7 +13,13 @@ from myorelax.clinical.regimen import Order
 from myorelax.clinical.sig import parse_product
 from myorelax.errors import InputError
 from myorelax.fhir.codes import NDC_SYSTEMS, RXNORM
-from myorelax.fhir.dosage import UNREADABLE, WITHOUT_DOSE, drug_only, orders_from_dosage
+from myorelax.fhir.dosage import (
+    UNREADABLE,
+    WITHOUT_DOSE,
+    concurrent_dosages,
+    drug_only,
+    orders_from_dosage,
+)
 from myorelax.fhir.index import (
     ResourceIndex,
 )
@@ -251,17 +257,41 @@ def read_medication(r: Resource, index: ResourceIndex) -> MedicationRead:
     start = start or date_of(r.get("effectiveDateTime"))
     # A MedicationDispense: taken from when it was handed over (or prepared).
     start = start or date_of(r.get("whenHandedOver")) or date_of(r.get("whenPrepared"))
-    if len(dosages) > 1:
-        out.notes.append(f"{label}: {len(dosages)} dosage instructions; the first was read")
-    if not dosages or not isinstance(dosages[0], Mapping):
+    dosages = [d for d in dosages if isinstance(d, Mapping)]
+    if not dosages:
         out.orders += drug_only(med, start)
         out.notes.append(f"{label}: {shown}, no dosage; checked as drug only")
         _dose_not_checked(out, out.orders, shown, label, "no dosage in the record")
         return out
-    orders, notes = orders_from_dosage(med, dosages[0], start, label, index.term)
-    if any(n.endswith(WITHOUT_DOSE) for n in notes):
-        # The record's dose could not be read: no dose is assumed (not even the product's).
-        orders = [o.model_copy(update={"dose": None, "tablets": None}) for o in orders]
+    now, later = concurrent_dosages(dosages)
+    if len(now) > 1:
+        out.notes.append(
+            f"{label}: {len(now)} dosage instructions taken together; each read as a line"
+        )
+    if later:
+        steps = sorted({str(d.get("sequence")) for d in later}, key=lambda n: (len(n), n))
+        out.not_checked.append(
+            NotChecked(
+                kind="dose",
+                item=shown,
+                reason="later_dosage_steps",
+                detail=f"{shown!r} ({label}): its dosage changes in steps; the first step was "
+                + (
+                    f"checked, the later step (sequence {steps[0]}) was not"
+                    if len(steps) == 1
+                    else f"checked, the later steps (sequence {', '.join(steps)}) were not"
+                ),
+            )
+        )
+    orders: list[Order] = []
+    notes: list[str] = []
+    for dosage in now:
+        read, said = orders_from_dosage(med, dosage, start, label, index.term)
+        if any(n.endswith(WITHOUT_DOSE) for n in said):
+            # The record's dose could not be read: no dose is assumed (not even the product's).
+            read = [o.model_copy(update={"dose": None, "tablets": None}) for o in read]
+        orders += read
+        notes += [n for n in said if n not in notes]
     out.orders += orders
     out.notes += notes
     unreadable = [n.removeprefix(f"{label}: ") for n in notes if UNREADABLE in n]
