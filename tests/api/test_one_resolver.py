@@ -191,3 +191,16 @@ def test_screening(code: str) -> None:
     screened = {i.rxcui for s in knowledge.drug_sets.values() for i in s.ingredients if i.rxcui}
     got = {str(i) for p, i in knowledge.product_codes if p == code}
     assert got == want & screened
+
+
+def test_web_form_orders() -> None:
+    """The workspace form's order rows are read as the CLI and REST read them: a combination
+    product was refused there ('a combination product ...; name the one ingredient'), and a
+    split dose is two orders of its drug."""
+    from myorelax.api.web.forms import regimen_of
+
+    orders = ["Percocet 5/325 1 tab q6h prn", "baclofen 10 mg every morning and 20 mg at bedtime"]
+    regimen = regimen_of({"orders": orders}, default_terminology())
+    got = [(o.drug, o.dose_mg) for o in regimen.orders]
+    assert ("oxycodone", 5) in got and ("acetaminophen", 325) in got
+    assert [d for d in got if d[0] == "baclofen"] == [("baclofen", 10), ("baclofen", 20)]

@@ -438,7 +438,8 @@ def test_brackets_that_restate_the_count_dose_or_frequency_are_read(
         ("baclofen 10 mg tid (and at bedtime)", "unexpected text after the frequency"),
         ("baclofen 10 mg tid (twice if needed)", "unexpected text after the frequency"),
         ("baclofen 10 mg tid (extra dose at night)", "unexpected text after the frequency"),
-        ("baclofen 10 mg tid (for two weeks)", "unexpected text after the frequency"),
+        ("baclofen 10 mg tid (for two weeks and then stop)", "unexpected text after the frequency"),
+        ("carisoprodol 350 mg qid (for two weeks) for 3 weeks", "duration given twice"),
         # nor is a reason or indication that goes on to add doses (it was passed over whole)
         ("baclofen 10 mg tid prn spasm plus extra dose", "unexpected text after the frequency"),
         ("baclofen 10 mg tid for spasm twice at night", "unexpected text after the frequency"),
@@ -462,6 +463,11 @@ def test_brackets_that_disagree_or_leave_the_dose_open_are_refused(text: str, pr
         ("carisoprodol 350 mg qid prn spasm for a week", 7),
         ("carisoprodol 350 mg qid x 1 month", 30),
         ("carisoprodol 350 mg qid for fourteen days", 14),
+        ("carisoprodol 350 mg qid for twenty-one days", 21),
+        ("carisoprodol 350 mg qid for twenty one days", 21),
+        # in brackets after the frequency (it was refused as text not read)
+        ("carisoprodol 350 mg qid (for two weeks)", 14),
+        ("carisoprodol 350 mg qid prn (x 21 days)", 21),
         # what the drug is for, then how long
         ("baclofen 10 mg TID for muscle spasm for 2 weeks", 14),
         ("carisoprodol 350 mg qid for back pain x 1 month", 30),
@@ -478,7 +484,7 @@ def test_what_a_drug_is_for_is_passed_over_and_a_duration_never_is() -> None:
     assert (o.duration_days, o.doses_per_day) == (None, 3)
     # A duration the grammar cannot read is refused, not taken for an indication.
     with pytest.raises(SigParseError, match="expected a number of days"):
-        parse_medication("carisoprodol 350 mg qid for twenty-one days")
+        parse_medication("carisoprodol 350 mg qid for twenty-one hundred days")
 
 
 def test_half_a_tablet_is_half_the_dose_and_a_duration_range_its_longest() -> None:
@@ -524,6 +530,7 @@ def test_impossible_counts_and_ranges_are_refused(text: str) -> None:
         ("baclofen 10 mg q AM", "qd", 1),
         ("baclofen 10 mg q pm", "qpm", 1),
         ("baclofen 10 mg in the morning", "qd", 1),
+        ("baclofen 10 mg 3 x day", "tid", 3),
         ("baclofen 10 mg every eight hours", "q8h", 3),
         ("baclofen 10mg po tds", "tid", 3),
         ("baclofen 10 mg bd", "bid", 2),
@@ -544,3 +551,64 @@ def test_ac_alone_is_not_a_frequency() -> None:
     """'before meals' says when, not how many meals: refused rather than guessed."""
     with pytest.raises(SigParseError, match="expected a frequency"):
         parse_medication("baclofen 10 mg ac")
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        (
+            "baclofen 10 mg every morning and 20 mg at bedtime",
+            [("baclofen 10 mg every morning", 10, "qd"), ("baclofen 20 mg at bedtime", 20, "qhs")],
+        ),
+        (
+            "baclofen 10 mg qam, 20 mg qhs",
+            [("baclofen 10 mg qam", 10, "qd"), ("baclofen 20 mg qhs", 20, "qhs")],
+        ),
+        (
+            "tizanidine 2 mg qam; 4 mg qhs",
+            [("tizanidine 2 mg qam", 2, "qd"), ("tizanidine 4 mg qhs", 4, "qhs")],
+        ),
+        # a tablet count in the second part is of the first part's tablets
+        (
+            "baclofen 10 mg 1 tab qam and 2 tabs qhs",
+            [("baclofen 10 mg 1 tab qam", 10, "qd"), ("baclofen 10 mg 2 tabs qhs", 20, "qhs")],
+        ),
+    ],
+)
+def test_a_split_dose_on_one_line_is_two_lines_of_the_drug(
+    text: str, lines: list[tuple[str, float, str]]
+) -> None:
+    """A split dose was refused ('unexpected text after the frequency'); read as two lines, the
+    dose checks add them against the daily maximum."""
+    got = [
+        (o.text, o.dose_mg, o.frequency.code if o.frequency else None)
+        for o in parse_medication(text).orders
+    ]
+    assert got == lines
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        # one part for a while and the other after it is a dose that changes, not a split dose
+        ("baclofen 5 mg tid x 3 days and 10 mg tid", "changes over time"),
+        # two drugs on one line, and a combination product's split dose, stay refused
+        ("baclofen 10 mg tid and tizanidine 4 mg qhs", "unexpected text"),
+        ("Percocet 5/325 1 tab q6h and 2 tabs qhs", "unexpected text"),
+    ],
+)
+def test_what_is_not_a_split_dose_is_refused(text: str, problem: str) -> None:
+    with pytest.raises(SigParseError, match=problem):
+        parse_medication(text)
+
+
+def test_an_ampersand_adds_a_bedtime_dose_as_and_does() -> None:
+    (o,) = parse_medication("Soma 350 mg tid & qhs x 2 weeks").orders
+    assert o.frequency is not None and (o.frequency.code, o.doses_per_day) == ("tid+hs", 4)
+    assert o.duration_days == 14
+
+
+def test_one_order_of_a_split_dose_line_is_refused_by_name() -> None:
+    """Where one order is wanted (a simulation, a plan, a diary regimen), a split dose is said."""
+    with pytest.raises(SigParseError, match=r"a split dose .* is 2 orders of baclofen"):
+        parse_sig("baclofen 10 mg qam and 20 mg qhs")

@@ -657,11 +657,7 @@ class _Parser:
             elif w in _STEP_WORDS:
                 # 'then 25 mg tid', 'increase by 5 mg every 3 days': a dose that changes is
                 # not read as its first step alone (a later, higher step would go unchecked)
-                raise self.fail(
-                    "a dose that changes over time is not read as one order: write each step "
-                    "as its own order (e.g. 'baclofen 5 mg tid for 3 days' and 'baclofen 10 mg "
-                    "tid'), or plan it with myorelax titrate"
-                )
+                raise self.fail(CHANGES_OVER_TIME)
             elif self.parsed.frequency is None:
                 self.parsed.frequency = self.frequency()
             elif w == "(":
@@ -800,6 +796,8 @@ class _Parser:
             close = None
         if (close is None or self.i != close) and self.bracketed_indication(start):
             return  # 'tid prn (muscle spasms)', 'q8h (for spasticity)'
+        if (close is None or self.i != close) and self.bracketed_duration(start):
+            return  # 'qid (for two weeks)', 'tid (x 7 days)'
         if close is None or self.i != close:
             self.i = start
             raise self.fail("unexpected text after the frequency")
@@ -810,6 +808,25 @@ class _Parser:
                 f"brackets as {per_day:g} a day; write it once"
             )
         self.i = close + 1
+
+    def bracketed_duration(self, start: int) -> bool:
+        """'(for two weeks)', '(x 7 days)' after the frequency: the order's duration, read as
+        one written outside brackets (a second duration is refused where it is read)."""
+        self.i = start + 1
+        if self.word() not in ("for", "x") or self.parsed.duration is not None:
+            self.i = start
+            return False
+        try:
+            days = self.duration()
+        except SigParseError:
+            self.i = start
+            return False
+        if self.word() != ")":
+            self.i = start
+            return False
+        self.parsed.duration = days
+        self.i += 1
+        return True
 
     def indication_at(self, k: int) -> bool:
         """Whether the words from k on name what the drug is for ('for spasticity', 'for
@@ -1301,6 +1318,11 @@ class _Parser:
             n = 1.0  # 'for a month', 'for a week'
         if n is None and self.word(1) in _DURATION_UNITS:
             n = _spelled_number([self.word()])  # 'for fourteen days'
+        for gap in (1, 2):  # 'for twenty one days', 'for twenty-one days'
+            if n is None and self.word(gap + 1) in _DURATION_UNITS:
+                n = _spelled_number([self.word(k) for k in range(gap + 1)])
+                if n is not None:
+                    self.i += gap
         if n is None:
             raise self.fail("expected a number of days or weeks")
         if n <= 0:
@@ -1412,7 +1434,12 @@ class _Parser:
         code, per_day, base_interval = base
         interval: float | None = base_interval
         # '+hs' / 'and at bedtime'
-        if self.word() in ("+", "and", "plus") and self.word(1) in ("hs", "qhs", "at", "bedtime"):
+        if self.word() in ("+", "&", "and", "plus") and self.word(1) in (
+            "hs",
+            "qhs",
+            "at",
+            "bedtime",
+        ):
             if code not in ("qd", "bid", "tid", "qid"):
                 raise self.fail(f"'{code}' cannot take an added bedtime dose")
             self.i += 1
@@ -1435,6 +1462,9 @@ class _Parser:
             return
         if self.word() == "/" and self.word(1) in ("day", "d"):
             self.i += 2
+            return
+        if self.word() == "day" and self.word(-1) == "x":
+            self.i += 1  # '3 x day'
             return
         if not optional:
             raise self.fail("expected 'a day' or 'daily'")
@@ -1716,6 +1746,65 @@ def parse_product(
     return term.shipped_first(read)
 
 
+# A split dose on one line: a second dose and its times after 'and', '&', 'plus', a comma or a
+# semicolon ('baclofen 10 mg every morning and 20 mg at bedtime', '... 1 tab qam, 2 tabs qhs').
+_SPLIT = re.compile(
+    r"^(?P<first>.+?)\s*(?:,|;|&|\band\b|\bplus\b)\s*"
+    r"(?P<second>\d+(?:\.\d+)?\s*(?P<unit>mg|mcg|g|ml|tabs?|tablets?|caps?|capsules?)\b.*)$",
+    re.IGNORECASE,
+)
+CHANGES_OVER_TIME = (
+    "a dose that changes over time is not read as one order: write each step as its own order "
+    "(e.g. 'baclofen 5 mg tid for 3 days' and 'baclofen 10 mg tid'), or plan it with myorelax "
+    "titrate"
+)
+_COUNTED = ("tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules")
+
+
+def _split_dose(
+    text: str, *, start: date | None, terminology: Terminology, field: str
+) -> MedicationLine | None:
+    """A line of one drug given as two doses at different times, each read as its own line of
+    the drug (their total is checked: see the dose checks); None when the line is not that. A
+    dose that changes over time ('... for 3 days and 10 mg tid') is not a split dose: either
+    part with a duration is refused."""
+    m = _SPLIT.match(text)
+    if m is None:
+        return None
+    first_text = m["first"].strip()
+    parser = _Parser(first_text, terminology, field)
+    try:
+        first = parser.parse()
+    except InputError:
+        return None
+    if first.match is None or len(first.match.ingredients) != 1 or first.problems:
+        return None
+    drug_text = first_text[: first.drug_end].strip()
+    second_text = f"{drug_text} {m['second'].strip()}"
+    if m["unit"].lower() in _COUNTED and first.tablets and first.doses and first.doses[0]:
+        # '1 tab qam, 2 tabs qhs': the second count is of the first part's tablets.
+        each = first.doses[0].value / first.tablets
+        second_text = f"{drug_text} {each:g} {first.doses[0].unit} {m['second'].strip()}"
+    try:
+        second = _Parser(second_text, terminology, field).parse()
+    except InputError:
+        return None
+    if (
+        second.match is None
+        or {i.ingredient.id for i in second.match.ingredients}
+        != {i.ingredient.id for i in first.match.ingredients}
+        or second.problems
+        or first.frequency is None
+        or second.frequency is None
+    ):
+        return None
+    if first.duration is not None or second.duration is not None:
+        # One part for a while, the other after it ('5 mg tid x 3 days and 10 mg tid').
+        raise SigParseError(text, m.start("second"), CHANGES_OVER_TIME, field=field)
+    orders = _orders(first, start) + _orders(second, start)
+    return MedicationLine(text, first.match, orders, ())
+
+
 def _parse_medication(
     text: str, *, start: date | None, terminology: Terminology, field: str, lenient: bool
 ) -> MedicationLine:
@@ -1728,6 +1817,9 @@ def _parse_medication(
     except UnknownDrugError:
         raise
     except InputError as exc:
+        split = _split_dose(stripped, start=start, terminology=term, field=field)
+        if split is not None:
+            return split
         if not lenient or parser.parsed.match is None:
             raise
         match = parser.parsed.match
@@ -1808,6 +1900,15 @@ def parse_sig(
     line = parse_medication(text, start=start, terminology=terminology, field=field)
     if len(line.orders) == 1:
         return line.orders[0]
+    if len({o.drug for o in line.orders}) == 1:
+        raise SigParseError(
+            line.text,
+            0,
+            f"a split dose ({' and '.join(o.text for o in line.orders)}) is "
+            f"{len(line.orders)} orders of {line.orders[0].drug_name.lower()}; give one dose "
+            "and its times here",
+            field=field,
+        )
     with_monograph = [o for o in line.orders if o.has_monograph]
     if len(with_monograph) == 1:
         return with_monograph[0]

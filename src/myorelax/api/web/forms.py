@@ -13,8 +13,9 @@ from myorelax.api.schemas import FORM, PatientIn
 from myorelax.clinical.inputs import medication_orders, patient_from_data
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
-from myorelax.clinical.regimen import Order
+from myorelax.clinical.regimen import Order, Regimen
 from myorelax.clinical.renal import CREATININE_UMOL_PER_MG_DL
+from myorelax.clinical.sig import parse_medication
 from myorelax.errors import InputError, MyorelaxError
 from myorelax.knowledge.terminology import Terminology
 
@@ -224,6 +225,19 @@ def patient_of(values: Values, terminology: Terminology) -> Patient:
     data["not_checked"] = notes
     patient = patient_from_data(data, terminology)
     return patient.model_copy(update={"medications": tuple(orders)})
+
+
+def regimen_of(values: Values, terminology: Terminology) -> Regimen:
+    """The orders of a workspace form: every ingredient of each row, as the CLI and the REST
+    check read them (a combination product is several orders; a split dose, two of one drug).
+    A row that cannot be read is refused, naming its row."""
+    return Regimen(
+        orders=tuple(
+            o
+            for i, t in rows(values, "orders")
+            for o in parse_medication(t, field=f"orders[{i}]", terminology=terminology).orders
+        )
+    )
 
 
 def values_of_patient(patient: Patient) -> Values:

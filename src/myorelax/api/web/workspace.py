@@ -24,6 +24,7 @@ from myorelax.api.web.forms import (
     errors_of,
     patient_of,
     read_form,
+    regimen_of,
     rows,
     text,
     values_of_patient,
@@ -32,7 +33,6 @@ from myorelax.api.web.render import page
 from myorelax.api.web.session import SameOrigin, WebUser
 from myorelax.clinical.inputs import patient_from_data, target_order
 from myorelax.clinical.patient import Patient
-from myorelax.clinical.regimen import Regimen
 from myorelax.clinical.sig import parse_sig
 from myorelax.diary.records import Actor
 from myorelax.errors import InputError, MyorelaxError
@@ -198,7 +198,7 @@ def _import(upload: UploadFile | None, values: Values, limit: int) -> tuple[Valu
     )  # fmt: skip
     filled = {k: v for k, v in values.items() if k.startswith(("sim_", "plan_"))}
     filled.update(values_of_patient(record.patient))
-    filled["orders"] = [o.text for o in drafts.orders]
+    filled["orders"] = list(dict.fromkeys(o.text for o in drafts.orders))
     notes = [f"Read {upload.filename}: {len(resources)} resources."]
     notes += list(record.notes) + list(drafts.notes)
     notes += [f"Draft order not recognised (not checked): {u}" for u in drafts.unrecognized]
@@ -209,9 +209,7 @@ def _check(st: AppState, values: Values, patient: Patient) -> CheckReport:
     numbered = rows(values, "orders")
     if not numbered and not patient.medications:
         raise InputError("type at least one order (or a current medication)", field="orders[0]")
-    regimen = Regimen(
-        orders=tuple(parse_sig(t, field=f"orders[{i}]", terminology=st.term) for i, t in numbered)
-    )
+    regimen = regimen_of(values, st.term)
     report = evaluate_regimen(patient, regimen, kb=st.kb, terminology=st.term)
     alerts = tuple(sorted(report.alerts, key=lambda a: a.rank))
     return report.model_copy(update={"alerts": alerts})
