@@ -24,3 +24,15 @@ def test_a_combined_pill_raises_the_major_interaction(pill: str, estrogen: str) 
     found = [a for a in report.alerts if a.code == "MRX-DDI-001" and estrogen in a.drugs]
     assert found and found[0].severity == "major"
     assert found[0].exposure is not None and found[0].exposure.auc_ratio == 2
+
+
+@pytest.mark.parametrize(
+    "pill",
+    ["oral contraceptive daily", "birth control pill", "OCP", "oral contraceptive 1 tab daily"],
+)
+def test_the_class_written_as_a_medication_raises_it_too(pill: str) -> None:
+    """The label's caution is of oral contraceptives as a class: a medication list that says
+    only that ('OCP') was 'not a drug known here' and the interaction went unchecked."""
+    patient = patient_from_data({"age_years": 30, "sex": "female", "medications": [pill]})
+    report = evaluate_regimen(patient, regimen_from(["tizanidine 2 mg q8h"]))
+    assert any(a.code == "MRX-DDI-001" and "ethinyl estradiol" in a.drugs for a in report.alerts)

@@ -1011,6 +1011,22 @@ class _Parser:
             and not (j > start and self.toks[j].text in ("/", "+", "&"))
         ):
             j += 1
+        if j == start and self.word() == "oral" and self.word(1) not in _STOP:
+            # A name that begins with a route word ('oral contraceptive daily'): the longest
+            # span that resolves, else the grammar's own error below.
+            k = start + 1
+            while (
+                k < len(self.toks) and not self.toks[k].is_number and self.toks[k].text not in _STOP
+            ):
+                k += 1
+            for end in range(k, start + 1, -1):
+                span = self.text[self.toks[start].pos : self.toks[end - 1].end]
+                try:
+                    match = self.term.resolve_medication(span, field=self.field)
+                except UnknownDrugError:
+                    continue
+                self.i = end
+                return match, self.toks[end - 1].end
         if j == start:
             raise self.fail("expected a drug name")
         branded = self.numbered_brand(start, j)
