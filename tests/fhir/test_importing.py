@@ -220,6 +220,13 @@ def test_an_egfr_reported_as_a_bound_is_read_at_the_bound(
     kidney = [a.summary for a in report.alerts if a.code.startswith("MRX-RENAL")]
     bound = (">" if egfr >= 60 else "<") + f"{egfr:g}"
     assert all(f"{bound} mL/min" in t for t in kidney) and (bool(kidney) is (egfr != 90))
+    # '>60' may lie above baclofen's mild band (CrCl 50 to 80): the card says it may be in it,
+    # never that it is; '<15' is in the band below 15 for certain.
+    details = [a.detail for a in report.alerts if a.code == "MRX-RENAL-001"]
+    if egfr == 60:
+        assert details and all("may be in the range" in d for d in details)
+    if egfr == 15:
+        assert details and all("is in the range" in d for d in details)
 
 
 def test_a_creatinine_as_text_is_said_not_read() -> None:

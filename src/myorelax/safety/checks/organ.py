@@ -232,6 +232,19 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                 else ""
             )
             basis = _basis(k, why)
+            where = f"is in the range {_threshold_text(adj)}."
+            lower_end = adj.crcl_from if adj.crcl_below is not None else adj.egfr_from
+            if (
+                k.egfr_reported
+                and why.startswith("eGFR")
+                and (k.egfr_reported.startswith(">") or lower_end is not None)
+            ):
+                # Reported as a bound ('>60'): the true value may lie past the band's end.
+                where = (
+                    f"may be in the range {_threshold_text(adj)}: it was reported only as "
+                    f"{k.egfr_reported}, so whether it lies in the range is not known; the band "
+                    "is applied (the conservative reading)."
+                )
             sim = patient_exposure(drug, ctx.patient, a.order, RENAL_CAUSES, k)
             out.append(
                 make_alert(
@@ -239,7 +252,7 @@ def _renal(ctx: CheckContext) -> list[Alert]:
                     "MRX-RENAL-001",
                     adj.severity,
                     f"{drug.name} with {why}: {adj.action}",
-                    f"The patient's **{why}** ({basis}) is in the range {_threshold_text(adj)}. "
+                    f"The patient's **{why}** ({basis}) {where} "
                     f"{adj.action}{frac}"
                     + (f" {adj.note}" if adj.note else "")
                     + (
