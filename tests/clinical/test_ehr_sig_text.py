@@ -612,3 +612,47 @@ def test_one_order_of_a_split_dose_line_is_refused_by_name() -> None:
     """Where one order is wanted (a simulation, a plan, a diary regimen), a split dose is said."""
     with pytest.raises(SigParseError, match=r"a split dose .* is 2 orders of baclofen"):
         parse_sig("baclofen 10 mg qam and 20 mg qhs")
+
+
+@pytest.mark.parametrize(
+    ("text", "mg", "per_day"),
+    [
+        # a liquid's concentration, then the dose in mL (Ozobax 5 mg/5 mL; Fleqsuvy 5 mg/mL):
+        # the dose in mg is what the checks need; refused before ('the strengths of a
+        # combination need one unit')
+        ("baclofen 5 mg/5 mL oral solution 10 mL tid", 10, 3),
+        ("Ozobax 5 mg/5 mL 10 mL tid", 10, 3),
+        ("baclofen oral solution 5 mg/5 mL, 10 mL tid", 10, 3),
+        ("Fleqsuvy 5 mg/mL 4 mL tid", 20, 3),
+        ("baclofen 1 mg/mL solution, take 5 mg tid", 5, 3),
+        ("diazepam 5 mg/5 mL 2 mL bid", 2, 2),
+        # the form after the strength (Lyvispah oral granules)
+        ("Lyvispah 5 mg granules tid", 5, 3),
+        ("baclofen 10 mg oral suspension tid", 10, 3),
+        # a dash before the printed instruction
+        ("cyclobenzaprine 10 mg tablet - take 1 tablet by mouth at bedtime as needed", 10, 1),
+        # how the dose is made, in brackets, when it agrees
+        ("baclofen 15 mg (1.5 x 10 mg tablets) tid", 15, 3),
+        # when a dose is held says nothing of how much or how often
+        ("baclofen 10 mg PO TID, hold for sedation", 10, 3),
+        ("baclofen 10 mg po tid, hold if RR < 12", 10, 3),
+    ],
+)
+def test_liquids_forms_and_hold_parameters_are_read(text: str, mg: float, per_day: float) -> None:
+    (o,) = parse_medication(text).orders
+    assert (o.dose_mg, o.doses_per_day) == (mg, per_day)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a hold that goes on to give a dose, or to change it, is not passed over
+        "baclofen 10 mg po tid, hold for sedation and give 20 mg qhs",
+        "baclofen 10 mg po tid hold if sedated then 5 mg tid",
+        # how the dose is made disagrees with the dose
+        "baclofen 15 mg (2 x 10 mg tablets) tid",
+    ],
+)
+def test_a_hold_that_adds_doses_or_a_disagreeing_make_up_is_refused(text: str) -> None:
+    with pytest.raises(SigParseError):
+        parse_medication(text)

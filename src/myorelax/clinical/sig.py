@@ -40,7 +40,7 @@ from myorelax.knowledge.terminology import (
     default_terminology,
 )
 from myorelax.knowledge.text import join_and
-from myorelax.units import convert, parse_unit
+from myorelax.units import convert, has_dimension, parse_unit
 
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+|[a-z]+|\S")
 _TABLET_WORDS = {"tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules"}
@@ -219,6 +219,19 @@ def times_for(code: str, doses_per_day: float, interval_h: float | None) -> tupl
 _FILLER_WORDS = frozenset(
     {"take", "apply", "give", "inject", "use", "place", "chew", "swallow", "administer"}
 )
+# Liquid and other oral forms written after (or before) the strength ('5 mg/5 mL oral solution',
+# 'Lyvispah 5 mg granules', '10 mg ODT'): how the drug comes, passed over (the route is oral).
+_ORAL_FORM_WORDS = frozenset(
+    {"solution", "suspension", "susp", "liquid", "syrup", "elixir", "granules", "packet", "packets"}
+    | {"odt", "disintegrating"}
+)
+# Words that say when a dose is held, never how much or how often ('hold for sedation', 'hold if
+# RR < 12'): passed over only when nothing after them reads as a dose or a frequency.
+_HOLD_WORDS = frozenset({"hold", "holding"})
+_FREQUENCY_LIKE = re.compile(
+    r"^(q\d*\w*|[bt]id|qid|qd|qhs|hs|daily|nightly|bedtime|times|twice|once|every|then|"
+    r"mg|mcg|g|ml|tabs?|tablets?|caps?|capsules?|dose|doses|extra|additional|repeat|give|take)$"
+)
 # Words that start a further step of a changing dose ('then', 'increase by', 'taper').
 _STEP_WORDS = frozenset(
     {"then", "increase", "increasing", "may", "titrate", "taper", "decrease", "reduce", "wean"}
@@ -388,16 +401,18 @@ def _undotted(toks: list[_Tok]) -> list[_Tok]:
 
 def _plain_tokens(
     text: str, toks: list[_Tok]
-) -> tuple[list[_Tok], float | None, tuple[int, int, str] | None]:
+) -> tuple[list[_Tok], float | None, tuple[int, int, str] | None, float | None]:
     """The tokens without an EHR's restatements and punctuation, and the total dose such a
     restatement gives: '3 (three) times' is '3 times', 'Take 1 tablet (10 mg total)' is '1 tablet'
     with 10 mg as the stated total, a comma, semicolon or full stop between phrases and the
     verbs of `_FILLER_WORDS` are dropped. The third value is a number in words that does not
     restate the number before it ('3 (four)'): where the number and the words are, and what to
-    say if the line fails."""
+    say if the line fails. The fourth is a liquid's concentration in mg/mL ('5 mg/5 mL'), taken
+    out of the tokens: a dose in mL is converted with it."""
     out: list[_Tok] = []
     total: float | None = None
     unsaid: tuple[int, int, str] | None = None
+    concentration: float | None = None  # mg per mL of a liquid, when the line gives it
     toks = _undotted(toks)
     i = 0
     while i < len(toks):
@@ -478,18 +493,70 @@ def _plain_tokens(
             out += list(toks[i + 1 : close])
             i = close + 1
             continue
+        if t.text == "-" and nxt and nxt[0] in _FILLER_WORDS:
+            i += 1  # 'cyclobenzaprine 10 mg tablet - take 1 tablet ...': a separator
+            continue
+        if (
+            t.text == "("
+            and dosed
+            and close is not None
+            and close - i == 6
+            and toks[i + 1].is_number
+            and nxt[1] == "x"
+            and toks[i + 3].is_number
+            and nxt[3] in ("mg", "mcg", "g")
+            and toks[i + 5].text in _COUNT_WORDS
+        ):
+            # '15 mg (1.5 x 10 mg tablets)': how the dose is made; kept when it does not agree
+            made = toks[i + 1].number * convert(toks[i + 3].number, nxt[3], "mg")
+            given = (
+                convert(out[-2].number, out[-1].text, "mg")
+                if out[-1].text in ("mg", "mcg", "g")
+                else None
+            )
+            if given is not None and abs(made - given) <= 1e-6 * max(given, 1.0):
+                i = close + 1
+                continue
+        if (
+            t.is_number
+            and len(nxt) >= 3
+            and nxt[0] in ("mg", "mcg", "g")
+            and nxt[1] == "/"
+            and (nxt[2] == "ml" or (toks[i + 3].is_number and len(nxt) >= 4 and nxt[3] == "ml"))
+            and concentration is None
+        ):
+            # '5 mg/5 mL', '1 mg/mL': the liquid's concentration, not a dose
+            volume = 1.0 if nxt[2] == "ml" else toks[i + 3].number
+            if volume > 0:
+                concentration = convert(t.number, nxt[0], "mg") / volume
+                i += 4 if nxt[2] == "ml" else 5
+                continue
+        if t.text == "oral" and nxt and nxt[0] in _ORAL_FORM_WORDS:
+            i += 1  # 'oral solution': the form says the route
+            continue
+        if t.text in _ORAL_FORM_WORDS and (out or concentration is not None):
+            i += 1
+            continue
+        if (
+            t.text in _HOLD_WORDS
+            and out
+            and not any(_FREQUENCY_LIKE.match(x.text) for x in toks[i + 1 :])
+        ):
+            break  # 'hold for sedation', 'hold if RR < 12': when a dose is skipped
         if t.text in (",", ";", ".", ":") or t.text in _FILLER_WORDS:
             i += 1
             continue
         out.append(t)
         i += 1
-    return out, total, unsaid
+    return out, total, unsaid, concentration
 
 
 class _Parser:
     def __init__(self, text: str, terminology: Terminology, field: str) -> None:
         self.text = text
-        self.toks, self.stated_total_mg, self.unsaid = _plain_tokens(text, _tokens(text))
+        self.toks, self.stated_total_mg, self.unsaid, self.mg_per_ml = _plain_tokens(
+            text, _tokens(text)
+        )
         self.i = 0
         self.term = terminology
         self.field = field
@@ -681,6 +748,9 @@ class _Parser:
                 "no frequency (e.g. tid, q8h, twice daily, once)",
                 field=self.field,
             )
+        if self.mg_per_ml is not None:
+            self.volume_to_mass()
+            doses = [d for d in self.parsed.doses if d is not None]
         self.check_stated_total(doses)
         if self.parsed.tablets is not None and not doses:
             match = self.parsed.match
@@ -705,6 +775,17 @@ class _Parser:
                 field=self.field,
             )
         return self.parsed
+
+    def volume_to_mass(self) -> None:
+        """A dose in mL of a liquid whose concentration the line gives ('5 mg/5 mL oral
+        solution, 10 mL tid') is that many mg; a dose in mg stays as given."""
+        assert self.mg_per_ml is not None
+        converted: list[Dose | None] = []
+        for d in self.parsed.doses:
+            if d is not None and has_dimension(d.unit, "mL") and not d.is_mass_rate:
+                d = Dose(value=convert(d.value, d.unit, "mL") * self.mg_per_ml, unit="mg")
+            converted.append(d)
+        self.parsed.doses = converted
 
     def parenthesized_name(self, match: MedicationMatch) -> None:
         """'fentaNYL (DURAGESIC) 25 mcg/hr': a brand or generic name in parentheses after the
