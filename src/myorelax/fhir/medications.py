@@ -41,6 +41,7 @@ from myorelax.knowledge.terminology import (
     MedicationMatch,
     Terminology,
 )
+from myorelax.units import convert, has_dimension
 
 # --------------------------------------------------------------------------------------------
 # Products: which ingredients, which strengths (the one resolver, knowledge.terminology)
@@ -176,8 +177,8 @@ def medication_concept(
             return r5["concept"], None
         ref = r5.get("reference")
     if isinstance(ref, Mapping):
-        med = index.resolve(ref, r)
-        if med is None or med.get("resourceType") != "Medication":
+        med = referenced_medication(r, index)
+        if med is None:
             shown = string(ref.get("display"))
             if shown:
                 return {"text": shown}, None
@@ -190,17 +191,95 @@ def medication_concept(
         for ing in items(med.get("ingredient")):
             item = mapping(ing).get("itemCodeableConcept")
             text = concept_text(item)
-            num = mapping(mapping(mapping(ing).get("strength")).get("numerator"))
-            value, unit = (
-                number(num.get("value")),
-                string(num.get("unit")) or string(num.get("code")),
-            )
+            per_unit = ingredient_strength(mapping(ing).get("strength"))
             if text:
-                names.append(f"{text} {fmt_number(value)} {unit}" if value and unit else text)
+                # The strength per tablet goes with the name; a concentration is read later
+                # (with_resource_strength), never as a strength per unit.
+                strong = per_unit is not None and per_unit[1] == "mg"
+                names.append(
+                    f"{text} {fmt_number(per_unit[0])} mg" if strong and per_unit else text
+                )
         if names:
             return {"text": " / ".join(names)}, None
         return None, f"Medication {med.get('id')} has no code"
     return None, "no medication code"
+
+
+def referenced_medication(r: Mapping[str, Any], index: ResourceIndex) -> Mapping[str, Any] | None:
+    """The Medication resource a request or statement points to (contained, in the bundle or
+    fetched), if any."""
+    ref = r.get("medicationReference")
+    r5 = r.get("medication")
+    if ref is None and isinstance(r5, Mapping):
+        ref = r5.get("reference")
+    if not isinstance(ref, Mapping):
+        return None
+    med = index.resolve(ref, r)
+    return med if med is not None and med.get("resourceType") == "Medication" else None
+
+
+# A denominator that is one unit of presentation: a tablet, a capsule, 'each' (UCUM '1').
+_PRESENTATION_UNITS = frozenset(
+    {"tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules", "each", "ea", "1"}
+    | {"{tbl}", "{tablet}", "{capsule}", "{cap}", "{each}", "unit", "units"}
+)
+
+
+def ingredient_strength(strength: Any) -> tuple[float, str] | None:
+    """A Medication.ingredient.strength (a Ratio) as mg per unit of presentation ('mg') or mg per
+    mL ('mg/mL'); None when it is not a mass over one tablet or a volume."""
+    ratio = mapping(strength)
+    num, den = mapping(ratio.get("numerator")), mapping(ratio.get("denominator"))
+    value = number(num.get("value"))
+    unit = string(num.get("code")) or string(num.get("unit"))
+    if value is None or value <= 0 or not unit:
+        return None
+    try:
+        if not has_dimension(unit, "mg"):
+            return None
+        mg = convert(value, unit, "mg")
+    except InputError:
+        return None
+    if not den:
+        return mg, "mg"
+    d_value = number(den.get("value"))
+    d_unit = string(den.get("code")) or string(den.get("unit")) or "1"
+    if d_value is None or d_value <= 0:
+        return None
+    if d_unit.lower() in _PRESENTATION_UNITS:
+        return (mg, "mg") if d_value == 1 else None
+    try:
+        if has_dimension(d_unit, "mL"):
+            return mg / convert(d_value, d_unit, "mL"), "mg/mL"
+    except InputError:
+        return None
+    return None
+
+
+def with_resource_strength(
+    med: ResolvedMedication, resource: Mapping[str, Any] | None, term: Terminology
+) -> ResolvedMedication:
+    """A one-ingredient medication whose code names no strength ('Baclofen oral tablet'), with
+    the strength its Medication resource gives (ingredient.strength: 10 mg per tablet, 5 mg per
+    5 mL); the medication as it was otherwise."""
+    if resource is None or med.combination or med.match.ingredients[0].strength is not None:
+        return med
+    mine = med.match.ingredients[0].ingredient.id
+    found: list[tuple[float, str]] = []
+    for ing in items(resource.get("ingredient")):
+        strength = ingredient_strength(mapping(ing).get("strength"))
+        item = mapping(ing).get("itemCodeableConcept")
+        named = resolve_concept(item, term) if isinstance(item, Mapping) else None
+        if named is not None and {i.ingredient.id for i in named.match.ingredients} != {mine}:
+            continue
+        if strength is not None:
+            found.append(strength)
+    if len(found) != 1:
+        return med
+    value, unit = found[0]
+    first = med.match.ingredients[0].model_copy(update={"strength": value, "unit": unit})
+    match = med.match.model_copy(update={"ingredients": (first,)})
+    return ResolvedMedication(match=match, name=med.name, text=med.text, alone=med.alone)
 
 
 @dataclass
@@ -233,6 +312,8 @@ def read_medication(r: Resource, index: ResourceIndex) -> MedicationRead:
         return out
     med = resolve_concept(concept, index.term)
     shown = concept_text(concept) or "medication"
+    if med is not None:
+        med = with_resource_strength(med, referenced_medication(r, index), index.term)
     if med is None:
         out.skip(
             f"{label}: {shown} not a drug known here; not checked",
