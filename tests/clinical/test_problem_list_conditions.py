@@ -31,11 +31,25 @@ from myorelax.safety.engine import evaluate_regimen
         ("Heart failure with reduced ejection fraction (HCC)", "heart_failure"),
         ("Cirrhosis of liver (HCC)", "active_liver_disease"),
         ("Benign prostatic hyperplasia with urinary obstruction", "prostatic_hypertrophy"),
+        # as clinicians type them: a stage without a comma, an abbreviation, 'status post'
+        ("CKD stage 4", "reduced_kidney_function"),
+        ("CKD 3b", "reduced_kidney_function"),
+        ("afib", "arrhythmia"),
+        ("s/p stroke", "stroke"),
     ],
 )
 def test_problem_list_entries_name_their_condition(written: str, condition: str) -> None:
     p = patient_from_data({"age_years": 50, "conditions": [written]})
     assert p.conditions == (condition,)
+    assert not [n for n in p.not_checked if n.kind == "condition"]
+
+
+@pytest.mark.parametrize("written", ["ESRD on HD", "on dialysis", "hemodialysis", "CKD 5D"])
+def test_dialysis_among_the_conditions_is_the_dialysis_status(written: str) -> None:
+    """Dialysis typed as a condition was 'not known here': neither the kidney failure nor the
+    kidney rules' own dialysis entries were reached."""
+    p = patient_from_data({"age_years": 50, "conditions": [written]})
+    assert p.dialysis and p.conditions[0] == "kidney_failure"
     assert not [n for n in p.not_checked if n.kind == "condition"]
 
 

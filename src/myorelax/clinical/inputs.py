@@ -39,6 +39,13 @@ _SEX = {
 PREGNANCY_WORDS = frozenset(
     {"pregnancy", "pregnant", "normal pregnancy", "intrauterine pregnancy", "currently pregnant"}
 )
+# Dialysis written among the conditions is the dialysis status (and kidney failure): the kidney
+# rules have their own dialysis entries, which a condition alone would not reach.
+DIALYSIS_WORDS = frozenset(
+    {"dialysis", "on dialysis", "hemodialysis", "haemodialysis", "on hemodialysis", "on hd"}
+    | {"peritoneal dialysis", "esrd on hd", "esrd on dialysis", "esrd on hemodialysis"}
+    | {"eskd on dialysis", "ckd 5d", "ckd stage 5d", "ckd stage 5 on dialysis"}
+)
 _CONDITION_PARENS = re.compile(r"\s*\([^()]*\)\s*$")
 
 # Ways of writing "no known allergies": an empty, explicit list.
@@ -225,6 +232,9 @@ def patient_from_data(data: Mapping[str, Any], terminology: Terminology | None =
                 )
             raw["pregnant"] = True
             continue
+        if _CONDITION_PARENS.sub("", str(c)).strip().lower() in DIALYSIS_WORDS:
+            raw["dialysis"] = True
+            c = "kidney failure"
         try:
             cid = resolve_condition(str(c), kb, field=f"conditions[{i}]")
         except InputError:

@@ -685,7 +685,7 @@ def resolve_drug(text: str, *, field: str = "drug") -> Resolution:
 
 _CONDITION_QUALIFIERS = frozenset(
     """chronic acute mild moderate severe history of h/o hx known suspected recurrent
-    bilateral left right primary secondary""".split()
+    bilateral left right primary secondary s/p pmh""".split()
 )
 
 
