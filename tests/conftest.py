@@ -28,6 +28,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """One fresh cache folder (knowledge snapshot, unit table) per test session, shared by the
     subprocesses the tests start: the first load validates, the rest read the snapshot, and the
     user's own cache is never touched."""
+    # Test servers make and check hundreds of passwords: nearly free hashes, for tests only
+    # (tests/api/test_password_hashing.py checks that the default is the recommended cost).
+    os.environ.setdefault("MYORELAX_PASSWORD_HASHING", "weak-for-tests")
     if "MYORELAX_CACHE_DIR" not in os.environ:
         import tempfile
 

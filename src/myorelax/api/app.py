@@ -24,7 +24,12 @@ from myorelax.api.deps import AppState
 from myorelax.api.errors import install_error_handlers
 from myorelax.api.middleware import AccessLog, BodyLimit, NoStore
 from myorelax.api.routes import auth, cds, clinical, diary, fhir, knowledge, plans
-from myorelax.api.security import SignInGuard, hash_password, new_password
+from myorelax.api.security import (
+    SignInGuard,
+    hash_password,
+    new_password,
+    use_weak_hashes_for_tests,
+)
 from myorelax.api.settings import Settings
 from myorelax.api.web import account_pages, diary_pages, drug_pages, pages, workspace
 from myorelax.api.web.session import SignInRequiredError
@@ -149,6 +154,10 @@ def install_api_docs(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    weak = settings.password_hashing == "weak-for-tests"
+    use_weak_hashes_for_tests(weak)
+    if weak:
+        log.warning("password_hashing=weak-for-tests: new password hashes are weak (tests only)")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

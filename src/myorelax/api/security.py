@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 from myorelax.diary.records import Actor, UserAccount
 from myorelax.errors import AccessError, InputError, NotFoundError, TooManyAttemptsError
@@ -26,9 +27,27 @@ MIN_PASSWORD = 12
 MAX_PASSWORD = 200
 
 
-@lru_cache(maxsize=1)
-def _hasher() -> PasswordHash:
+_WEAK = False  # set by use_weak_hashes_for_tests; the recommended cost otherwise
+
+
+@lru_cache(maxsize=2)
+def _hasher_of(weak: bool) -> PasswordHash:
+    if weak:
+        # The least Argon2id allows: for test suites, which create and sign in hundreds of
+        # accounts. A hash made so is verified like any other (its parameters are in it).
+        return PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
     return PasswordHash.recommended()
+
+
+def _hasher() -> PasswordHash:
+    return _hasher_of(_WEAK)
+
+
+def use_weak_hashes_for_tests(weak: bool) -> None:
+    """Settings.password_hashing: 'weak-for-tests' makes new hashes nearly free."""
+    global _WEAK
+    _WEAK = weak
+    _dummy_hash.cache_clear()
 
 
 def password_problem(password: str) -> str | None:

@@ -5,6 +5,8 @@ Nothing is read at import time: `Settings()` reads the environment when the app 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -86,6 +88,12 @@ class Settings(BaseSettings):
     )
     sign_in_concurrency: int = Field(
         default=1, ge=1, description="password checks (Argon2id, ~1 s of CPU) run at once"
+    )
+    password_hashing: Literal["standard", "weak-for-tests"] = Field(
+        default="standard",
+        description="Argon2id cost of new password hashes: 'standard' (the recommended "
+        "parameters, ~0.1-1 s of CPU each); 'weak-for-tests' makes them nearly free, for test "
+        "suites only: never in production (the server logs a warning when it is set)",
     )
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     trusted_proxies: list[str] = Field(
