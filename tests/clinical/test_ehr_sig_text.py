@@ -656,3 +656,16 @@ def test_liquids_forms_and_hold_parameters_are_read(text: str, mg: float, per_da
 def test_a_hold_that_adds_doses_or_a_disagreeing_make_up_is_refused(text: str) -> None:
     with pytest.raises(SigParseError):
         parse_medication(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cyclobenzaprine 10mg 1/2-1 tab tid prn",
+        "cyclobenzaprine 10 mg tablet, take 1/2 to 1 tablet by mouth three times daily as needed",
+    ],
+)
+def test_half_a_tablet_to_one_is_read_at_one(text: str) -> None:
+    """A range of tablets from a half is read at its top, as '1-2 tabs' is (it was refused)."""
+    (o,) = parse_medication(text).orders
+    assert (o.dose_mg, o.doses_per_day, o.prn) == (10, 3, True)

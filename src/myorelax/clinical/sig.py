@@ -714,6 +714,11 @@ class _Parser:
                 and (
                     self.word(1) in _COUNT_WORDS
                     or (self.word(1) in ("-", "to", "/") and self.word(3) in _COUNT_WORDS)
+                    or (  # '1/2 to 1 tablet'
+                        self.word(1) == "/"
+                        and self.word(3) in ("-", "to")
+                        and self.word(5) in _COUNT_WORDS
+                    )
                 )
             ):
                 if self.parsed.tablets is not None:
@@ -952,6 +957,20 @@ class _Parser:
                 raise self.fail("a fraction of a tablet must be between 0 and 1 (e.g. 1/2 tab)")
             self.i += 4  # '1/2 tab': half a tablet
             return n / d
+        if (
+            n is not None
+            and self.word(1) == "/"
+            and (d := self.number_at(2))
+            and self.word(3) in ("-", "to")
+            and (top := self.number_at(4)) is not None
+            and self.word(5) in _COUNT_WORDS
+        ):
+            # '1/2-1 tab': half a tablet to one; the most the order allows is checked
+            if n <= 0 or n >= d or top <= n / d:
+                raise self.fail("a range of tablets must go from the fewer to the more")
+            self.tablet_count(top)
+            self.i += 6
+            return top
         upto = self.number_at(2) if self.word(1) in ("-", "to") else None
         if n is not None and upto is not None and upto > n and self.word(3) in _COUNT_WORDS:
             self.tablet_count(upto)
