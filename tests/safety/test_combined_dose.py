@@ -38,9 +38,21 @@ def test_a_split_dose_within_the_label_raises_nothing() -> None:
     assert not _of(alerts, "MRX-DOSE-002") and not _of(alerts, "MRX-DOSE-003")
 
 
-def test_the_same_line_twice_is_counted_once() -> None:
-    alerts = _alerts(["baclofen 20 mg qid", "baclofen 20 mg four times daily"])
-    assert not _of(alerts, "MRX-DOSE-002") and not _of(alerts, "MRX-DOSE-003")
+def test_a_current_line_listed_twice_is_counted_once_and_said() -> None:
+    """An EHR lists one prescription as its order and its statement: not a double dose, but if
+    both were taken it would be, and that is said."""
+    meds = ["baclofen 20 mg qid", "baclofen 20 mg four times daily"]
+    patient = patient_from_data({**_PATIENT, "medications": meds})
+    report = evaluate_regimen(patient, regimen_from([]))
+    assert not _of(list(report.alerts), "MRX-DOSE-002")
+    (twice,) = [n for n in report.not_checked if n.reason == "duplicate_line"]
+    assert twice.item == "baclofen 20 mg four times daily" and "double" in twice.detail
+
+
+def test_the_same_order_twice_is_two_orders() -> None:
+    """Two orders are two orders: given both, the dose is double, and the sum is checked."""
+    daily = _of(_alerts(["baclofen 20 mg qid", "baclofen 20 mg four times daily"]), "MRX-DOSE-002")
+    assert len(daily) == 1 and "160 mg/day over 2 lines" in daily[0].summary
 
 
 def test_a_line_over_the_limit_alone_keeps_its_own_alert_only() -> None:

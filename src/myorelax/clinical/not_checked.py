@@ -47,6 +47,7 @@ NotCheckedReason = Literal[
     "replaced_medication",
     "no_label_statement",
     "later_dosage_steps",
+    "duplicate_line",
 ]
 
 

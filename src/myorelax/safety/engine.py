@@ -193,6 +193,28 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
                 "not checked",
             )
         )
+    # A current line recorded twice (an EHR's order and its statement): counted once by the
+    # dose checks, and said, since if both are taken the dose is double.
+    said_twice: set[str] = set()
+    for m in p.medications:
+        drug = ctx.kb.drugs.get(m.drug)
+        if drug is None or m.dose is None or m.text in said_twice:
+            continue
+        same = [
+            x for x in p.medications if x.drug == m.drug and line_key(drug, x) == line_key(drug, m)
+        ]
+        if len(same) > 1 and same[0] is not m:
+            said_twice.add(m.text)
+            out.append(
+                NotChecked(
+                    kind="dose",
+                    item=m.text,
+                    reason="duplicate_line",
+                    detail=f"current {m.text!r} is listed twice (as {same[0].text!r}); the dose "
+                    "checks counted it once: if both are taken, the dose is double and was not "
+                    "checked",
+                )
+            )
     monographs = _subject_monographs(ctx)
     if not monographs:
         return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
@@ -198,16 +198,23 @@ def amount_in(
 
 
 def line_key(drug: Monograph, order: Order) -> tuple[object, ...]:
-    """What makes two lines of one drug the same line: dose, frequency, route and as-needed use.
-    One prescription is often recorded twice (an EHR's order and its medication statement); it
-    is counted once, never added to itself."""
+    """What makes two lines of one drug the same line: dose, frequency and its clock times,
+    route and as-needed use."""
     return (
         order_dose_mg(drug, order),
         order.frequency.code if order.frequency else None,
+        order.frequency.times if order.frequency else (),
         order.doses_per_day,
         route_of(drug, order),
         order.prn,
     )
+
+
+def distinct_current_lines(drug: Monograph, lines: Sequence[Order]) -> list[Order]:
+    """A drug's current medication lines, the same line once: one prescription is often recorded
+    twice (an EHR's order and its medication statement), and is not added to itself. Orders are
+    never merged so: two orders are two orders (their sum is checked)."""
+    return list({line_key(drug, o): o for o in reversed(lines)}.values())[::-1]
 
 
 def daily_mg(drug: Monograph, order: Order) -> float | None:

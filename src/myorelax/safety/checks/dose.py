@@ -85,15 +85,18 @@ def _line_text(order: Order, daily: float) -> str:
 
 def _combined(ctx: CheckContext, lines: list[Active]) -> list[Alert]:
     """MRX-DOSE-002 and -003 over all the lines of one drug by one route taken together, where
-    no line alone is already over the limit (its own alert says so). The same line written twice
-    (same dose, frequency, route and as-needed use: one prescription recorded twice, as EHR
-    records often hold it) is counted once."""
+    no line alone is already over the limit (its own alert says so). A current line written
+    twice (same dose, frequency, route and as-needed use: one prescription recorded twice, as EHR
+    records often hold it) is counted once; the same order given twice is counted twice (if both
+    are given, the dose is double)."""
     by_drug: dict[str, dict[tuple[object, ...], Active]] = {}
     for a in lines:
         drug = ctx.monograph(a)
         if drug is None or a.order is None or a.order.dose is None:
             continue
-        by_drug.setdefault(a.drug, {}).setdefault(line_key(drug, a.order), a)
+        # A current line recorded twice is one line; two orders are two (their sum is checked).
+        key = ("order", id(a.order)) if a.is_order else line_key(drug, a.order)
+        by_drug.setdefault(a.drug, {}).setdefault(key, a)
     out: list[Alert] = []
     for drug_id, distinct in by_drug.items():
         if len(distinct) < 2:

@@ -10,7 +10,12 @@ from __future__ import annotations
 from myorelax.clinical.regimen import Order
 from myorelax.knowledge.schema import Monograph
 from myorelax.safety.alert import Alert
-from myorelax.safety.checks.common import line_key, make_alert, order_dose_mg, route_of
+from myorelax.safety.checks.common import (
+    distinct_current_lines,
+    make_alert,
+    order_dose_mg,
+    route_of,
+)
 from myorelax.safety.context import CheckContext
 from myorelax.units import convert
 
@@ -32,7 +37,7 @@ def check(ctx: CheckContext) -> list[Alert]:
         if drug is None or not current:
             continue
         new_daily = _total_mg(drug, [o for o in ctx.regimen.orders if o.drug == drug_id])
-        cur_daily = _total_mg(drug, list(current))
+        cur_daily = _total_mg(drug, distinct_current_lines(drug, current))
         if new_daily is None or cur_daily is None:
             continue
         if cur_daily > 0 and new_daily < _sharp_cut(ctx) * cur_daily:
@@ -43,10 +48,10 @@ def check(ctx: CheckContext) -> list[Alert]:
 
 
 def _total_mg(drug: Monograph, lines: list[Order]) -> float | None:
-    """The day's total of these lines in mg, each distinct line once; None when a line has no
-    dose or frequency (nothing to compare)."""
+    """The day's total of these lines in mg; None when a line has no dose or frequency (nothing
+    to compare)."""
     total = 0.0
-    for o in {line_key(drug, o): o for o in lines}.values():
+    for o in lines:
         mg = order_dose_mg(drug, o)
         if mg is None or o.frequency is None:
             return None
