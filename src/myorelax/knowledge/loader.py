@@ -19,7 +19,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from myorelax.cache import read_cached, write_cached
@@ -159,14 +158,15 @@ def _data_root() -> Traversable:
     return resources.files("myorelax.knowledge") / "data"
 
 
-# libyaml's safe loader where PyYAML was built with it (same documents, about 10x faster: the
-# knowledge folder is read in 0.1 s instead of 1 s); the pure-Python one otherwise.
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _read_yaml(node: Traversable, label: str, problems: list[Problem]) -> Any:
+    # Imported here: a load from the compiled snapshot reads no YAML (start-up, issue 18).
+    import yaml
+
+    # libyaml's safe loader where PyYAML was built with it (same documents, about 10x faster:
+    # the knowledge folder is read in 0.1 s instead of 1 s); the pure-Python one otherwise.
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(node.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+        return yaml.load(node.read_text(encoding="utf-8"), Loader=loader)
     except yaml.YAMLError as exc:
         problems.append((label, "-", f"YAML does not parse: {exc}".replace("\n", " ")))
     except OSError as exc:
