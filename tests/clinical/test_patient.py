@@ -106,7 +106,7 @@ def test_unknown_condition_is_not_checked_with_a_suggestion_never_refused() -> N
         ("I10", "hypertension"),  # ICD-10-CM
         ("M54.50", "low_back_pain"),  # ICD-10-CM, a code under M54.5
         ("38341003", "hypertension"),  # SNOMED CT
-        ("N18.4", "reduced_kidney_function"),
+        ("N18.4", "ckd_stage_4"),
     ],
 )
 def test_conditions_as_people_and_records_write_them(written: str, condition: str) -> None:

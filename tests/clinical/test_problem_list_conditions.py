@@ -26,14 +26,14 @@ from myorelax.safety.engine import evaluate_regimen
         ("Myasthenia gravis (HCC)", "myasthenia_gravis"),
         ("Epilepsy (CMS-HCC)", "seizure_disorder"),
         ("Glaucoma (disorder)", "glaucoma"),
-        ("Chronic kidney disease, stage 3b (HCC)", "reduced_kidney_function"),
+        ("Chronic kidney disease, stage 3b (HCC)", "ckd_stage_3b"),
         ("Opioid use disorder, severe, dependence (HCC)", "opioid_use_disorder"),
         ("Heart failure with reduced ejection fraction (HCC)", "heart_failure"),
         ("Cirrhosis of liver (HCC)", "active_liver_disease"),
         ("Benign prostatic hyperplasia with urinary obstruction", "prostatic_hypertrophy"),
         # as clinicians type them: a stage without a comma, an abbreviation, 'status post'
-        ("CKD stage 4", "reduced_kidney_function"),
-        ("CKD 3b", "reduced_kidney_function"),
+        ("CKD stage 4", "ckd_stage_4"),
+        ("CKD 3b", "ckd_stage_3b"),
         ("afib", "arrhythmia"),
         ("s/p stroke", "stroke"),
     ],
@@ -168,3 +168,30 @@ def test_a_fhir_condition_known_only_by_its_problem_list_text_is_read() -> None:
     }
     rec = record_from_fhir(bundle(local), today=TODAY)
     assert rec.patient.conditions == ("myasthenia_gravis",)
+
+
+@pytest.mark.parametrize(
+    ("stage", "drug", "fires"),
+    [
+        # KDIGO G4 is GFR 15-29: tizanidine's CrCl below 25 band (Zanaflex 2.3) may apply, and is
+        # applied (the conservative reading); in G3b (30-44) it cannot.
+        ("CKD stage 4", "tizanidine 2 mg tid", True),
+        ("CKD stage 3b", "tizanidine 2 mg tid", False),
+        # metaxalone: contraindicated below 30 (Skelaxin 4, KDIGO G4-G5), not in G3b
+        ("CKD stage 4", "metaxalone 800 mg tid", True),
+        ("CKD stage 3b", "metaxalone 800 mg tid", True),  # the caution band below 60
+    ],
+)
+def test_a_ckd_stage_without_a_laboratory_value_applies_the_bands_it_overlaps(
+    stage: str, drug: str, fires: bool
+) -> None:
+    """A CKD stage recorded with no CrCl or eGFR was 'kidney function unknown'; its GFR category
+    (KDIGO 2012 Table 5) now decides which kidney bands may apply: those that overlap it."""
+    p = patient_from_data({"age_years": 50, "sex": "male", "conditions": [stage]})
+    report = evaluate_regimen(p, regimen_from([drug]))
+    renal = [a for a in report.alerts if a.code == "MRX-RENAL-001"]
+    assert bool(renal) is fires
+    assert not [n for n in report.not_checked if n.reason == "missing_kidney_function"]
+    if drug.startswith("metaxalone"):
+        contraindicated = [a for a in renal if a.severity == "contraindicated"]
+        assert bool(contraindicated) is (stage == "CKD stage 4")

@@ -299,7 +299,10 @@ def test_conditions_by_code_by_name_and_by_status() -> None:
 
 def test_icd10_prefixes() -> None:
     assert icd10_condition("G70.00") == "myasthenia_gravis"
-    assert icd10_condition("n18.4") == "reduced_kidney_function"
+    assert icd10_condition("n18.4") == "ckd_stage_4"
+    assert icd10_condition("N18.32") == "ckd_stage_3b"  # the longest prefix: not stage 3
+    assert icd10_condition("N18.30") == "ckd_stage_3"
+    assert icd10_condition("N18.9") == "reduced_kidney_function"
     assert icd10_condition("N18.2") is None  # CKD stage 2: left to the measured function
     assert icd10_condition("F11.20") == "opioid_use_disorder"
     assert icd10_condition("Z00") is None

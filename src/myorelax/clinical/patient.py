@@ -142,6 +142,8 @@ class KidneyFunction(BaseModel):
     # kidney rules use when no laboratory value was given. None: no such condition recorded.
     failure_gfr_below: float | None = None
     failure_basis: str | None = None
+    # The floor of that category (CKD stage 4: 15), None for one open below (kidney failure).
+    failure_gfr_from: float | None = None
 
     @property
     def known(self) -> bool:
@@ -160,14 +162,14 @@ class KidneyFunction(BaseModel):
 
 def kidney_function(
     p: Patient,
-    failure: tuple[float, str] | None = None,
+    failure: tuple[float, str, float | None] | None = None,
     *,
     states: PatientStates | None = None,
 ) -> KidneyFunction:
     """CrCl (given, or Cockcroft-Gault) and eGFR (given, or CKD-EPI 2021, an adult equation:
     from `states.adult_from_age`, patient_states.yaml of the knowledge in use when not given),
-    each with its basis; `failure`: the GFR a recorded kidney-failure condition implies (mL/min)
-    and what it is."""
+    each with its basis; `failure`: the GFR category a recorded kidney condition implies (below,
+    what it is, from; mL/min)."""
     if p.crcl_ml_min is not None:
         crcl: float | None = p.crcl_ml_min
         crcl_basis = "given"
@@ -217,6 +219,7 @@ def kidney_function(
         egfr_reported=reported,
         failure_gfr_below=failure[0] if failure else None,
         failure_basis=failure[1] if failure else None,
+        failure_gfr_from=failure[2] if failure else None,
     )
 
 

@@ -24,17 +24,23 @@ def with_implied_conditions(patient: Patient, kb: KnowledgeBase) -> Patient:
     return patient.model_copy(update={"conditions": tuple(have)})
 
 
-def kidney_failure(patient: Patient, kb: KnowledgeBase) -> tuple[float, str] | None:
-    """The GFR (mL/min) below which a recorded kidney condition, or one it implies, puts the
-    patient by definition (conditions.yaml `gfr_below`: KDIGO G5 for kidney failure), the lowest
-    of them, with the condition's name; None when none is recorded."""
-    found: list[tuple[float, str]] = []
+def kidney_failure(patient: Patient, kb: KnowledgeBase) -> tuple[float, str, float | None] | None:
+    """The GFR category (mL/min) a recorded kidney condition, or one it implies, puts the patient
+    in by definition (conditions.yaml `gfr_below`, and `gfr_from` for a category with a floor:
+    KDIGO G5 for kidney failure, G4 for CKD stage 4): the lowest of them, as (below, the
+    condition's name, from); None when none is recorded."""
+    found: list[tuple[float, str, float | None]] = []
     for cid in with_implied_conditions(patient, kb).has_condition:
         cond = kb.conditions.get(cid)
         if cond is not None and cond.gfr_below is not None:
             below = convert(cond.gfr_below.upper, cond.gfr_below.unit, "mL/min")
-            found.append((below, cond.id.replace("_", " ")))
-    return min(found) if found else None
+            floor = (
+                convert(cond.gfr_from.lower, cond.gfr_from.unit, "mL/min")
+                if cond.gfr_from is not None
+                else None
+            )
+            found.append((below, cond.id.replace("_", " "), floor))
+    return min(found, key=lambda f: (f[0], f[2] or 0.0)) if found else None
 
 
 def recorded_kidney_function(patient: Patient, kb: KnowledgeBase) -> KidneyFunction:

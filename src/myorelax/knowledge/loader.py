@@ -748,15 +748,26 @@ def _check_conditions(
                 problems.append(
                     ("conditions.yaml", f"{cond.id}.implies.{i}", f"unknown condition {other!r}")
                 )
-        gfr = cond.gfr_below
-        if gfr is None:
-            continue
-        if gfr.source is None or gfr.source not in sources:
+        if cond.gfr_from is not None and cond.gfr_below is None:
             problems.append(
-                ("conditions.yaml", f"{cond.id}.gfr_below", "a GFR threshold needs a known source")
+                ("conditions.yaml", f"{cond.id}.gfr_from", "a GFR floor needs a gfr_below")
             )
-        if gfr.unit != "mL/min":
-            problems.append(("conditions.yaml", f"{cond.id}.gfr_below.unit", "must be mL/min"))
+        for name in ("gfr_below", "gfr_from"):
+            gfr = getattr(cond, name)
+            if gfr is None:
+                continue
+            if gfr.source is None or gfr.source not in sources:
+                problems.append(
+                    ("conditions.yaml", f"{cond.id}.{name}", "a GFR threshold needs a known source")
+                )
+            if gfr.unit != "mL/min":
+                problems.append(("conditions.yaml", f"{cond.id}.{name}.unit", "must be mL/min"))
+        if (
+            cond.gfr_from is not None
+            and cond.gfr_below is not None
+            and cond.gfr_from.upper >= cond.gfr_below.upper
+        ):
+            problems.append(("conditions.yaml", f"{cond.id}.gfr_from", "must be below gfr_below"))
 
 
 def _load_careplans(

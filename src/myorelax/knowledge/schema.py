@@ -231,9 +231,11 @@ class Condition(Frozen):
     # Conditions this one is a kind of (kidney failure is reduced kidney function): a patient
     # with it is checked for those too.
     implies: tuple[str, ...] = ()
-    # For a kidney condition defined by a GFR category: the patient's GFR is below this by
-    # definition, which the kidney rules use when no laboratory value was given.
+    # For a kidney condition defined by a GFR category: the patient's GFR is below this (and, for
+    # a category with a floor, at or above `gfr_from`) by definition, which the kidney rules use
+    # when no laboratory value was given.
     gfr_below: Amount | None = None
+    gfr_from: Amount | None = None
 
 
 class ConditionFile(Frozen):

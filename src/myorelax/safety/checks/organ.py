@@ -87,11 +87,22 @@ def _applies_to(adj: RenalAdjustment, kidney: KidneyFunction) -> tuple[bool, str
     if adj.dialysis:
         return False, ""
     from_ = adj.crcl_from if adj.crcl_below is not None else adj.egfr_from
-    if adj.crcl_below is None and adj.egfr_below is None:
+    top = adj.crcl_below if adj.crcl_below is not None else adj.egfr_below
+    if top is None:
         return False, ""
-    lowest = from_ is None or convert(from_.lower, from_.unit, "mL/min") < below
-    why = f"{kidney.failure_basis} (GFR below {fmt(below)} mL/min)"
-    return lowest, why
+    # The band overlaps the category: it starts below the category's top and (for a category
+    # with a floor, CKD stage 4's 15) ends above its floor.
+    floor = kidney.failure_gfr_from
+    overlaps = (from_ is None or convert(from_.lower, from_.unit, "mL/min") < below) and (
+        floor is None or convert(top.upper, top.unit, "mL/min") > floor
+    )
+    span = (
+        f"GFR {fmt(floor)} to below {fmt(below)}"
+        if floor is not None
+        else f"GFR below {fmt(below)}"
+    )
+    why = f"{kidney.failure_basis} ({span} mL/min)"
+    return overlaps, why
 
 
 def applicable_renal_adjustments(
