@@ -669,3 +669,22 @@ def test_half_a_tablet_to_one_is_read_at_one(text: str) -> None:
     """A range of tablets from a half is read at its top, as '1-2 tabs' is (it was refused)."""
     (o,) = parse_medication(text).orders
     assert (o.dose_mg, o.doses_per_day, o.prn) == (10, 3, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "per_day"),
+    [
+        # the repeats are more doses a day, counted in full (it was refused as a changing dose)
+        ("tizanidine 4 mg po qhs, may repeat x1", 2),
+        ("tizanidine 4 mg po qhs prn, may repeat once in 1 hour", 2),
+        ("tizanidine 4 mg q8h prn, may repeat x1", 4),
+    ],
+)
+def test_may_repeat_adds_its_doses(text: str, per_day: float) -> None:
+    (o,) = parse_medication(text).orders
+    assert o.doses_per_day == per_day
+
+
+def test_may_repeat_without_a_count_is_refused() -> None:
+    with pytest.raises(SigParseError, match="needs how many times"):
+        parse_medication("cyclobenzaprine 5 mg tid, may repeat")

@@ -726,6 +726,8 @@ class _Parser:
                 self.parsed.tablets = self.count() if self.number_at() is not None else None
                 if self.parsed.tablets is None:
                     raise self.fail("a tablet count needs a number (e.g. 1 tab)")
+            elif w == "may" and self.word(1) == "repeat" and self.parsed.frequency is not None:
+                self.repeats(self.parsed.frequency)
             elif w in _STEP_WORDS:
                 # 'then 25 mg tid', 'increase by 5 mg every 3 days': a dose that changes is
                 # not read as its first step alone (a later, higher step would go unchecked)
@@ -894,6 +896,36 @@ class _Parser:
                 f"brackets as {per_day:g} a day; write it once"
             )
         self.i = close + 1
+
+    def repeats(self, given: Frequency) -> None:
+        """'qhs, may repeat x1', 'may repeat once in 1 hour': the repeats are more doses a day,
+        counted in full (the most the order allows); a repeat without a count is refused."""
+        self.i += 2
+        if self.word() in ("in", "after") and self.number_at(1) is not None:
+            if self.word(2) not in _DURATION_UNITS | {"min", "mins", "minutes", "minute"}:
+                raise self.fail("expected a time after 'may repeat in'")
+            self.i += 3  # when the repeat may be taken says nothing of how many
+        if self.accept("once"):
+            more = 1.0
+        elif self.accept("twice"):
+            more = 2.0
+        elif (self.word() == "x" and (n := self.number_at(1)) is not None) or (
+            (n := self.number_at()) is not None and self.word(1) in ("time", "times")
+        ):
+            more, self.i = n, self.i + 2  # 'x1', '2 times'
+        else:
+            raise self.fail("'may repeat' needs how many times (e.g. 'may repeat x1')")
+        if self.word() in ("in", "after") and self.number_at(1) is not None:
+            self.i += 3 if self.word(2) in _DURATION_UNITS | {"min", "mins", "minutes"} else 0
+        total = given.doses_per_day + more
+        if given.single or not float(more).is_integer() or more <= 0 or total > 24:
+            raise self.fail("'may repeat' must add a whole number of doses to a daily frequency")
+        self.parsed.frequency = Frequency(
+            code=f"{int(total)}x/day",
+            doses_per_day=total,
+            interval_h=None,
+            times=times_for(f"{int(total)}x/day", total, None),
+        )
 
     def bracketed_duration(self, start: int) -> bool:
         """'(for two weeks)', '(x 7 days)' after the frequency: the order's duration, read as
