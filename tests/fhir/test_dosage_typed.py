@@ -729,3 +729,15 @@ def test_dose_units_are_read_through_the_unit_registry() -> None:
     weekly = repeat(frequency=1, period=1, periodUnit="wk") | {"doseAndRate": mg(10)}
     order, _ = one("baclofen", weekly)
     assert order.frequency is not None and order.frequency.interval_h == 168
+
+
+def test_a_patient_instruction_is_read_when_the_dosage_has_no_text() -> None:
+    """Dosage.patientInstruction says the dose for the patient; with no text and no timing it
+    was passed over and the order checked as the drug only."""
+    request = med_request(
+        "baclofen 10 MG Oral Tablet", dosage={"patientInstruction": "1 tab three times a day"}
+    )
+    got = read_medication(request, ResourceIndex([request], default_terminology()))
+    (order,) = got.orders
+    assert (order.dose_mg, order.doses_per_day) == (10, 3)
+    assert not got.not_checked

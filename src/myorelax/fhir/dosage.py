@@ -107,7 +107,7 @@ _ROUTE_CODES = {
     "46713006": ("nasal", "nasal"),
 }
 # Dosage elements read (`text` is parsed when the timing gives no frequency; patientInstruction
-# says the same for the patient; `sequence` orders several dosages: see `concurrent_dosages`);
+# says the same for the patient, and is parsed when there is no text; `sequence` orders several dosages: see `concurrent_dosages`);
 # any other is noted as not read, as is any of Timing.repeat.
 _DOSAGE_READ = frozenset(
     {"timing", "doseAndRate", "doseQuantity", "doseRange", "route", "asNeededBoolean",
@@ -737,7 +737,8 @@ def orders_from_dosage(
             return orders, notes
         except ValueError as exc:  # an order out of its bounds (a pydantic ValidationError)
             notes.append(f"{label}: dosage not accepted ({str(exc).splitlines()[0]})")
-    text = string(dosage.get("text"))
+    # The instruction for the patient says the same when the dosage has no text of its own.
+    text = string(dosage.get("text")) or string(dosage.get("patientInstruction"))
     ids = {m.ingredient.id for m in med.match.ingredients}
     if text:
         # The text alone, after the drug's name, after the strength the dose gave, or after the
