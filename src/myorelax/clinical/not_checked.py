@@ -48,6 +48,7 @@ NotCheckedReason = Literal[
     "no_label_statement",
     "later_dosage_steps",
     "duplicate_line",
+    "class_only",
 ]
 
 

@@ -920,7 +920,11 @@ def _allergy(r: Mapping[str, Any], index: ResourceIndex) -> tuple[list[str], str
             found = index.term.resolve_medication(bare)
         except InputError:
             found = None
-        if found is not None:
+        # A class ('benzodiazepines') stays the class, not the stand-in a medication list's
+        # 'benzo' is read as: an allergy to the class covers every member.
+        if found is not None and not any(
+            "class_stand_in" in m.ingredient.flags for m in found.ingredients
+        ):
             return [m.ingredient.id for m in found.ingredients], None
         key = bare.lower().replace(" ", "_").replace("-", "_")
         if key in groups:

@@ -193,6 +193,26 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
                 "not checked",
             )
         )
+    # A medication written as a class ('opioid prn', 'MAOI'): read as the class's stand-in, whose
+    # interactions are the class's; the drug's own were not checked, and that is said.
+    for o in (*ctx.regimen.orders, *p.medications):
+        ing = ctx.terminology.ingredient(o.drug)
+        if "class_stand_in" not in ing.flags or any(
+            n.item == o.text and n.reason == "class_only" for n in out
+        ):
+            continue
+        classes = join_and(
+            [ctx.kb.groups[g].name.lower() for g in ing.groups if g in ctx.kb.groups]
+        )
+        out.append(
+            NotChecked(
+                kind="medication",
+                item=o.text,
+                reason="class_only",
+                detail=f"{o.text!r} names a class ({classes}), not a drug: the interactions of the "
+                "class were checked, not those of the drug itself (name the drug to check them)",
+            )
+        )
     # A current line recorded twice (an EHR's order and its statement): counted once by the
     # dose checks, and said, since if both are taken the dose is double.
     said_twice: set[str] = set()

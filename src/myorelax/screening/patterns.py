@@ -163,8 +163,14 @@ def _unique(citations: Iterable[Citation]) -> tuple[Citation, ...]:
     return tuple({(c.source, c.section): c for c in citations}.values())
 
 
+def _screened(i: Ingredient) -> bool:
+    """An ingredient prescription data can hold: not a class's stand-in ('opioid (unspecified)',
+    for a medication list that names only the class), which no drug exposure is coded as."""
+    return "class_stand_in" not in i.flags
+
+
 def _in_group(term: Terminology, group: str) -> tuple[Ingredient, ...]:
-    found = [i for i in term.ingredients.values() if group in i.groups]
+    found = [i for i in term.ingredients.values() if group in i.groups and _screened(i)]
     return tuple(sorted(found, key=lambda i: i.id))
 
 
@@ -219,7 +225,7 @@ def covered(term: Ingredients, ingredient: Ingredient) -> bool:
 
 
 def _term_ingredients(term: Terminology, t: Ingredients) -> tuple[Ingredient, ...]:
-    found = [i for i in term.ingredients.values() if covered(t, i)]
+    found = [i for i in term.ingredients.values() if covered(t, i) and _screened(i)]
     return tuple(sorted(found, key=lambda i: i.id))
 
 
