@@ -688,3 +688,24 @@ def test_may_repeat_adds_its_doses(text: str, per_day: float) -> None:
 def test_may_repeat_without_a_count_is_refused() -> None:
     with pytest.raises(SigParseError, match="needs how many times"):
         parse_medication("cyclobenzaprine 5 mg tid, may repeat")
+
+
+@pytest.mark.parametrize(
+    ("text", "per_day", "days"),
+    [
+        # Cerner-style lines: a plural marker, the duration without 'for', refills, a trailing Rx
+        ("baclofen 10 mg oral tablet: 1 tab(s) orally 3 times a day", 3, None),
+        ("cyclobenzaprine 10 mg 1 tab(s) PO q8hr PRN", 3, None),
+        ("baclofen 10 mg, Tab, 1 tab, PO, TID, 30 day(s)", 3, 30),
+        ("baclofen 10 mg tablet 1 tablet orally 3 times a day 30 days", 3, 30),
+        ("Baclofen 10mg tab 1 PO TID x30d #90 RF2", 3, 30),
+        ("methocarbamol 750 mg 2 tab PO QID x 3 days refills 0", 4, 3),
+        ("carisoprodol 350 mg qid 30 days 3 refills", 4, 30),
+        ("Baclofen 10 MG Tablet; Take 1 tablet by mouth three times daily.; Rx", 3, None),
+    ],
+)
+def test_prescription_lines_as_ehrs_print_them(
+    text: str, per_day: float, days: float | None
+) -> None:
+    (o,) = parse_medication(text).orders
+    assert (o.doses_per_day, o.duration_days) == (per_day, days)

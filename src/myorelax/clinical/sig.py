@@ -455,6 +455,30 @@ def _plain_tokens(
                 f"strength is unsaid (as {tabs:g} tablets): write the tablet strength and the "
                 f"count ('5 mg tab, 2 tabs') or the dose alone",
             )
+        if (
+            t.text == "("
+            and i + 2 < len(toks)
+            and toks[i + 1].text == "s"
+            and toks[i + 2].text == ")"
+            and i > 0
+            and t.pos == toks[i - 1].end
+        ):
+            i += 3  # 'tab(s)', 'day(s)': a plural marker
+            continue
+        if t.text in ("rf", "refill", "refills") and i + 1 < len(toks):
+            # 'RF2', 'refills 0', 'refills: 3': the refills of a prescription, not the dose
+            k = i + 1
+            while k < len(toks) and toks[k].text in (":", "#"):
+                k += 1
+            if k < len(toks) and toks[k].is_number:
+                i = k + 1
+                continue
+        if t.is_number and nxt and nxt[0] in ("refill", "refills"):
+            i += 2  # '3 refills'
+            continue
+        if t.text == "rx" and all(x.text in (".", ";", ",") for x in toks[i + 1 :]):
+            i += 1  # a trailing 'Rx' (a prescription, as some EHRs print it)
+            continue
         if t.text == "#" and i + 1 < len(toks) and toks[i + 1].is_number:
             i += 2  # '#20': the quantity to dispense, not the dose
             continue
@@ -692,6 +716,15 @@ class _Parser:
             ):
                 if self.parsed.duration is not None:
                     raise self.fail("duration given twice")
+                self.parsed.duration = self.duration()
+            elif (
+                self.parsed.frequency is not None
+                and self.parsed.duration is None
+                and self.number_at() is not None
+                and self.word(1) in ("day", "days", "week", "weeks", "month", "months")
+            ):
+                # '... TID, 30 day(s)': a duration written after the frequency without 'for'
+                self.i -= 1  # duration() steps over its 'for' / 'x'
                 self.parsed.duration = self.duration()
             elif w in _COUNT_WORDS and any(self.parsed.doses):
                 # '25 mg capsule bid': the form of a dose already given; tablets and capsules
