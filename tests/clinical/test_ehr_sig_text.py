@@ -709,3 +709,35 @@ def test_prescription_lines_as_ehrs_print_them(
 ) -> None:
     (o,) = parse_medication(text).orders
     assert (o.doses_per_day, o.duration_days) == (per_day, days)
+
+
+@pytest.mark.parametrize(
+    ("text", "per_day"),
+    [
+        ("Baclofen 10 mg po three times daily (hold for SBP<90)", 3),
+        ("tizanidine 2 mg PO at bedtime PRN insomnia/spasm", 1),
+        # the clock times in brackets, as many as the frequency gives
+        ("baclofen 10mg PO BID (8am, 8pm)", 2),
+        ("baclofen 10 mg po tid (0800, 1400, 2000)", 3),
+        ("baclofen 10 mg PO Q8H scheduled", 3),
+        ("baclofen 10 mg po daily at 9 am", 1),
+        ("baclofen 10 mg po daily at 0900", 1),
+    ],
+)
+def test_times_of_day_schedules_and_held_doses_are_read(text: str, per_day: float) -> None:
+    (o,) = parse_medication(text).orders
+    assert (o.dose_mg, o.doses_per_day) == (10 if "baclofen" in text.lower() else 2, per_day)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("baclofen 10 mg po tid (8am, 2pm, 8pm, 11pm)", "4 clock times in brackets for tid"),
+        ("baclofen 10 mg po daily (hold for sedation, then give 5 mg)", "unexpected text"),
+    ],
+)
+def test_clock_times_that_disagree_or_a_hold_that_gives_a_dose_are_refused(
+    text: str, problem: str
+) -> None:
+    with pytest.raises(SigParseError, match=problem):
+        parse_medication(text)

@@ -228,6 +228,8 @@ _ORAL_FORM_WORDS = frozenset(
 # Words that say when a dose is held, never how much or how often ('hold for sedation', 'hold if
 # RR < 12'): passed over only when nothing after them reads as a dose or a frequency.
 _HOLD_WORDS = frozenset({"hold", "holding"})
+# Words that say a frequency is a regular schedule ('Q8H scheduled'): nothing to read.
+_SCHEDULE_WORDS = frozenset({"scheduled", "routine", "standing"})
 _FREQUENCY_LIKE = re.compile(
     r"^(q\d*\w*|[bt]id|qid|qd|qhs|hs|daily|nightly|bedtime|times|twice|once|every|then|"
     r"mg|mcg|g|ml|tabs?|tablets?|caps?|capsules?|dose|doses|extra|additional|repeat|give|take)$"
@@ -473,6 +475,35 @@ def _plain_tokens(
             if k < len(toks) and toks[k].is_number:
                 i = k + 1
                 continue
+        if t.text in _SCHEDULE_WORDS and out:
+            i += 1  # 'Q8H scheduled', 'TID routine': regular doses, as the frequency says
+            continue
+        if (
+            t.text == "at"
+            and i + 1 < len(toks)
+            and toks[i + 1].is_number
+            and (
+                (len(nxt) >= 2 and nxt[1] in ("am", "pm", ":"))
+                or (toks[i + 1].number >= 100 and len(nxt[0]) == 4)
+            )
+        ):
+            # 'daily at 9 am', 'at 0900', 'at 9:00 pm': the time of day, not a dose
+            k = i + 2
+            if k + 1 < len(toks) and toks[k].text == ":" and toks[k + 1].is_number:
+                k += 2
+            if k < len(toks) and toks[k].text in ("am", "pm"):
+                k += 1
+            i = k
+            continue
+        if (
+            t.text == "("
+            and close is not None
+            and i + 1 < len(toks)
+            and toks[i + 1].text in _HOLD_WORDS
+            and not any(_FREQUENCY_LIKE.match(x.text) for x in toks[i + 1 : close])
+        ):
+            i = close + 1  # '(hold for SBP<90)': when a dose is held
+            continue
         if t.is_number and nxt and nxt[0] in ("refill", "refills"):
             i += 2  # '3 refills'
             continue
@@ -919,6 +950,8 @@ class _Parser:
             return  # 'tid prn (muscle spasms)', 'q8h (for spasticity)'
         if (close is None or self.i != close) and self.bracketed_duration(start):
             return  # 'qid (for two weeks)', 'tid (x 7 days)'
+        if (close is None or self.i != close) and self.bracketed_times(start, given):
+            return  # 'BID (8am, 8pm)', 'tid (0800, 1400, 2000)'
         if close is None or self.i != close:
             self.i = start
             raise self.fail("unexpected text after the frequency")
@@ -960,6 +993,37 @@ class _Parser:
             times=times_for(f"{int(total)}x/day", total, None),
         )
 
+    def bracketed_times(self, start: int, given: Frequency) -> bool:
+        """'(8am, 8pm)', '(0800, 1400, 2000)', '(9:00, 21:00)' after the frequency: the clock times
+        of its doses, passed over when there are as many as the frequency gives a day; another
+        number is refused."""
+        close = next((k for k in range(start, len(self.toks)) if self.toks[k].text == ")"), None)
+        inner = self.toks[start + 1 : close] if close is not None else []
+        hours = 0
+        k = 0
+        while k < len(inner):
+            t = inner[k]
+            if not t.is_number:
+                return False
+            hours += 1
+            k += 1
+            if k + 1 < len(inner) and inner[k].text == ":" and inner[k + 1].is_number:
+                k += 2  # '9:00'
+            if k < len(inner) and inner[k].text in ("am", "pm"):
+                k += 1
+            if k < len(inner) and inner[k].text in (",", "and", "&", "/"):
+                k += 1
+        if not hours or close is None:
+            return False
+        if given.single or abs(hours - given.doses_per_day) > 1e-9:
+            self.i = start
+            raise self.fail(
+                f"{hours} clock times in brackets for {given.code} ({given.doses_per_day:g} a "
+                "day); write them once"
+            )
+        self.i = close + 1
+        return True
+
     def bracketed_duration(self, start: int) -> bool:
         """'(for two weeks)', '(x 7 days)' after the frequency: the order's duration, read as
         one written outside brackets (a second duration is refused where it is read)."""
@@ -996,6 +1060,8 @@ class _Parser:
         or the opening of a cap ('prn spasm not to exceed 3 doses a day')."""
         while self.peek() is not None and _reason_word(self.word()) and not self.cap_phrase():
             self.i += 1
+            if self.word() == "/" and _reason_word(self.word(1)):
+                self.i += 1  # 'prn insomnia/spasm'
 
     def check_stated_total(self, doses: list[Dose]) -> None:
         """An EHR's '(10 mg total)' must be what the line gives per dose; a mismatch is refused."""
