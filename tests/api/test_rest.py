@@ -324,3 +324,16 @@ def test_dates_near_the_calendar_limits_are_422_not_500(
     r = httpx.request(method, server.base + path, json=body, headers=admin)
     assert r.status_code == 422, r.text
     assert "between" in r.text
+
+
+def test_an_egfr_reported_as_a_bound_is_taken(server: Server, clinician: dict[str, str]) -> None:
+    """'>60' as the laboratory reports it: applied at the bound and shown as reported; a word
+    there is a 422 naming the field."""
+    body = {"patient": {"age_years": 50, "egfr_reported": ">60"}, "orders": ["baclofen 5 mg tid"]}
+    r = httpx.post(server.base + "/api/v1/check", json=body, headers=clinician, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json()["patient"]["egfr_reported"] == ">60"
+    assert r.json()["patient"]["egfr_ml_min"] == 60
+    body["patient"] = {"egfr_reported": "sixty"}
+    r = httpx.post(server.base + "/api/v1/check", json=body, headers=clinician, timeout=30)
+    assert r.status_code == 422 and "egfr_reported" in r.text

@@ -73,6 +73,12 @@ class PatientIn(Body):
     scr_mg_dl: PatientNumber = Field(default=None, gt=0.05, le=30)
     crcl_ml_min: PatientNumber = Field(default=None, ge=0, le=300)
     egfr_ml_min: PatientNumber = Field(default=None, ge=0, le=300)
+    egfr_reported: str | None = Field(
+        default=None,
+        pattern=r"^\s*(<=?|>=?)\s*\d{1,3}(\.\d+)?\s*$",
+        description="an eGFR the laboratory reported as a bound ('>60', '<15'), given instead "
+        "of egfr_ml_min: applied at the bound and shown as reported",
+    )
     dialysis: bool = Field(default=False, strict=True)
     child_pugh: Literal["A", "B", "C"] | None = None
     pregnant: bool | None = Field(

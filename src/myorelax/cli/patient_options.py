@@ -29,7 +29,12 @@ Weight = Annotated[float | None, typer.Option("--weight-kg", help="Body weight (
 Height = Annotated[float | None, typer.Option("--height-cm", help="Height (cm).")]
 Scr = Annotated[float | None, typer.Option("--scr-mg-dl", help="Serum creatinine (mg/dL).")]
 Crcl = Annotated[float | None, typer.Option("--crcl", help="Creatinine clearance (mL/min).")]
-Egfr = Annotated[float | None, typer.Option("--egfr", help="eGFR (mL/min/1.73 m2).")]
+Egfr = Annotated[
+    str | None,
+    typer.Option(
+        "--egfr", help="eGFR (mL/min/1.73 m2): a number, or a reported bound such as '>60'."
+    ),
+]
 Dialysis = Annotated[bool, typer.Option("--dialysis", help="On dialysis.")]
 ChildPugh = Annotated[str | None, typer.Option("--child-pugh", help="Child-Pugh class A, B or C.")]
 Pregnant = Annotated[
@@ -140,6 +145,23 @@ def _fhir_patient(data: dict[str, Any], today: date | None) -> dict[str, Any]:
     return fields
 
 
+def _egfr_flag(text: str | None) -> float | str | None:
+    """--egfr: a number, or a bound as laboratories report it ('>60', read by the patient
+    reader); anything else is refused naming the option."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        from myorelax.clinical.inputs import egfr_bound
+
+        if egfr_bound(text):
+            return text
+        raise InputError(
+            f"{text!r} is not a number or a bound such as '>60'", field="--egfr"
+        ) from None
+
+
 def build_from_flags(
     patient_file: Path | None,
     *,
@@ -149,7 +171,7 @@ def build_from_flags(
     height_cm: float | None,
     scr_mg_dl: float | None,
     crcl: float | None,
-    egfr: float | None,
+    egfr: str | None,
     dialysis: bool,
     child_pugh: str | None,
     pregnant: bool | None,
@@ -182,7 +204,7 @@ def build_from_flags(
         "height_cm": height_cm,
         "scr_mg_dl": scr_mg_dl,
         "crcl_ml_min": crcl,
-        "egfr_ml_min": egfr,
+        "egfr_ml_min": _egfr_flag(egfr),
         "child_pugh": child_pugh.upper() if child_pugh else None,
         "cyp2c19": cyp2c19.upper() if cyp2c19 else None,
     }

@@ -200,7 +200,7 @@ def _patient(
     weight_kg: float | None,
     scr_mg_dl: float | None,
     crcl: float | None,
-    egfr: float | None,
+    egfr: str | None,
     dialysis: bool,
     child_pugh: str | None,
     cyp2c19: str | None,

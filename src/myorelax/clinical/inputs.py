@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -191,6 +192,24 @@ def drug_only_order(text: str, ing: Ingredient) -> Order:
     )
 
 
+# An eGFR as laboratories report the ends of its range: '>60', '> 90 mL/min/1.73m2', '<15'.
+_EGFR_BOUND = re.compile(
+    r"^\s*(<=?|>=?)\s*(\d+(?:\.\d+)?)\s*(?:ml/min(?:/1\.73\s*m2?)?)?\s*$", re.IGNORECASE
+)
+
+
+def egfr_bound(value: Any) -> dict[str, Any]:
+    """An eGFR given as a bound ('>60') as the patient fields: the number to use (the bound;
+    '<15' just below 15, so a rule for 'below 15' applies) and the bound as reported, as the
+    FHIR reader reads one; {} when the value is not such a text."""
+    m = _EGFR_BOUND.match(value) if isinstance(value, str) else None
+    if m is None:
+        return {}
+    bound = float(m.group(2))
+    number = math.nextafter(bound, 0.0) if m.group(1) == "<" else bound
+    return {"egfr_ml_min": number, "egfr_reported": f"{m.group(1)}{bound:g}"}
+
+
 def patient_from_data(data: Mapping[str, Any], terminology: Terminology | None = None) -> Patient:
     """A Patient from a mapping of patient fields; `medications` are dose texts; `conditions`
     are names or ids; medication `start` dates may be given as {sig, start}."""
@@ -219,6 +238,16 @@ def patient_from_data(data: Mapping[str, Any], terminology: Terminology | None =
                 "unless recorded",
             )
         )
+    egfr: Any = raw.get("egfr_ml_min")
+    if egfr is None and isinstance(raw.get("egfr_reported"), str):
+        egfr = raw["egfr_reported"]  # the bound alone ('>60')
+    if isinstance(egfr, str):
+        bound = egfr_bound(egfr)
+        if not bound:
+            raise PatientDataError(
+                f"{egfr!r} is not a number or a bound such as '>60'", field="egfr_ml_min"
+            )
+        raw.update(bound)
     conditions = raw.get("conditions") or []
     if isinstance(conditions, str):
         conditions = [conditions]
