@@ -43,3 +43,12 @@ def test_the_cli_takes_a_bound_and_refuses_a_word(cli: CliRunner) -> None:
     assert json.loads(r.stdout)["patient"]["egfr_reported"] == ">60"
     r = cli("check", "--order", "baclofen 5 mg tid", "--egfr", "normal")
     assert r.returncode == 2 and r.stderr.strip().startswith("error: --egfr:")
+
+
+def test_the_web_form_takes_the_bound_and_shows_it_back() -> None:
+    from myorelax.api.web.forms import patient_of, values_of_patient
+    from myorelax.knowledge.terminology import default_terminology
+
+    p = patient_of({"age_years": "50", "egfr_ml_min": ">60"}, default_terminology())
+    assert (p.egfr_ml_min, p.egfr_reported) == (60, ">60")
+    assert values_of_patient(p)["egfr_ml_min"] == ">60"

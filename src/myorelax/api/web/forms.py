@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from myorelax.api.schemas import FORM, PatientIn
-from myorelax.clinical.inputs import medication_orders, patient_from_data
+from myorelax.clinical.inputs import egfr_bound, medication_orders, patient_from_data
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order, Regimen
@@ -187,6 +187,9 @@ def patient_in(values: Values) -> PatientIn:
     for name in PATIENT_NUMBERS:
         if text(values, name):
             data[name] = text(values, name).replace(",", ".")
+    if egfr_bound(data.get("egfr_ml_min")):
+        # '>60' as the laboratory reports it: the bound, shown as reported
+        data["egfr_reported"] = data.pop("egfr_ml_min").strip()
     for name in PATIENT_CHOICES:
         if text(values, name):
             data[name] = text(values, name)
@@ -247,6 +250,8 @@ def values_of_patient(patient: Patient) -> Values:
         number = getattr(patient, name)
         if number is not None:
             values[name] = f"{number:g}"
+    if patient.egfr_reported:
+        values["egfr_ml_min"] = patient.egfr_reported  # '>60' as the record reported it
     values["sex"] = "" if patient.sex == "unknown" else patient.sex
     values["child_pugh"] = patient.child_pugh or ""
     values["cyp2c19"] = patient.cyp2c19 or ""
