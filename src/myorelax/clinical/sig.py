@@ -484,7 +484,11 @@ def _plain_tokens(
             and toks[i + 1].is_number
             and (
                 (len(nxt) >= 2 and nxt[1] in ("am", "pm", ":"))
-                or (toks[i + 1].number >= 100 and len(nxt[0]) == 4)
+                or (
+                    toks[i + 1].number >= 100
+                    and len(nxt[0]) == 4
+                    and not (len(nxt) >= 2 and _is_dose_unit(nxt[1]))
+                )
             )
         ):
             # 'daily at 9 am', 'at 0900', 'at 9:00 pm': the time of day, not a dose
