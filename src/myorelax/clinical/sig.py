@@ -759,8 +759,7 @@ class _Parser:
                 and self.word(1) in ("day", "days", "week", "weeks", "month", "months")
             ):
                 # '... TID, 30 day(s)': a duration written after the frequency without 'for'
-                self.i -= 1  # duration() steps over its 'for' / 'x'
-                self.parsed.duration = self.duration()
+                self.parsed.duration = self.duration(keyword=False)
             elif w in _COUNT_WORDS and any(self.parsed.doses):
                 # '25 mg capsule bid': the form of a dose already given; tablets and capsules
                 # are taken by mouth, a patch is worn on the skin.
@@ -889,11 +888,15 @@ class _Parser:
         assert close is not None
         self.i = close + 1
 
+    def closing(self, start: int) -> int | None:
+        """The index of the first ')' from token `start`, if any."""
+        return next((k for k in range(start, len(self.toks)) if self.toks[k].text == ")"), None)
+
     def bracketed_indication(self, start: int) -> bool:
         """Pass over a bracket after the frequency that names only what the drug is for
         ('(muscle spasms)', '(for spasticity)'): reason words only (`_reason_word`), so
         '(and at bedtime)', '(then 2 tabs)', '(twice if needed)' stay refused."""
-        close = next((k for k in range(start, len(self.toks)) if self.toks[k].text == ")"), None)
+        close = self.closing(start)
         words = [t.text for t in self.toks[start + 1 : close]] if close is not None else []
         if words[:1] == ["for"]:
             words = words[1:]
@@ -941,7 +944,7 @@ class _Parser:
         again in brackets is passed over when it gives as many doses a day; another number is
         refused, and a bracket that is not a frequency is text the grammar does not read."""
         start = self.i
-        close = next((k for k in range(start, len(self.toks)) if self.toks[k].text == ")"), None)
+        close = self.closing(start)
         self.i += 1
         try:
             per_day = self.frequency().doses_per_day
@@ -971,10 +974,7 @@ class _Parser:
         """'qhs, may repeat x1', 'may repeat once in 1 hour': the repeats are more doses a day,
         counted in full (the most the order allows); a repeat without a count is refused."""
         self.i += 2
-        if self.word() in ("in", "after") and self.number_at(1) is not None:
-            if self.word(2) not in _DURATION_UNITS | {"min", "mins", "minutes", "minute"}:
-                raise self.fail("expected a time after 'may repeat in'")
-            self.i += 3  # when the repeat may be taken says nothing of how many
+        self.repeat_delay()
         if self.accept("once"):
             more = 1.0
         elif self.accept("twice"):
@@ -985,8 +985,7 @@ class _Parser:
             more, self.i = n, self.i + 2  # 'x1', '2 times'
         else:
             raise self.fail("'may repeat' needs how many times (e.g. 'may repeat x1')")
-        if self.word() in ("in", "after") and self.number_at(1) is not None:
-            self.i += 3 if self.word(2) in _DURATION_UNITS | {"min", "mins", "minutes"} else 0
+        self.repeat_delay()
         total = given.doses_per_day + more
         if given.single or not float(more).is_integer() or more <= 0 or total > 24:
             raise self.fail("'may repeat' must add a whole number of doses to a daily frequency")
@@ -997,11 +996,19 @@ class _Parser:
             times=times_for(f"{int(total)}x/day", total, None),
         )
 
+    def repeat_delay(self) -> None:
+        """'in 1 hour', 'after 30 minutes' around a repeat: when it may be taken, which says
+        nothing of how many; anything else after 'in' is refused."""
+        if self.word() in ("in", "after") and self.number_at(1) is not None:
+            if self.word(2) not in _DURATION_UNITS | {"min", "mins", "minute", "minutes"}:
+                raise self.fail("expected a time after 'may repeat in'")
+            self.i += 3
+
     def bracketed_times(self, start: int, given: Frequency) -> bool:
         """'(8am, 8pm)', '(0800, 1400, 2000)', '(9:00, 21:00)' after the frequency: the clock times
         of its doses, passed over when there are as many as the frequency gives a day; another
         number is refused."""
-        close = next((k for k in range(start, len(self.toks)) if self.toks[k].text == ")"), None)
+        close = self.closing(start)
         inner = self.toks[start + 1 : close] if close is not None else []
         hours = 0
         k = 0
@@ -1254,20 +1261,24 @@ class _Parser:
                 k < len(self.toks) and not self.toks[k].is_number and self.toks[k].text not in _STOP
             ):
                 k += 1
-            for end in range(k, start + 1, -1):
-                span = self.text[self.toks[start].pos : self.toks[end - 1].end]
-                try:
-                    match = self.term.resolve_medication(span, field=self.field)
-                except UnknownDrugError:
-                    continue
-                self.i = end
-                return match, self.toks[end - 1].end
+            found = self.longest_resolving(start, k)
+            if found is not None:
+                return found
         if j == start:
             raise self.fail("expected a drug name")
         branded = self.numbered_brand(start, j)
         if branded is not None:
             return branded
-        # Longest prefix of the name span, ending in a word, that resolves.
+        found = self.longest_resolving(start, j)
+        if found is not None:
+            return found
+        span = self.text[self.toks[start].pos : self.toks[j - 1].end]
+        if span.isdigit():
+            self.term.resolve_code(span, field=self.field)  # raises with its own explanation
+        raise UnknownDrugError(span, self.term.suggest(span, products=True), field=self.field)
+
+    def longest_resolving(self, start: int, j: int) -> tuple[MedicationMatch, int] | None:
+        """The longest name from `start` (up to token `j`), ending in a word, that resolves."""
         for k in range(j, start, -1):
             if not self.toks[k - 1].text[-1].isalnum():
                 continue
@@ -1278,10 +1289,7 @@ class _Parser:
                 continue
             self.i = k
             return match, self.toks[k - 1].end
-        span = self.text[self.toks[start].pos : self.toks[j - 1].end]
-        if span.isdigit():
-            self.term.resolve_code(span, field=self.field)  # raises with its own explanation
-        raise UnknownDrugError(span, self.term.suggest(span, products=True), field=self.field)
+        return None
 
     def numbered_brand(self, start: int, j: int) -> tuple[MedicationMatch, int] | None:
         """A brand whose name goes on with numbers ('Loestrin 1/20', from RxNorm's 'Loestrin
@@ -1560,8 +1568,9 @@ class _Parser:
         self.i += 1
         return r
 
-    def duration(self) -> float:
-        self.i += 1  # 'for' or 'x'
+    def duration(self, *, keyword: bool = True) -> float:
+        if keyword:
+            self.i += 1  # 'for' or 'x'
         if self.word() == "up" and self.word(1) == "to":
             self.i += 2  # 'for up to 2 weeks': the longest the order allows
         n = self.number_at()
@@ -2009,7 +2018,6 @@ CHANGES_OVER_TIME = (
     "(e.g. 'baclofen 5 mg tid for 3 days' and 'baclofen 10 mg tid'), or plan it with myorelax "
     "titrate"
 )
-_COUNTED = ("tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules")
 
 
 def _split_dose(
@@ -2028,11 +2036,12 @@ def _split_dose(
         first = parser.parse()
     except InputError:
         return None
-    if first.match is None or len(first.match.ingredients) != 1 or first.problems:
+    assert first.match is not None  # parse() names the drug or raises
+    if len(first.match.ingredients) != 1 or first.problems:
         return None
     drug_text = first_text[: first.drug_end].strip()
     second_text = f"{drug_text} {m['second'].strip()}"
-    if m["unit"].lower() in _COUNTED and first.tablets and first.doses and first.doses[0]:
+    if m["unit"].lower() in _TABLET_WORDS and first.tablets and first.doses and first.doses[0]:
         # '1 tab qam, 2 tabs qhs': the second count is of the first part's tablets.
         each = first.doses[0].value / first.tablets
         second_text = f"{drug_text} {each:g} {first.doses[0].unit} {m['second'].strip()}"
@@ -2040,14 +2049,11 @@ def _split_dose(
         second = _Parser(second_text, terminology, field).parse()
     except InputError:
         return None
-    if (
-        second.match is None
-        or {i.ingredient.id for i in second.match.ingredients}
-        != {i.ingredient.id for i in first.match.ingredients}
-        or second.problems
-        or first.frequency is None
-        or second.frequency is None
-    ):
+    assert second.match is not None
+    same_drug = {i.ingredient.id for i in second.match.ingredients} == {
+        i.ingredient.id for i in first.match.ingredients
+    }
+    if not same_drug or second.problems:
         return None
     if first.duration is not None or second.duration is not None:
         # One part for a while, the other after it ('5 mg tid x 3 days and 10 mg tid').

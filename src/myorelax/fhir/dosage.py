@@ -107,8 +107,8 @@ _ROUTE_CODES = {
     "46713006": ("nasal", "nasal"),
 }
 # Dosage elements read (`text` is parsed when the timing gives no frequency; patientInstruction
-# says the same for the patient, and is parsed when there is no text; `sequence` orders several dosages: see `concurrent_dosages`);
-# any other is noted as not read, as is any of Timing.repeat.
+# says the same for the patient, and is parsed when there is no text; `sequence` orders several
+# dosages: see `concurrent_dosages`); any other is noted as not read, as is any of Timing.repeat.
 _DOSAGE_READ = frozenset(
     {"timing", "doseAndRate", "doseQuantity", "doseRange", "route", "asNeededBoolean",
      "asNeededCodeableConcept", "asNeeded", "asNeededFor", "text", "patientInstruction",

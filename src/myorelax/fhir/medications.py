@@ -195,10 +195,10 @@ def medication_concept(
             if text:
                 # The strength per tablet goes with the name; a concentration is read later
                 # (with_resource_strength), never as a strength per unit.
-                strong = per_unit is not None and per_unit[1] == "mg"
-                names.append(
-                    f"{text} {fmt_number(per_unit[0])} mg" if strong and per_unit else text
-                )
+                if per_unit is not None and per_unit[1] == "mg":
+                    names.append(f"{text} {fmt_number(per_unit[0])} mg")
+                else:
+                    names.append(text)
         if names:
             return {"text": " / ".join(names)}, None
         return None, f"Medication {med.get('id')} has no code"

@@ -161,80 +161,7 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
                     f"{o.drug_name.lower()} were not checked",
                 )
             )
-    # A current medication of the drug an order is for is read as replaced by the order (a dose
-    # change): said, because if both are meant to be taken their sum was not checked.
-    # Only for a drug whose doses are checked (a monograph), once per medication line, and not
-    # for an infusion rate (an intrathecal pump runs one rate: a new one is a change).
-    # Each current line is paired with the order most like it: the same line, else the same
-    # frequency, else the drug's first order.
-    replaced: set[str] = set()
-    for m in p.medications:
-        drug = ctx.kb.drugs.get(m.drug)
-        orders = [
-            o
-            for o in ctx.regimen.orders
-            if o.drug == m.drug and o.has_monograph and o.route != "intrathecal"
-        ]
-        if drug is None or not orders or m.drug in ctx.stopping_ids or m.text in replaced:
-            continue
-        freq = m.frequency.code if m.frequency else None
-        o = next(
-            (o for o in orders if line_key(drug, o) == line_key(drug, m)),
-            next((o for o in orders if o.frequency and o.frequency.code == freq), orders[0]),
-        )
-        replaced.add(m.text)
-        out.append(
-            NotChecked(
-                kind="medication",
-                item=m.text,
-                reason="replaced_medication",
-                detail=f"current {m.text!r} was read as replaced by the order {o.text!r}; "
-                f"if both are to be taken, their combined {o.drug_name.lower()} dose was "
-                "not checked",
-            )
-        )
-    # A medication written as a class ('opioid prn', 'MAOI'): read as the class's stand-in, whose
-    # interactions are the class's; the drug's own were not checked, and that is said.
-    for o in (*ctx.regimen.orders, *p.medications):
-        ing = ctx.terminology.ingredient(o.drug)
-        if "class_stand_in" not in ing.flags or any(
-            n.item == o.text and n.reason == "class_only" for n in out
-        ):
-            continue
-        classes = join_and(
-            [ctx.kb.groups[g].name.lower() for g in ing.groups if g in ctx.kb.groups]
-        )
-        out.append(
-            NotChecked(
-                kind="medication",
-                item=o.text,
-                reason="class_only",
-                detail=f"{o.text!r} names a class ({classes}), not a drug: the interactions of the "
-                "class were checked, not those of the drug itself (name the drug to check them)",
-            )
-        )
-    # A current line recorded twice (an EHR's order and its statement): counted once by the
-    # dose checks, and said, since if both are taken the dose is double.
-    said_twice: set[str] = set()
-    for m in p.medications:
-        drug = ctx.kb.drugs.get(m.drug)
-        if drug is None or m.dose is None or m.text in said_twice:
-            continue
-        same = [
-            x for x in p.medications if x.drug == m.drug and line_key(drug, x) == line_key(drug, m)
-        ]
-        if len(same) > 1 and same[0] is not m:
-            said_twice.add(m.text)
-            out.append(
-                NotChecked(
-                    kind="dose",
-                    item=m.text,
-                    reason="duplicate_line",
-                    detail=f"current {m.text!r} is listed twice (as {same[0].text!r}); the dose "
-                    "checks counted it once: if both are taken, the dose is double and was not "
-                    "checked",
-                )
-            )
+    out += _replaced_lines(ctx) + _class_only(ctx) + _listed_twice(ctx)
     monographs = _subject_monographs(ctx)
     if not monographs:
         return out
@@ -419,3 +346,92 @@ def evaluate_regimen(
         alerts=tuple(deduplicate(alerts)),
         knowledge_version=kb.version,
     )
+
+
+def _replaced_lines(ctx: CheckContext) -> list[NotChecked]:
+    """A current medication of the drug an order is for, read as replaced by the order (a dose
+    change): said, because if both are meant to be taken their sum was not checked. Only for a
+    drug whose doses are checked (a monograph), once per medication line, and not for an
+    infusion rate (an intrathecal pump runs one rate: a new one is a change). Each current line
+    is paired with the order most like it: the same line, else the same frequency, else the
+    drug's first order."""
+    out: list[NotChecked] = []
+    replaced: set[str] = set()
+    for m in ctx.patient.medications:
+        drug = ctx.kb.drugs.get(m.drug)
+        orders = [
+            o
+            for o in ctx.regimen.orders
+            if o.drug == m.drug and o.has_monograph and o.route != "intrathecal"
+        ]
+        if drug is None or not orders or m.drug in ctx.stopping_ids or m.text in replaced:
+            continue
+        freq = m.frequency.code if m.frequency else None
+        o = next(
+            (o for o in orders if line_key(drug, o) == line_key(drug, m)),
+            next((o for o in orders if o.frequency and o.frequency.code == freq), orders[0]),
+        )
+        replaced.add(m.text)
+        out.append(
+            NotChecked(
+                kind="medication",
+                item=m.text,
+                reason="replaced_medication",
+                detail=f"current {m.text!r} was read as replaced by the order {o.text!r}; "
+                f"if both are to be taken, their combined {o.drug_name.lower()} dose was "
+                "not checked",
+            )
+        )
+    return out
+
+
+def _class_only(ctx: CheckContext) -> list[NotChecked]:
+    """A medication written as a class ('opioid prn', 'MAOI'): read as the class's stand-in,
+    whose interactions are the class's; the drug's own were not checked, and that is said."""
+    out: list[NotChecked] = []
+    said: set[str] = set()
+    for o in (*ctx.regimen.orders, *ctx.patient.medications):
+        ing = ctx.terminology.ingredient(o.drug)
+        if "class_stand_in" not in ing.flags or o.text in said:
+            continue
+        said.add(o.text)
+        classes = join_and(
+            [ctx.kb.groups[g].name.lower() for g in ing.groups if g in ctx.kb.groups]
+        )
+        out.append(
+            NotChecked(
+                kind="medication",
+                item=o.text,
+                reason="class_only",
+                detail=f"{o.text!r} names a class ({classes}), not a drug: the interactions of the "
+                "class were checked, not those of the drug itself (name the drug to check them)",
+            )
+        )
+    return out
+
+
+def _listed_twice(ctx: CheckContext) -> list[NotChecked]:
+    """A current line recorded twice (an EHR's order and its statement): counted once by the
+    dose checks (`distinct_current_lines`), and said, since if both are taken the dose is
+    double."""
+    out: list[NotChecked] = []
+    first: dict[tuple[object, ...], Order] = {}
+    said: set[str] = set()
+    for m in ctx.patient.medications:
+        drug = ctx.kb.drugs.get(m.drug)
+        if drug is None or m.dose is None:
+            continue
+        seen = first.setdefault((m.drug, *line_key(drug, m)), m)
+        if seen is m or m.text in said:
+            continue
+        said.add(m.text)
+        out.append(
+            NotChecked(
+                kind="dose",
+                item=m.text,
+                reason="duplicate_line",
+                detail=f"current {m.text!r} is listed twice (as {seen.text!r}); the dose checks "
+                "counted it once: if both are taken, the dose is double and was not checked",
+            )
+        )
+    return out

@@ -113,8 +113,7 @@ def _combined(ctx: CheckContext, lines: list[Active]) -> list[Alert]:
 
 
 def _combined_daily(ctx: CheckContext, drug: Monograph, group: list[Active]) -> list[Alert]:
-    weight = ctx.patient.weight_kg
-    entries: list[Dosing] = []
+    limits: list[tuple[float, Dosing]] = []
     dailies: list[tuple[Order, float]] = []
     for a in group:
         assert a.order is not None
@@ -122,14 +121,13 @@ def _combined_daily(ctx: CheckContext, drug: Monograph, group: list[Active]) -> 
         daily = daily_mg(drug, a.order)
         if entry is None or entry.max_daily is None or daily is None:
             return []
-        entries.append(entry)
+        limit = amount_in(entry.max_daily, "mg", ctx.patient.weight_kg)
+        if limit is None:
+            return []  # a per-kg maximum without a weight: said by weight_not_checked
+        limits.append((limit, entry))
         dailies.append((a.order, daily))
     # The lowest of the lines' maxima (the same entry for lines of one route and age group).
-    limits = [(amount_in(e.max_daily, "mg", weight), e) for e in entries if e.max_daily]
-    known = [(mg, e) for mg, e in limits if mg is not None]
-    if len(known) < len(limits) or not known:
-        return []
-    limit, entry = min(known, key=lambda t: t[0])
+    limit, entry = min(limits, key=lambda t: t[0])
     assert entry.max_daily is not None
     total = sum(d for _, d in dailies)
     if total <= limit * 1.0001 or any(d > limit * 1.0001 for _, d in dailies):

@@ -11,9 +11,9 @@ from myorelax.clinical.regimen import Order
 from myorelax.knowledge.schema import Monograph
 from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import (
+    daily_mg,
     distinct_current_lines,
     make_alert,
-    order_dose_mg,
     route_of,
 )
 from myorelax.safety.context import CheckContext
@@ -50,13 +50,8 @@ def check(ctx: CheckContext) -> list[Alert]:
 def _total_mg(drug: Monograph, lines: list[Order]) -> float | None:
     """The day's total of these lines in mg; None when a line has no dose or frequency (nothing
     to compare)."""
-    total = 0.0
-    for o in lines:
-        mg = order_dose_mg(drug, o)
-        if mg is None or o.frequency is None:
-            return None
-        total += mg * (o.doses_per_day or 0.0)
-    return total
+    dailies = [daily_mg(drug, o) if o.frequency is not None else None for o in lines]
+    return sum(d for d in dailies if d is not None) if None not in dailies else None
 
 
 def _sharp_cut(ctx: CheckContext) -> float:
