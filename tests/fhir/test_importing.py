@@ -306,6 +306,24 @@ def test_icd10_prefixes() -> None:
     assert icd10_condition("N18.2") is None  # CKD stage 2: left to the measured function
     assert icd10_condition("F11.20") == "opioid_use_disorder"
     assert icd10_condition("Z00") is None
+    # Glaucoma's kinds: the open-angle (H40.1-) and angle-closure (H40.2-) codes are their own
+    # conditions, ocular hypertension (H40.05-) is not glaucoma, the rest of H40 is glaucoma
+    # without its kind.
+    assert icd10_condition("H40.1131") == "open_angle_glaucoma"
+    assert icd10_condition("H40.20X0") == "angle_closure_glaucoma"
+    assert icd10_condition("H40.053") == "ocular_hypertension"
+    assert icd10_condition("H40.9") == "glaucoma"
+    assert icd10_condition("R33.9") == "urinary_retention"
+
+
+def test_a_glaucoma_coded_by_its_kind_keeps_it() -> None:
+    """SNOMED CT open-angle glaucoma is read as that kind, which diazepam's narrow-angle
+    contraindication leaves out; the kind implies glaucoma for orphenadrine's."""
+    r = record(
+        condition("84494001", "Open-angle glaucoma", cid="c1"),
+        condition("4210003", "Ocular hypertension", cid="c2"),
+    )
+    assert r.patient.conditions == ("open_angle_glaucoma", "ocular_hypertension")
 
 
 def test_dialysis_from_a_condition_or_a_recent_procedure() -> None:

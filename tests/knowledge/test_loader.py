@@ -200,3 +200,31 @@ def test_a_geriatric_dosing_entry_without_its_age_is_a_load_error(kb_copy: Path)
         f == "drugs/diazepam.yaml" and p.endswith(".from_age") and "needs its age" in m
         for f, p, m in problems
     )
+
+
+def test_a_warning_naming_an_unknown_condition_is_a_load_error(kb_copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        epilepsy = next(w for w in d["warnings"] if w["id"] == "epilepsy")
+        epilepsy["conditions"] = ["seizure_disorder", "epilepsyy"]
+
+    _edit(kb_copy / "drugs/baclofen.yaml", change)
+    problems = _problems(kb_copy)
+    i = next(i for i, (f, p, _m) in enumerate(problems) if f == "drugs/baclofen.yaml")
+    assert problems[i][1].startswith("warnings.") and problems[i][1].endswith(".conditions.1")
+    assert problems[i][2] == "unknown condition 'epilepsyy'"
+
+
+def test_an_exempt_condition_must_be_a_kind_of_the_contraindicated_one(kb_copy: Path) -> None:
+    """Diazepam's glaucoma entry leaves out open-angle glaucoma, a kind of glaucoma; leaving out
+    a condition that is not a kind of it (sleep apnea) would silently drop the entry."""
+
+    def change(d: dict[str, Any]) -> None:
+        entry = next(c for c in d["contraindications"] if c.get("condition") == "glaucoma")
+        entry["exempt"] = ["open_angle_glaucoma", "sleep_apnea"]
+
+    _edit(kb_copy / "drugs/diazepam.yaml", change)
+    problems = _problems(kb_copy)
+    mine = [(p, m) for f, p, m in problems if f == "drugs/diazepam.yaml"]
+    assert len(mine) == 1, problems
+    assert mine[0][0].endswith(".exempt.1")
+    assert mine[0][1] == "'sleep_apnea' is not a known kind of the condition 'glaucoma'"

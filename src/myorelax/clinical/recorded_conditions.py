@@ -5,20 +5,23 @@ recorded kidney failure sets. One reading for the safety check and the PK simula
 from __future__ import annotations
 
 from myorelax.clinical.patient import KidneyFunction, Patient, kidney_function
-from myorelax.knowledge.schema import KnowledgeBase
+from myorelax.knowledge.schema import KnowledgeBase, implied_conditions
 from myorelax.units import convert
+
+
+def recorded_as(recorded: frozenset[str], condition: str, kb: KnowledgeBase) -> frozenset[str]:
+    """The recorded conditions that are `condition` or a kind of it ('open-angle glaucoma' for
+    glaucoma)."""
+    return frozenset(
+        c for c in recorded if c == condition or condition in implied_conditions(c, kb.conditions)
+    )
 
 
 def with_implied_conditions(patient: Patient, kb: KnowledgeBase) -> Patient:
     """The patient with every condition their recorded ones imply, transitively."""
     have = list(patient.conditions)
-    todo = list(have)
-    while todo:
-        cond = kb.conditions.get(todo.pop())
-        for other in cond.implies if cond else ():
-            if other not in have:
-                have.append(other)
-                todo.append(other)
+    for cid in patient.conditions:
+        have += [c for c in implied_conditions(cid, kb.conditions) if c not in have]
     if len(have) == len(patient.conditions):
         return patient
     return patient.model_copy(update={"conditions": tuple(have)})

@@ -45,6 +45,7 @@ from myorelax.knowledge.schema import (
     Source,
     SourceFile,
     Trigger,
+    implied_conditions,
 )
 from myorelax.units import convert, has_dimension, unit_info
 
@@ -420,6 +421,15 @@ def _check_monograph(
                     f"unknown interaction {ci.interaction!r}",
                 )
             )
+        for j, cid in enumerate(ci.exempt):
+            if ci.condition is None or ci.condition not in implied_conditions(cid, conditions):
+                problems.append(
+                    (
+                        label,
+                        f"contraindications.{i}.exempt.{j}",
+                        f"{cid!r} is not a known kind of the condition {ci.condition!r}",
+                    )
+                )
         if ci.renal is not None:
             for j, cid in enumerate(ci.renal.conditions):
                 if cid not in conditions:
@@ -436,6 +446,12 @@ def _check_monograph(
                     problems.append(
                         (label, f"contraindications.{i}.renal.{name}.unit", "must be mL/min")
                     )
+    for i, w in enumerate(drug.warnings):
+        for j, cid in enumerate(w.conditions):
+            if cid not in conditions:
+                problems.append(
+                    (label, f"warnings.{i}.conditions.{j}", f"unknown condition {cid!r}")
+                )
     releases = {p.release for p in drug.products}
     for i, hep in enumerate(drug.populations.hepatic.adjustments):
         if hep.release is not None and hep.release not in releases:

@@ -242,6 +242,20 @@ class ConditionFile(Frozen):
     conditions: tuple[Condition, ...]
 
 
+def implied_conditions(cid: str, conditions: Mapping[str, Condition]) -> tuple[str, ...]:
+    """The conditions `cid` is a kind of: its `implies`, transitively, in the order found
+    (empty for an unknown id)."""
+    out: list[str] = []
+    todo = [cid]
+    while todo:
+        cond = conditions.get(todo.pop())
+        for other in cond.implies if cond else ():
+            if other not in out and other != cid:
+                out.append(other)
+                todo.append(other)
+    return tuple(out)
+
+
 class AgeBand(Frozen):
     """An age band in years, both ends inclusive, each end cited on its own (the sources of the
     two ends usually differ)."""
@@ -605,6 +619,11 @@ class Contraindication(Cited):
     routes: tuple[Route, ...] = ()
     population: str | None = None
     note: str | None = None
+    # Kinds of `condition` the label leaves out (diazepam: narrow-angle glaucoma, not open-angle
+    # glaucoma on treatment). The contraindication does not apply when every recorded condition
+    # that is, or is a kind of, `condition` is one of these; a condition recorded without its
+    # kind ('glaucoma') still meets it (the cautious reading).
+    exempt: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _child_pugh_on_condition(self) -> Contraindication:
@@ -614,9 +633,14 @@ class Contraindication(Cited):
 
 
 class Warning(Cited):
+    """A labelled warning or precaution. `conditions`: the patient conditions it is about (the
+    label says to use the drug with caution in them); a patient with one gets MRX-CI-003, unless
+    the same condition is a contraindication of the drug (MRX-CI-001 then says it)."""
+
     id: str
     topic: WarningTopic
     text: str
+    conditions: tuple[str, ...] = ()
 
 
 class AdverseReaction(Cited):

@@ -44,8 +44,12 @@ class CheckContext:
     regimen: Regimen
     today: date
     kidney: KidneyFunction = field(init=False)
+    # The conditions as recorded, before those they imply were added to `patient`: what tells
+    # 'open-angle glaucoma' from a glaucoma recorded without its kind.
+    recorded_conditions: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
+        self.recorded_conditions = self.patient.has_condition
         self.patient = with_implied_conditions(self.patient, self.kb)
         self.kidney = recorded_kidney_function(self.patient, self.kb)
 

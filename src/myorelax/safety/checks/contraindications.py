@@ -4,6 +4,9 @@ MRX-CI-001 a condition the label lists as a contraindication (a liver condition 
            Child-Pugh classes the label's wording covers; a route-specific one, such as the
            methocarbamol injection in renal pathology, only for orders by that route)
 MRX-CI-002 an allergy to the drug, its class, or a cross-reacting drug the label names
+MRX-CI-003 a condition the label's warnings or precautions say to use the drug with caution in
+           (epilepsy for baclofen, urinary retention for cyclobenzaprine), unless it is also a
+           contraindication of the drug (MRX-CI-001 says it then)
 
 Each contraindicated condition and each recorded allergy is its own finding (`Alert.finding`):
 two of them for one drug are two alerts.
@@ -14,8 +17,10 @@ from __future__ import annotations
 import re
 
 from myorelax.clinical.hepatic import in_classes
+from myorelax.clinical.recorded_conditions import recorded_as
 from myorelax.errors import UnknownDrugError
 from myorelax.knowledge.schema import Contraindication, Monograph, RenalPathology
+from myorelax.knowledge.schema import Warning as LabelWarning
 from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import fmt, make_alert
 from myorelax.safety.context import Active, CheckContext
@@ -169,7 +174,7 @@ def _condition_alerts(
     cp = ctx.patient.child_pugh
     by_condition: dict[str, list[Contraindication]] = {}
     for ci in drug.contraindications:
-        if not ci.condition or ci.condition not in conditions:
+        if not ci.condition or ci.condition not in conditions or _exempt(ctx, ci):
             continue
         applies, route = route_applies(ci, a)
         if not in_classes(ci.child_pugh, cp) or not applies or (ci.routes and route is None):
@@ -190,6 +195,11 @@ def _condition_alerts(
                 f"Child-Pugh {classes}, taken to apply until the class is recorded"
             )
         detail += ". Label: " + "; ".join(ci.text for ci in cis)
+        if any(ci.exempt for ci in cis) and cid in ctx.recorded_conditions:
+            detail += (
+                f". The {cond.lower()} is recorded without its kind, so it is taken to be one the "
+                "label names until its kind is recorded"
+            )
         out.append(
             make_alert(
                 ctx,
@@ -201,6 +211,44 @@ def _condition_alerts(
                 *cis,
                 values={"drug": drug.name, "condition": cond.lower()},
             ).model_copy(update={"finding": f"condition:{cid}"})
+        )
+    return out
+
+
+def _exempt(ctx: CheckContext, ci: Contraindication) -> bool:
+    """Whether each recorded condition that meets `ci.condition` is a kind the label leaves out
+    (open-angle glaucoma for diazepam); one recorded without its kind is never exempt."""
+    if not ci.exempt or ci.condition is None:
+        return False
+    found = recorded_as(ctx.recorded_conditions, ci.condition, ctx.kb)
+    return bool(found) and found <= set(ci.exempt)
+
+
+def _precaution_alerts(
+    ctx: CheckContext, a: Active, drug: Monograph, conditions: frozenset[str], done: set[str]
+) -> list[Alert]:
+    """One alert per condition the label's warnings say to use the drug with caution in (the
+    warnings that name the same condition together), leaving out those in `done` (already a
+    contraindication of this drug)."""
+    by_condition: dict[str, list[LabelWarning]] = {}
+    for w in drug.warnings:
+        for cid in w.conditions:
+            if cid in conditions and cid not in done:
+                by_condition.setdefault(cid, []).append(w)
+    out: list[Alert] = []
+    for cid, ws in by_condition.items():
+        cond = ctx.kb.conditions[cid].name
+        out.append(
+            make_alert(
+                ctx,
+                "MRX-CI-003",
+                None,
+                f"{drug.name} in {cond.lower()}: the label says to use it with caution",
+                f"The patient has **{cond}**. Label: " + " ".join(w.text for w in ws),
+                [a.drug],
+                *ws,
+                values={"drug": drug.name, "condition": cond.lower()},
+            ).model_copy(update={"finding": f"precaution:{cid}"})
         )
     return out
 
@@ -249,7 +297,10 @@ def check(ctx: CheckContext) -> list[Alert]:
         drug = ctx.monograph(a)
         if drug is None:
             continue
-        out += _condition_alerts(ctx, a, drug, conditions)
+        contraindicated = _condition_alerts(ctx, a, drug, conditions)
+        out += contraindicated
+        done = {x.finding.removeprefix("condition:") for x in contraindicated}
+        out += _precaution_alerts(ctx, a, drug, conditions, done)
         out += _renal_alerts(ctx, a, drug)
         for text, covers in allergies.items():
             reasons: list[str] = []
