@@ -36,6 +36,26 @@ from myorelax.safety.engine import evaluate_regimen
         ("CKD 3b", "ckd_stage_3b"),
         ("afib", "arrhythmia"),
         ("s/p stroke", "stroke"),
+        # possessive eponyms, abbreviations and plain words that were 'not known here'
+        ("Parkinson's disease", "parkinson_disease"),
+        ("Alzheimer\u2019s disease (HCC)", "dementia"),
+        ("hepatic impairment", "active_liver_disease"),
+        ("ESLD", "active_liver_disease"),
+        ("AKI", "reduced_kidney_function"),
+        ("G6PD deficiency", "hemolytic_anemia"),
+        ("QTc prolongation", "arrhythmia"),
+        ("Graves", "hyperthyroidism"),
+        ("MDD", "depression"),
+        ("schizoaffective disorder", "psychosis"),
+        ("confusion", "delirium"),
+        ("EtOH abuse", "alcohol_use_disorder"),
+        ("paraplegia", "spinal_cord_injury"),
+        ("open-angle glaucoma", "open_angle_glaucoma"),
+        # an infarction: acute unless written as past ('history of' is read before it is dropped)
+        ("STEMI", "recent_myocardial_infarction"),
+        ("MI", "recent_myocardial_infarction"),
+        ("history of MI", "old_myocardial_infarction"),
+        ("History of myocardial infarction (situation)", "old_myocardial_infarction"),
     ],
 )
 def test_problem_list_entries_name_their_condition(written: str, condition: str) -> None:
@@ -51,6 +71,18 @@ def test_dialysis_among_the_conditions_is_the_dialysis_status(written: str) -> N
     p = patient_from_data({"age_years": 50, "conditions": [written]})
     assert p.dialysis and p.conditions[0] == "kidney_failure"
     assert not [n for n in p.not_checked if n.kind == "condition"]
+
+
+def test_a_past_infarction_is_coronary_disease_not_the_recovery_phase() -> None:
+    """Cyclobenzaprine is contraindicated in the acute recovery phase after an infarction: a
+    recent one is a contraindication, a past one is not (it is coronary disease)."""
+    regimen = regimen_from(["cyclobenzaprine 5 mg tid"])
+    codes = {}
+    for written in ("NSTEMI", "old MI"):
+        p = patient_from_data({"age_years": 50, "crcl_ml_min": 90, "conditions": [written]})
+        codes[written] = {a.code for a in evaluate_regimen(p, regimen).alerts}
+    assert "MRX-CI-001" in codes["NSTEMI"]
+    assert "MRX-CI-001" not in codes["old MI"]
 
 
 def test_an_unknown_entry_is_still_said() -> None:

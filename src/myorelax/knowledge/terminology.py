@@ -689,6 +689,7 @@ _CONDITION_QUALIFIERS = frozenset(
 )
 
 
+_POSSESSIVE = re.compile(r"['\u2019]s\b")
 # A trailing parenthesis of a problem-list entry ('Dementia (HCC)', '(CMS-HCC)', '(disorder)').
 _TRAILING_PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
 
@@ -708,7 +709,9 @@ def condition_candidates(query: str) -> list[str]:
     while _TRAILING_PARENTHESIS.search(bare) and _TRAILING_PARENTHESIS.sub("", bare):
         bare = _TRAILING_PARENTHESIS.sub("", bare)
     heads = [bare.split(",")[0], re.split(r"\s+with\s+", bare, flags=re.IGNORECASE)[0]]
-    out = [query, plain(query), bare, plain(bare)]
+    # A possessive eponym without its "'s" ("Parkinson's disease" is Parkinson disease).
+    eponym = _POSSESSIVE.sub("", query)
+    out = [query, plain(query), eponym, plain(eponym), bare, plain(bare)]
     out += [h for head in heads for h in (head, plain(head))]
     return list(dict.fromkeys(c for c in out if c.strip()))
 
