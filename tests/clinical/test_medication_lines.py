@@ -108,3 +108,32 @@ def test_a_form_word_after_the_dose_is_read_as_oral(text: str, route: str | None
     order = parse_sig(text)
     assert order.route == route
     assert order.tablets is None
+
+
+# -- names as prescribers shorten them (found by typing common co-medications) ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # RxNorm's 'Tylenol with Codeine #3' written as prescribers do: the codeine was missed
+        # ('Tylenol' alone is acetaminophen), so a relaxant's opioid alerts did not fire.
+        ("Tylenol #3 1 tab q4h prn", [("acetaminophen", 300), ("codeine", 30)]),
+        ("Tylenol #4 2 tabs q4h prn", [("acetaminophen", 600), ("codeine", 120)]),
+        ("Tylenol with Codeine #3 1 tab q4h prn", [("acetaminophen", 300), ("codeine", 30)]),
+        ("Tylenol #3 #30 1 tab q6h prn", [("acetaminophen", 300), ("codeine", 30)]),
+        # a count range right after a name whose strength is known is a count, not strengths
+        ("Tylenol #4 1-2 tab q4h prn", [("acetaminophen", 600), ("codeine", 120)]),
+        ("Norco 5-325 tab q6h prn", [("acetaminophen", 325), ("hydrocodone", 5)]),
+        # a dispense quantity after the name is still a quantity
+        ("baclofen #30 10 mg tid", [("baclofen", 10)]),
+        # an older RxNorm synonym of the ingredient is not a second ingredient
+        ("Zovirax 400 mg tid", [("acyclovir", 400)]),
+        ("Dilantin 100 mg tid", [("phenytoin", 100)]),
+        # a release suffix of a brand the index does not list
+        ("Wellbutrin XL 300 mg daily", [("bupropion", 300)]),
+        ("Cardizem CD 180 mg daily", [("diltiazem", 180)]),
+    ],
+)
+def test_shortened_names(text: str, expected: list[tuple[str, float]]) -> None:
+    assert sorted(doses(text)) == sorted(expected)

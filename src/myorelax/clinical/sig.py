@@ -244,6 +244,9 @@ _DURATION_UNITS = frozenset(
 )
 # Words that introduce the quantity to dispense ('disp: 30', 'qty 20'): not part of the dose.
 _DISPENSE_WORDS = frozenset({"disp", "dispense", "qty", "quantity"})
+# Release suffixes of brand names ('Wellbutrin XL', 'Cardizem CD', 'Calan SR'), read between a
+# name and its strength when the index has no such brand.
+_BRAND_RELEASE = frozenset({"er", "xr", "xl", "sr", "cr", "la", "cd", "xt", "dr", "ec", "od"})
 _RELEASE_WORDS = frozenset(
     {
         "er",
@@ -514,7 +517,18 @@ def _plain_tokens(
         if t.text == "rx" and all(x.text in (".", ";", ",") for x in toks[i + 1 :]):
             i += 1  # a trailing 'Rx' (a prescription, as some EHRs print it)
             continue
-        if t.text == "#" and i + 1 < len(toks) and toks[i + 1].is_number:
+        if (
+            t.text == "#"
+            and i + 1 < len(toks)
+            and toks[i + 1].is_number
+            # a one-digit number right after the name's words is a product's ('Tylenol #3')
+            and not (
+                out
+                and all(x.text.isalpha() for x in out)
+                and len(toks[i + 1].text) == 1
+                and toks[i + 1].text != "0"
+            )
+        ):
             i += 2  # '#20': the quantity to dispense, not the dose
             continue
         if t.text in _DISPENSE_WORDS and i + 1 < len(toks):
@@ -667,6 +681,8 @@ class _Parser:
         self.parsed.match = match
         self.parsed.drug_end = drug_end
         self.parenthesized_name(match)
+        if self.word() in _BRAND_RELEASE and self.number_at(1) is not None:
+            self.i += 1  # 'Wellbutrin XL 300 mg', 'Cardizem CD 180 mg': the text keeps it
         if self.word() in _ROUTES and self.number_at(1) is not None:
             self.parsed.route = self.route()  # 'Lioresal intrathecal 200 mcg/day'
         values, unit = self.strengths(match)
@@ -1296,7 +1312,10 @@ class _Parser:
         1/20 21 Day'): the longest span from `start` past the name's words that is a brand of
         the product index as written, so strengths after a brand ('Percocet 5/325') stay
         strengths."""
-        if j >= len(self.toks) or not self.toks[j].is_number:
+        numbered = (  # 'Tylenol #3': RxNorm's 'Tylenol with Codeine #3'
+            j + 1 < len(self.toks) and self.toks[j].text == "#" and self.toks[j + 1].is_number
+        )
+        if j >= len(self.toks) or not (self.toks[j].is_number or numbered):
             return None
         k = j
         while k < len(self.toks) and k - j < 6:
@@ -1304,6 +1323,7 @@ class _Parser:
             if not (
                 tok.is_number
                 or tok.text in ("/", "-", ".")
+                or (tok.text == "#" and k == j)
                 or (tok.text.isalpha() and tok.text not in _STOP | _COUNT_WORDS)
             ):
                 break
@@ -1364,6 +1384,14 @@ class _Parser:
             return [], None
         if self.word(1) in _COUNT_WORDS:
             return [], None  # '... [Percocet] 1 tab': a tablet count, not a strength
+        upto = self.number_at(2)
+        if (
+            self.word(1) in ("-", "to")
+            and upto is not None
+            and first.number < upto <= MAX_TABLETS
+            and self.word(3) in _COUNT_WORDS
+        ):
+            return [], None  # 'Norco 1-2 tabs': a range of tablets, not two strengths
         values = [first.number]
         self.i += 1
         unit: str | None = None

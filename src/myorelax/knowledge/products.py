@@ -51,6 +51,15 @@ class Product:
         return "group" if self.form else "name"
 
 
+# The origin whose names include RxNorm's synonyms of 2015 (BioPortal export): where it names
+# an ingredient differently from the newer sources for the same product, its name is an alias.
+SYNONYM_ORIGIN = "rxnorm-bioportal-2015"
+
+
+# A numbered product 'A with B #N' (RxNorm's 'Tylenol with Codeine #3'), prescribed as 'A #N'.
+_NUMBERED_WITH = re.compile(r"(.+?) with .+ #\s*(\d+)", re.IGNORECASE)
+
+
 def brand_keys(brand: str) -> tuple[str, ...]:
     """Keys under which a brand is found: as written, and without a pack suffix ('Yaz 28 Day'
     is also 'Yaz')."""
@@ -58,6 +67,9 @@ def brand_keys(brand: str) -> tuple[str, ...]:
     short = _PACK_SUFFIX.sub("", brand).strip()
     if short and short != brand:
         keys.append(normalize_name(short))
+    numbered = _NUMBERED_WITH.fullmatch(brand)
+    if numbered:  # 'Tylenol with Codeine #3' is also written 'Tylenol #3'
+        keys.append(normalize_name(f"{numbered.group(1)} #{numbered.group(2)}"))
     return tuple(k for k in dict.fromkeys(keys) if k)
 
 
@@ -94,17 +106,22 @@ class ProductIndex:
             by_rxcui.setdefault(rxcui, []).append(i)
             by_name.setdefault(normalize_name(name), []).append(i)
         self._origin_names = list(origins)
+        self._aliases: dict[str, str] = {}
+        written: list[tuple[str, ...]] = []
         for i in range(len(self._names)):
             product = self._product(i)
             if product.brand:
                 for key in brand_keys(product.brand):
                     by_brand.setdefault(key, []).append(i)
-            names = []
-            for c in product.components:
-                name = self.expand(c.name)
+            written.append(tuple(self.expand(c.name) for c in product.components))
+        self._aliases = _ingredient_aliases(
+            [self._product(i) for i in range(len(self._names))], written, by_rxcui
+        )
+        for names in written:
+            names = tuple(self.expand(n) for n in names)
+            for name in names:
                 ingredients.setdefault(normalize_name(name), name)
-                names.append(name)
-            components.append(tuple(names))
+            components.append(names)
         # One row is stored as an int, several as a tuple: far cheaper to unpickle than lists.
         self._by_rxcui = {k: v[0] if len(v) == 1 else tuple(v) for k, v in by_rxcui.items()}
         self._by_name = {k: v[0] if len(v) == 1 else tuple(v) for k, v in by_name.items()}
@@ -159,10 +176,14 @@ class ProductIndex:
         return self._rows_of(self._by_brand.get(normalize_name(text)))
 
     def expand(self, name: str) -> str:
-        """An ingredient name with RxNorm's abbreviation spelled out ('APAP' -> acetaminophen)."""
+        """An ingredient name with RxNorm's abbreviation spelled out ('APAP' -> acetaminophen),
+        and as the index mostly writes it where an older source wrote a synonym for the same
+        product ('acycycloguanosine' -> acyclovir, 'DPH sodium' -> phenytoin sodium)."""
         first, _, rest = name.strip().partition(" ")
         full = getattr(self, "_abbreviations", {}).get(first.upper())
-        return f"{full} {rest}".strip() if full else name
+        name = f"{full} {rest}".strip() if full else name
+        aliases: dict[str, str] = getattr(self, "_aliases", {})
+        return aliases.get(normalize_name(name), name)
 
     def by_ndc(self, code: str) -> list[Product]:
         """The shipped index has no NDCs (a loaded RxNorm release has)."""
@@ -203,6 +224,57 @@ class ProductIndex:
     def ingredient_names(self) -> dict[str, str]:
         """Every ingredient written in a product: its key and the name as first written."""
         return dict(self._ingredients)
+
+
+def _ingredient_aliases(
+    products: list[Product], names: list[tuple[str, ...]], by_rxcui: dict[str, list[int]]
+) -> dict[str, str]:
+    """Ingredient names that only the oldest source (the 2015 BioPortal synonyms) writes for a
+    product, as the newer sources write the same product ('acycycloguanosine 400 MG Oral
+    Tablet' is RxCUI 197311, acyclovir 400 MG Oral Tablet; 'DPH sodium' is phenytoin sodium).
+    Read as ingredients of their own, a brand with such rows had two ingredients. A name is an
+    alias only when every pairing agrees: same RxCUI, same strengths, one certain pairing of
+    the components, and one name it pairs with."""
+    newer: set[str] = set()
+    for i, p in enumerate(products):
+        if p.origin != SYNONYM_ORIGIN:
+            newer.update(normalize_name(n) for n in names[i])
+    pairs: dict[str, set[str]] = {}
+    written: dict[str, str] = {}
+    for rows in by_rxcui.values():
+        base = [i for i in rows if products[i].origin != SYNONYM_ORIGIN]
+        for other in (i for i in rows if products[i].origin == SYNONYM_ORIGIN):
+            for first in base:
+                for a, b in _paired(products[other], names[other], products[first], names[first]):
+                    ka, kb = normalize_name(a), normalize_name(b)
+                    if ka in newer or not ka.isalpha():
+                        continue  # a name the newer sources use, or one not read as a name
+                    pairs.setdefault(ka, set()).add(kb)
+                    written[kb] = b
+    return {a: written[next(iter(bs))] for a, bs in pairs.items() if len(bs) == 1}
+
+
+def _paired(
+    p: Product, p_names: tuple[str, ...], q: Product, q_names: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """The components of two names of one product that are the same ingredient: names with
+    strengths only, paired by strength (all different within a name, the same in both)."""
+    p_str = [(c.value, (c.unit or "").upper()) for c in p.components]
+    q_str = [(c.value, (c.unit or "").upper()) for c in q.components]
+    if (
+        len(p_names) != len(q_names)
+        or not p_names
+        or any(v is None for v, _u in p_str + q_str)
+        or len(set(p_str)) != len(p_str)
+        or sorted(p_str, key=str) != sorted(q_str, key=str)
+    ):
+        return []
+    out = []
+    for a, st in zip(p_names, p_str, strict=True):
+        b = q_names[q_str.index(st)]
+        if normalize_name(a) != normalize_name(b):
+            out.append((a, b))
+    return out
 
 
 def _word_key(names: Iterable[str]) -> frozenset[str]:

@@ -292,6 +292,10 @@ def _parse_pack(text: str) -> ParsedName | None:
     return ParsedName(components, form=m.group("form").strip() or "Pack", pack=True)
 
 
+# A name before its contents in brackets, then the dose form (no bracket elsewhere).
+_NAMED_CONTENTS = re.compile(r"([^()\d][^()]*?) \(([^()]*\d[^()]*)\) ([A-Za-z][^()]*)")
+
+
 def parse_rxnorm_name(name: str) -> ParsedName | None:
     """The parts of an RxNorm-style product name, or None when `name` is not one."""
     text = re.sub(r"\s+", " ", name.strip())
@@ -306,6 +310,11 @@ def parse_rxnorm_name(name: str) -> ParsedName | None:
     if bm:
         brand = bm.group(1).strip()
         text = text[: bm.start()].strip()
+    named = _NAMED_CONTENTS.fullmatch(text) if brand is None else None
+    if named:
+        # RxNorm's synonym form 'Tylenol with Codeine #3 (acetaminophen 300 MG / codeine
+        # phosphate 30 MG) Oral Tablet': a product name, then what it holds.
+        brand, text = named.group(1).strip(), f"{named.group(2)} {named.group(3)}"
     if not text:
         return None
     parsed = _parse_pack(text) if text.startswith("{") else _parse_drug(text)
