@@ -741,3 +741,33 @@ def test_clock_times_that_disagree_or_a_hold_that_gives_a_dose_are_refused(
 ) -> None:
     with pytest.raises(SigParseError, match=problem):
         parse_medication(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "dose_mg", "per_day"),
+    [
+        # Epic's 'Take <dose> by mouth' after the tablet's strength: the dose of each time, which
+        # may be several tablets (it was 'expected a frequency', the dose unchecked)
+        ("baclofen (LIORESAL) 10 mg tablet Take 20 mg by mouth 4 (four) times daily.", 20, 4),
+        ("sertraline (ZOLOFT) 50 mg tablet Take 50 mg by mouth daily.", 50, 1),
+        ("tizanidine 4 mg tablet take 2 mg by mouth every 8 hours as needed", 2, 3),
+        ("baclofen 10 mg tab 20 mg po qid", 20, 4),
+    ],
+)
+def test_a_dose_restated_after_the_tablet_strength(
+    text: str, dose_mg: float, per_day: float
+) -> None:
+    (o,) = parse_medication(text).orders
+    assert (o.dose_mg, o.doses_per_day) == (dose_mg, per_day)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("baclofen 10 mg tablet take 3 mg tid", "not a whole, half or quarter number"),
+        ("Percocet 5/325 tablet take 5 mg q6h", "after a combination's strengths is unclear"),
+    ],
+)
+def test_a_restated_dose_that_is_no_number_of_tablets_is_refused(text: str, said: str) -> None:
+    with pytest.raises(SigParseError, match=said):
+        parse_medication(text)

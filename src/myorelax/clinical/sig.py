@@ -216,6 +216,7 @@ def times_for(code: str, doses_per_day: float, interval_h: float | None) -> tupl
 # Words of an EHR's printed instructions that carry nothing the grammar needs: the verb
 # ('Take 1 tablet', 'Apply 1 patch') and the formulation, which is read from the order's own
 # words where it matters (safety/checks/organ.py: order_release).
+_MASS_UNITS = frozenset({"mg", "mcg", "g"})
 _FILLER_WORDS = frozenset(
     {"take", "apply", "give", "inject", "use", "place", "chew", "swallow", "administer"}
 )
@@ -792,6 +793,11 @@ class _Parser:
                     # '800 mg tab 1 po tid': the count after the form, before route or frequency
                     self.parsed.tablets = self.tablet_count(n)
                     self.i += 1
+                elif n is not None and self.parsed.tablets is None and after in _MASS_UNITS:
+                    # 'baclofen 10 MG tablet Take 20 mg by mouth 4 times daily' (an EHR's
+                    # list): the tablet's strength, then the dose of each time
+                    self.parsed.tablets = self.restated_dose(n, after)
+                    self.i += 2
             elif w in _COUNT_WORDS or (
                 self.number_at() is not None
                 and (
@@ -1139,6 +1145,21 @@ class _Parser:
             self.i += 2
             return n
         return None
+
+    def restated_dose(self, n: float, unit: str) -> float:
+        """The tablets a dose of `n` `unit` is, after the tablet's strength was given: a whole,
+        half or quarter number of tablets, else the error that says it (at the number)."""
+        given = [d for d in self.parsed.doses if d is not None]
+        strength = given[0].mg() if len(given) == 1 else None
+        if strength is None or strength <= 0:
+            raise self.fail(f"a dose of {n:g} {unit} after a combination's strengths is unclear")
+        tablets = convert(n, unit, "mg") / strength
+        if abs(tablets * 4 - round(tablets * 4)) > 1e-6 or tablets <= 0:
+            raise self.fail(
+                f"{n:g} {unit} is not a whole, half or quarter number of the "
+                f"{given[0].value:g} {given[0].unit} tablets"
+            )
+        return self.tablet_count(round(tablets * 4) / 4)
 
     def tablet_count(self, n: float) -> float:
         """`n` as the tablets of a dose, or the error that names the bound (at the number)."""
