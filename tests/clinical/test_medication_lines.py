@@ -122,6 +122,9 @@ def test_a_form_word_after_the_dose_is_read_as_oral(text: str, route: str | None
         ("Tylenol #4 2 tabs q4h prn", [("acetaminophen", 600), ("codeine", 120)]),
         ("Tylenol with Codeine #3 1 tab q4h prn", [("acetaminophen", 300), ("codeine", 30)]),
         ("Tylenol #3 #30 1 tab q6h prn", [("acetaminophen", 300), ("codeine", 30)]),
+        # 'w/' for 'with'
+        ("Tylenol w/ codeine #3 1 tab q4h prn", [("acetaminophen", 300), ("codeine", 30)]),
+        ("APAP w/codeine 300/30 1 tab q4h prn", [("acetaminophen", 300), ("codeine", 30)]),
         # a count range right after a name whose strength is known is a count, not strengths
         ("Tylenol #4 1-2 tab q4h prn", [("acetaminophen", 600), ("codeine", 120)]),
         ("Norco 5-325 tab q6h prn", [("acetaminophen", 325), ("hydrocodone", 5)]),

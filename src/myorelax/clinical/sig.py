@@ -217,6 +217,7 @@ def times_for(code: str, doses_per_day: float, interval_h: float | None) -> tupl
 # ('Take 1 tablet', 'Apply 1 patch') and the formulation, which is read from the order's own
 # words where it matters (safety/checks/organ.py: order_release).
 _MASS_UNITS = frozenset({"mg", "mcg", "g"})
+_WITH_ABBREVIATION = re.compile(r"\bw/\s*(?=[a-z])", re.IGNORECASE)
 _FILLER_WORDS = frozenset(
     {"take", "apply", "give", "inject", "use", "place", "chew", "swallow", "administer"}
 )
@@ -2114,7 +2115,8 @@ def _split_dose(
 def _parse_medication(
     text: str, *, start: date | None, terminology: Terminology, field: str, lenient: bool
 ) -> MedicationLine:
-    stripped = text.strip()
+    # 'w/' is 'with' ('Tylenol w/ codeine #3', 'APAP w/ codeine'): read as the word it stands for
+    stripped = _WITH_ABBREVIATION.sub("with ", text.strip())
     term = terminology
     parser = _Parser(stripped, term, field)
     parser.strict = not lenient
