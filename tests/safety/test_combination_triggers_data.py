@@ -36,7 +36,9 @@ def test_the_packaged_triggers_fire_as_before() -> None:
     )
     assert "MRX-BEERS-006" in _codes(["lorazepam 1 mg bid"], conditions=["dementia"])
     assert "MRX-BEERS-006" not in _codes(["lorazepam 1 mg bid"])  # no dementia recorded
-    assert "MRX-BEERS-006" not in _codes(["lorazepam 1 mg bid"], conditions=["delirium"])
+    # Beers 2023 Table 3 lists benzodiazepines for delirium as well as dementia
+    assert "MRX-BEERS-006" in _codes(["lorazepam 1 mg bid"], conditions=["delirium"])
+    assert "MRX-BEERS-006" not in _codes(["lorazepam 1 mg bid"], conditions=["hypertension"])
 
 
 def test_a_site_that_adds_delirium_gets_the_alert_in_delirium(kb_copy: Path) -> None:

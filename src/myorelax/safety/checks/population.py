@@ -7,12 +7,14 @@ MRX-BEERS-001 a drug the Beers Criteria say to avoid at 65 and over
 MRX-BEERS-003 three or more CNS-active drugs at 65 and over
 MRX-BEERS-004 an opioid with a benzodiazepine at 65 and over
 MRX-BEERS-005 an opioid with a gabapentinoid at 65 and over
-MRX-BEERS-006 a strongly anticholinergic drug, benzodiazepine or Z-drug in dementia at 65 and over
+MRX-BEERS-006 a strongly anticholinergic drug, benzodiazepine or Z-drug in dementia or delirium at
+              65 and over
 (MRX-BEERS-002, baclofen with eGFR < 60 at 65 and over, is in the organ checks.)
 """
 
 from __future__ import annotations
 
+from myorelax.knowledge.text import join_and
 from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import fmt, make_alert, route_of
 from myorelax.safety.context import CheckContext
@@ -173,14 +175,22 @@ def _beers_combinations(ctx: CheckContext) -> list[Alert]:
             )
     risky = ctx.triggered("MRX-BEERS-006")
     if risky:
+        # The conditions of the rule's trigger the patient has (dementia, delirium).
+        trigger = ctx.kb.rules["MRX-BEERS-006"].trigger
+        assert trigger is not None  # a triggered rule has one
+        had = [
+            ctx.kb.conditions[c].name.lower()
+            for c in trigger.with_condition
+            if c in ctx.patient.has_condition
+        ]
         out.append(
             make_alert(
                 ctx,
                 "MRX-BEERS-006",
                 None,
-                f"{', '.join(a.name for a in risky)} in dementia: AGS Beers 2023 says avoid",
-                "The patient has dementia or cognitive impairment; the Beers Criteria advise "
-                f"avoiding strongly anticholinergic drugs, benzodiazepines and Z-drugs: "
+                f"{', '.join(a.name for a in risky)} in {join_and(had)}: AGS Beers 2023 says avoid",
+                f"The patient has {join_and(had)}; the Beers Criteria advise avoiding strongly "
+                "anticholinergic drugs, benzodiazepines and Z-drugs in dementia and in delirium: "
                 f"**{', '.join(a.name for a in risky)}**.",
                 [a.drug for a in risky],
             )
