@@ -9,6 +9,8 @@ MRX-BEERS-004 an opioid with a benzodiazepine at 65 and over
 MRX-BEERS-005 an opioid with a gabapentinoid at 65 and over
 MRX-BEERS-006 a strongly anticholinergic drug, benzodiazepine or Z-drug in dementia or delirium at
               65 and over
+MRX-BEERS-007 a drug that raises the risk of falls (benzodiazepine, Z-drug, opioid, antiepileptic,
+              antipsychotic, antidepressant) after falls or fractures at 65 and over
 (MRX-BEERS-002, baclofen with eGFR < 60 at 65 and over, is in the organ checks.)
 """
 
@@ -173,26 +175,43 @@ def _beers_combinations(ctx: CheckContext) -> list[Alert]:
                     [a.drug for a in both],
                 )
             )
-    risky = ctx.triggered("MRX-BEERS-006")
-    if risky:
-        # The conditions of the rule's trigger the patient has (dementia, delirium).
-        trigger = ctx.kb.rules["MRX-BEERS-006"].trigger
-        assert trigger is not None  # a triggered rule has one
-        had = [
+    out += _beers_drug_disease(
+        ctx,
+        "MRX-BEERS-006",
+        "strongly anticholinergic drugs, benzodiazepines and Z-drugs in dementia and in delirium",
+    )
+    out += _beers_drug_disease(
+        ctx,
+        "MRX-BEERS-007",
+        "benzodiazepines, Z-drugs, opioids, antiepileptics, antipsychotics and antidepressants "
+        "after falls or fractures, unless safer alternatives are unavailable",
+    )
+    return out
+
+
+def _beers_drug_disease(ctx: CheckContext, code: str, advice: str) -> list[Alert]:
+    """A Beers drug-disease rule (its trigger: drugs of some classes with one of the
+    conditions), naming the conditions the patient has."""
+    risky = ctx.triggered(code)
+    if not risky:
+        return []
+    trigger = ctx.kb.rules[code].trigger
+    assert trigger is not None  # a triggered rule has one
+    had = join_and(
+        [
             ctx.kb.conditions[c].name.lower()
             for c in trigger.with_condition
             if c in ctx.patient.has_condition
         ]
-        out.append(
-            make_alert(
-                ctx,
-                "MRX-BEERS-006",
-                None,
-                f"{', '.join(a.name for a in risky)} in {join_and(had)}: AGS Beers 2023 says avoid",
-                f"The patient has {join_and(had)}; the Beers Criteria advise avoiding strongly "
-                "anticholinergic drugs, benzodiazepines and Z-drugs in dementia and in delirium: "
-                f"**{', '.join(a.name for a in risky)}**.",
-                [a.drug for a in risky],
-            )
+    )
+    names = ", ".join(a.name for a in risky)
+    return [
+        make_alert(
+            ctx,
+            code,
+            None,
+            f"{names} in {had}: AGS Beers 2023 says avoid",
+            f"The patient has {had}; the Beers Criteria advise avoiding {advice}: **{names}**.",
+            [a.drug for a in risky],
         )
-    return out
+    ]
