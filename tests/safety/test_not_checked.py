@@ -139,3 +139,22 @@ def test_a_new_intrathecal_rate_or_a_drug_without_dose_checks_is_not_said_replac
     other = patient_from_data({**COMPLETE, "medications": ["lisinopril 10 mg daily"]})
     report = evaluate_regimen(other, regimen_from(["lisinopril 20 mg daily"]))
     assert "replaced_medication" not in {n.reason for n in report.not_checked}
+
+
+def test_a_child_on_a_drug_whose_label_is_silent_on_children_is_said() -> None:
+    """Chlorzoxazone's label gives neither a minimum age nor pediatric dosing: a child's dose was
+    checked against the adult dosing only, and that is said; a drug whose label sets a minimum
+    age says it with MRX-POP-001 below it and nothing above it."""
+    from myorelax.clinical.inputs import patient_from_data, regimen_from
+    from myorelax.safety.engine import evaluate_regimen
+
+    child = patient_from_data(
+        {"age_years": 8, "sex": "male", "weight_kg": 25, "crcl_ml_min": 100, "allergies": []}
+    )
+    report = evaluate_regimen(child, regimen_from(["chlorzoxazone 250 mg tid"]))
+    said = [n for n in report.not_checked if n.reason == "no_label_statement"]
+    assert len(said) == 1 and said[0].item == "age"
+    assert "chlorzoxazone label gives no pediatric dosing" in said[0].detail
+    report = evaluate_regimen(child, regimen_from(["cyclobenzaprine 5 mg tid"]))
+    assert not [n for n in report.not_checked if n.reason == "no_label_statement"]
+    assert "MRX-POP-001" in {a.code for a in report.alerts}

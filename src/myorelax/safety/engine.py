@@ -268,6 +268,7 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
             "weight unknown: creatinine clearance (Cockcroft-Gault) could not be estimated",
         )
     out += dose.weight_not_checked(ctx)
+    out += dose.pediatric_not_checked(ctx)
     said_sex = any(n.reason == "missing_sex" for n in p.not_checked)
     if p.sex == "unknown" and p.scr_mg_dl is not None and not said_sex:
         fact(

@@ -388,6 +388,36 @@ def weight_not_checked(ctx: CheckContext) -> list[NotChecked]:
     return out
 
 
+def pediatric_not_checked(ctx: CheckContext) -> list[NotChecked]:
+    """A child on a drug whose label gives neither a minimum age nor pediatric dosing for the
+    order's route (chlorzoxazone): its dose was checked against the adult dosing only (said,
+    never silent). A label with a minimum age says who its dosing is for (MRX-POP-001 below it)."""
+    age = ctx.patient.age_years
+    if not ctx.kb.patient_states.is_child(age):
+        return []
+    out: list[NotChecked] = []
+    for a in ctx.subjects:
+        drug = ctx.monograph(a)
+        if drug is None or a.order is None or a.order.dose is None:
+            continue
+        route = route_of(drug, a.order)
+        if drug.populations.min_age_for(route) is not None:
+            continue
+        if any(d.population == "pediatric" and d.route == route for d in drug.dosing):
+            continue
+        out.append(
+            NotChecked(
+                kind="patient_fact",
+                item="age",
+                reason="no_label_statement",
+                detail=f"the {drug.name.lower()} label gives no pediatric dosing or minimum age: "
+                f"in a child of {fmt(age or 0)} years, '{a.order.text}' was checked against the "
+                "adult dosing only",
+            )
+        )
+    return out
+
+
 def _conditions_text(ctx: CheckContext, entry: Dosing) -> str:
     names = [
         ctx.kb.conditions[c].name.lower() for c in entry.for_conditions if c in ctx.kb.conditions
