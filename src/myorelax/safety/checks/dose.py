@@ -361,61 +361,55 @@ def _per_kg(dosing: Dosing) -> bool:
     return any(x is not None and "/kg" in x.unit for x in amounts)
 
 
+def _child_orders(ctx: CheckContext) -> list[tuple[Monograph, Order]]:
+    """In a child, each order with a dose of a drug with a monograph; none in an adult."""
+    if not ctx.kb.patient_states.is_child(ctx.patient.age_years):
+        return []
+    out: list[tuple[Monograph, Order]] = []
+    for a in ctx.subjects:
+        drug = ctx.monograph(a)
+        if drug is not None and a.order is not None and a.order.dose is not None:
+            out.append((drug, a.order))
+    return out
+
+
 def weight_not_checked(ctx: CheckContext) -> list[NotChecked]:
     """A child on a drug whose pediatric dosing is per kg, with no weight: the weight-based
     dose limits were not checked (said, never silent)."""
-    if ctx.patient.weight_kg is not None or not ctx.kb.patient_states.is_child(
-        ctx.patient.age_years
-    ):
+    if ctx.patient.weight_kg is not None:
         return []
-    out: list[NotChecked] = []
-    for a in ctx.subjects:
-        drug = ctx.monograph(a)
-        if drug is None or a.order is None or a.order.dose is None:
-            continue
-        dosing = dosing_for(ctx, drug, a.order)
-        if dosing is None or dosing.population != "pediatric" or not _per_kg(dosing):
-            continue
-        out.append(
-            NotChecked(
-                kind="patient_fact",
-                item="weight",
-                reason="missing_weight",
-                detail=f"weight unknown: the weight-based (per kg) pediatric dosing of "
-                f"{drug.name.lower()} ('{a.order.text}') was not checked; record the weight",
-            )
+    return [
+        NotChecked(
+            kind="patient_fact",
+            item="weight",
+            reason="missing_weight",
+            detail=f"weight unknown: the weight-based (per kg) pediatric dosing of "
+            f"{drug.name.lower()} ('{order.text}') was not checked; record the weight",
         )
-    return out
+        for drug, order in _child_orders(ctx)
+        if (dosing := dosing_for(ctx, drug, order)) is not None
+        and dosing.population == "pediatric"
+        and _per_kg(dosing)
+    ]
 
 
 def pediatric_not_checked(ctx: CheckContext) -> list[NotChecked]:
     """A child on a drug whose label gives neither a minimum age nor pediatric dosing for the
     order's route (chlorzoxazone): its dose was checked against the adult dosing only (said,
     never silent). A label with a minimum age says who its dosing is for (MRX-POP-001 below it)."""
-    age = ctx.patient.age_years
-    if not ctx.kb.patient_states.is_child(age):
-        return []
-    out: list[NotChecked] = []
-    for a in ctx.subjects:
-        drug = ctx.monograph(a)
-        if drug is None or a.order is None or a.order.dose is None:
-            continue
-        route = route_of(drug, a.order)
-        if drug.populations.min_age_for(route) is not None:
-            continue
-        if any(d.population == "pediatric" and d.route == route for d in drug.dosing):
-            continue
-        out.append(
-            NotChecked(
-                kind="patient_fact",
-                item="age",
-                reason="no_label_statement",
-                detail=f"the {drug.name.lower()} label gives no pediatric dosing or minimum age: "
-                f"in a child of {fmt(age or 0)} years, '{a.order.text}' was checked against the "
-                "adult dosing only",
-            )
+    return [
+        NotChecked(
+            kind="patient_fact",
+            item="age",
+            reason="no_label_statement",
+            detail=f"the {drug.name.lower()} label gives no pediatric dosing or minimum age: "
+            f"in a child of {fmt(ctx.patient.age_years or 0)} years, '{order.text}' was checked "
+            "against the adult dosing only",
         )
-    return out
+        for drug, order in _child_orders(ctx)
+        if drug.populations.min_age_for(route := route_of(drug, order)) is None
+        and not any(d.population == "pediatric" and d.route == route for d in drug.dosing)
+    ]
 
 
 def _conditions_text(ctx: CheckContext, entry: Dosing) -> str:
