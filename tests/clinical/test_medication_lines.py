@@ -133,6 +133,11 @@ def test_a_form_word_after_the_dose_is_read_as_oral(text: str, route: str | None
         # an older RxNorm synonym of the ingredient is not a second ingredient
         ("Zovirax 400 mg tid", [("acyclovir", 400)]),
         ("Dilantin 100 mg tid", [("phenytoin", 100)]),
+        # a bare number after a brand made in that strength is that strength ('Soma 350')
+        ("Soma 350 1 tab tid", [("carisoprodol", 350)]),
+        ("Robaxin 750 2 tabs qid", [("methocarbamol", 1500)]),
+        ("Skelaxin 800 tid", [("metaxalone", 800)]),
+        ("Zanaflex 4 tid", [("tizanidine", 4)]),
         # a release suffix of a brand the index does not list
         ("Wellbutrin XL 300 mg daily", [("bupropion", 300)]),
         ("Cardizem CD 180 mg daily", [("diltiazem", 180)]),
@@ -140,3 +145,11 @@ def test_a_form_word_after_the_dose_is_read_as_oral(text: str, route: str | None
 )
 def test_shortened_names(text: str, expected: list[tuple[str, float]]) -> None:
     assert sorted(doses(text)) == sorted(expected)
+
+
+@pytest.mark.parametrize("text", ["Soma 300 tid", "baclofen 10 tid"])
+def test_a_bare_number_that_is_no_strength_of_the_product_is_refused(text: str) -> None:
+    """A number without its unit is a strength only when the named brand is made in it; a
+    generic name, or a strength the brand is not made in, still needs the unit."""
+    with pytest.raises(SigParseError, match="a dose needs a unit"):
+        parse_medication(text)

@@ -626,6 +626,17 @@ def _plain_tokens(
     return out, total, unsaid, concentration
 
 
+def _made_unit(match: MedicationMatch, value: float) -> str | None:
+    """The unit of a single-ingredient product's strength `value` when the product index has
+    that strength ('Soma 350' is carisoprodol 350 mg, 'Robaxin 750' methocarbamol 750 mg), or
+    None: a bare number after a brand is a strength only when the brand is made in it."""
+    made = [v[0] for v in match.variants if len(v) == 1]
+    if not made and len(match.ingredients) == 1:
+        made = [match.ingredients[0]]
+    units = {m.unit for m in made if m.strength == value and m.unit in _DOSE_UNITS}
+    return units.pop() if len(units) == 1 else None
+
+
 class _Parser:
     def __init__(self, text: str, terminology: Terminology, field: str) -> None:
         self.text = text
@@ -1433,6 +1444,11 @@ class _Parser:
                 tok.text in _COUNT_WORDS or tok.text in _ROUTES or not _is_dose_unit(tok.text)
             ):
                 break  # a combination's unit may be left out ('Percocet 5/325 1 tab')
+            if len(values) == 1 and not _is_dose_unit(tok.text):
+                made = _made_unit(match, values[0])
+                if made is not None:  # 'Skelaxin 800 tid': a strength the brand is made in
+                    unit = made
+                    break
             written = self.unit(values)
             if unit is not None and written != unit:
                 raise SigParseError(
@@ -1446,9 +1462,11 @@ class _Parser:
             if not (self.word() == "/" and after is not None and after.is_number):
                 break  # only '5 mg/325 mg' goes on after a unit
         if unit is None and len(values) == 1:
-            raise SigParseError(
-                self.text, first.end, "a dose needs a unit (mg, mcg, g, mL)", field=self.field
-            )
+            unit = _made_unit(match, values[0])  # 'Soma 350 1 tab tid': the product's strength
+            if unit is None:
+                raise SigParseError(
+                    self.text, first.end, "a dose needs a unit (mg, mcg, g, mL)", field=self.field
+                )
         for v in values:
             if v <= 0:
                 raise UnitError(
