@@ -153,3 +153,10 @@ def test_a_bare_number_that_is_no_strength_of_the_product_is_refused(text: str) 
     generic name, or a strength the brand is not made in, still needs the unit."""
     with pytest.raises(SigParseError, match="a dose needs a unit"):
         parse_medication(text)
+
+
+def test_a_brand_s_strengths_are_named_when_a_bare_number_is_none_of_them() -> None:
+    with pytest.raises(
+        SigParseError, match=r"300 is not a strength Soma is made in \(carisoprodol"
+    ):
+        parse_medication("Soma 300 tid")

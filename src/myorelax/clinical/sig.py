@@ -1449,6 +1449,16 @@ class _Parser:
                 if made is not None:  # 'Skelaxin 800 tid': a strength the brand is made in
                     unit = made
                     break
+                singles = [v for v in match.variants if len(v) == 1]
+                if match.how == "brand" and singles:
+                    raise SigParseError(
+                        self.text,
+                        first.end,
+                        f"a dose needs a unit (mg, mcg, g, mL), and {first.text} is not a "
+                        f"strength {match.matched} is made in "
+                        f"({_strengths_made(singles, match.ingredients)})",
+                        field=self.field,
+                    )
             written = self.unit(values)
             if unit is not None and written != unit:
                 raise SigParseError(
