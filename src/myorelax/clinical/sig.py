@@ -218,6 +218,13 @@ def times_for(code: str, doses_per_day: float, interval_h: float | None) -> tupl
 # words where it matters (safety/checks/organ.py: order_release).
 _MASS_UNITS = frozenset({"mg", "mcg", "g"})
 _WITH_ABBREVIATION = re.compile(r"\bw/\s*(?=[a-z])", re.IGNORECASE)
+
+
+def _spelled_out(text: str) -> str:
+    """The text with 'w/' as the word it stands for ('Tylenol w/ codeine #3', 'w/ meals')."""
+    return _WITH_ABBREVIATION.sub("with ", text.strip())
+
+
 _FILLER_WORDS = frozenset(
     {"take", "apply", "give", "inject", "use", "place", "chew", "swallow", "administer"}
 )
@@ -246,9 +253,6 @@ _DURATION_UNITS = frozenset(
 )
 # Words that introduce the quantity to dispense ('disp: 30', 'qty 20'): not part of the dose.
 _DISPENSE_WORDS = frozenset({"disp", "dispense", "qty", "quantity"})
-# Release suffixes of brand names ('Wellbutrin XL', 'Cardizem CD', 'Calan SR'), read between a
-# name and its strength when the index has no such brand.
-_BRAND_RELEASE = frozenset({"er", "xr", "xl", "sr", "cr", "la", "cd", "xt", "dr", "ec", "od"})
 _RELEASE_WORDS = frozenset(
     {
         "er",
@@ -272,6 +276,10 @@ _RELEASE_WORDS = frozenset(
         "coated",
     }
 )
+# Release suffixes of brand names ('Wellbutrin XL', 'Cardizem CD', 'Calan SR'), read between a
+# name and its strength when the index has no such brand: the abbreviations among the release
+# words, and two that only brands use.
+_BRAND_RELEASE = frozenset(w for w in _RELEASE_WORDS if len(w) == 2) | {"cd", "xt"}
 
 
 # 'with meals', 'after food', 'before breakfast': when a dose is taken, nothing the check uses.
@@ -2055,7 +2063,7 @@ def parse_product(
     term = terminology or default_terminology()
 
     def read() -> MedicationMatch:
-        parser = _Parser(text.strip(), term, field)
+        parser = _Parser(_spelled_out(text), term, field)
         parser.strict = False
         match, from_names, _end = parser.medication()
         parser.parenthesized_name(match)
@@ -2143,8 +2151,7 @@ def _split_dose(
 def _parse_medication(
     text: str, *, start: date | None, terminology: Terminology, field: str, lenient: bool
 ) -> MedicationLine:
-    # 'w/' is 'with' ('Tylenol w/ codeine #3', 'APAP w/ codeine'): read as the word it stands for
-    stripped = _WITH_ABBREVIATION.sub("with ", text.strip())
+    stripped = _spelled_out(text)
     term = terminology
     parser = _Parser(stripped, term, field)
     parser.strict = not lenient

@@ -118,7 +118,7 @@ class ProductIndex:
             [self._product(i) for i in range(len(self._names))], written, by_rxcui
         )
         for names in written:
-            names = tuple(self.expand(n) for n in names)
+            names = tuple(self._aliases.get(normalize_name(n), n) for n in names)
             for name in names:
                 ingredients.setdefault(normalize_name(name), name)
             components.append(names)

@@ -175,27 +175,20 @@ def _beers_combinations(ctx: CheckContext) -> list[Alert]:
                     [a.drug for a in both],
                 )
             )
-    out += _beers_drug_disease(
-        ctx,
-        "MRX-BEERS-006",
-        "strongly anticholinergic drugs, benzodiazepines and Z-drugs in dementia and in delirium",
-    )
-    out += _beers_drug_disease(
-        ctx,
-        "MRX-BEERS-007",
-        "benzodiazepines, Z-drugs, opioids, antiepileptics, antipsychotics and antidepressants "
-        "after falls or fractures, unless safer alternatives are unavailable",
-    )
+    out += _beers_drug_disease(ctx, "MRX-BEERS-006")
+    out += _beers_drug_disease(ctx, "MRX-BEERS-007")
     return out
 
 
-def _beers_drug_disease(ctx: CheckContext, code: str, advice: str) -> list[Alert]:
+def _beers_drug_disease(ctx: CheckContext, code: str) -> list[Alert]:
     """A Beers drug-disease rule (its trigger: drugs of some classes with one of the
-    conditions), naming the conditions the patient has."""
+    conditions), naming the conditions the patient has; what Beers advises is the rule's own
+    description (its knowledge file)."""
     risky = ctx.triggered(code)
     if not risky:
         return []
-    trigger = ctx.kb.rules[code].trigger
+    rule = ctx.kb.rules[code]
+    trigger = rule.trigger
     assert trigger is not None  # a triggered rule has one
     had = join_and(
         [
@@ -211,7 +204,7 @@ def _beers_drug_disease(ctx: CheckContext, code: str, advice: str) -> list[Alert
             code,
             None,
             f"{names} in {had}: AGS Beers 2023 says avoid",
-            f"The patient has {had}; the Beers Criteria advise avoiding {advice}: **{names}**.",
+            f"The patient has {had}: **{names}**. {rule.description}",
             [a.drug for a in risky],
         )
     ]
