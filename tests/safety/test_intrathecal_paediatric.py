@@ -53,9 +53,30 @@ def test_adult_intrathecal_above_the_labelled_range_says_range_not_maximum() -> 
     # Above the range most patients were kept in, not above a maximum (the label sets none):
     # moderate, one grade below a labelled maximum's.
     assert hit and hit[0].severity == "moderate"
-    assert "maintenance range" in hit[0].summary and "800 mcg/day" in hit[0].summary
+    assert "maintenance range" in hit[0].summary and "800 mcg/day" not in hit[0].summary
     assert "sets no maximum" in hit[0].detail
     assert "MRX-DOSE-002" not in _codes(_alerts(["baclofen 600 mcg/day intrathecal"]))
+
+
+def test_the_maintenance_range_follows_the_origin_of_the_spasticity() -> None:
+    """Gablofen 2: most patients were kept on 300-800 mcg/day for spasticity of spinal origin and
+    90-703 for cerebral origin. 750 mcg/day is within the first and above the second: the range
+    follows the recorded condition; with none recorded the lower range applies and the alert says
+    the cause is not recorded (it passed silently, judged on the spinal range)."""
+    order = ["baclofen 750 mcg/day intrathecal"]
+    assert "MRX-DOSE-002" not in _codes(_alerts(order, conditions=["multiple_sclerosis"]))
+    assert "MRX-DOSE-002" not in _codes(_alerts(order, conditions=["spinal_cord_injury"]))
+    cerebral = [
+        a for a in _alerts(order, conditions=["cerebral_palsy"]) if a.code == "MRX-DOSE-002"
+    ]
+    assert cerebral and "703 mcg/day" in cerebral[0].summary
+    assert "not recorded" not in cerebral[0].detail
+    unknown = [a for a in _alerts(order) if a.code == "MRX-DOSE-002"]
+    assert unknown and "703 mcg/day" in unknown[0].summary
+    assert "not recorded" in unknown[0].detail
+    # Both causes recorded: the lower range, as the cause of this pump cannot be told.
+    both = _alerts(order, conditions=["spinal_cord_injury", "stroke"])
+    assert "MRX-DOSE-002" in _codes(both)
 
 
 def test_a_child_is_judged_on_the_paediatric_range() -> None:

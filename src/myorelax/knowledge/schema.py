@@ -448,6 +448,42 @@ def labelled_range_top(
     return best[1] if best else None
 
 
+def labelled_range_for(
+    drug: Monograph,
+    route: str,
+    populations: Collection[str] | None,
+    conditions: Collection[str],
+) -> tuple[Dosing | None, bool]:
+    """The entry whose labelled maintenance range applies, and whether the cause it is for is
+    known (as `rise_limit_for`): an entry for everyone of the age group (the paediatric range)
+    first, its highest; else the entries for a recorded condition (`for_conditions`: the origin of
+    spasticity), the lowest top among them; else, the cause not being recorded, the lowest top of
+    all (the conservative one: 703 mcg/day for cerebral, not 800 for spinal spasticity)."""
+    from myorelax.units import convert
+
+    def top(d: Dosing) -> float:
+        assert d.usual_dose is not None
+        return convert(d.usual_dose.upper, d.usual_dose.unit, "mg/day")
+
+    entries = [
+        d
+        for d in drug.dosing
+        if d.route == route
+        and d.usual_dose_is_labelled_range
+        and d.usual_dose is not None
+        and (populations is None or d.population == "all" or d.population in populations)
+    ]
+    if not entries:
+        return None, True
+    general = [d for d in entries if not d.for_conditions]
+    if general:
+        return max(general, key=top), True
+    matched = [d for d in entries if set(d.for_conditions) & set(conditions)]
+    if matched:
+        return min(matched, key=top), True
+    return min(entries, key=top), False
+
+
 def rise_limits(
     drug: Monograph, route: str, populations: Collection[str] | None = None
 ) -> list[tuple[float, Dosing]]:

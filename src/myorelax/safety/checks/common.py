@@ -13,7 +13,7 @@ from myorelax.knowledge.schema import (
     Monograph,
     Severity,
     applies_from_age,
-    labelled_range_top,
+    labelled_range_for,
     rise_limit_for,
 )
 from myorelax.pk.exposure import ExposureRatio
@@ -164,11 +164,13 @@ def route_maxima(
     return best("max_single"), best("max_daily")
 
 
-def labelled_range(ctx: CheckContext, drug: Monograph, order: Order) -> Dosing | None:
-    """The entry whose labelled maintenance range reaches highest for this route and the
-    patient's age group (where the label sets no maximum: intrathecal baclofen)."""
+def labelled_range(ctx: CheckContext, drug: Monograph, order: Order) -> tuple[Dosing | None, bool]:
+    """The entry whose labelled maintenance range applies for this route, the patient's age
+    group and recorded conditions (where the label sets no maximum: intrathecal baclofen, 300-800
+    mcg/day for spasticity of spinal origin, 90-703 for cerebral), and whether the cause it is
+    for is recorded (if not, the lowest range: `labelled_range_for`)."""
     groups = population_groups(ctx, drug, order)
-    return labelled_range_top(drug, route_of(drug, order), groups)
+    return labelled_range_for(drug, route_of(drug, order), groups, ctx.patient.conditions)
 
 
 def rise_limit(ctx: CheckContext, drug: Monograph, order: Order) -> tuple[Dosing | None, bool]:

@@ -256,7 +256,7 @@ def _above_labelled_range(
     baclofen), a daily dose above the top of that range: MRX-DOSE-002, said as outside the
     labelled range, never as above a labelled maximum."""
     assert a.order is not None
-    entry = labelled_range(ctx, drug, a.order)
+    entry, cause_known = labelled_range(ctx, drug, a.order)
     if entry is None or entry.usual_dose is None:
         return []
     u = entry.usual_dose
@@ -279,8 +279,16 @@ def _above_labelled_range(
             f"{drug.name} {fmt(shown)} {unit} is above the labelled {route} maintenance range "
             f"(up to {fmt(u.upper)} {unit})",
             f"The order gives **{fmt(shown)} {unit}**. The label sets no maximum {route} dose; "
-            f"the maintenance doses it reports for {who} are **{u.text()}** (the highest of "
-            "its ranges for this age group). Above that range the label's experience is thin.",
+            f"the maintenance doses it reports for {who}"
+            + (f" with {_conditions_text(ctx, entry)}" if entry.for_conditions else "")
+            + f" are **{u.text()}**. Above that range the label's experience is thin."
+            + (
+                ""
+                if cause_known
+                else " The cause the label doses by (the origin of the spasticity) is not "
+                "recorded: its lowest maintenance range is applied; record the condition for "
+                "the range that fits."
+            ),
             [a.drug],
             u,
             entry,
