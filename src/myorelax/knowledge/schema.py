@@ -392,6 +392,9 @@ class Titration(Cited):
     # most once per `interval` (intrathecal baclofen: 10-30% once every 24 hours for spinal
     # spasticity): a dose change that raises the daily dose by more is faster than labelled.
     max_increase: Amount | None = None
+    # The label gives a starting dose and says to raise it gradually, with no step size (diazepam
+    # in older patients and children): a new start above `start` is faster than labelled.
+    gradual: bool = False
     notes: tuple[Statement, ...] = ()
 
 

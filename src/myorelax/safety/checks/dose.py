@@ -31,6 +31,7 @@ from myorelax.safety.checks.common import (
     line_key,
     make_alert,
     order_dose_mg,
+    population_groups,
     rise_limit,
     route_maxima,
     route_of,
@@ -473,6 +474,30 @@ def _relative_rise(ctx: CheckContext, a: Active, drug: Monograph, current: Order
     ]
 
 
+def _geriatric_start(
+    ctx: CheckContext, drug: Monograph, order: Order, matched: Dosing
+) -> Dosing | None:
+    """The geriatric entry that starts low and raises gradually (a start and a titration) for
+    this route and the products of the entry the order matched, where the patient is of its age
+    (`population_groups` puts geriatric first only then)."""
+    if population_groups(ctx, drug, order)[:1] != ("geriatric",):
+        return None
+    route = route_of(drug, order)
+    return next(
+        (
+            d
+            for d in drug.dosing
+            if d.population == "geriatric"
+            and d.route == route
+            and d.start is not None
+            and (t := d.titration) is not None
+            and (t.step or t.schedule or t.gradual)
+            and (not d.products or not matched.products or set(d.products) & set(matched.products))
+        ),
+        None,
+    )
+
+
 def _titration(
     ctx: CheckContext, a: Active, drug: Monograph, dosing: Dosing, dose_mg: float
 ) -> list[Alert]:
@@ -487,6 +512,10 @@ def _titration(
         (m for m in lines if m.frequency and m.frequency.code == code),
         lines[0] if lines else None,
     )
+    if current is None:
+        # An older patient's new start is judged on the geriatric start where the label gives
+        # one (diazepam: 2-2.5 mg), even when the dose falls in an adult entry's usual range.
+        dosing = _geriatric_start(ctx, drug, a.order, dosing) or dosing
     t = dosing.titration
     cited = t or dosing
     weight = ctx.patient.weight_kg
@@ -499,7 +528,7 @@ def _titration(
         start_mg = amount_in(start, "mg", weight)
         if start_mg is None:
             return []  # a per-kg start without a weight: said by weight_not_checked
-        if dose_mg <= start_mg * 1.0001 or not (t and (t.step or t.schedule)):
+        if dose_mg <= start_mg * 1.0001 or not (t and (t.step or t.schedule or t.gradual)):
             return []
         at_weight = f" ({fmt(start_mg)} mg at {weight:g} kg)" if "/kg" in start.unit else ""
         return [
@@ -511,6 +540,7 @@ def _titration(
                 f"{drug.name} is not among the current medications, so this is a new start at "
                 f"**{fmt(dose_mg)} mg** per dose; the label starts "
                 + (f"{dosing.population} patients " if at_weight else "")
+                + ("older patients " if dosing.population == "geriatric" else "")
                 + f"at **{start.text()}**{at_weight} and raises the dose gradually.",
                 [a.drug],
                 start,
