@@ -435,7 +435,8 @@ def order_form(order: Order, mono: Monograph) -> str | None:
         for pattern, form in _FORM_WORDS:
             if pattern.search(text):
                 return form
-    forms = {p.form for p in mono.products if p.route == "oral" and p.form != "oral_solution"}
+    liquids = ("oral_solution", "oral_suspension")
+    forms = {p.form for p in mono.products if p.route == "oral" and p.form not in liquids}
     return forms.pop() if len(forms) == 1 else None
 
 

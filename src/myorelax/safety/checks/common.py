@@ -244,11 +244,18 @@ def order_dose_mg(drug: Monograph, order: Order) -> float | None:
     if order.dose.is_mass_rate:
         return convert(order.dose.value, order.dose.unit, "mg/day")
     if has_dimension(order.dose.unit, "mL"):
+        # A liquid named by its brand (Ozobax 1 mg/mL, Fleqsuvy 5 mg/mL) is that product's.
+        liquids = [p for p in drug.products if p.route == "oral"]
+        named = [
+            p
+            for p in liquids
+            if order.product and order.product.lower() in (b.lower() for b in p.brands)
+        ]
         concentrations = {
             convert(s.value, s.unit, "mg/mL")
-            for p in drug.products
+            for p in named or liquids
             for s in p.strengths
-            if s.value is not None and has_dimension(s.unit, "mg/mL") and p.route == "oral"
+            if s.value is not None and has_dimension(s.unit, "mg/mL")
         }
         volume = convert(order.dose.value, order.dose.unit, "mL") * (order.tablets or 1)
         if not concentrations:
