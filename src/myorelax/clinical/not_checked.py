@@ -11,7 +11,8 @@ told is `possibly_current`; a record of a patient who has died is `deceased_pati
 ran as for a living patient); a FHIR record without a Patient resource is `missing_patient` (age
 and sex unknown); a current medication of the drug an order is for, read as replaced by the order,
 is `replaced_medication` (their sum was not checked); a pregnant or breastfeeding patient on a
-drug the knowledge base has no label statement for on it is `no_label_statement`. Every interface shows the list above the alerts.
+drug the knowledge base has no label statement for on it is `no_label_statement`; a dose by a
+route the drug has no labelled dosing for here is `no_route_dosing` (its limits were not checked). Every interface shows the list above the alerts.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ NotCheckedReason = Literal[
     "later_dosage_steps",
     "duplicate_line",
     "class_only",
+    "no_route_dosing",
 ]
 
 

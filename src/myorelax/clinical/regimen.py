@@ -146,6 +146,21 @@ class Order(Frozen):
         return self.dose_mg * (self.doses_per_day or 0.0)
 
 
+def per_kg_in_mg(orders: tuple[Order, ...], weight_kg: float | None) -> tuple[Order, ...]:
+    """Orders whose dose is per kg of body weight ('dantrolene 2.5 mg/kg IV') with the dose in
+    mg at this weight; unchanged without a weight (their dose limits are then not checked, and
+    the check says so)."""
+    if weight_kg is None:
+        return orders
+    out = []
+    for o in orders:
+        if o.dose is not None and has_dimension(o.dose.unit, "mg/kg"):
+            mg = convert(o.dose.value, o.dose.unit, "mg/kg") * weight_kg
+            o = o.model_copy(update={"dose": Dose(value=mg, unit="mg")})
+        out.append(o)
+    return tuple(out)
+
+
 class Regimen(Frozen):
     """Orders being checked, and drugs being stopped."""
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from myorelax.clinical.not_checked import NotChecked, NotCheckedReason
 from myorelax.clinical.patient import Patient
-from myorelax.clinical.regimen import Order, Regimen
+from myorelax.clinical.regimen import Order, Regimen, per_kg_in_mg
 from myorelax.errors import UnknownDrugError
 from myorelax.knowledge.loader import load_knowledge
 from myorelax.knowledge.schema import KnowledgeBase, Monograph
@@ -269,6 +269,8 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
         )
     out += dose.weight_not_checked(ctx)
     out += dose.pediatric_not_checked(ctx)
+    out += dose.route_not_checked(ctx)
+    out += dose.per_kg_not_checked(ctx)
     said_sex = any(n.reason == "missing_sex" for n in p.not_checked)
     if p.sex == "unknown" and p.scr_mg_dl is not None and not said_sex:
         fact(
@@ -328,6 +330,10 @@ def evaluate_regimen(
 ) -> CheckReport:
     """Check `regimen` (orders, drugs being stopped) against `patient`; return the report."""
     kb = kb or load_knowledge()
+    # A dose per kg is checked as the mg it is at the patient's weight.
+    weight = patient.weight_kg
+    regimen = regimen.model_copy(update={"orders": per_kg_in_mg(regimen.orders, weight)})
+    patient = patient.model_copy(update={"medications": per_kg_in_mg(patient.medications, weight)})
     ctx = CheckContext(
         kb=kb,
         terminology=terminology or default_terminology(),

@@ -243,6 +243,8 @@ def order_dose_mg(drug: Monograph, order: Order) -> float | None:
         return mg
     if order.dose.is_mass_rate:
         return convert(order.dose.value, order.dose.unit, "mg/day")
+    if has_dimension(order.dose.unit, "mg/kg"):
+        return None  # per kg without a weight (with one, the check gave it in mg): said
     if has_dimension(order.dose.unit, "mL"):
         # A liquid named by its brand (Ozobax 1 mg/mL, Fleqsuvy 5 mg/mL) is that product's.
         liquids = [p for p in drug.products if p.route == "oral"]

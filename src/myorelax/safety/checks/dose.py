@@ -21,6 +21,7 @@ from myorelax.clinical.sig import product_variants
 from myorelax.errors import InputError
 from myorelax.knowledge.schema import Dosing, Monograph
 from myorelax.knowledge.terminology import MatchedIngredient
+from myorelax.knowledge.text import join_and
 from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import (
     amount_in,
@@ -379,6 +380,56 @@ def _child_orders(ctx: CheckContext) -> list[tuple[Monograph, Order]]:
         drug = ctx.monograph(a)
         if drug is not None and a.order is not None and a.order.dose is not None:
             out.append((drug, a.order))
+    return out
+
+
+def per_kg_not_checked(ctx: CheckContext) -> list[NotChecked]:
+    """A dose per kg ('2.5 mg/kg') with no weight: its dose limits were not checked (said,
+    never silent; with a weight the check reads it in mg)."""
+    return [
+        NotChecked(
+            kind="dose",
+            item=a.order.text,
+            reason="missing_weight",
+            detail=f"'{a.order.text}': a dose per kg and no weight recorded, so the dose limits "
+            f"of {drug.name.lower()} were not checked; record the weight",
+        )
+        for a in ctx.subjects
+        if (drug := ctx.monograph(a)) is not None
+        and a.order is not None
+        and a.order.dose is not None
+        and has_dimension(a.order.dose.unit, "mg/kg")
+    ]
+
+
+def route_not_checked(ctx: CheckContext) -> list[NotChecked]:
+    """A dose by a route the drug has no labelled dosing for here (tizanidine 'PR', diazepam
+    'IV' or by nasal spray): its dose limits were not checked (said, never silent); where the
+    drug has no product by that route at all, that is said too."""
+    out: list[NotChecked] = []
+    for a in ctx.subjects:
+        drug = ctx.monograph(a)
+        if drug is None or a.order is None or a.order.dose is None:
+            continue
+        route = route_of(drug, a.order)
+        if any(d.route == route for d in drug.dosing):
+            continue
+        name = drug.name.lower()
+        products = [p for p in drug.products if p.route == route]
+        if products:
+            forms = join_and(sorted({p.form.replace("_", " ") for p in products}))
+            why = f"the knowledge base has no labelled {route} dosing of {name} (only its {forms})"
+        else:
+            routes = join_and(sorted({p.route for p in drug.products}))
+            why = f"{name} has no {route} product here (its products are {routes})"
+        out.append(
+            NotChecked(
+                kind="dose",
+                item=a.order.text,
+                reason="no_route_dosing",
+                detail=f"'{a.order.text}': {why}; the dose limits by this route were not checked",
+            )
+        )
     return out
 
 
