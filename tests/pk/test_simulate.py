@@ -118,3 +118,16 @@ def test_the_dosage_form_named_in_the_order_selects_its_food_effect(kb: Knowledg
     assert not any("dosage form not given" in n for n in (*tab.notes, *cap.notes))
     said = [n for n in unknown.notes if "dosage form not given" in n]
     assert len(said) == 1 and "tablet" in said[0] and "capsule" in said[0]
+
+
+def test_a_volume_of_a_named_liquid_is_simulated_as_its_mg(kb: KnowledgeBase) -> None:
+    """Fleqsuvy is 5 mg/mL and Ozobax 1 mg/mL: 2 mL of the one and 10 mL of the other are both
+    10 mg of baclofen; a volume of 'baclofen' alone (liquids of 1, 2 and 5 mg/mL) is refused."""
+    ten = sim(kb, "baclofen 10 mg tid", days=2).analytes[0].cmax
+    fleqsuvy = sim(kb, "Fleqsuvy 2 mL tid", days=2)
+    assert fleqsuvy.analytes[0].cmax == pytest.approx(ten)
+    assert any("2 mL simulated as 10 mg" in n for n in fleqsuvy.notes)
+    assert sim(kb, "Ozobax 10 mL tid", days=2).analytes[0].cmax == pytest.approx(ten)
+    with pytest.raises(InputError) as exc:
+        sim(kb, "baclofen 10 mL tid", days=2)
+    assert exc.value.field == "dose" and "ambiguous" in str(exc.value)

@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from myorelax.clinical.liquids import volume_dose_mg
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.recorded_conditions import recorded_kidney_function
-from myorelax.clinical.regimen import Order
+from myorelax.clinical.regimen import Dose, Order
 from myorelax.errors import InputError
 from myorelax.knowledge.schema import KnowledgeBase, Monograph
 from myorelax.knowledge.terminology import Ingredient
@@ -58,6 +59,7 @@ from myorelax.pk.solver import (
     compute_modes,
     superpose,
 )
+from myorelax.units import has_dimension
 
 FloatArray = NDArray[np.float64]
 UNIT = "mg/L"
@@ -558,6 +560,11 @@ def simulate_request(
         )
     base = model_for(order.drug, kb)
     notes: list[str] = []
+    if order.dose is not None and has_dimension(order.dose.unit, "mL"):
+        # A volume of an oral liquid is the mg its product's concentration makes.
+        mg = volume_dose_mg(mono, order)
+        notes.append(f"{order.dose.value:g} mL simulated as {mg:g} mg.")
+        order = order.model_copy(update={"dose": Dose(value=mg, unit="mg"), "tablets": None})
     if base.derived:
         notes.append(
             f"The {mono.name.lower()} model is derived from label summary values (see the knowledge base "

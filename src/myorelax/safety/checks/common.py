@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from myorelax.clinical.liquids import volume_dose_mg
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
 from myorelax.knowledge.schema import (
@@ -246,34 +247,7 @@ def order_dose_mg(drug: Monograph, order: Order) -> float | None:
     if has_dimension(order.dose.unit, "mg/kg"):
         return None  # per kg without a weight (with one, the check gave it in mg): said
     if has_dimension(order.dose.unit, "mL"):
-        # A liquid named by its brand (Ozobax 1 mg/mL, Fleqsuvy 5 mg/mL) is that product's.
-        liquids = [p for p in drug.products if p.route == "oral"]
-        named = [
-            p
-            for p in liquids
-            if order.product and order.product.lower() in (b.lower() for b in p.brands)
-        ]
-        concentrations = {
-            convert(s.value, s.unit, "mg/mL")
-            for p in named or liquids
-            for s in p.strengths
-            if s.value is not None and has_dimension(s.unit, "mg/mL")
-        }
-        volume = convert(order.dose.value, order.dose.unit, "mL") * (order.tablets or 1)
-        if not concentrations:
-            raise InputError(
-                f"{order.dose.value:g} {order.dose.unit} given, but {drug.name} has no oral liquid; "
-                "give the dose in mg",
-                field="dose",
-            )
-        if len(concentrations) > 1:
-            shown = ", ".join(f"{c:g} mg/mL" for c in sorted(concentrations))
-            raise InputError(
-                f"{order.dose.value:g} mL of {drug.name} is ambiguous (liquids of {shown}); give "
-                "the dose in mg",
-                field="dose",
-            )
-        return volume * concentrations.pop()
+        return volume_dose_mg(drug, order)
     raise InputError(f"{order.dose.value:g} {order.dose.unit} is not a dose", field="dose")
 
 
