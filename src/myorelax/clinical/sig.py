@@ -24,10 +24,11 @@ raises `UnknownDrugError` with suggestions.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from myorelax.clinical.regimen import MAX_TABLETS, Dose, Frequency, Order, cap_per_day
@@ -2100,10 +2101,60 @@ _SPLIT = re.compile(
     re.IGNORECASE,
 )
 CHANGES_OVER_TIME = (
-    "a dose that changes over time is not read as one order: write each step as its own order "
-    "(e.g. 'baclofen 5 mg tid for 3 days' and 'baclofen 10 mg tid'), or plan it with myorelax "
+    "a dose that changes over time is read as steps joined by 'then', each but the last with its "
+    "duration (e.g. 'baclofen 5 mg tid for 3 days then 10 mg tid'), or plan it with myorelax "
     "titrate"
 )
+
+
+# A dose that changes over time on one line: steps joined by 'then' ('baclofen 5 mg tid x 3 days
+# then 10 mg tid'); a later step may say 'increase to' or 'decrease to' before its dose.
+_THEN = re.compile(r"\s*[,;]?\s*\bthen\b\s*", re.IGNORECASE)
+_STEP_VERB = re.compile(
+    r"^(?:(?:increase|increasing|decrease|decreasing|reduce|reducing|titrate|go|taper)\s+)?to\s+",
+    re.IGNORECASE,
+)
+
+
+def _stepped_dose(
+    text: str, *, start: date | None, terminology: Terminology, field: str
+) -> MedicationLine | None:
+    """A line of one drug whose dose changes over time, steps joined by 'then' ('baclofen 5 mg
+    tid x 3 days then 10 mg tid'): each step is its own order, starting when the one before ends
+    (from `start`, else today), so the dose checks judge each step and the rise between steps,
+    never their sum. Every step but the last needs its duration; all are of the same single
+    drug. None when the line is not that (its own error then stands)."""
+    parts = [p.strip() for p in _THEN.split(text)]
+    if len(parts) < 2 or not all(parts):
+        return None
+    try:
+        first = _Parser(parts[0], terminology, field).parse()
+    except InputError:
+        return None
+    assert first.match is not None
+    if len(first.match.ingredients) != 1 or first.problems:
+        return None
+    drug_text = parts[0][: first.drug_end].strip()
+    drug = first.match.ingredients[0].ingredient.id
+    steps = [first]
+    for part in parts[1:]:
+        step_text = f"{drug_text} {_STEP_VERB.sub('', part)}"
+        try:
+            step = _Parser(step_text, terminology, field).parse()
+        except InputError:
+            return None
+        assert step.match is not None
+        if [m.ingredient.id for m in step.match.ingredients] != [drug] or step.problems:
+            return None
+        steps.append(step)
+    if any(s.duration is None for s in steps[:-1]):
+        return None  # where a step without a duration ends, the next cannot start
+    day = start or date.today()
+    orders: list[Order] = []
+    for step in steps:
+        orders += _orders(step, day)
+        day += timedelta(days=math.ceil(step.duration or 0))
+    return MedicationLine(text, first.match, tuple(orders), ())
 
 
 def _split_dose(
@@ -2160,6 +2211,9 @@ def _parse_medication(
     except UnknownDrugError:
         raise
     except InputError as exc:
+        stepped = _stepped_dose(stripped, start=start, terminology=term, field=field)
+        if stepped is not None:
+            return stepped
         split = _split_dose(stripped, start=start, terminology=term, field=field)
         if split is not None:
             return split

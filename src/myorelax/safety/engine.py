@@ -249,9 +249,11 @@ def not_checked(ctx: CheckContext) -> list[NotChecked]:
         )
     ):
         on_crcl = ", ".join(
-            m.name.lower()
-            for m in kidney_rules
-            if any(a.crcl_below is not None for a in m.populations.renal.adjustments)
+            dict.fromkeys(
+                m.name.lower()
+                for m in kidney_rules
+                if any(a.crcl_below is not None for a in m.populations.renal.adjustments)
+            )
         )
         fact(
             "kidney_function_as_egfr",

@@ -109,9 +109,53 @@ def _combined(ctx: CheckContext, lines: list[Active]) -> list[Alert]:
             assert a.order is not None
             by_route.setdefault(route_of(drug, a.order), []).append(a)
         for group in by_route.values():
-            if len(group) >= 2:
-                out += _combined_daily(ctx, drug, group) + _combined_frequency(ctx, drug, group)
+            for together in _simultaneous(ctx, group):
+                out += _combined_daily(ctx, drug, together)
+                out += _combined_frequency(ctx, drug, together)
     return out
+
+
+def _period(ctx: CheckContext, order: Order) -> tuple[int, float]:
+    """The days an order covers, as day numbers: from its start (today if none) for its
+    duration (open-ended if none)."""
+    first = (order.start or ctx.today).toordinal()
+    return first, first + math.ceil(order.duration_days) if order.duration_days else math.inf
+
+
+def _simultaneous(ctx: CheckContext, group: list[Active]) -> list[list[Active]]:
+    """The largest sets of two or more lines of the group taken on the same days: every line
+    when none says when it starts or ends; the steps of a dose that changes over time ('5 mg
+    tid x 3 days then 10 mg tid') one after the other, never added up."""
+    spans = []
+    for a in group:
+        assert a.order is not None
+        spans.append((a, _period(ctx, a.order)))
+    sets: list[list[Active]] = []
+    for _, (day, _end) in spans:
+        on = [a for a, (first, end) in spans if first <= day < end]
+        ids = {id(a) for a in on}
+        if len(on) < 2 or any(ids <= {id(b) for b in other} for other in sets):
+            continue
+        sets = [o for o in sets if not {id(b) for b in o} <= ids] + [on]
+    return sets
+
+
+def _step_before(ctx: CheckContext, a: Active) -> Order | None:
+    """The order of the same drug that ends the day this order starts: the step before it in a
+    dose that changes over time."""
+    assert a.order is not None
+    first, _ = _period(ctx, a.order)
+    return next(
+        (
+            o
+            for o in ctx.regimen.orders
+            if o is not a.order
+            and o.drug == a.drug
+            and o.duration_days
+            and _period(ctx, o)[1] == first
+        ),
+        None,
+    )
 
 
 def _combined_daily(ctx: CheckContext, drug: Monograph, group: list[Active]) -> list[Alert]:
@@ -555,7 +599,9 @@ def _titration(
     assert a.order is not None
     if not a.is_order or (a.order.frequency and a.order.frequency.single):
         return []  # a current line is not a step; a single dose is not a titration
-    lines = ctx.current_lines(a.drug)
+    before = _step_before(ctx, a)
+    # A later step of a changing dose is judged as a change from the step before it.
+    lines = (before,) if before is not None else ctx.current_lines(a.drug)
     if any(line_key(drug, m) == line_key(drug, a.order) for m in lines):
         return []  # a line that goes on unchanged (one of several lines of the drug)
     code = a.order.frequency.code if a.order.frequency else None

@@ -1,0 +1,77 @@
+"""A dose that changes over time written on one line, steps joined by 'then', as prescribers
+write titrations ('baclofen 5 mg tid x 3 days then 10 mg tid', Ozobax 2.1: 5 mg tid, raised by 5
+mg a dose every 3 days). Each step is its own order starting when the one before ends: each is
+judged alone and as a change from the step before, never added to it. The line was refused, and
+the way it said to write it (each step as its own order) was then read as two lines taken
+together (six doses a day, a false alert)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from myorelax import load_knowledge
+from myorelax.clinical.inputs import patient_from_data, regimen_from
+from myorelax.errors import InputError
+from myorelax.safety.engine import evaluate_regimen
+
+KB = load_knowledge()
+TODAY = date(2026, 12, 7)
+
+
+def _codes(order: str, meds: tuple[str, ...] = ()) -> list[str]:
+    patient = patient_from_data(
+        {"age_years": 40, "egfr_ml_min": 90, "allergies": [], "medications": list(meds)}
+    )
+    regimen = regimen_from([order], [], start=TODAY)
+    report = evaluate_regimen(patient, regimen, kb=KB, today=TODAY)
+    return sorted(a.code for a in report.alerts if a.code != "MRX-HEP-002")
+
+
+def test_each_step_is_an_order_starting_when_the_one_before_ends() -> None:
+    text = "tizanidine 2 mg qhs x 3 days, then increase to 2 mg bid x 3 days then 4 mg tid"
+    orders = regimen_from([text], [], start=TODAY).orders
+    assert [(o.dose.value if o.dose else None, o.start, o.duration_days) for o in orders] == [
+        (2.0, date(2026, 12, 7), 3.0),
+        (2.0, date(2026, 12, 10), 3.0),
+        (4.0, date(2026, 12, 13), None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        "baclofen 5 mg TID x3d then 10 mg TID",
+        "tizanidine 2 mg qhs x 3 days, then increase to 2 mg bid x 3 days then 4 mg tid",
+        "methocarbamol 1500 mg PO QID x 48-72 hours then 1000 mg QID",  # Robaxin: then 4 g/day
+    ],
+)
+def test_a_labelled_titration_on_one_line_raises_nothing(order: str) -> None:
+    assert _codes(order) == []
+
+
+def test_a_step_larger_than_labelled_alerts_against_the_step_before() -> None:
+    # 5 mg to 20 mg a dose: 15 mg in one step, the label raises by 5 mg.
+    assert _codes("baclofen 5 mg TID x3d then 20 mg TID") == ["MRX-DOSE-004"]
+
+
+def test_a_later_step_above_the_label_alerts_alone() -> None:
+    codes = _codes("baclofen 20 mg qid x 3 days then 30 mg qid")
+    assert {"MRX-DOSE-001", "MRX-DOSE-002"} <= set(codes)
+
+
+def test_the_first_step_is_judged_against_the_current_medication() -> None:
+    assert _codes("baclofen 10 mg TID x3d then 15 mg TID", ("baclofen 5 mg tid",)) == []
+
+
+def test_two_lines_without_dates_are_still_taken_together() -> None:
+    patient = patient_from_data({"age_years": 40, "egfr_ml_min": 90, "allergies": []})
+    regimen = regimen_from(["baclofen 5 mg tid for 3 days", "baclofen 10 mg tid"], start=TODAY)
+    codes = {a.code for a in evaluate_regimen(patient, regimen, kb=KB, today=TODAY).alerts}
+    assert "MRX-DOSE-003" in codes  # both start today: six doses a day
+
+
+def test_a_step_without_its_duration_is_refused() -> None:
+    with pytest.raises(InputError, match="each but the last with its duration"):
+        regimen_from(["baclofen 5 mg tid then 10 mg tid"], start=TODAY)
