@@ -741,3 +741,25 @@ def test_a_patient_instruction_is_read_when_the_dosage_has_no_text() -> None:
     (order,) = got.orders
     assert (order.dose_mg, order.doses_per_day) == (10, 3)
     assert not got.not_checked
+
+
+def test_steps_with_their_durations_are_orders_of_their_dates() -> None:
+    """A titration in Dosage.sequence whose steps say how long they last (boundsDuration), from
+    the order's authoredOn: each step is an order starting when the one before ends, so the
+    safety check judges every step (the later ones were said to be unchecked)."""
+    first = _at(5, "MORN", 1)
+    first["timing"]["repeat"]["boundsDuration"] = {"value": 3, "unit": "d", "code": "d"}
+    request = med_request("baclofen", dosage=first)
+    request["authoredOn"] = "2026-12-07"
+    request["dosageInstruction"].append(_at(10, "MORN", 2))
+    got = read_medication(request, ResourceIndex([request], default_terminology()))
+    assert [(o.dose_mg, o.start, o.duration_days) for o in got.orders] == [
+        (5, date(2026, 12, 7), 3),
+        (10, date(2026, 12, 10), None),
+    ]
+    assert not got.not_checked
+    # Without the first step's length the later one cannot be placed: said, as before.
+    del first["timing"]["repeat"]["boundsDuration"]
+    got = read_medication(request, ResourceIndex([request], default_terminology()))
+    assert [o.dose_mg for o in got.orders] == [5]
+    assert got.not_checked[0].reason == "later_dosage_steps"

@@ -4,8 +4,10 @@ by the one resolver, and its dosage (dose, timing, route, duration) read into or
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from myorelax.clinical.not_checked import NotChecked, NotCheckedReason
@@ -349,6 +351,14 @@ def read_medication(r: Resource, index: ResourceIndex) -> MedicationRead:
         out.notes.append(
             f"{label}: {len(now)} dosage instructions taken together; each read as a line"
         )
+    placed = placed_steps(med, dosages, start, index.term) if later else None
+    if placed is not None:
+        # Steps that say how long each lasts, from a known start: each an order of its dates.
+        out.notes.append(
+            f"{label}: its dosage changes in {len(placed)} steps (Dosage.sequence); each read "
+            "as an order from the day the step before ends"
+        )
+        now, later = [d for step in placed for d, _ in step], []
     if later:
         steps = sorted({str(d.get("sequence")) for d in later}, key=lambda n: (len(n), n))
         out.not_checked.append(
@@ -366,8 +376,11 @@ def read_medication(r: Resource, index: ResourceIndex) -> MedicationRead:
         )
     orders: list[Order] = []
     notes: list[str] = []
+    starts = {id(d): day for step in placed or () for d, day in step}
     for dosage in now:
-        read, said = orders_from_dosage(med, dosage, start, label, index.term)
+        read, said = orders_from_dosage(
+            med, dosage, starts.get(id(dosage), start), label, index.term
+        )
         if any(n.endswith(WITHOUT_DOSE) for n in said):
             # The record's dose could not be read: no dose is assumed (not even the product's).
             read = [o.model_copy(update={"dose": None, "tablets": None}) for o in read]
@@ -398,6 +411,38 @@ def read_medication(r: Resource, index: ResourceIndex) -> MedicationRead:
                 "fully checked",
             )
         )
+    return out
+
+
+def placed_steps(
+    med: ResolvedMedication,
+    dosages: list[Mapping[str, Any]],
+    start: date | None,
+    term: Terminology,
+) -> list[list[tuple[Mapping[str, Any], date]]] | None:
+    """Dosages of different `sequence` numbers follow one another (a titration, a taper): when
+    the record says when the first starts and how long every step but the last lasts
+    (timing.repeat.boundsDuration), each step's dosages with the day it starts; else None (the
+    later steps are then said to be unchecked)."""
+    if start is None:
+        return None
+    numbers = sorted(
+        {n for d in dosages if isinstance(n := d.get("sequence"), int) and not isinstance(n, bool)}
+    )
+    groups = [[d for d in dosages if d.get("sequence") == n] for n in numbers]
+    groups[0] += [d for d in dosages if d.get("sequence") is None]
+    out: list[list[tuple[Mapping[str, Any], date]]] = []
+    day = start
+    for k, group in enumerate(groups):
+        out.append([(d, day) for d in group])
+        if k == len(groups) - 1:
+            break
+        days = [
+            o.duration_days for d in group for o in orders_from_dosage(med, d, day, "", term)[0]
+        ]
+        if not days or any(n is None for n in days):
+            return None  # where this step ends is not said: the next cannot be placed
+        day += timedelta(days=math.ceil(max(n for n in days if n is not None)))
     return out
 
 
