@@ -75,3 +75,23 @@ def test_two_lines_without_dates_are_still_taken_together() -> None:
 def test_a_step_without_its_duration_is_refused() -> None:
     with pytest.raises(InputError, match="each but the last with its duration"):
         regimen_from(["baclofen 5 mg tid then 10 mg tid"], start=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("order", "said"),
+    [
+        ("carisoprodol 350 mg qid x 14 days then 350 mg tid x 14 days", "28 days over its steps"),
+        ("carisoprodol 350 mg qid x 21 days then 350 mg tid", "22 days or more over its steps"),
+    ],
+)
+def test_the_course_of_all_steps_is_held_to_the_duration_limit(order: str, said: str) -> None:
+    """Soma 2: use only for up to two or three weeks. Two steps of 14 days are a 28-day course
+    (each alone passed); a step with no end after 21 days runs past three weeks."""
+    patient = patient_from_data({"age_years": 40, "egfr_ml_min": 90, "allergies": []})
+    report = evaluate_regimen(patient, regimen_from([order], start=TODAY), kb=KB, today=TODAY)
+    (dur,) = [a for a in report.alerts if a.code == "MRX-DUR-001"]
+    assert said in dur.summary
+
+
+def test_a_course_within_the_limit_over_its_steps_raises_nothing() -> None:
+    assert _codes("carisoprodol 350 mg qid x 7 days then 350 mg tid x 7 days") == []

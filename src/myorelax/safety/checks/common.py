@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from myorelax.clinical.liquids import volume_dose_mg
@@ -19,7 +20,7 @@ from myorelax.knowledge.schema import (
 )
 from myorelax.pk.exposure import ExposureRatio
 from myorelax.safety.alert import Alert, ExposureEstimate, shorten
-from myorelax.safety.context import CheckContext
+from myorelax.safety.context import Active, CheckContext
 from myorelax.units import convert, has_dimension, plain_number
 
 
@@ -285,4 +286,29 @@ def exposure_from(
         cmax_ratio=round(parent.cmax_ratio, 3),
         lower_bound=parent.lower_bound,
         basis=f"{basis}: {parent.text()}",
+    )
+
+
+def order_period(ctx: CheckContext, order: Order) -> tuple[int, float]:
+    """The days an order covers, as day numbers: from its start (today if none) for its
+    duration (open-ended if none)."""
+    first = (order.start or ctx.today).toordinal()
+    return first, first + math.ceil(order.duration_days) if order.duration_days else math.inf
+
+
+def step_before(ctx: CheckContext, a: Active) -> Order | None:
+    """The order of the same drug that ends the day this order starts: the step before it in a
+    dose that changes over time."""
+    assert a.order is not None
+    first, _ = order_period(ctx, a.order)
+    return next(
+        (
+            o
+            for o in ctx.regimen.orders
+            if o is not a.order
+            and o.drug == a.drug
+            and o.duration_days
+            and order_period(ctx, o)[1] == first
+        ),
+        None,
     )

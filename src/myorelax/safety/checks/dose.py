@@ -32,10 +32,12 @@ from myorelax.safety.checks.common import (
     line_key,
     make_alert,
     order_dose_mg,
+    order_period,
     population_groups,
     rise_limit,
     route_maxima,
     route_of,
+    step_before,
 )
 from myorelax.safety.context import Active, CheckContext
 from myorelax.units import convert, has_dimension
@@ -115,13 +117,6 @@ def _combined(ctx: CheckContext, lines: list[Active]) -> list[Alert]:
     return out
 
 
-def _period(ctx: CheckContext, order: Order) -> tuple[int, float]:
-    """The days an order covers, as day numbers: from its start (today if none) for its
-    duration (open-ended if none)."""
-    first = (order.start or ctx.today).toordinal()
-    return first, first + math.ceil(order.duration_days) if order.duration_days else math.inf
-
-
 def _simultaneous(ctx: CheckContext, group: list[Active]) -> list[list[Active]]:
     """The largest sets of two or more lines of the group taken on the same days: every line
     when none says when it starts or ends; the steps of a dose that changes over time ('5 mg
@@ -129,7 +124,7 @@ def _simultaneous(ctx: CheckContext, group: list[Active]) -> list[list[Active]]:
     spans = []
     for a in group:
         assert a.order is not None
-        spans.append((a, _period(ctx, a.order)))
+        spans.append((a, order_period(ctx, a.order)))
     sets: list[list[Active]] = []
     for _, (day, _end) in spans:
         on = [a for a, (first, end) in spans if first <= day < end]
@@ -138,24 +133,6 @@ def _simultaneous(ctx: CheckContext, group: list[Active]) -> list[list[Active]]:
             continue
         sets = [o for o in sets if not {id(b) for b in o} <= ids] + [on]
     return sets
-
-
-def _step_before(ctx: CheckContext, a: Active) -> Order | None:
-    """The order of the same drug that ends the day this order starts: the step before it in a
-    dose that changes over time."""
-    assert a.order is not None
-    first, _ = _period(ctx, a.order)
-    return next(
-        (
-            o
-            for o in ctx.regimen.orders
-            if o is not a.order
-            and o.drug == a.drug
-            and o.duration_days
-            and _period(ctx, o)[1] == first
-        ),
-        None,
-    )
 
 
 def _combined_daily(ctx: CheckContext, drug: Monograph, group: list[Active]) -> list[Alert]:
@@ -599,7 +576,7 @@ def _titration(
     assert a.order is not None
     if not a.is_order or (a.order.frequency and a.order.frequency.single):
         return []  # a current line is not a step; a single dose is not a titration
-    before = _step_before(ctx, a)
+    before = step_before(ctx, a)
     # A later step of a changing dose is judged as a change from the step before it.
     lines = (before,) if before is not None else ctx.current_lines(a.drug)
     if any(line_key(drug, m) == line_key(drug, a.order) for m in lines):

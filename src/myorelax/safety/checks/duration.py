@@ -8,23 +8,58 @@ MRX-DUR-002 another course beyond its labelled duration limit
 from __future__ import annotations
 
 from myorelax.safety.alert import Alert
-from myorelax.safety.checks.common import dosing_for, fmt, make_alert
-from myorelax.safety.context import CheckContext
+from myorelax.safety.checks.common import dosing_for, fmt, make_alert, step_before
+from myorelax.safety.context import Active, CheckContext
 from myorelax.units import convert
+
+
+def _course_days(ctx: CheckContext, a: Active) -> float | None:
+    """The days of the course an order ends: its own and those of the steps before it (a dose
+    that changes over time, 'x 14 days then ...'), one more when its last step has no end; None
+    when none says how long it runs."""
+    assert a.order is not None
+    days = [a.order.duration_days]
+    before = step_before(ctx, a)
+    seen = {id(a.order)}
+    while before is not None and id(before) not in seen:
+        seen.add(id(before))
+        days.append(before.duration_days)
+        before = step_before(ctx, ctx.line(before))
+    known = [d for d in days if d is not None]
+    if not known:
+        return None
+    # A last step with no end runs on past the steps before it: a day more than they add up to.
+    return sum(known) + (1 if a.order.duration_days is None else 0)
 
 
 def check(ctx: CheckContext) -> list[Alert]:
     alerts: list[Alert] = []
+    # A step followed by another is judged with the course's last step (one alert a course).
+    followed = {
+        id(before)
+        for a in ctx.subjects
+        if a.order is not None and (before := step_before(ctx, a)) is not None
+    }
     for a in ctx.subjects:
         drug = ctx.monograph(a)
-        if drug is None or a.order is None or a.order.duration_days is None:
+        if drug is None or a.order is None or id(a.order) in followed:
+            continue
+        course = _course_days(ctx, a)
+        if course is None:
             continue
         dosing = dosing_for(ctx, drug, a.order)
         if dosing is None or dosing.max_duration is None:
             continue
         limit_days = convert(dosing.max_duration.upper, dosing.max_duration.unit, "day")
-        if a.order.duration_days <= limit_days + 1e-9:
+        if course <= limit_days + 1e-9:
             continue
+        steps = (
+            ""
+            if course == a.order.duration_days
+            else " over its steps"
+            if a.order.duration_days is not None
+            else " or more over its steps"
+        )
         controlled = drug.identifiers.dea_schedule.value != "not_controlled"
         code = "MRX-DUR-001" if controlled else "MRX-DUR-002"
         alerts.append(
@@ -32,9 +67,9 @@ def check(ctx: CheckContext) -> list[Alert]:
                 ctx,
                 code,
                 None,
-                f"{drug.name} for {fmt(a.order.duration_days)} days exceeds the labelled limit of "
+                f"{drug.name} for {fmt(course)} days{steps} exceeds the labelled limit of "
                 f"{dosing.max_duration.text()}",
-                f"The order runs **{fmt(a.order.duration_days)} days**; the label limits use to "
+                f"The order runs **{fmt(course)} days**{steps}; the label limits use to "
                 f"**{dosing.max_duration.text()}**"
                 + (
                     f". {drug.name} is a Schedule {drug.identifiers.dea_schedule.value} controlled "
