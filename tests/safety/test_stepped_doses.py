@@ -95,3 +95,24 @@ def test_the_course_of_all_steps_is_held_to_the_duration_limit(order: str, said:
 
 def test_a_course_within_the_limit_over_its_steps_raises_nothing() -> None:
     assert _codes("carisoprodol 350 mg qid x 7 days then 350 mg tid x 7 days") == []
+
+
+def test_a_taper_ending_in_stop_is_its_steps() -> None:
+    text = "baclofen 10 mg tid x 7 days then 5 mg tid x 7 days then stop"
+    orders = regimen_from([text], start=TODAY).orders
+    assert [(o.dose_mg, o.start, o.duration_days) for o in orders] == [
+        (10, TODAY, 7),
+        (5, date(2026, 12, 14), 7),
+    ]
+    (one,) = regimen_from(["baclofen 10 mg tid x 7 days then stop"], start=TODAY).orders
+    assert one.duration_days == 7
+
+
+def test_a_cut_is_judged_on_the_first_step_not_the_sum_of_the_steps() -> None:
+    """From 60 mg a day, a taper whose first step is 15 mg a day is a sharp cut (the steps'
+    sum, 22.5 mg, would hide how low the first day goes); one starting at 30 mg is not."""
+    current = ("baclofen 20 mg tid",)
+    assert "MRX-WD-001" in _codes(
+        "baclofen 5 mg tid x 7 days then 2.5 mg tid x 7 days then stop", current
+    )
+    assert _codes("baclofen 10 mg tid x 7 days then 5 mg tid x 7 days then stop", current) == []

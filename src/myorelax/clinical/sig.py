@@ -2110,6 +2110,7 @@ CHANGES_OVER_TIME = (
 # A dose that changes over time on one line: steps joined by 'then' ('baclofen 5 mg tid x 3 days
 # then 10 mg tid'); a later step may say 'increase to' or 'decrease to' before its dose.
 _THEN = re.compile(r"\s*[,;]?\s*\bthen\b\s*", re.IGNORECASE)
+_TAPER_END = re.compile(r"(?:stop|discontinue|dc|d/c|off)\.?", re.IGNORECASE)
 _STEP_VERB = re.compile(
     r"^(?:(?:increase|increasing|decrease|decreasing|reduce|reducing|titrate|go|taper)\s+)?to\s+",
     re.IGNORECASE,
@@ -2125,7 +2126,9 @@ def _stepped_dose(
     never their sum. Every step but the last needs its duration; all are of the same single
     drug. None when the line is not that (its own error then stands)."""
     parts = [p.strip() for p in _THEN.split(text)]
-    if len(parts) < 2 or not all(parts):
+    if len(parts) >= 2 and _TAPER_END.fullmatch(parts[-1]):
+        parts = parts[:-1]  # a course's end ('... x 7 days then stop'): no dose after it
+    if not all(parts) or (len(parts) < 2 and not _TAPER_END.fullmatch(_THEN.split(text)[-1])):
         return None
     try:
         first = _Parser(parts[0], terminology, field).parse()

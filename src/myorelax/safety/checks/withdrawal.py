@@ -14,6 +14,7 @@ from myorelax.safety.checks.common import (
     daily_mg,
     distinct_current_lines,
     make_alert,
+    order_period,
     route_of,
 )
 from myorelax.safety.context import CheckContext
@@ -36,7 +37,7 @@ def check(ctx: CheckContext) -> list[Alert]:
         current = ctx.current_lines(drug_id)
         if drug is None or not current:
             continue
-        new_daily = _total_mg(drug, [o for o in ctx.regimen.orders if o.drug == drug_id])
+        new_daily = _total_mg(drug, _first_step(ctx, drug_id))
         cur_daily = _total_mg(drug, distinct_current_lines(drug, current))
         if new_daily is None or cur_daily is None:
             continue
@@ -45,6 +46,14 @@ def check(ctx: CheckContext) -> list[Alert]:
             if alert:
                 out.append(alert)
     return out
+
+
+def _first_step(ctx: CheckContext, drug_id: str) -> list[Order]:
+    """The orders of the drug taken on the first day of its orders (of a dose that changes over
+    time, its first step: the later steps are not added to it)."""
+    orders = [o for o in ctx.regimen.orders if o.drug == drug_id]
+    first = min(order_period(ctx, o)[0] for o in orders)
+    return [o for o in orders if order_period(ctx, o)[0] <= first < order_period(ctx, o)[1]]
 
 
 def _total_mg(drug: Monograph, lines: list[Order]) -> float | None:
