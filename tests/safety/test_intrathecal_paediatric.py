@@ -186,3 +186,16 @@ def test_dantrolene_child_without_weight_is_not_checked_not_silent() -> None:
     items = weight_not_checked(ctx)
     assert [i.reason for i in items] == ["missing_weight"]
     assert "dantrolene" in items[0].detail
+
+
+def test_a_traumatic_brain_injury_is_spasticity_of_cerebral_origin() -> None:
+    """The intrathecal labels treat severe spasticity of cerebral or spinal origin and name
+    traumatic brain injury (section 1); its maintenance range is the cerebral one (90-703
+    mcg/day), by name or by its SNOMED CT and ICD-10-CM codes."""
+    for recorded in (["traumatic_brain_injury"], ["TBI"]):
+        hit = [
+            a
+            for a in _alerts(["baclofen 750 mcg/day intrathecal"], conditions=recorded)
+            if a.code == "MRX-DOSE-002"
+        ]
+        assert hit and "703 mcg/day" in hit[0].summary and "not recorded" not in hit[0].detail
