@@ -54,3 +54,18 @@ def test_fleqsuvy_start_above_the_labelled_5_mg_alerts() -> None:
     report = evaluate_regimen(patient, regimen_from(["Fleqsuvy 2 mL tid"], [], start=TODAY), kb=KB)
     starts = [a for a in report.alerts if a.code == "MRX-DOSE-004"]
     assert starts and "10 mg" in starts[0].summary
+
+
+def test_a_diazepam_volume_needs_its_liquid_named() -> None:
+    """Diazepam oral solution is 5 mg/5 mL and the oral concentrate (Intensol) 5 mg/mL: 5 mL is
+    5 mg or 25 mg. A volume of 'diazepam' alone was read at the 1 mg/mL solution."""
+    diazepam = KB.drugs["diazepam"]
+
+    def mg(text: str) -> float | None:
+        (order,) = regimen_from([text], [], start=TODAY).orders
+        return order_dose_mg(diazepam, order)
+
+    assert mg("Diazepam Intensol 1 mL tid") == pytest.approx(5.0)
+    assert mg("diazepam 5 mg/5 mL oral solution 5 mL tid") == pytest.approx(5.0)
+    with pytest.raises(InputError, match="1 mg/mL, 5 mg/mL"):
+        mg("diazepam 5 mL tid")
