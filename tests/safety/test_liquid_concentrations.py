@@ -69,3 +69,24 @@ def test_a_diazepam_volume_needs_its_liquid_named() -> None:
     assert mg("diazepam 5 mg/5 mL oral solution 5 mL tid") == pytest.approx(5.0)
     with pytest.raises(InputError, match="1 mg/mL, 5 mg/mL"):
         mg("diazepam 5 mL tid")
+
+
+@pytest.mark.parametrize(
+    ("drug", "text", "mg"),
+    [
+        ("methocarbamol", "methocarbamol 10 mL IV q8h", 1000.0),  # Robaxin injection 100 mg/mL
+        ("orphenadrine", "Norflex 2 mL IM q12h", 60.0),  # 30 mg/mL, given IV or IM
+        ("diazepam", "diazepam 2 mL IV once", 10.0),  # 5 mg/mL
+    ],
+)
+def test_a_volume_of_an_injection_is_read_by_the_route(drug: str, text: str, mg: float) -> None:
+    """Injections are ordered in mL; the volume was read only against oral liquids (refused as
+    'has no oral liquid'). An injection serves intravenous and intramuscular orders alike."""
+    (order,) = regimen_from([text], [], start=TODAY).orders
+    assert order_dose_mg(KB.drugs[drug], order) == pytest.approx(mg)
+
+
+def test_a_volume_by_a_route_without_a_liquid_is_refused_naming_the_route() -> None:
+    (order,) = regimen_from(["cyclobenzaprine 2 mL IM once"], [], start=TODAY).orders
+    with pytest.raises(InputError, match="has no intramuscular liquid"):
+        order_dose_mg(KB.drugs["cyclobenzaprine"], order)

@@ -15,6 +15,7 @@ import itertools
 import math
 from functools import reduce
 
+from myorelax.clinical.liquids import PARENTERAL
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.regimen import Dose, Order
 from myorelax.clinical.sig import product_variants
@@ -436,7 +437,9 @@ def route_not_checked(ctx: CheckContext) -> list[NotChecked]:
         if any(d.route == route for d in drug.dosing):
             continue
         name = drug.name.lower()
-        products = [p for p in drug.products if p.route == route]
+        # An injection serves intravenous and intramuscular orders alike.
+        served = PARENTERAL if route in PARENTERAL else (route,)
+        products = [p for p in drug.products if p.route in served]
         if products:
             forms = join_and(sorted({p.form.replace("_", " ") for p in products}))
             why = f"the knowledge base has no labelled {route} dosing of {name} (only its {forms})"
