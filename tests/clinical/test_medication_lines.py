@@ -160,3 +160,10 @@ def test_a_brand_s_strengths_are_named_when_a_bare_number_is_none_of_them() -> N
         SigParseError, match=r"300 is not a strength Soma is made in \(carisoprodol"
     ):
         parse_medication("Soma 300 tid")
+
+
+def test_a_line_read_with_w_spelled_out_keeps_its_words() -> None:
+    """'w/' is read as 'with'; the orders show the line as it was written, not the rewrite."""
+    line = parse_medication("Tylenol w/ codeine #3 1 tab q6h prn")
+    assert line.text == "Tylenol w/ codeine #3 1 tab q6h prn"
+    assert {o.text for o in line.orders} == {"Tylenol w/ codeine #3 1 tab q6h prn"}

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -2048,9 +2048,21 @@ def parse_medication(
     without a dose and says why in `problems`; a drug that does not resolve still raises
     UnknownDrugError (the caller lists it as not checked)."""
     term = terminology or default_terminology()
-    return term.shipped_first(
+    line = term.shipped_first(
         lambda: _parse_medication(text, start=start, terminology=term, field=field, lenient=lenient)
     )
+    return _as_written(line, text.strip())
+
+
+def _as_written(line: MedicationLine, written: str) -> MedicationLine:
+    """The line, and each order read from all of it, with the text as the person wrote it
+    ('Tylenol w/ codeine #3', read with 'w/' spelled out)."""
+    if line.text == written:
+        return line
+    orders = tuple(
+        o.model_copy(update={"text": written}) if o.text == line.text else o for o in line.orders
+    )
+    return replace(line, text=written, orders=orders)
 
 
 def parse_product(
