@@ -119,6 +119,7 @@ CODES = {
 }  # fmt: skip
 CODE_TEXTS = ["twice daily", "every 6 hours", "three times a day", "at bedtime", "q8h", "TID"]
 WHEN_DAILY = {"HS": "qhs", "EVE": "qpm", "NIGHT": "qpm", "MORN": "qam", "WAKE": "qam"}
+WHEN_CLOCK = {"MORN": "08:00", "WAKE": "08:00", "NOON": "12:00", "EVE": "20:00", "HS": "22:00"}
 PERIOD_HOURS = {"min": 1 / 60, "h": 1.0, "d": 24.0, "wk": 168.0}
 ROUTES = {"Oral route": "po", "Intravenous route": "iv", "Intramuscular route": "im",
           "Rectal route": "pr", "Intrathecal route": "intrathecal"}  # fmt: skip
@@ -309,6 +310,18 @@ def test_the_typed_orders_are_what_their_sig_text_reads_as(
             "frequency": parse_frequency(frequency),
         }
         expected = [o.model_copy(update=parts) for o in parse_medication(short, start=START).orders]
+    when = dosage["timing"].get("repeat", {}).get("when", [])
+    clocks = sorted(WHEN_CLOCK.get(w.split(".")[0], "?") for w in when)
+    if when and "?" not in clocks:
+        # One named time of day a dose: the doses at those times (the SIG text cannot say it).
+        expected = [
+            o.model_copy(
+                update={"frequency": o.frequency.model_copy(update={"times": tuple(clocks)})}
+            )
+            if o.frequency is not None and len(o.frequency.times) == len(set(clocks)) == len(clocks)
+            else o
+            for o in expected
+        ]
     if not dosage.get("doseAndRate"):
         # No dose in the record: none is assumed, not even the product's.
         expected = [o.model_copy(update={"dose": None, "tablets": None}) for o in expected]
@@ -440,10 +453,10 @@ def test_what_a_frequency_cannot_say_is_said(dosage: dict[str, Any], note: str) 
             "times were used",
         ),
         (
-            repeat(frequency=2, period=1, periodUnit="d", when=["MORN", "NOON"]),
+            repeat(frequency=2, period=1, periodUnit="d", when=["MORN", "NOON", "EVE"]),
             "baclofen 10 mg bid",
-            "timing when MORN, NOON not read; the usual clock times of bid (08:00, 20:00) were "
-            "used",
+            "timing when MORN, NOON, EVE not read; the usual clock times of bid (08:00, 20:00) "
+            "were used",
         ),
         (
             repeat(frequency=3, period=1, periodUnit="d", count=10, offset=30),
@@ -763,3 +776,15 @@ def test_steps_with_their_durations_are_orders_of_their_dates() -> None:
     got = read_medication(request, ResourceIndex([request], default_terminology()))
     assert [o.dose_mg for o in got.orders] == [5]
     assert got.not_checked[0].reason == "later_dosage_steps"
+
+
+def test_named_times_of_day_one_a_dose_are_the_dose_times() -> None:
+    """EventTiming codes one a dose (MORN and NOON for twice a day) are when the doses are
+    given, as timeOfDay clock times are; they were noted as not read (08:00 and 20:00 used)."""
+    order, notes = one(
+        "baclofen",
+        repeat(frequency=2, period=1, periodUnit="d", when=["MORN", "NOON"])
+        | {"doseAndRate": mg(10)},
+    )
+    assert order.frequency is not None and order.frequency.times == ("08:00", "12:00")
+    assert notes == []

@@ -435,7 +435,10 @@ def _with_clock_times(
     elif when:
         said = len(when) == 1 and _WHEN_DAILY.get(when[0], ("",))[0] == frequency.code
         clocks = sorted(_WHEN_CLOCK.get(w.split(".")[0], "?") for w in when)
-        if not said and tuple(clocks) != tuple(sorted(frequency.times)):
+        if len(set(clocks)) == len(frequency.times) == len(clocks) and "?" not in clocks:
+            # One named time of day a dose (MORN, NOON, EVE): the doses at those times.
+            frequency = frequency.model_copy(update={"times": tuple(clocks)})
+        elif not said and tuple(clocks) != tuple(sorted(frequency.times)):
             notes.append(
                 f"{label}: timing when {', '.join(when)} not read; the usual clock times of "
                 f"{found.shown} ({', '.join(frequency.times)}) were used"
