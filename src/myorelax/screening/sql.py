@@ -104,6 +104,12 @@ class Dialect:
     def type(self, kind: str) -> str:
         return {"TEXT": self.text, "DOUBLE": self.double}.get(kind, kind)
 
+    def popcount(self, int_sql: str) -> str:
+        """The number of bits set in an INTEGER expression (0 to 30 here)."""
+        if self.name == "postgres":
+            return f"length(replace(CAST(CAST({int_sql} AS bit(32)) AS TEXT), '0', ''))"
+        return f"bit_count({int_sql})"
+
     def day(self, date_sql: str) -> str:
         """The day number (days since 1970-01-01) of a DATE expression, as INTEGER."""
         if self.name == "duckdb":
@@ -209,13 +215,25 @@ def _holding(masks: Mapping[int, int] | None, person: str, keyword: str) -> str:
     return f"\n{keyword} {person} IN (SELECT person_id FROM mrx_held{test})"
 
 
-def _held(set_ids: Mapping[str, int]) -> str:
-    """Per person, the mask of the drug sets their screened exposures give (one pass)."""
-    bits = ", ".join(f"BIT_OR(im.m{w}) AS m{w}" for w in _words(set_ids.values()))
+def _held(set_ids: Mapping[str, int], distinct: Sequence[Sequence[int]]) -> str:
+    """Per person, the mask of the drug sets their screened exposures give and, for each
+    pattern that counts different ingredients, the mask of its ingredients they take (one
+    pass)."""
+    bits = [f"BIT_OR(im.m{w}) AS m{w}" for w in _words(set_ids.values())]
+    bits += [f"BIT_OR(im.{c}) AS {c}" for c in _distinct_columns(distinct)]
     return f"""
-SELECT e.person_id, {bits}
+SELECT e.person_id, {", ".join(bits)}
 FROM mrx_exposure e JOIN mrx_ingredient_mask im ON im.ingredient_code = e.ingredient_code
 GROUP BY e.person_id"""
+
+
+def _distinct_columns(distinct: Sequence[Sequence[int]]) -> list[str]:
+    """The mask columns of the ingredients of each 'distinct' pattern: d<pattern>_<word>."""
+    return [f"d{j}_{w}" for j, codes in enumerate(distinct) for w in range(_ceil_words(len(codes)))]
+
+
+def _ceil_words(n: int) -> int:
+    return (n + WORD_BITS - 1) // WORD_BITS
 
 
 def _person(g: _Gen, age: int) -> str:
@@ -651,14 +669,17 @@ def _long_course(p: Pattern, set_ids: Mapping[str, int], grace: int) -> str:
   GROUP BY person_id""")
 
 
-def _distinct(p: Pattern, knowledge: ScreeningKnowledge, grace: int) -> str:
+def _distinct(
+    p: Pattern, knowledge: ScreeningKnowledge, grace: int, j: int, dialect: Dialect
+) -> str:
     """At least `min_active` different ingredients of the pattern's drug set on the same day
     (and 65 or older when the age state is required): eras per person and ingredient (as
     `_era` makes them for sets), +1 at an era's start and -1 the day after its cover ends, and
     the running count per person by day. Only people with enough different ingredients in
-    their exposures that reach the age are swept; with the age, the people with enough
-    different ingredients at any age are found first, so that only theirs meet the person
-    table."""
+    their exposures that reach the age are swept: the people with enough different ingredients
+    at any age are found first, from the mask of this pattern's ingredients each person takes
+    (`mrx_held`, column d<j>_<word>: a count of bits, no second pass over the exposures), so
+    that only theirs meet the person table."""
     drug = [s for s in p.sets if s in knowledge.drug_sets]
     states = [s for s in p.sets if s not in knowledge.drug_sets]
     assert len(drug) == 1 and set(states) <= {AGE_STATE}, p.code
@@ -668,16 +689,16 @@ def _distinct(p: Pattern, knowledge: ScreeningKnowledge, grace: int) -> str:
     win = "PARTITION BY person_id, ingredient_code ORDER BY start_day, cover_end"
     day = "GREATEST(r.day, p.age_day)" if aged else "r.day"
     after = " AND r.next_day > p.age_day" if aged else ""
-    mine = f"mrx_exposure e WHERE e.ingredient_code IN ({codes})"
     enough = f"GROUP BY person_id HAVING COUNT(DISTINCT ingredient_code) >= {p.min_active}"
-    first, source = "", mine
-    if aged:
-        first = f"""w AS (SELECT e.person_id FROM {mine} {enough}),
+    n_words = _ceil_words(len(dict.fromkeys(knowledge.drug_sets[drug[0]].rxcuis)))
+    taken = " + ".join(dialect.popcount(f"d{j}_{w}") for w in range(n_words))
+    first = f"""w AS (SELECT person_id FROM mrx_held WHERE {taken} >= {p.min_active}),
   """
-        source = (
-            "mrx_exposure e JOIN w ON w.person_id = e.person_id "
-            f"JOIN mrx_person p ON p.person_id = e.person_id WHERE e.ingredient_code IN ({codes})"
-        )
+    source = (
+        "mrx_exposure e JOIN w ON w.person_id = e.person_id "
+        + ("JOIN mrx_person p ON p.person_id = e.person_id " if aged else "")
+        + f"WHERE e.ingredient_code IN ({codes})"
+    )
     return _with_person(f"""
   WITH {first}x AS (
     SELECT e.person_id, e.ingredient_code, e.start_day, e.end_day + {grace} AS cover_end
@@ -780,18 +801,33 @@ def _set_members(members: Sequence[tuple[int, int]], set_ids: Mapping[str, int])
     )
 
 
-def _ingredient_masks(members: Sequence[tuple[int, int]], set_ids: Mapping[str, int]) -> AuxTable:
-    """Per ingredient, the mask of the sets it belongs to (one column per word)."""
+def _ingredient_masks(
+    members: Sequence[tuple[int, int]],
+    set_ids: Mapping[str, int],
+    distinct: Sequence[Sequence[int]] = (),
+) -> AuxTable:
+    """Per ingredient, the mask of the sets it belongs to (one column per word) and, for each
+    'distinct' pattern, its own bit among that pattern's ingredients (columns d<j>_<word>)."""
     words = _words(set_ids.values())
-    masks: dict[int, dict[int, int]] = {}
+    columns = _distinct_columns(distinct)
+    masks: dict[int, dict[str, int]] = {}
+
+    def row(ingredient: int) -> dict[str, int]:
+        return masks.setdefault(
+            ingredient, {**{f"m{w}": 0 for w in words}, **dict.fromkeys(columns, 0)}
+        )
+
     for ingredient, set_id in members:
         w, b = _word_bit(set_id)
-        row = masks.setdefault(ingredient, dict.fromkeys(words, 0))
-        row[w] |= b
+        row(ingredient)[f"m{w}"] |= b
+    for j, codes in enumerate(distinct):
+        for k, ingredient in enumerate(codes):
+            row(ingredient)[f"d{j}_{k // WORD_BITS}"] |= 1 << (k % WORD_BITS)
+    names = [f"m{w}" for w in words] + columns
     return AuxTable(
         "mrx_ingredient_mask",
-        (("ingredient_code", "BIGINT"), *((f"m{w}", "INTEGER") for w in words)),
-        tuple((i, *(m[w] for w in words)) for i, m in masks.items()),
+        (("ingredient_code", "BIGINT"), *((n, "INTEGER") for n in names)),
+        tuple((i, *(m[n] for n in names)) for i, m in masks.items()),
     )
 
 
@@ -818,6 +854,19 @@ def build_plan(
         if s not in knowledge.drug_sets and STATE_TABLE.get(s, "person") in inventory
     ]
     codes = code_rows(knowledge)
+    # The ingredients of each pattern that counts different ingredients, in pattern order.
+    distinct_patterns = [p for p in knowledge.patterns if p.kind == "distinct"]
+    distinct = [
+        tuple(
+            dict.fromkeys(
+                int(c)
+                for s in p.sets
+                if s in knowledge.drug_sets
+                for c in knowledge.drug_sets[s].rxcuis
+            )
+        )
+        for p in distinct_patterns
+    ]
     members = tuple(
         dict.fromkeys(
             (int(rxcui), set_ids[key])
@@ -851,7 +900,7 @@ def build_plan(
             tuple((c.concept_id, c.kind, c.ingredient_code) for c in codes),
         ),
         _set_members(members, set_ids),
-        _ingredient_masks(members, set_ids),
+        _ingredient_masks(members, set_ids, distinct),
     )
     concurrent = {n: p for n, p in enumerate(knowledge.patterns) if p.kind == "concurrent"}
     if concurrent:  # the numbers of the concurrent patterns, for the sweep's rows per pattern
@@ -864,8 +913,8 @@ def build_plan(
         Step("mrx_concept", _concept(g), "concept"),
         Step("mrx_exposure", _exposure(g), "drug_exposure"),
     ]
-    if set_ids:
-        steps.append(Step("mrx_held", _held(set_ids), "drug_exposure"))
+    if set_ids or distinct:
+        steps.append(Step("mrx_held", _held(set_ids, distinct), "drug_exposure"))
     if EGFR_STATE in states:
         # CKD-EPI only from patient_states.yaml's `adult_from_age`, as in the check.
         adult = knowledge.thresholds.adult_from_age_years
@@ -892,7 +941,8 @@ def build_plan(
         if p.kind == "long_course":
             return _long_course(p, set_ids, 0 if p.sets[0] in STATES else options.grace_days)
         if p.kind == "distinct":
-            return _distinct(p, knowledge, options.grace_days)
+            j = distinct_patterns.index(p)
+            return _distinct(p, knowledge, options.grace_days, j, dialect)
         return _concurrent(n)
 
     queries = tuple(PatternQuery(p.code, query(n, p)) for n, p in enumerate(knowledge.patterns))
