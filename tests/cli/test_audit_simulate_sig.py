@@ -113,3 +113,27 @@ def test_titrate_negative_target_says_negative_not_unknown_drug(cli: CliRunner) 
     line = one_error(cli("titrate", "baclofen", "--target", "-5 mg tid"),
                      "--target", "a dose cannot be negative")  # fmt: skip
     assert "unknown drug" not in line
+
+
+def test_a_dose_that_changes_over_time_is_simulated_as_its_dose_changes(cli: CliRunner) -> None:
+    """'baclofen 5 mg tid x 3 days then 10 mg tid' is the first step with a dose change on day
+    4, the same simulation as '--change 4:10' (it was refused as 'a split dose')."""
+    import json
+
+    stepped = cli("simulate", "baclofen 5 mg tid x 3 days then 10 mg tid", "--days", "7", "--json")
+    assert stepped.returncode == 0, stepped.stderr
+    changed = cli("simulate", "baclofen 5 mg tid", "--days", "7", "--change", "4:10", "--json")
+    got, want = json.loads(stepped.stdout), json.loads(changed.stdout)
+    assert got["dosing_records"] == want["dosing_records"]
+    assert got["analytes"] == want["analytes"]
+    assert got["regimen"].startswith("baclofen 5 mg tid x 3 days then 10 mg tid")
+
+
+def test_steps_that_change_the_frequency_are_refused_naming_the_change_option(
+    cli: CliRunner,
+) -> None:
+    one_error(
+        cli("simulate", "tizanidine 2 mg qhs x 3 days then 2 mg bid", "--days", "7"),
+        "changes over time",
+        "--change DAY:AMOUNT",
+    )

@@ -178,10 +178,10 @@ def simulate(
     """Simulate concentrations over time (parent and metabolite) with exposure metrics."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from myorelax.clinical.sig import parse_sig
+    from myorelax.clinical.sig import parse_medication, parse_sig
     from myorelax.knowledge.loader import load_knowledge
     from myorelax.knowledge.terminology import default_terminology
-    from myorelax.pk.events import DoseChange, ExtraDose
+    from myorelax.pk.events import DoseChange, ExtraDose, changes_from_steps
     from myorelax.pk.serialize import simulation_rows, simulation_to_dict
     from myorelax.pk.simulate import (
         DosingEvents,
@@ -203,7 +203,14 @@ def simulate(
         check_writable(target, option)  # before the simulation, not after it
     kb = load_knowledge()
     term = default_terminology()
-    order = parse_sig(sig, field="sig")
+    line = parse_medication(sig, field="sig")
+    stepped = changes_from_steps(line.orders)
+    # A dose that changes over time: its first step, and each later dose as a dose change.
+    order = (
+        stepped[0].model_copy(update={"text": line.text})
+        if stepped
+        else parse_sig(sig, field="sig")
+    )
     patient = po.build_from_flags(
         patient_file,
         age=age,
@@ -227,6 +234,8 @@ def simulate(
     comeds = [term.ingredient(m.drug) for m in patient.medications if m.drug != order.drug]
     extras = [ExtraDose(t, a) for t, a in _pairs(extra or [], "--extra", "HOURS:AMOUNT")]
     changes = [DoseChange(int(d), a) for d, a in _pairs(change or [], "--change", "DAY:AMOUNT")]
+    if stepped:
+        changes = sorted([*stepped[1], *changes], key=lambda c: c.day)
     show_bar = population >= 5000 and not json_out
     with Progress(
         TextColumn("simulating"),

@@ -2312,6 +2312,16 @@ def parse_sig(
     line = parse_medication(text, start=start, terminology=terminology, field=field)
     if len(line.orders) == 1:
         return line.orders[0]
+    if len({o.drug for o in line.orders}) == 1 and len({o.start for o in line.orders}) > 1:
+        raise SigParseError(
+            line.text,
+            0,
+            f"a dose that changes over time ({', then '.join(o.text for o in line.orders)}) is "
+            "read as one regimen only when every step keeps the route and frequency (each "
+            "later dose a dose change); simulate one step, with later doses as --change "
+            "DAY:AMOUNT",
+            field=field,
+        )
     if len({o.drug for o in line.orders}) == 1:
         raise SigParseError(
             line.text,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -71,6 +72,33 @@ class DoseChange:
 
     day: int
     amount_mg: float
+
+
+def changes_from_steps(orders: Sequence[Order]) -> tuple[Order, tuple[DoseChange, ...]] | None:
+    """A dose that changes over time, read as its steps ('baclofen 5 mg tid x 3 days then 10 mg
+    tid'), as its first step and the day each later dose starts; None when the steps are not of
+    one drug, route and frequency with dates and a dose in mg (a change of frequency is not a
+    dose change)."""
+    if len(orders) < 2:
+        return None
+    first = orders[0]
+    code = first.frequency.code if first.frequency else None
+    if first.start is None or any(
+        o.drug != first.drug
+        or o.route != first.route
+        or (o.frequency.code if o.frequency else None) != code
+        or o.start is None
+        or o.dose_mg is None
+        for o in orders
+    ):
+        return None
+    changes = []
+    for before, o in pairwise(orders):
+        assert o.start is not None and before.start is not None and o.dose_mg is not None
+        if o.start <= before.start:
+            return None
+        changes.append(DoseChange((o.start - first.start).days + 1, o.dose_mg))
+    return first, tuple(changes)
 
 
 @dataclass(frozen=True)
