@@ -178,7 +178,7 @@ def simulate(
     """Simulate concentrations over time (parent and metabolite) with exposure metrics."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from myorelax.clinical.sig import parse_medication, parse_sig
+    from myorelax.clinical.sig import order_of_line, parse_medication
     from myorelax.knowledge.loader import load_knowledge
     from myorelax.knowledge.terminology import default_terminology
     from myorelax.pk.events import DoseChange, ExtraDose, changes_from_steps
@@ -205,12 +205,18 @@ def simulate(
     term = default_terminology()
     line = parse_medication(sig, field="sig")
     stepped = changes_from_steps(line.orders)
-    # A dose that changes over time: its first step, and each later dose as a dose change.
-    order = (
-        stepped[0].model_copy(update={"text": line.text})
-        if stepped
-        else parse_sig(sig, field="sig")
-    )
+    if stepped:
+        # A dose that changes over time: its first step, and each later dose as a dose change.
+        order = stepped[0].model_copy(update={"text": line.text})
+    elif len({o.drug for o in line.orders}) == 1 and len({o.start for o in line.orders}) > 1:
+        raise InputError(
+            f"{line.text!r}: a dose that changes over time is simulated as one regimen only "
+            "when its steps keep the route and frequency and give each dose in mg; simulate "
+            "one step, with later doses as --change DAY:AMOUNT",
+            field="sig",
+        )
+    else:
+        order = order_of_line(line, field="sig")
     patient = po.build_from_flags(
         patient_file,
         age=age,

@@ -148,9 +148,10 @@ class Order(Frozen):
 
 def per_kg_in_mg(orders: tuple[Order, ...], weight_kg: float | None) -> tuple[Order, ...]:
     """Orders whose dose is per kg of body weight ('dantrolene 2.5 mg/kg IV') with the dose in
-    mg at this weight; unchanged without a weight (their dose limits are then not checked, and
-    the check says so)."""
-    if weight_kg is None:
+    mg at this weight; `orders` itself when none is per kg or there is no weight (their dose
+    limits are then not checked, and the check says so)."""
+    per_kg = [o.dose is not None and has_dimension(o.dose.unit, "mg/kg") for o in orders]
+    if weight_kg is None or not any(per_kg):
         return orders
     out = []
     for o in orders:

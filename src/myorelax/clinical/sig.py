@@ -2129,6 +2129,26 @@ _STEP_VERB = re.compile(
 )
 
 
+def _one_drug_part(
+    text: str, terminology: Terminology, field: str, like: _Parsed | None = None
+) -> _Parsed | None:
+    """A part of a line read whole as a dose of one drug (of the drug of `like`, when given);
+    None when it is not (the line's own error then stands)."""
+    try:
+        parsed = _Parser(text, terminology, field).parse()
+    except InputError:
+        return None
+    assert parsed.match is not None  # parse() names the drug or raises
+    ids = [m.ingredient.id for m in parsed.match.ingredients]
+    if len(ids) != 1 or parsed.problems:
+        return None
+    if like is not None:
+        assert like.match is not None
+        if ids != [m.ingredient.id for m in like.match.ingredients]:
+            return None
+    return parsed
+
+
 def _stepped_dose(
     text: str, *, start: date | None, terminology: Terminology, field: str
 ) -> MedicationLine | None:
@@ -2138,28 +2158,20 @@ def _stepped_dose(
     never their sum. Every step but the last needs its duration; all are of the same single
     drug. None when the line is not that (its own error then stands)."""
     parts = [p.strip() for p in _THEN.split(text)]
-    if len(parts) >= 2 and _TAPER_END.fullmatch(parts[-1]):
+    ends = len(parts) >= 2 and _TAPER_END.fullmatch(parts[-1]) is not None
+    if ends:
         parts = parts[:-1]  # a course's end ('... x 7 days then stop'): no dose after it
-    if not all(parts) or (len(parts) < 2 and not _TAPER_END.fullmatch(_THEN.split(text)[-1])):
+    if not all(parts) or (len(parts) < 2 and not ends):
         return None
-    try:
-        first = _Parser(parts[0], terminology, field).parse()
-    except InputError:
-        return None
-    assert first.match is not None
-    if len(first.match.ingredients) != 1 or first.problems:
+    first = _one_drug_part(parts[0], terminology, field)
+    if first is None:
         return None
     drug_text = parts[0][: first.drug_end].strip()
-    drug = first.match.ingredients[0].ingredient.id
     steps = [first]
     for part in parts[1:]:
         step_text = f"{drug_text} {_STEP_VERB.sub('', part)}"
-        try:
-            step = _Parser(step_text, terminology, field).parse()
-        except InputError:
-            return None
-        assert step.match is not None
-        if [m.ingredient.id for m in step.match.ingredients] != [drug] or step.problems:
+        step = _one_drug_part(step_text, terminology, field, like=first)
+        if step is None:
             return None
         steps.append(step)
     if any(s.duration is None for s in steps[:-1]):
@@ -2169,6 +2181,7 @@ def _stepped_dose(
     for step in steps:
         orders += _orders(step, day)
         day += timedelta(days=math.ceil(step.duration or 0))
+    assert first.match is not None
     return MedicationLine(text, first.match, tuple(orders), ())
 
 
@@ -2183,13 +2196,8 @@ def _split_dose(
     if m is None:
         return None
     first_text = m["first"].strip()
-    parser = _Parser(first_text, terminology, field)
-    try:
-        first = parser.parse()
-    except InputError:
-        return None
-    assert first.match is not None  # parse() names the drug or raises
-    if len(first.match.ingredients) != 1 or first.problems:
+    first = _one_drug_part(first_text, terminology, field)
+    if first is None:
         return None
     drug_text = first_text[: first.drug_end].strip()
     second_text = f"{drug_text} {m['second'].strip()}"
@@ -2197,20 +2205,14 @@ def _split_dose(
         # '1 tab qam, 2 tabs qhs': the second count is of the first part's tablets.
         each = first.doses[0].value / first.tablets
         second_text = f"{drug_text} {each:g} {first.doses[0].unit} {m['second'].strip()}"
-    try:
-        second = _Parser(second_text, terminology, field).parse()
-    except InputError:
-        return None
-    assert second.match is not None
-    same_drug = {i.ingredient.id for i in second.match.ingredients} == {
-        i.ingredient.id for i in first.match.ingredients
-    }
-    if not same_drug or second.problems:
+    second = _one_drug_part(second_text, terminology, field, like=first)
+    if second is None:
         return None
     if first.duration is not None or second.duration is not None:
         # One part for a while, the other after it ('5 mg tid x 3 days and 10 mg tid').
         raise SigParseError(text, m.start("second"), CHANGES_OVER_TIME, field=field)
     orders = _orders(first, start) + _orders(second, start)
+    assert first.match is not None
     return MedicationLine(text, first.match, orders, ())
 
 
@@ -2310,6 +2312,11 @@ def parse_sig(
     UnitError. A combination product gives the order of its one ingredient with a monograph
     (carisoprodol in 'Soma Compound'); a combination of several such is refused."""
     line = parse_medication(text, start=start, terminology=terminology, field=field)
+    return order_of_line(line, field=field)
+
+
+def order_of_line(line: MedicationLine, *, field: str = "sig") -> Order:
+    """The one order of a line read by `parse_medication` (see `parse_sig`)."""
     if len(line.orders) == 1:
         return line.orders[0]
     if len({o.drug for o in line.orders}) == 1 and len({o.start for o in line.orders}) > 1:
@@ -2317,9 +2324,8 @@ def parse_sig(
             line.text,
             0,
             f"a dose that changes over time ({', then '.join(o.text for o in line.orders)}) is "
-            "read as one regimen only when every step keeps the route and frequency (each "
-            "later dose a dose change); simulate one step, with later doses as --change "
-            "DAY:AMOUNT",
+            f"{len(line.orders)} orders of {line.orders[0].drug_name.lower()}; give one dose "
+            "and its times here",
             field=field,
         )
     if len({o.drug for o in line.orders}) == 1:

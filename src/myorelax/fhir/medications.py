@@ -21,6 +21,7 @@ from myorelax.fhir.dosage import (
     concurrent_dosages,
     drug_only,
     orders_from_dosage,
+    read_duration,
 )
 from myorelax.fhir.index import (
     ResourceIndex,
@@ -351,7 +352,7 @@ def read_medication(r: Resource, index: ResourceIndex) -> MedicationRead:
         out.notes.append(
             f"{label}: {len(now)} dosage instructions taken together; each read as a line"
         )
-    placed = placed_steps(med, dosages, start, index.term) if later else None
+    placed = placed_steps(dosages, start) if later else None
     if placed is not None:
         # Steps that say how long each lasts, from a known start: each an order of its dates.
         out.notes.append(
@@ -415,10 +416,7 @@ def read_medication(r: Resource, index: ResourceIndex) -> MedicationRead:
 
 
 def placed_steps(
-    med: ResolvedMedication,
-    dosages: list[Mapping[str, Any]],
-    start: date | None,
-    term: Terminology,
+    dosages: list[Mapping[str, Any]], start: date | None
 ) -> list[list[tuple[Mapping[str, Any], date]]] | None:
     """Dosages of different `sequence` numbers follow one another (a titration, a taper): when
     the record says when the first starts and how long every step but the last lasts
@@ -437,12 +435,11 @@ def placed_steps(
         out.append([(d, day) for d in group])
         if k == len(groups) - 1:
             break
-        days = [
-            o.duration_days for d in group for o in orders_from_dosage(med, d, day, "", term)[0]
-        ]
-        if not days or any(n is None for n in days):
+        # Its length as the dosages' timing gives it (a broken one is noted where they are read).
+        read = [read_duration(mapping(d.get("timing")), "", []) for d in group]
+        if not read or any(r is None for r in read):
             return None  # where this step ends is not said: the next cannot be placed
-        day += timedelta(days=math.ceil(max(n for n in days if n is not None)))
+        day += timedelta(days=math.ceil(max(r[0] for r in read if r is not None)))
     return out
 
 

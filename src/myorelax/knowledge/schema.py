@@ -429,26 +429,36 @@ class Dosing(Cited):
     notes: tuple[Statement, ...] = ()
 
 
+def _range_top_mg_day(d: Dosing) -> float:
+    from myorelax.units import convert
+
+    assert d.usual_dose is not None
+    return convert(d.usual_dose.upper, d.usual_dose.unit, "mg/day")
+
+
+def _labelled_ranges(
+    drug: Monograph, route: str, populations: Collection[str] | None
+) -> list[Dosing]:
+    """The dosing entries with a labelled maintenance range (`usual_dose_is_labelled_range`) for
+    this route, among entries for `populations` (entries for "all" always count; None: every
+    population)."""
+    return [
+        d
+        for d in drug.dosing
+        if d.route == route
+        and d.usual_dose_is_labelled_range
+        and d.usual_dose is not None
+        and (populations is None or d.population == "all" or d.population in populations)
+    ]
+
+
 def labelled_range_top(
     drug: Monograph, route: str, populations: Collection[str] | None = None
 ) -> Dosing | None:
-    """The dosing entry whose labelled maintenance range (`usual_dose_is_labelled_range`) reaches
-    highest for this route, among entries for `populations` (entries for "all" always count;
-    None: every population). The daily dose above its top is outside the labelled range. The
-    safety check (MRX-DOSE-002) and the pump plan both read it here."""
-    from myorelax.units import convert
-
-    best: tuple[float, Dosing] | None = None
-    for d in drug.dosing:
-        if d.route != route or not d.usual_dose_is_labelled_range or d.usual_dose is None:
-            continue
-        if populations is not None and d.population != "all" and d.population not in populations:
-            continue
-        u = d.usual_dose
-        top = convert(u.upper, u.unit, "mg/day")
-        if best is None or top > best[0]:
-            best = (top, d)
-    return best[1] if best else None
+    """The dosing entry whose labelled maintenance range reaches highest for this route and
+    `populations` (`_labelled_ranges`): the pump plan's widest range."""
+    entries = _labelled_ranges(drug, route, populations)
+    return max(entries, key=_range_top_mg_day) if entries else None
 
 
 def labelled_range_for(
@@ -461,30 +471,18 @@ def labelled_range_for(
     known (as `rise_limit_for`): an entry for everyone of the age group (the paediatric range)
     first, its highest; else the entries for a recorded condition (`for_conditions`: the origin of
     spasticity), the lowest top among them; else, the cause not being recorded, the lowest top of
-    all (the conservative one: 703 mcg/day for cerebral, not 800 for spinal spasticity)."""
-    from myorelax.units import convert
-
-    def top(d: Dosing) -> float:
-        assert d.usual_dose is not None
-        return convert(d.usual_dose.upper, d.usual_dose.unit, "mg/day")
-
-    entries = [
-        d
-        for d in drug.dosing
-        if d.route == route
-        and d.usual_dose_is_labelled_range
-        and d.usual_dose is not None
-        and (populations is None or d.population == "all" or d.population in populations)
-    ]
+    all (the conservative one: 703 mcg/day for cerebral, not 800 for spinal spasticity). The
+    safety check (MRX-DOSE-002) reads it here."""
+    entries = _labelled_ranges(drug, route, populations)
     if not entries:
         return None, True
     general = [d for d in entries if not d.for_conditions]
     if general:
-        return max(general, key=top), True
+        return max(general, key=_range_top_mg_day), True
     matched = [d for d in entries if set(d.for_conditions) & set(conditions)]
     if matched:
-        return min(matched, key=top), True
-    return min(entries, key=top), False
+        return min(matched, key=_range_top_mg_day), True
+    return min(entries, key=_range_top_mg_day), False
 
 
 def rise_limits(

@@ -334,8 +334,10 @@ def evaluate_regimen(
     kb = kb or load_knowledge()
     # A dose per kg is checked as the mg it is at the patient's weight.
     weight = patient.weight_kg
-    regimen = regimen.model_copy(update={"orders": per_kg_in_mg(regimen.orders, weight)})
-    patient = patient.model_copy(update={"medications": per_kg_in_mg(patient.medications, weight)})
+    if (orders := per_kg_in_mg(regimen.orders, weight)) is not regimen.orders:
+        regimen = regimen.model_copy(update={"orders": orders})
+    if (meds := per_kg_in_mg(patient.medications, weight)) is not patient.medications:
+        patient = patient.model_copy(update={"medications": meds})
     ctx = CheckContext(
         kb=kb,
         terminology=terminology or default_terminology(),

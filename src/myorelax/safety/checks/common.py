@@ -20,7 +20,7 @@ from myorelax.knowledge.schema import (
 )
 from myorelax.pk.exposure import ExposureRatio
 from myorelax.safety.alert import Alert, ExposureEstimate, shorten
-from myorelax.safety.context import Active, CheckContext
+from myorelax.safety.context import CheckContext
 from myorelax.units import convert, has_dimension, plain_number
 
 
@@ -296,17 +296,16 @@ def order_period(ctx: CheckContext, order: Order) -> tuple[int, float]:
     return first, first + math.ceil(order.duration_days) if order.duration_days else math.inf
 
 
-def step_before(ctx: CheckContext, a: Active) -> Order | None:
+def step_before(ctx: CheckContext, order: Order) -> Order | None:
     """The order of the same drug that ends the day this order starts: the step before it in a
     dose that changes over time."""
-    assert a.order is not None
-    first, _ = order_period(ctx, a.order)
+    first, _ = order_period(ctx, order)
     return next(
         (
             o
             for o in ctx.regimen.orders
-            if o is not a.order
-            and o.drug == a.drug
+            if o is not order
+            and o.drug == order.drug
             and o.duration_days
             and order_period(ctx, o)[1] == first
         ),

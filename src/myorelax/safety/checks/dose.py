@@ -579,7 +579,7 @@ def _titration(
     assert a.order is not None
     if not a.is_order or (a.order.frequency and a.order.frequency.single):
         return []  # a current line is not a step; a single dose is not a titration
-    before = step_before(ctx, a)
+    before = step_before(ctx, a.order)
     # A later step of a changing dose is judged as a change from the step before it.
     lines = (before,) if before is not None else ctx.current_lines(a.drug)
     if any(line_key(drug, m) == line_key(drug, a.order) for m in lines):

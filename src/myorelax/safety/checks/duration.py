@@ -7,29 +7,29 @@ MRX-DUR-002 another course beyond its labelled duration limit
 
 from __future__ import annotations
 
+from myorelax.clinical.regimen import Order
 from myorelax.safety.alert import Alert
 from myorelax.safety.checks.common import dosing_for, fmt, make_alert, step_before
-from myorelax.safety.context import Active, CheckContext
+from myorelax.safety.context import CheckContext
 from myorelax.units import convert
 
 
-def _course_days(ctx: CheckContext, a: Active) -> float | None:
+def _course_days(ctx: CheckContext, order: Order) -> float | None:
     """The days of the course an order ends: its own and those of the steps before it (a dose
     that changes over time, 'x 14 days then ...'), one more when its last step has no end; None
     when none says how long it runs."""
-    assert a.order is not None
-    days = [a.order.duration_days]
-    before = step_before(ctx, a)
-    seen = {id(a.order)}
+    days = [order.duration_days]
+    before = step_before(ctx, order)
+    seen = {id(order)}
     while before is not None and id(before) not in seen:
         seen.add(id(before))
         days.append(before.duration_days)
-        before = step_before(ctx, ctx.line(before))
+        before = step_before(ctx, before)
     known = [d for d in days if d is not None]
     if not known:
         return None
     # A last step with no end runs on past the steps before it: a day more than they add up to.
-    return sum(known) + (1 if a.order.duration_days is None else 0)
+    return sum(known) + (1 if order.duration_days is None else 0)
 
 
 def check(ctx: CheckContext) -> list[Alert]:
@@ -38,13 +38,13 @@ def check(ctx: CheckContext) -> list[Alert]:
     followed = {
         id(before)
         for a in ctx.subjects
-        if a.order is not None and (before := step_before(ctx, a)) is not None
+        if a.order is not None and (before := step_before(ctx, a.order)) is not None
     }
     for a in ctx.subjects:
         drug = ctx.monograph(a)
         if drug is None or a.order is None or id(a.order) in followed:
             continue
-        course = _course_days(ctx, a)
+        course = _course_days(ctx, a.order)
         if course is None:
             continue
         dosing = dosing_for(ctx, drug, a.order)
