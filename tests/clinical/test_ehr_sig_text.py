@@ -277,13 +277,15 @@ def test_two_dotted_abbreviations_stay_two_words(text: str) -> None:
 
 
 def test_a_typed_combination_with_an_unknown_name_keeps_the_known_one() -> None:
-    """'nirmatrelvir/ritonavir' (Paxlovid as typed): nirmatrelvir is not known here; the whole
-    line was 'not a drug known here', so ritonavir, a strong CYP3A4 inhibitor, was not checked.
-    The known part is checked, the unknown part said, with its suggestion when there is one."""
-    orders, notes = medication_orders("nirmatrelvir/ritonavir 300/100 mg bid", field="m")
+    """'ensitrelvir/ritonavir' (a protease inhibitor not in RxNorm, boosted as Paxlovid is):
+    ensitrelvir is not known here; the whole line was 'not a drug known here', so ritonavir, a
+    strong CYP3A4 inhibitor, was not checked. The known part is checked, the unknown part said,
+    with its suggestion when there is one. (Paxlovid's nirmatrelvir, this test's first example,
+    is now known from its RxNorm pack.)"""
+    orders, notes = medication_orders("ensitrelvir/ritonavir 300/100 mg bid", field="m")
     assert [o.drug for o in orders] == ["ritonavir"]
     unknown = [n for n in notes if n.reason == "unknown_component"]
-    assert len(unknown) == 1 and "nirmatrelvir not known here" in unknown[0].detail
+    assert len(unknown) == 1 and "ensitrelvir not known here" in unknown[0].detail
     _, notes = medication_orders("acetaminophen/oxycodon 325/5 mg q6h", field="m")
     assert any("did you mean oxycodone?" in n.detail for n in notes)
     # both unknown: the line is unknown, as before

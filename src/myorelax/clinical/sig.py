@@ -885,6 +885,16 @@ class _Parser:
                     f"(e.g. '{match.matched} {first} 1 tab')",
                     field=self.field,
                 )
+            if match is not None and (match.product or "").startswith("{"):
+                # An RxNorm pack ('{20 (nirmatrelvir ...) / 10 (ritonavir ...)} Pack'): its
+                # tablets differ, so a tablet count is no dose of any one ingredient.
+                raise SigParseError(
+                    self.text,
+                    drug_end,
+                    f"{match.matched} is a pack of different tablets: a tablet count is not a "
+                    "dose of each ingredient (write each drug with its dose)",
+                    field=self.field,
+                )
             raise SigParseError(
                 self.text,
                 drug_end,

@@ -22,8 +22,8 @@ from myorelax.knowledge.text import normalize_name
 
 INDEX_FILE = "rxnorm_products.tsv"
 _PACK_SUFFIX = re.compile(
-    r"\s+(?:\d+\s+Day(?:\s+Pack)?|\d+-Day\s+Starter\s+Pack|Starter\s+Pack|Titration\s+Pack|"
-    r"Dose\s+Kit|Pack|Kit)$",
+    r"\s+(?:\d+[\s-]Day(?:\s+Pack)?|\d+-Day\s+Starter\s+Pack|Starter\s+Pack|Titration\s+Pack|"
+    r"Dose\s+Kit|Dose\s+Pack|Pack|Kit)$",
     re.IGNORECASE,
 )
 

@@ -19,8 +19,8 @@ salt included; strength and unit when given; two salts of one ingredient in one 
 Percodan's 'oxycodone hydrochloride 4.5 MG / oxycodone terephthalate 0.38 MG', are one
 component named without the salt, their strengths added), the dose form, the brand in
 brackets, and for a pack the union of its drugs' components (a strength is kept only when every
-drug of the pack agrees on it, so a triphasic pill gives the ingredients without one
-strength). The parser is also used on what people type, so units are matched without regard to
+active drug of the pack has the component at that strength, so a triphasic pill, and a pack of
+different tablets taken together such as Paxlovid's, gives the ingredients without one). The parser is also used on what people type, so units are matched without regard to
 case. It returns None for text that is not in this form (a bare ingredient name, free text),
 never a guess.
 """
@@ -270,6 +270,8 @@ def _parse_pack(text: str) -> ParsedName | None:
         return None
     merged: dict[str, NameComponent] = {}
     agree: dict[str, bool] = {}
+    parts_with: dict[str, int] = {}
+    parts = 0
     for item in _split_top(m.group("inner").strip()):
         im = re.match(r"^(\d+)\s*(?:\([\d.]+ [A-Za-z]+\)\s*)?\((.*)\)$", item.strip())
         if not im:
@@ -277,10 +279,11 @@ def _parse_pack(text: str) -> ParsedName | None:
         drug = parse_rxnorm_name(im.group(2).strip())
         if drug is None:
             return None
-        for c in drug.components:
-            if _PLACEHOLDER.match(c.name):
-                continue
+        active = [c for c in drug.components if not _PLACEHOLDER.match(c.name)]
+        parts += 1 if active else 0
+        for c in active:
             key = c.name.lower()
+            parts_with[key] = parts_with.get(key, 0) + 1
             if key not in merged:
                 merged[key] = c
                 agree[key] = True
@@ -288,7 +291,12 @@ def _parse_pack(text: str) -> ParsedName | None:
                 agree[key] = False
     if not merged:
         return None
-    components = tuple(c if agree[k] else NameComponent(c.name) for k, c in merged.items())
+    # A strength is a tablet's only when every active tablet of the pack has it: Paxlovid's
+    # nirmatrelvir and ritonavir are separate tablets, so '3 tabs' is not 3 x 150 mg of each.
+    components = tuple(
+        c if agree[k] and parts_with[k] == parts else NameComponent(c.name)
+        for k, c in merged.items()
+    )
     return ParsedName(components, form=m.group("form").strip() or "Pack", pack=True)
 
 
