@@ -773,3 +773,20 @@ def test_a_dose_restated_after_the_tablet_strength(
 def test_a_restated_dose_that_is_no_number_of_tablets_is_refused(text: str, said: str) -> None:
     with pytest.raises(SigParseError, match=said):
         parse_medication(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "baclofen intrathecal 50 mcg bolus",
+        "baclofen intrathecal 50 mcg bolus once",
+        "Lioresal intrathecal 50 mcg screening bolus",
+        "Gablofen intrathecal 50 mcg test dose",
+        "baclofen 50 mcg IT bolus x 1",
+    ],
+)
+def test_an_intrathecal_bolus_is_one_dose(text: str) -> None:
+    """The intrathecal screening doses are single boluses (Gablofen 2.2: 50 mcg, then 75 and
+    100 mcg 24 hours apart); 'bolus' was refused as 'expected a frequency'."""
+    (o,) = parse_medication(text).orders
+    assert (o.route, o.frequency and o.frequency.code, o.dose_mg) == ("intrathecal", "once", 0.05)

@@ -122,6 +122,7 @@ _STOP = set(_ROUTES) | {
     "each",
     "single",
     "stat",
+    "bolus",
     "mg",
     "mcg",
     "tab",
@@ -1724,6 +1725,15 @@ class _Parser:
         ):
             self.i += 3 if self.word(1) == "at" else 2  # 'once nightly', 'once at bedtime'
             base = ("qhs", 1, 24)
+        elif w == "bolus" or (w in ("screening", "test") and self.word(1) in ("bolus", "dose")):
+            # 'baclofen intrathecal 50 mcg bolus', '... screening bolus': one injection (the
+            # intrathecal screening doses are single boluses, Gablofen 2.2)
+            self.i += 1 if w == "bolus" else 2
+            if self.word() == "once" or (self.word() == "x" and self.word(1) == "1"):
+                self.i += 1 if self.word() == "once" else 2
+            return Frequency(
+                code="once", doses_per_day=1, interval_h=None, times=("08:00",), single=True
+            )
         elif w in ("once", "single", "stat") or (w == "x" and self.word(1) == "1"):
             if w == "once" and self.word(1) in ("daily", "a", "per", "every", "each"):
                 self.i += 1
