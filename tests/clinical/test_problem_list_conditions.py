@@ -34,6 +34,9 @@ from myorelax.safety.engine import evaluate_regimen
         # as clinicians type them: a stage without a comma, an abbreviation, 'status post'
         ("CKD stage 4", "ckd_stage_4"),
         ("CKD 3b", "ckd_stage_3b"),
+        ("CKD 5", "kidney_failure"),
+        ("Chronic kidney disease stage 5", "kidney_failure"),
+        ("gastric outlet obstruction", "gastrointestinal_obstruction"),
         ("afib", "arrhythmia"),
         ("s/p stroke", "stroke"),
         # possessive eponyms, abbreviations and plain words that were 'not known here'
