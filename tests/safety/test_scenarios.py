@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from myorelax import knowledge
 from myorelax.clinical.inputs import patient_from_data, regimen_from
 from myorelax.knowledge.loader import load_knowledge
 from myorelax.knowledge.schema import SEVERITY_ORDER
@@ -63,3 +64,15 @@ def test_suite_size_and_coverage() -> None:
     rules = set(load_knowledge().rules)
     assert rules <= folders, f"rules without a scenario folder: {sorted(rules - folders)}"
     assert folders - {"appropriate"} <= rules, "scenario folder named after no rule"
+
+
+def test_the_validation_page_counts_the_scenarios_as_they_are() -> None:
+    """docs/validation.md quotes these counts by hand; they had fallen behind (112 files, 35
+    rules) while cases were added."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "validation.md").read_text()
+    rules = sorted(p.parent.name for p in FILES if p.parent.name.startswith("MRX-"))
+    appropriate = [p for p in FILES if p.parent.name == "appropriate"]
+    codes = len(list((Path(knowledge.__file__).parent / "data" / "rules").glob("*.yaml")))
+    assert f"| scenario files | {len(FILES)} |" in page
+    assert f"checked by a test) | {len(set(rules))} of {codes} |" in page
+    assert f"major or contraindicated | {len(appropriate)} |" in page
