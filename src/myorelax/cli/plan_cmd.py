@@ -281,6 +281,7 @@ def titrate(
             target=None if target is None else target_order(mono.id, target, field="--target"),
             form=form,
             step_days=step_days,
+            named=drug,
         )
     with cli_fields():
         _outputs(

@@ -2,32 +2,90 @@
 
 from __future__ import annotations
 
+import re
+
 from myorelax.clinical.patient import Patient
 from myorelax.clinical.regimen import Order
 from myorelax.errors import InputError
-from myorelax.knowledge.schema import Amount, Dosing, KnowledgeBase, Monograph, applies_from_age
-from myorelax.plans.tablets import Formulation, formulations, make_dose
+from myorelax.knowledge.schema import (
+    Amount,
+    Dosing,
+    KnowledgeBase,
+    Monograph,
+    Product,
+    applies_from_age,
+)
+from myorelax.plans.tablets import SOLID_FORMS, Formulation, formulations, make_dose
 from myorelax.units import convert, has_dimension
 
 
-def oral_dosing(drug: Monograph, patient: Patient, kb: KnowledgeBase) -> Dosing:
+def oral_dosing(
+    drug: Monograph,
+    patient: Patient,
+    kb: KnowledgeBase,
+    *,
+    named: str | None = None,
+    dose_mg: float | None = None,
+    field: str = "drug",
+) -> Dosing:
     """The adult oral dosing entry (solid products, mg doses); refuse children plainly (the age
-    of adulthood is patient_states.yaml's)."""
+    of adulthood is patient_states.yaml's). Of several (cyclobenzaprine tablets and AMRIX
+    capsules), the entry of the product a brand in `named` names, else the one whose usual dose
+    holds `dose_mg`, else the first: a taper from AMRIX 15 mg was judged on the tablets' 10 mg
+    maximum and refused. A brand of a liquid (Ozobax) is refused: plans are made from tablets
+    and capsules, and one in tablets would not be the product named."""
     if kb.patient_states.is_child(patient.age_years):
         raise InputError(
             f"plans are built for adults; {drug.name} dosing in children is individual "
             "(often by weight) and is not planned here",
             field="age",
         )
-    for dosing in drug.dosing:
-        if dosing.route != "oral" or dosing.population not in ("adult", "all"):
-            continue
-        if dosing.start is not None and not has_dimension(dosing.start.unit, "mg"):
-            continue
-        if dosing.usual_dose is not None and not has_dimension(dosing.usual_dose.unit, "mg"):
-            continue
-        return dosing
-    raise InputError(f"{drug.name} has no adult oral dosing in the knowledge base", field="drug")
+    entries = [
+        d
+        for d in drug.dosing
+        if d.route == "oral"
+        and d.population in ("adult", "all")
+        and (d.start is None or has_dimension(d.start.unit, "mg"))
+        and (d.usual_dose is None or has_dimension(d.usual_dose.unit, "mg"))
+    ]
+    if not entries:
+        raise InputError(
+            f"{drug.name} has no adult oral dosing in the knowledge base", field="drug"
+        )
+    products = named_products(drug, named)
+    if products:
+        solid = {p.id for p in products if p.route == "oral" and p.form in SOLID_FORMS}
+        if not solid:
+            p = products[0]
+            brand = next(b for b in p.brands if re.search(re.escape(b), named or "", re.I))
+            raise InputError(
+                f"{brand} is {drug.name.lower()} {p.form.replace('_', ' ')}; plans are made "
+                f"from tablets and capsules: name the drug ({drug.name.lower()}) for a plan in "
+                "tablets, or plan the liquid's volumes with the prescriber",
+                field=field,
+            )
+        for d in entries:
+            if solid.intersection(d.products):
+                return d
+    if dose_mg is not None:
+        for d in entries:
+            u = d.usual_dose
+            if u is not None and has_dimension(u.unit, "mg"):
+                lo, hi = convert(u.lower, u.unit, "mg"), convert(u.upper, u.unit, "mg")
+                if lo - 1e-9 <= dose_mg <= hi + 1e-9:
+                    return d
+    return entries[0]
+
+
+def named_products(drug: Monograph, text: str | None) -> list[Product]:
+    """The drug's products whose brand the text names as a word ('Amrix 15 mg daily')."""
+    if not text:
+        return []
+    return [
+        p
+        for p in drug.products
+        if any(re.search(rf"(?<!\w){re.escape(b)}(?!\w)", text, re.IGNORECASE) for b in p.brands)
+    ]
 
 
 def geriatric_dosing(drug: Monograph, patient: Patient) -> Dosing | None:

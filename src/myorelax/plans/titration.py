@@ -246,11 +246,15 @@ def plan_titration(
     target: Order | None = None,
     form: str | None = None,
     step_days: int | None = None,
+    named: str | None = None,
 ) -> Plan:
-    """A day-by-day titration of `drug` for `patient` starting on `start`."""
+    """A day-by-day titration of `drug` for `patient` starting on `start`; `named` is the name
+    it was asked for by (a brand names its product: Amrix, the capsules)."""
     if step_days is not None and not 1 <= step_days <= 60:
         raise InputError("must be between 1 and 60 days", field="step_days")
-    dosing = oral_dosing(drug, patient, kb)
+    dosing = oral_dosing(
+        drug, patient, kb, named=named, dose_mg=None if target is None else target.dose_mg
+    )
     t = dosing.titration
     if t is None or not (t.schedule or t.step):
         raise InputError(

@@ -103,6 +103,7 @@ def _titrate(body: TitrateIn, st: AppState, output: Output) -> Response:
         target=target,
         form=body.form,
         step_days=body.step_days,
+        named=body.drug,
     )
     return _render(plan, output, st)
 

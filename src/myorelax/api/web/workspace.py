@@ -302,7 +302,7 @@ def _make_plan(st: AppState, values: Values, patient: Patient) -> Plan:
         mono = monograph_of(st.kb, st.term, what, field="plan_what")
         target_text = text(values, "plan_target")
         target = target_order(mono.id, target_text, field="plan_target") if target_text else None
-        return plan_titration(mono, patient, kb=st.kb, start=start, target=target)
+        return plan_titration(mono, patient, kb=st.kb, start=start, target=target, named=what)
     if kind != "taper":
         raise InputError("choose taper or titrate", field="plan_kind")
     days = text(values, "plan_days")
