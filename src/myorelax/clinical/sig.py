@@ -81,6 +81,13 @@ _ROUTES = {
 _DOSE_UNITS = frozenset(
     {"mg", "mcg", "g", "mL", "mg/day", "mcg/day", "mg/h", "mcg/h", "mg/kg", "mg/mL"}
 )
+# Units as people write them, spelled out or abbreviated ('10 milligrams', '5 mls', '1 gm').
+_UNIT_WORDS = {
+    "ml": "mL", "mls": "mL", "milliliter": "mL", "milliliters": "mL", "millilitre": "mL",
+    "millilitres": "mL", "ug": "mcg", "mcgs": "mcg", "microgram": "mcg", "micrograms": "mcg",
+    "mgs": "mg", "milligram": "mg", "milligrams": "mg", "gm": "g", "gms": "g", "gram": "g",
+    "grams": "g",
+}  # fmt: skip
 # Words for an hour after a mass ('25 mcg/hr', '25 mcg per hour': a patch or an infusion rate).
 _HOUR_WORDS = frozenset({"h", "hr", "hrs", "hour"})
 _JOINERS = frozenset({"/", "-", "+", "and", "with", "&"})
@@ -188,14 +195,18 @@ class _Tok:
         return float(self.text.replace(",", ""))
 
 
+# 'q.8h': the dot after q is punctuation, not the start of '.8' (0.8 hours); replaced by a
+# space of the same length, so every token keeps its place in the text.
+_Q_DOT = re.compile(r"\bq\.(?=\d)")
+
+
 def _tokens(text: str) -> list[_Tok]:
-    low = text.lower()
+    low = _Q_DOT.sub("q ", text.lower())
     return [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(low)]
 
 
 def _is_dose_unit(word: str) -> bool:
-    unit = {"ml": "mL", "ug": "mcg", "mgs": "mg", "mcgs": "mcg"}.get(word, word)
-    return unit in _DOSE_UNITS
+    return _UNIT_WORDS.get(word, word) in _DOSE_UNITS
 
 
 def times_for(code: str, doses_per_day: float, interval_h: float | None) -> tuple[str, ...]:
@@ -1507,7 +1518,7 @@ class _Parser:
     def unit(self, values: list[float]) -> str:
         unit_tok = self.peek()
         assert unit_tok is not None
-        unit = unit_tok.text
+        unit = _UNIT_WORDS.get(unit_tok.text, unit_tok.text)
         consumed = 1
         if self.word(1) == "/" and self.word(2) in ("day", "d", "kg", "ml"):
             unit = f"{unit}/{'day' if self.word(2) in ('day', 'd') else self.word(2)}"
@@ -1516,7 +1527,6 @@ class _Parser:
             unit, consumed = f"{unit}/h", 3  # a rate: a patch ('25 mcg/hr') or an infusion
         elif self.word(1) in ("/", "per") and self.word(2) == "24" and self.word(3) in _HOUR_WORDS:
             unit, consumed = f"{unit}/day", 4  # 'mg/24 hr' (a patch labelled per 24 hours)
-        unit = {"ml": "mL", "ug": "mcg", "mgs": "mg", "mcgs": "mcg"}.get(unit, unit)
         unit = unit.replace("/ml", "/mL")
         try:
             parse_unit(unit, field=self.field)
