@@ -99,3 +99,37 @@ def test_diazepam_with_cimetidine_by_brand() -> None:
 def test_cyclobenzaprine_with_a_strong_anticholinergic(ingredient: str) -> None:
     got = alerts(["cyclobenzaprine 5 mg tid"], [f"{ingredient} 0.5 mg bid"])
     assert ("MRX-DDI-005", ingredient) in got
+
+
+def test_the_cns_depressant_class_holds_every_member_of_its_classes() -> None:
+    """cns_depressants is written as the union of the classes flagged cns_depressant (its note);
+    a member left out of it was silent beside every relaxant whose interaction names that class
+    (a medication recorded only as 'tricyclic antidepressant'; prochlorperazine, a
+    phenothiazine, was in no CNS-depressant class at all)."""
+    groups = load_knowledge().groups
+    union = {m.name for m in groups["cns_depressants"].members}
+    missing = {
+        gid: [m.name for m in g.members if m.name not in union]
+        for gid, g in groups.items()
+        if gid != "cns_depressants" and "cns_depressant" in g.flags
+    }
+    assert not {k: v for k, v in missing.items() if v}
+    assert "prochlorperazine" in union
+
+
+@pytest.mark.parametrize(
+    ("order", "med", "code", "other"),
+    [
+        ("baclofen 5 mg tid", "prochlorperazine 10 mg tid", "MRX-DDI-003", "prochlorperazine"),
+        ("tizanidine 2 mg tid", "tricyclic antidepressant", "MRX-DDI-003",
+         "tricyclic antidepressant (unspecified)"),
+        ("diazepam 2 mg tid", "bupropion 150 mg bid", "MRX-DDI-003", "bupropion"),
+        ("diazepam 2 mg tid", "buspirone 10 mg bid", "MRX-DDI-003", "buspirone"),
+        ("metaxalone 800 mg tid", "Kytril 1 mg bid", "MRX-DDI-002", "granisetron"),
+        ("methocarbamol 750 mg qid", "Mytelase 10 mg tid", "MRX-DDI-005", "ambenonium"),
+    ],
+)  # fmt: skip
+def test_drugs_the_interaction_texts_name_raise_them(
+    order: str, med: str, code: str, other: str
+) -> None:
+    assert (code, other) in alerts([order], [med])
