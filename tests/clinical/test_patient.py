@@ -141,3 +141,44 @@ def test_a_drug_no_rule_uses_is_read_and_in_no_class() -> None:
     (order,) = p.medications
     assert (order.drug, order.dose_mg, order.has_monograph) == ("metformin", 500, False)
     assert p.not_checked == ()
+
+
+@pytest.mark.parametrize(
+    ("field", "written", "value"),
+    [
+        ("weight_kg", "62 kg", 62.0),
+        ("weight_kg", "154 lb", 69.853225),
+        ("weight_kg", "154 lbs", 69.853225),
+        ("height_cm", "170 cm", 170.0),
+        ("height_cm", "67 in", 170.18),
+        # serum creatinine in SI units: 88.42 umol/L per mg/dL (renal.CREATININE_UMOL_PER_MG_DL)
+        ("scr_mg_dl", "97 umol/L", 1.097037),
+        ("scr_mg_dl", "1.1 mg/dL", 1.1),
+        ("egfr_ml_min", "45 mL/min/1.73 m2", 45.0),
+        ("crcl_ml_min", "0.5 mL/s", 30.0),
+        ("age_years", "67 years", 67.0),
+    ],
+)
+def test_a_patient_file_number_written_with_its_unit_is_converted(
+    field: str, written: str, value: float
+) -> None:
+    """Patient files are typed by hand: '62 kg' was refused as 'must be a number'."""
+    p = patient_from_data({"age_years": 60, field: written})
+    assert getattr(p, field) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    ("field", "written", "said"),
+    [
+        ("weight_kg", "62", "must be a number"),  # a number in quotes is text, as before
+        ("weight_kg", "62 mg/dL", "not in a unit of kg"),
+        ("scr_mg_dl", "1.1 g", "mg/dL or umol/L"),
+        ("age_years", "sixty", "must be a number"),
+    ],
+)
+def test_a_patient_file_quantity_that_cannot_be_read_is_refused(
+    field: str, written: str, said: str
+) -> None:
+    with pytest.raises(PatientDataError) as err:
+        patient_from_data({field: written})
+    assert err.value.field == field and said in str(err.value)

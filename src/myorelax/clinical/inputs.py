@@ -243,11 +243,12 @@ def patient_from_data(data: Mapping[str, Any], terminology: Terminology | None =
         egfr = raw["egfr_reported"]  # the bound alone ('>60')
     if isinstance(egfr, str):
         bound = egfr_bound(egfr)
-        if not bound:
+        if bound:
+            raw.update(bound)
+        elif not re.match(r"\s*\.?\d", egfr):  # a number with its unit is read as a quantity
             raise PatientDataError(
                 f"{egfr!r} is not a number or a bound such as '>60'", field="egfr_ml_min"
             )
-        raw.update(bound)
     conditions = raw.get("conditions") or []
     if isinstance(conditions, str):
         conditions = [conditions]

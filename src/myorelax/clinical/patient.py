@@ -8,6 +8,7 @@ eGFR and says how.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, Literal
@@ -17,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from myorelax.clinical.hepatic import ChildPugh, Impairment, impairment_of
 from myorelax.clinical.not_checked import NotChecked
 from myorelax.clinical.regimen import Order
-from myorelax.clinical.renal import Sex, ckd_epi_2021, cockcroft_gault
-from myorelax.errors import PatientDataError
+from myorelax.clinical.renal import CREATININE_MG_DL_PER_UNIT, Sex, ckd_epi_2021, cockcroft_gault
+from myorelax.errors import PatientDataError, UnitError
 from myorelax.knowledge.schema import PatientStates
 from myorelax.units import convert
 
@@ -227,14 +228,54 @@ _NUMBER_FIELDS = ("age_years", "weight_kg", "height_cm", "scr_mg_dl", "crcl_ml_m
 _FLAG_FIELDS = ("dialysis", "pregnant", "lactating", "alcohol", "substance_use_disorder")
 
 
+# The unit of each number field, for a value written with its unit ('62 kg', '154 lb',
+# '97 umol/L', '5 ft 7 in' is not read: one number and one unit).
+_FIELD_UNITS = {
+    "age_years": "year",
+    "weight_kg": "kg",
+    "height_cm": "cm",
+    "crcl_ml_min": "mL/min",
+    "egfr_ml_min": "mL/min",
+}
+_QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*([^\d\s].*?)\s*$")
+
+
+def _quantity(name: str, value: str) -> float:
+    """A number field written with its unit, in the field's unit; anything else is refused
+    naming the field (a bare number in quotes stays refused: it is text, not a number)."""
+    m = _QUANTITY.match(value)
+    if m is None:
+        raise PatientDataError(f"must be a number (got {value!r})", field=name)
+    number, unit = float(m.group(1)), m.group(2)
+    unit = re.sub(r"/\s*1\.73\s*m2$|/\{1\.73_m2\}$", "", unit)  # eGFR per 1.73 m2
+    if name == "scr_mg_dl":
+        per = CREATININE_MG_DL_PER_UNIT.get(unit.lower().replace(" ", ""))
+        if per is None:
+            raise PatientDataError(
+                f"{value!r}: give serum creatinine in mg/dL or umol/L", field=name
+            )
+        return round(number * per, 6)
+    try:
+        return round(convert(number, unit, _FIELD_UNITS[name], field=name), 6)
+    except UnitError:
+        raise PatientDataError(
+            f"{value!r} is not in a unit of {_FIELD_UNITS[name]}", field=name
+        ) from None
+
+
 def build_patient(data: Mapping[str, Any]) -> Patient:
     """Validate raw patient data; every problem becomes a PatientDataError naming the field.
     A number must be a number and a yes/no a boolean: `age_years: true` is not a 1-year-old and
-    `"60"` (quoted) is not 60 (pydantic's lax mode would take both)."""
+    `"60"` (quoted) is not 60 (pydantic's lax mode would take both). A number written with its
+    unit ('62 kg', '154 lb', '1.1 mg/dL', '97 umol/L') is converted to the field's unit."""
+    converted = dict(data)
     for name in _NUMBER_FIELDS:
         value = data.get(name)
+        if isinstance(value, str):
+            converted[name] = value = _quantity(name, value)
         if isinstance(value, bool) or (value is not None and not isinstance(value, int | float)):
             raise PatientDataError(f"must be a number (got {value!r})", field=name)
+    data = converted
     for name in _FLAG_FIELDS:
         value = data.get(name)
         if value is not None and not isinstance(value, bool):
