@@ -397,6 +397,402 @@ def test_prescription_pieces_around_the_dose_are_read(
 
 
 @pytest.mark.parametrize(
+    ("text", "dose_mg", "per_day"),
+    [
+        # a tablet count of one (or less) in brackets after the dose says how it is taken
+        ("cyclobenzaprine 10 mg (1 tab) po tid", 10, 3),
+        ("baclofen 10 mg (one tablet) by mouth tid", 10, 3),
+        ("baclofen 5 mg (1/2 tab) tid", 5, 3),
+        # the dose in brackets after the count, checked against strength x count
+        ("baclofen 10 mg tab 1 tab (10 mg) tid", 10, 3),
+        ("methocarbamol 750 mg 2 tabs (1500 mg) qid", 1500, 4),
+        # the count before the route with the form unsaid ('1 po'), 'once nightly'
+        ("baclofen 10 mg 1 po tid", 10, 3),
+        ("baclofen 10 mg 2 by mouth bid", 20, 2),
+        ("baclofen 10 mg once nightly", 10, 1),
+        ("baclofen 10 mg once at bedtime", 10, 1),
+        # the frequency said again in brackets, in other words
+        ("baclofen 10 mg po QID (at bedtime and three times daily)", 10, 4),
+        ("tizanidine 4 mg q8h (every 8 hours)", 4, 3),
+        ("cyclobenzaprine 10 mg tid (TID)", 10, 3),
+        ("baclofen 10 mg (ten) tid (three times a day)", 10, 3),
+        # what the drug is for, in brackets after the frequency
+        ("tizanidine 4 mg tid (for spasm)", 4, 3),
+        ("tizanidine 4 mg q8h prn (muscle spasms)", 4, 3),
+    ],
+)
+def test_brackets_that_restate_the_count_dose_or_frequency_are_read(
+    text: str, dose_mg: float, per_day: float
+) -> None:
+    (o,) = parse_medication(text).orders
+    assert o.frequency is not None
+    assert (o.dose_mg, o.frequency.doses_per_day) == (dose_mg, per_day)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        # 10 mg as two 5 mg tablets, or two 10 mg tablets (20 mg)? The line does not say.
+        ("cyclobenzaprine 10 mg (2 tabs) tid", "whole dose or each tablet's strength is unsaid"),
+        ("baclofen 10 mg po QID (three times daily)", "restated in brackets as 3 a day"),
+        ("baclofen 10 mg tab 2 tabs (10 mg) tid", "says 10 mg total per dose but gives 20 mg"),
+        # a bracket after the frequency that could add or change doses is not passed over
+        ("baclofen 10 mg tid (and at bedtime)", "unexpected text after the frequency"),
+        ("baclofen 10 mg tid (twice if needed)", "unexpected text after the frequency"),
+        ("baclofen 10 mg tid (extra dose at night)", "unexpected text after the frequency"),
+        ("baclofen 10 mg tid (for two weeks and then stop)", "unexpected text after the frequency"),
+        ("carisoprodol 350 mg qid (for two weeks) for 3 weeks", "duration given twice"),
+        # nor is a reason or indication that goes on to add doses (it was passed over whole)
+        ("baclofen 10 mg tid prn spasm plus extra dose", "unexpected text after the frequency"),
+        ("baclofen 10 mg tid for spasm twice at night", "unexpected text after the frequency"),
+        # more tablets than an order holds: a named error (it was an internal ValidationError)
+        ("baclofen 10 mg 25 tabs tid", "tablet count must be more than 0 and at most 20"),
+        ("baclofen 10 mg tab 25 po tid", "tablet count must be more than 0 and at most 20"),
+    ],
+)
+def test_brackets_that_disagree_or_leave_the_dose_open_are_refused(text: str, problem: str) -> None:
+    with pytest.raises(SigParseError, match=problem):
+        parse_medication(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        # 'for a month' after 'prn' was read as the reason: no duration, and carisoprodol's
+        # 2-3 week limit (MRX-DUR-001) was never checked, with nothing said
+        ("carisoprodol 350 mg qid prn for a month", 30),
+        ("carisoprodol 350 mg qid for a month", 30),
+        ("carisoprodol 350 mg qid prn spasm for a week", 7),
+        ("carisoprodol 350 mg qid x 1 month", 30),
+        ("carisoprodol 350 mg qid for fourteen days", 14),
+        ("carisoprodol 350 mg qid for twenty-one days", 21),
+        ("carisoprodol 350 mg qid for twenty one days", 21),
+        # in brackets after the frequency (it was refused as text not read)
+        ("carisoprodol 350 mg qid (for two weeks)", 14),
+        ("carisoprodol 350 mg qid prn (x 21 days)", 21),
+        # what the drug is for, then how long
+        ("baclofen 10 mg TID for muscle spasm for 2 weeks", 14),
+        ("carisoprodol 350 mg qid for back pain x 1 month", 30),
+        ("cyclobenzaprine 5 mg po TID PRN for up to 2-3 weeks", 21),
+    ],
+)
+def test_a_duration_in_words_is_a_duration_not_a_reason(text: str, days: float) -> None:
+    (o,) = parse_medication(text).orders
+    assert o.duration_days == days
+
+
+def test_what_a_drug_is_for_is_passed_over_and_a_duration_never_is() -> None:
+    (o,) = parse_medication("baclofen 10 mg TID for spasticity").orders
+    assert (o.duration_days, o.doses_per_day) == (None, 3)
+    # A duration the grammar cannot read is refused, not taken for an indication.
+    with pytest.raises(SigParseError, match="expected a number of days"):
+        parse_medication("carisoprodol 350 mg qid for twenty-one hundred days")
+
+
+def test_half_a_tablet_is_half_the_dose_and_a_duration_range_its_longest() -> None:
+    (o,) = parse_medication("diazepam 5 mg 1/2 tab bid").orders
+    assert o.dose_mg == 2.5 and o.daily_dose_mg == 5
+    (o,) = parse_medication("cyclobenzaprine 5 mg tid prn for up to 2-3 weeks").orders
+    assert o.duration_days == 21
+    (o,) = parse_medication("Robaxin-750 2 tabs QID x 48-72 hrs").orders
+    assert o.duration_days == 3 and o.daily_dose_mg == 6000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "baclofen 10 mg 1 tab po tid, increase by 5 mg every 3 days",
+        "baclofen 5 mg tid then 10 mg tid",  # where the first step ends is not said
+        "baclofen 5 mg PO TID; may increase to 10 mg TID after 3 days",
+    ],
+)
+def test_a_changing_dose_is_refused_with_the_way_to_write_it(text: str) -> None:
+    """Reading only the first step would leave a later, higher step unchecked."""
+    with pytest.raises(SigParseError, match="steps joined by 'then', each but the last"):
+        parse_medication(text)
+    # As a current medication, the drug is still checked, and the unread dose is said.
+    line = parse_medication(text, lenient=True)
+    assert line.orders and line.orders[0].dose is None
+    assert "steps joined by 'then'" in line.problems[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["diazepam 5 mg 3/2 tab bid", "baclofen 10 mg tab 0 po tid", "baclofen 10 mg tid x 3-2 days"],
+)
+def test_impossible_counts_and_ranges_are_refused(text: str) -> None:
+    with pytest.raises(SigParseError):
+        parse_medication(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "per_day"),
+    [
+        # codes written apart from their q, in words, or in the Latin of British prescriptions
+        ("baclofen 10 mg q AM", "qd", 1),
+        ("baclofen 10 mg q pm", "qpm", 1),
+        ("baclofen 10 mg in the morning", "qd", 1),
+        ("baclofen 10 mg 3 x day", "tid", 3),
+        ("baclofen 10 mg every eight hours", "q8h", 3),
+        ("baclofen 10mg po tds", "tid", 3),
+        ("baclofen 10 mg bd", "bid", 2),
+        ("baclofen 10 mg qds prn", "qid", 4),
+        ("baclofen 10 mg nocte", "qhs", 1),
+        ("baclofen 10 mg mane", "qd", 1),
+        # 'ac' / 'pc' after the frequency say when, not how often
+        ("baclofen 10 mg TID AC", "tid", 3),
+    ],
+)
+def test_frequency_spellings_are_read(text: str, code: str, per_day: float) -> None:
+    (o,) = parse_medication(text).orders
+    assert o.frequency is not None
+    assert (o.frequency.code, o.frequency.doses_per_day) == (code, per_day)
+
+
+def test_ac_alone_is_not_a_frequency() -> None:
+    """'before meals' says when, not how many meals: refused rather than guessed."""
+    with pytest.raises(SigParseError, match="expected a frequency"):
+        parse_medication("baclofen 10 mg ac")
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        (
+            "baclofen 10 mg every morning and 20 mg at bedtime",
+            [("baclofen 10 mg every morning", 10, "qd"), ("baclofen 20 mg at bedtime", 20, "qhs")],
+        ),
+        (
+            "baclofen 10 mg qam, 20 mg qhs",
+            [("baclofen 10 mg qam", 10, "qd"), ("baclofen 20 mg qhs", 20, "qhs")],
+        ),
+        (
+            "tizanidine 2 mg qam; 4 mg qhs",
+            [("tizanidine 2 mg qam", 2, "qd"), ("tizanidine 4 mg qhs", 4, "qhs")],
+        ),
+        # a tablet count in the second part is of the first part's tablets
+        (
+            "baclofen 10 mg 1 tab qam and 2 tabs qhs",
+            [("baclofen 10 mg 1 tab qam", 10, "qd"), ("baclofen 10 mg 2 tabs qhs", 20, "qhs")],
+        ),
+    ],
+)
+def test_a_split_dose_on_one_line_is_two_lines_of_the_drug(
+    text: str, lines: list[tuple[str, float, str]]
+) -> None:
+    """A split dose was refused ('unexpected text after the frequency'); read as two lines, the
+    dose checks add them against the daily maximum."""
+    got = [
+        (o.text, o.dose_mg, o.frequency.code if o.frequency else None)
+        for o in parse_medication(text).orders
+    ]
+    assert got == lines
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        # one part for a while and the other after it is a dose that changes, not a split dose
+        ("baclofen 5 mg tid x 3 days and 10 mg tid", "changes over time"),
+        # two drugs on one line, and a combination product's split dose, stay refused
+        ("baclofen 10 mg tid and tizanidine 4 mg qhs", "unexpected text"),
+        ("Percocet 5/325 1 tab q6h and 2 tabs qhs", "unexpected text"),
+    ],
+)
+def test_what_is_not_a_split_dose_is_refused(text: str, problem: str) -> None:
+    with pytest.raises(SigParseError, match=problem):
+        parse_medication(text)
+
+
+def test_an_ampersand_adds_a_bedtime_dose_as_and_does() -> None:
+    (o,) = parse_medication("Soma 350 mg tid & qhs x 2 weeks").orders
+    assert o.frequency is not None and (o.frequency.code, o.doses_per_day) == ("tid+hs", 4)
+    assert o.duration_days == 14
+
+
+def test_one_order_of_a_split_dose_line_is_refused_by_name() -> None:
+    """Where one order is wanted (a simulation, a plan, a diary regimen), a split dose is said."""
+    with pytest.raises(SigParseError, match=r"a split dose .* is 2 orders of baclofen"):
+        parse_sig("baclofen 10 mg qam and 20 mg qhs")
+
+
+@pytest.mark.parametrize(
+    ("text", "mg", "per_day"),
+    [
+        # a liquid's concentration, then the dose in mL (Ozobax 5 mg/5 mL; Fleqsuvy 5 mg/mL):
+        # the dose in mg is what the checks need; refused before ('the strengths of a
+        # combination need one unit')
+        ("baclofen 5 mg/5 mL oral solution 10 mL tid", 10, 3),
+        ("Ozobax 5 mg/5 mL 10 mL tid", 10, 3),
+        ("baclofen oral solution 5 mg/5 mL, 10 mL tid", 10, 3),
+        ("Fleqsuvy 5 mg/mL 4 mL tid", 20, 3),
+        ("baclofen 1 mg/mL solution, take 5 mg tid", 5, 3),
+        ("diazepam 5 mg/5 mL 2 mL bid", 2, 2),
+        # the form after the strength (Lyvispah oral granules)
+        ("Lyvispah 5 mg granules tid", 5, 3),
+        ("baclofen 10 mg oral suspension tid", 10, 3),
+        # a dash before the printed instruction
+        ("cyclobenzaprine 10 mg tablet - take 1 tablet by mouth at bedtime as needed", 10, 1),
+        # how the dose is made, in brackets, when it agrees
+        ("baclofen 15 mg (1.5 x 10 mg tablets) tid", 15, 3),
+        # when a dose is held says nothing of how much or how often
+        ("baclofen 10 mg PO TID, hold for sedation", 10, 3),
+        ("baclofen 10 mg po tid, hold if RR < 12", 10, 3),
+    ],
+)
+def test_liquids_forms_and_hold_parameters_are_read(text: str, mg: float, per_day: float) -> None:
+    (o,) = parse_medication(text).orders
+    assert (o.dose_mg, o.doses_per_day) == (mg, per_day)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a hold that goes on to give a dose, or to change it, is not passed over
+        "baclofen 10 mg po tid, hold for sedation and give 20 mg qhs",
+        "baclofen 10 mg po tid hold if sedated then 5 mg tid",
+        # how the dose is made disagrees with the dose
+        "baclofen 15 mg (2 x 10 mg tablets) tid",
+    ],
+)
+def test_a_hold_that_adds_doses_or_a_disagreeing_make_up_is_refused(text: str) -> None:
+    with pytest.raises(SigParseError):
+        parse_medication(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cyclobenzaprine 10mg 1/2-1 tab tid prn",
+        "cyclobenzaprine 10 mg tablet, take 1/2 to 1 tablet by mouth three times daily as needed",
+    ],
+)
+def test_half_a_tablet_to_one_is_read_at_one(text: str) -> None:
+    """A range of tablets from a half is read at its top, as '1-2 tabs' is (it was refused)."""
+    (o,) = parse_medication(text).orders
+    assert (o.dose_mg, o.doses_per_day, o.prn) == (10, 3, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "per_day"),
+    [
+        # the repeats are more doses a day, counted in full (it was refused as a changing dose)
+        ("tizanidine 4 mg po qhs, may repeat x1", 2),
+        ("tizanidine 4 mg po qhs prn, may repeat once in 1 hour", 2),
+        ("tizanidine 4 mg q8h prn, may repeat x1", 4),
+    ],
+)
+def test_may_repeat_adds_its_doses(text: str, per_day: float) -> None:
+    (o,) = parse_medication(text).orders
+    assert o.doses_per_day == per_day
+
+
+def test_may_repeat_without_a_count_is_refused() -> None:
+    with pytest.raises(SigParseError, match="needs how many times"):
+        parse_medication("cyclobenzaprine 5 mg tid, may repeat")
+
+
+@pytest.mark.parametrize(
+    ("text", "per_day", "days"),
+    [
+        # Cerner-style lines: a plural marker, the duration without 'for', refills, a trailing Rx
+        ("baclofen 10 mg oral tablet: 1 tab(s) orally 3 times a day", 3, None),
+        ("cyclobenzaprine 10 mg 1 tab(s) PO q8hr PRN", 3, None),
+        ("baclofen 10 mg, Tab, 1 tab, PO, TID, 30 day(s)", 3, 30),
+        ("baclofen 10 mg tablet 1 tablet orally 3 times a day 30 days", 3, 30),
+        ("Baclofen 10mg tab 1 PO TID x30d #90 RF2", 3, 30),
+        ("methocarbamol 750 mg 2 tab PO QID x 3 days refills 0", 4, 3),
+        ("carisoprodol 350 mg qid 30 days 3 refills", 4, 30),
+        ("Baclofen 10 MG Tablet; Take 1 tablet by mouth three times daily.; Rx", 3, None),
+    ],
+)
+def test_prescription_lines_as_ehrs_print_them(
+    text: str, per_day: float, days: float | None
+) -> None:
+    (o,) = parse_medication(text).orders
+    assert (o.doses_per_day, o.duration_days) == (per_day, days)
+
+
+@pytest.mark.parametrize(
+    ("text", "per_day"),
+    [
+        ("Baclofen 10 mg po three times daily (hold for SBP<90)", 3),
+        ("tizanidine 2 mg PO at bedtime PRN insomnia/spasm", 1),
+        # the clock times in brackets, as many as the frequency gives
+        ("baclofen 10mg PO BID (8am, 8pm)", 2),
+        ("baclofen 10 mg po tid (0800, 1400, 2000)", 3),
+        ("baclofen 10 mg PO Q8H scheduled", 3),
+        ("baclofen 10 mg po daily at 9 am", 1),
+        ("baclofen 10 mg po daily at 0900", 1),
+    ],
+)
+def test_times_of_day_schedules_and_held_doses_are_read(text: str, per_day: float) -> None:
+    (o,) = parse_medication(text).orders
+    assert (o.dose_mg, o.doses_per_day) == (10 if "baclofen" in text.lower() else 2, per_day)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("baclofen 10 mg po tid (8am, 2pm, 8pm, 11pm)", "4 clock times in brackets for tid"),
+        ("baclofen 10 mg po daily (hold for sedation, then give 5 mg)", "unexpected text"),
+    ],
+)
+def test_clock_times_that_disagree_or_a_hold_that_gives_a_dose_are_refused(
+    text: str, problem: str
+) -> None:
+    with pytest.raises(SigParseError, match=problem):
+        parse_medication(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "dose_mg", "per_day"),
+    [
+        # Epic's 'Take <dose> by mouth' after the tablet's strength: the dose of each time, which
+        # may be several tablets (it was 'expected a frequency', the dose unchecked)
+        ("baclofen (LIORESAL) 10 mg tablet Take 20 mg by mouth 4 (four) times daily.", 20, 4),
+        ("sertraline (ZOLOFT) 50 mg tablet Take 50 mg by mouth daily.", 50, 1),
+        ("tizanidine 4 mg tablet take 2 mg by mouth every 8 hours as needed", 2, 3),
+        ("baclofen 10 mg tab 20 mg po qid", 20, 4),
+    ],
+)
+def test_a_dose_restated_after_the_tablet_strength(
+    text: str, dose_mg: float, per_day: float
+) -> None:
+    (o,) = parse_medication(text).orders
+    assert (o.dose_mg, o.doses_per_day) == (dose_mg, per_day)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("baclofen 10 mg tablet take 3 mg tid", "not a whole, half or quarter number"),
+        ("Percocet 5/325 tablet take 5 mg q6h", "after a combination's strengths is unclear"),
+    ],
+)
+def test_a_restated_dose_that_is_no_number_of_tablets_is_refused(text: str, said: str) -> None:
+    with pytest.raises(SigParseError, match=said):
+        parse_medication(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "baclofen intrathecal 50 mcg bolus",
+        "baclofen intrathecal 50 mcg bolus once",
+        "Lioresal intrathecal 50 mcg screening bolus",
+        "Gablofen intrathecal 50 mcg test dose",
+        "baclofen 50 mcg IT bolus x 1",
+    ],
+)
+def test_an_intrathecal_bolus_is_one_dose(text: str) -> None:
+    """The intrathecal screening doses are single boluses (Gablofen 2.2: 50 mcg, then 75 and
+    100 mcg 24 hours apart); 'bolus' was refused as 'expected a frequency'."""
+    (o,) = parse_medication(text).orders
+    assert (o.route, o.frequency and o.frequency.code, o.dose_mg) == ("intrathecal", "once", 0.05)
+
+
+@pytest.mark.parametrize(
     ("text", "dose", "per_day"),
     [
         ("Baclofen 10 milligrams three times per day", (10, "mg"), 3),
