@@ -812,3 +812,25 @@ def test_units_spelled_out_and_a_dotted_interval_are_read(
     (o,) = parse_medication(text).orders
     assert o.dose is not None
     assert ((o.dose.value, o.dose.unit), o.doses_per_day) == (dose, per_day)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "per_day"),
+    [
+        ("baclofen 10 mg x3/day", "tid", 3),
+        ("baclofen 10 mg x 3 daily", "tid", 3),
+        ("baclofen 10 mg thrice daily", "tid", 3),
+        ("baclofen 10 mg before bed", "qhs", 1),
+        ("baclofen 10 mg daily at bedtime", "qhs", 1),
+        ("tizanidine 2 mg nightly at bedtime", "qhs", 1),
+        ("baclofen 10 mg qd at night", "qhs", 1),
+        # unchanged: a duration after x, and a bedtime dose added with 'and'
+        ("baclofen 10 mg x 7 days tid", "tid", 3),
+        ("baclofen 10 mg daily and at bedtime", "qd+hs", 2),
+    ],
+)
+def test_more_frequency_spellings_are_read(text: str, code: str, per_day: float) -> None:
+    """'x3/day', 'thrice daily', 'before bed' and 'daily at bedtime' were refused ('expected a
+    frequency', 'unexpected text after the frequency')."""
+    (o,) = parse_medication(text).orders
+    assert (o.frequency and o.frequency.code, o.doses_per_day) == (code, per_day)

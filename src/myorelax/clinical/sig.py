@@ -1763,11 +1763,39 @@ class _Parser:
                 self.i += 2
                 if other_per_day > per_day:
                     code, per_day = other, other_per_day
+            if code in ("qd", "qhs") and (
+                (self.word() == "at" and self.word(1) in ("bedtime", "night"))
+                or (self.word() == "before" and self.word(1) in ("bed", "bedtime", "sleep"))
+            ):
+                # 'daily at bedtime', 'nightly at bedtime': one dose, at bedtime
+                self.i += 2
+                code = "qhs"
             base = (code, per_day, 24 / per_day)
-        elif w == "twice":
+        elif w in ("twice", "thrice"):
             self.i += 1
             self.day_phrase(optional=False)
-            base = ("bid", 2, 12)
+            base = ("bid", 2, 12) if w == "twice" else ("tid", 3, 8)
+        elif w == "before" and self.word(1) in ("bed", "bedtime", "sleep"):
+            self.i += 2
+            base = ("qhs", 1, 24)
+        elif (
+            w == "x"
+            and self.number_at(1) is not None
+            and (
+                (self.word(2) == "/" and self.word(3) in ("day", "d"))
+                or self.word(2) == "daily"
+                or (self.word(2) in ("a", "per") and self.word(3) == "day")
+            )
+        ):
+            # 'x3/day', 'x 3 daily': three times a day (a duration is 'x 3 days')
+            n = self.number_at(1)
+            assert n is not None
+            if n <= 0 or n > 24 or n != int(n):
+                raise self.fail("the number of doses a day must be a whole number from 1 to 24")
+            self.i += 2
+            self.day_phrase(optional=False)
+            code = _REGULAR_CODES.get(int(n), f"{int(n)}x/day")
+            base = (code, n, 24 / n)
         elif w in ("every", "each") and self.word(1) in ("day", "morning"):
             self.i += 2
             base = ("qd", 1, 24)
