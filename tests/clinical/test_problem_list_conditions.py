@@ -230,3 +230,30 @@ def test_a_ckd_stage_without_a_laboratory_value_applies_the_bands_it_overlaps(
     if drug.startswith("metaxalone"):
         contraindicated = [a for a in renal if a.severity == "contraindicated"]
         assert bool(contraindicated) is (stage == "CKD stage 4")
+
+
+@pytest.mark.parametrize(
+    ("written", "condition"),
+    [
+        ("history of substance abuse", "substance_use_disorder"),
+        ("Polysubstance abuse", "substance_use_disorder"),
+        ("IVDU", "substance_use_disorder"),
+        ("cardiac arrhythmia", "arrhythmia"),
+        ("WPW", "arrhythmia"),
+        ("hepatic encephalopathy", "active_liver_disease"),
+    ],
+)
+def test_more_problem_list_entries_name_their_condition(written: str, condition: str) -> None:
+    """Written so on problem lists and 'not known here' before: a history of substance abuse
+    is what the carisoprodol label's abuse warning is about."""
+    p = patient_from_data({"age_years": 50, "conditions": [written]})
+    assert p.conditions == (condition,)
+
+
+@pytest.mark.parametrize("written", ["breastfeeding", "Lactating mother", "nursing"])
+def test_breastfeeding_among_the_conditions_is_the_lactation_status(written: str) -> None:
+    p = patient_from_data({"age_years": 30, "sex": "female", "conditions": [written]})
+    assert p.lactating is True and p.conditions == ()
+    assert not [n for n in p.not_checked if n.kind == "condition"]
+    with pytest.raises(PatientDataError):
+        patient_from_data({"age_years": 30, "lactating": False, "conditions": [written]})

@@ -40,6 +40,11 @@ _SEX = {
 PREGNANCY_WORDS = frozenset(
     {"pregnancy", "pregnant", "normal pregnancy", "intrauterine pregnancy", "currently pregnant"}
 )
+# Breastfeeding written among the conditions is the lactation status ('Lactating mother').
+LACTATION_WORDS = frozenset(
+    {"breastfeeding", "breast feeding", "breast-feeding", "lactating", "lactation", "nursing"}
+    | {"lactating mother", "currently breastfeeding", "nursing mother"}
+)
 # Dialysis written among the conditions is the dialysis status (and kidney failure): the kidney
 # rules have their own dialysis entries, which a condition alone would not reach.
 DIALYSIS_WORDS = frozenset(
@@ -261,6 +266,14 @@ def patient_from_data(data: Mapping[str, Any], terminology: Terminology | None =
                     f"{c!r} contradicts pregnant: false", field=f"conditions[{i}]"
                 )
             raw["pregnant"] = True
+            continue
+        if _CONDITION_PARENS.sub("", str(c)).strip().lower() in LACTATION_WORDS:
+            # Breastfeeding written among the conditions is the lactation status.
+            if raw.get("lactating") is False:
+                raise PatientDataError(
+                    f"{c!r} contradicts lactating: false", field=f"conditions[{i}]"
+                )
+            raw["lactating"] = True
             continue
         if _CONDITION_PARENS.sub("", str(c)).strip().lower() in DIALYSIS_WORDS:
             raw["dialysis"] = True
