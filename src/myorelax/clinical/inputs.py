@@ -45,6 +45,7 @@ LACTATION_WORDS = frozenset(
     {"breastfeeding", "breast feeding", "breast-feeding", "lactating", "lactation", "nursing"}
     | {"lactating mother", "currently breastfeeding", "nursing mother"}
 )
+_STATUS_WORDS = ((PREGNANCY_WORDS, "pregnant"), (LACTATION_WORDS, "lactating"))
 # Dialysis written among the conditions is the dialysis status (and kidney failure): the kidney
 # rules have their own dialysis entries, which a condition alone would not reach.
 DIALYSIS_WORDS = frozenset(
@@ -259,23 +260,17 @@ def patient_from_data(data: Mapping[str, Any], terminology: Terminology | None =
         conditions = [conditions]
     known: list[str] = []
     for i, c in enumerate(conditions):
-        if _CONDITION_PARENS.sub("", str(c)).strip().lower() in PREGNANCY_WORDS:
-            # A pregnancy written among the conditions is the pregnancy status, not a condition.
-            if raw.get("pregnant") is False:
+        written = _CONDITION_PARENS.sub("", str(c)).strip().lower()
+        status = next((f for words, f in _STATUS_WORDS if written in words), None)
+        if status is not None:
+            # A pregnancy or breastfeeding written among the conditions is that status.
+            if raw.get(status) is False:
                 raise PatientDataError(
-                    f"{c!r} contradicts pregnant: false", field=f"conditions[{i}]"
+                    f"{c!r} contradicts {status}: false", field=f"conditions[{i}]"
                 )
-            raw["pregnant"] = True
+            raw[status] = True
             continue
-        if _CONDITION_PARENS.sub("", str(c)).strip().lower() in LACTATION_WORDS:
-            # Breastfeeding written among the conditions is the lactation status.
-            if raw.get("lactating") is False:
-                raise PatientDataError(
-                    f"{c!r} contradicts lactating: false", field=f"conditions[{i}]"
-                )
-            raw["lactating"] = True
-            continue
-        if _CONDITION_PARENS.sub("", str(c)).strip().lower() in DIALYSIS_WORDS:
+        if written in DIALYSIS_WORDS:
             raw["dialysis"] = True
             c = "kidney failure"
         try:
