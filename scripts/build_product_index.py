@@ -197,6 +197,9 @@ def from_curated(path: Path) -> list[tuple[str, str, str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from myorelax.knowledge.loader import load_knowledge
+    from myorelax.knowledge.products import ingredient_fingerprint
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--external", type=Path, required=True)
     ap.add_argument("--canvas", type=Path, required=True)
@@ -248,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 files = sorted(p.name for p in path.iterdir() if p.is_file())
                 fh.write(f"# input {label}: {len(files)} files\n")
+        fh.write(f"# knowledge ingredients (sha256 {ingredient_fingerprint(load_knowledge())})\n")
         fh.write("rxcui\tname\torigin\n")
         for code, name, origin in kept:
             fh.write(f"{code}\t{name}\t{origin}\n")

@@ -12,13 +12,18 @@ give the same ingredients. `data/terminology/rxnorm_products.tsv` is generated b
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING
 
 from myorelax.knowledge.rxnames import NameComponent, parse_rxnorm_name
 from myorelax.knowledge.text import normalize_name
+
+if TYPE_CHECKING:
+    from myorelax.knowledge.schema import KnowledgeBase
 
 INDEX_FILE = "rxnorm_products.tsv"
 _PACK_SUFFIX = re.compile(
@@ -58,6 +63,23 @@ SYNONYM_ORIGIN = "rxnorm-bioportal-2015"
 
 # A numbered product 'A with B #N' (RxNorm's 'Tylenol with Codeine #3'), prescribed as 'A #N'.
 _NUMBERED_WITH = re.compile(r"(.+?) with .+ #\s*(\d+)", re.IGNORECASE)
+
+
+def ingredient_fingerprint(kb: KnowledgeBase) -> str:
+    """A digest of the ingredient names the knowledge base itself knows (monographs with their
+    salts and synonyms, class members with their synonyms): the build of the product index keeps
+    the BioPortal products of these ingredients, so the index is stale when this changes. The
+    index's header records it and a test compares (1,967 names were missing after classes
+    grew)."""
+    names: set[str] = set()
+    for drug in kb.drugs.values():
+        names.update(
+            n.lower() for n in (drug.id, drug.name, *drug.names.salts, *drug.names.synonyms)
+        )
+    for group in kb.groups.values():
+        for m in group.members:
+            names.update(n.lower() for n in (m.name, *m.synonyms))
+    return hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()[:16]
 
 
 def brand_keys(brand: str) -> tuple[str, ...]:
