@@ -834,3 +834,38 @@ def test_more_frequency_spellings_are_read(text: str, code: str, per_day: float)
     frequency', 'unexpected text after the frequency')."""
     (o,) = parse_medication(text).orders
     assert (o.frequency and o.frequency.code, o.doses_per_day) == (code, per_day)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "times"),
+    [
+        ("baclofen 10 mg at 8am and 8pm", "bid", ("08:00", "20:00")),
+        ("baclofen 10 mg at 08:00 and 20:00", "bid", ("08:00", "20:00")),
+        ("baclofen 10 mg at 8 am, 2 pm and 8 pm", "tid", ("08:00", "14:00", "20:00")),
+        ("baclofen 10 mg at 0800, 1400, 2000", "tid", ("08:00", "14:00", "20:00")),
+        ("baclofen 10 mg tid at 8am, 2pm and 8pm", "tid", ("08:00", "14:00", "20:00")),
+        ("baclofen 10 mg twice daily at 9am and 9pm", "bid", ("09:00", "21:00")),
+    ],
+)
+def test_a_schedule_of_clock_times_is_the_frequency(
+    text: str, code: str, times: tuple[str, ...]
+) -> None:
+    """'at 8am and 8pm' was refused ('expected a frequency'): as many doses a day as times."""
+    (o,) = parse_medication(text).orders
+    assert o.frequency is not None
+    assert (o.frequency.code, o.frequency.times) == (code, times)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("baclofen 10 mg bid at 8am, 2pm and 8pm", "3 clock times for bid"),
+        ("baclofen 10 mg at 8am and 8am", "a clock time is given twice"),
+        # a bare number is no clock time: it could be a dose
+        ("baclofen 10 mg at 8 and 20", "expected a frequency"),
+    ],
+)
+def test_clock_times_that_disagree_are_refused(text: str, problem: str) -> None:
+    with pytest.raises(SigParseError) as err:
+        parse_medication(text)
+    assert problem in str(err.value)

@@ -195,6 +195,50 @@ class _Tok:
         return float(self.text.replace(",", ""))
 
 
+def _clock_at(toks: list[_Tok], k: int) -> tuple[str, int] | None:
+    """A clock time at token k ('8am', '8:30 pm', '20:00', '0800') as HH:MM, with the index
+    after it; None when there is none (a bare '8' is not a time: it could be a dose)."""
+    if k >= len(toks) or not toks[k].is_number or "." in toks[k].text:
+        return None
+    text = toks[k].text
+    j = k + 1
+    minute = 0
+    if len(text) == 4 and text.isdigit():
+        hour, minute = int(text[:2]), int(text[2:])
+        marked = True
+    else:
+        hour = int(toks[k].number)
+        marked = False
+        if j + 1 < len(toks) and toks[j].text == ":" and toks[j + 1].text.isdigit():
+            minute, j, marked = int(toks[j + 1].text), j + 2, True
+    if j < len(toks) and toks[j].text in ("am", "pm"):
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if toks[j].text == "pm" else 0)
+        j, marked = j + 1, True
+    if not marked or not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return f"{hour:02d}:{minute:02d}", j
+
+
+def _clock_list(toks: list[_Tok], k: int) -> tuple[list[str], int]:
+    """Clock times from token k joined by ',', 'and', '&' ('8am, 2pm and 8pm'), with the index
+    after the last."""
+    times: list[str] = []
+    while True:
+        got = _clock_at(toks, k)
+        if got is None:
+            return times, k
+        times.append(got[0])
+        k = got[1]
+        nxt = k
+        while nxt < len(toks) and toks[nxt].text in (",", "and", "&"):
+            nxt += 1
+        if nxt == k or _clock_at(toks, nxt) is None:
+            return times, k
+        k = nxt
+
+
 # 'q.8h': the dot after q is punctuation, not the start of '.8' (0.8 hours); replaced by a
 # space of the same length, so every token keeps its place in the text.
 _Q_DOT = re.compile(r"\bq\.(?=\d)")
@@ -503,6 +547,13 @@ def _plain_tokens(
                 continue
         if t.text in _SCHEDULE_WORDS and out:
             i += 1  # 'Q8H scheduled', 'TID routine': regular doses, as the frequency says
+            continue
+        clocks, after = _clock_list(toks, i + 1) if t.text == "at" else ([], i)
+        if len(clocks) >= 2:
+            # 'at 8am and 8pm', 'at 0800, 1400 and 2000': a schedule of clock times (one
+            # token for the frequency reader: '@08:00@20:00')
+            out.append(_Tok("@" + "@".join(clocks), t.pos, toks[after - 1].end))
+            i = after
             continue
         if (
             t.text == "at"
@@ -858,6 +909,8 @@ class _Parser:
                 self.parsed.frequency = self.frequency()
             elif w == "(":
                 self.restated_frequency(self.parsed.frequency)
+            elif w.startswith("@"):
+                self.parsed.frequency = self.clock_times(self.parsed.frequency)
             else:
                 raise self.fail("unexpected text after the frequency")
         if self.unknown_part is not None and self.strict:
@@ -1068,6 +1121,17 @@ class _Parser:
             if self.word(2) not in _DURATION_UNITS | {"min", "mins", "minute", "minutes"}:
                 raise self.fail("expected a time after 'may repeat in'")
             self.i += 3
+
+    def clock_times(self, given: Frequency) -> Frequency:
+        """'tid at 8am, 2pm and 8pm': the clock times of the frequency's doses, as many as it
+        gives a day; another number of times is refused."""
+        times = tuple(sorted(self.word()[1:].split("@")))
+        if given.single or abs(len(times) - given.doses_per_day) > 1e-9:
+            raise self.fail(
+                f"{len(times)} clock times for {given.code} ({given.doses_per_day:g} a day)"
+            )
+        self.i += 1
+        return given.model_copy(update={"times": times})
 
     def bracketed_times(self, start: int, given: Frequency) -> bool:
         """'(8am, 8pm)', '(0800, 1400, 2000)', '(9:00, 21:00)' after the frequency: the clock times
@@ -1775,6 +1839,19 @@ class _Parser:
             self.i += 1
             self.day_phrase(optional=False)
             base = ("bid", 2, 12) if w == "twice" else ("tid", 3, 8)
+        elif w.startswith("@"):
+            # clock times ('at 8am and 8pm'): as many doses a day, at those times
+            times = tuple(sorted(w[1:].split("@")))
+            if len(set(times)) != len(times):
+                raise self.fail("a clock time is given twice")
+            self.i += 1
+            n = len(times)
+            return Frequency(
+                code=_REGULAR_CODES.get(n, f"{n}x/day"),
+                doses_per_day=n,
+                interval_h=None,
+                times=times,
+            )
         elif w == "before" and self.word(1) in ("bed", "bedtime", "sleep"):
             self.i += 2
             base = ("qhs", 1, 24)
