@@ -1845,10 +1845,10 @@ class _Parser:
             if len(set(times)) != len(times):
                 raise self.fail("a clock time is given twice")
             self.i += 1
-            n = len(times)
+            count = len(times)
             return Frequency(
-                code=_REGULAR_CODES.get(n, f"{n}x/day"),
-                doses_per_day=n,
+                code=_REGULAR_CODES.get(count, f"{count}x/day"),
+                doses_per_day=count,
                 interval_h=None,
                 times=times,
             )
