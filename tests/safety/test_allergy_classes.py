@@ -90,3 +90,17 @@ def test_a_list_with_an_unknown_part_is_said_not_read_in_part() -> None:
     )
     assert not [a for a in report.alerts if a.code == "MRX-CI-002"]
     assert any("carisoprodol/unknownium" in n.detail for n in report.not_checked)
+
+
+@pytest.mark.parametrize(
+    "allergy", ["sulfa", "Sulfa drugs", "sulfonamides", "penicillin", "PCN", "Penicillins"]
+)
+@pytest.mark.parametrize("order", ["cyclobenzaprine 5 mg tid", "baclofen 5 mg tid"])
+def test_the_commonest_recorded_allergies_are_checked_not_said_unknown(
+    allergy: str, order: str
+) -> None:
+    """'sulfa' and 'penicillin', on most allergy lists, were 'not a drug or class known here'
+    (with 'did you mean Sular (nisoldipine)?'); they are classes (WHO ATC J01E, J01C) whose
+    members are checked against the order, and no relaxant is one of them."""
+    assert allergy_alert(allergy, order) is None
+
