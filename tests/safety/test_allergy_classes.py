@@ -103,4 +103,3 @@ def test_the_commonest_recorded_allergies_are_checked_not_said_unknown(
     (with 'did you mean Sular (nisoldipine)?'); they are classes (WHO ATC J01E, J01C) whose
     members are checked against the order, and no relaxant is one of them."""
     assert allergy_alert(allergy, order) is None
-
