@@ -49,14 +49,16 @@ def test_a_release_is_read_whole_and_obsolete_rows_are_skipped() -> None:
 
 
 def test_an_rxcui_only_the_release_knows_resolves_after_loading(engine: Engine) -> None:
+    # 1740467 (a 2 mL ondansetron injection, RxNorm 2017) is in no index shipped with myorelax;
+    # the amoxicillin tablet this test used before (392151) now is (penicillins are a class).
     plain = Terminology(load_knowledge(), load_products)
     with pytest.raises(UnknownDrugError, match="load an RxNorm release"):
-        plain.resolve_code("392151")
+        plain.resolve_code("1740467")
     store_release(engine, read_release(FIXTURE))
     term = terminology_with(engine)
-    match = term.resolve_code("392151")
+    match = term.resolve_code("1740467")
     assert [(m.ingredient.id, m.strength, m.unit) for m in match.ingredients] == [
-        ("amoxicillin", 200.0, "mg")
+        ("ondansetron", 2.0, "mg/mL")
     ]
     # A brand name resolves to its ingredients through RXNREL, read in either direction.
     brand = LoadedRelease(engine).by_brand("Combivent")
@@ -90,7 +92,7 @@ def test_a_bad_release_is_one_clear_error_and_keeps_the_previous_index(
     elif damage == "columns":
         with (rrf / "RXNCONSO.RRF").open("a") as fh:
             fh.write("723|ENG|RXNORM|IN|Amoxicillin|\n")
-        message = "RXNCONSO.RRF line 15: 5 columns where RRF has 18"
+        message = "RXNCONSO.RRF line 17: 5 columns where RRF has 18"
     elif damage == "truncated":
         text = (rrf / "RXNSAT.RRF").read_text()
         (rrf / "RXNSAT.RRF").write_text(text[:-9])
