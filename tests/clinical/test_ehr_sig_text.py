@@ -869,3 +869,28 @@ def test_clock_times_that_disagree_are_refused(text: str, problem: str) -> None:
     with pytest.raises(SigParseError) as err:
         parse_medication(text)
     assert problem in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "doses"),
+    [
+        ("baclofen 10 mg qam, 10 mg at noon and 20 mg qhs", [(10, "08:00"), (10, "12:00"), (20, None)]),
+        ("baclofen 5 mg qam, 5 mg at noon, 5 mg qpm and 10 mg qhs",
+         [(5, "08:00"), (5, "12:00"), (5, None), (10, None)]),
+    ],
+)  # fmt: skip
+def test_a_split_dose_of_three_or_more_parts_is_a_line_each(
+    text: str, doses: list[tuple[float, str | None]]
+) -> None:
+    """Uneven baclofen doses through the day; only two parts were read, a third was refused
+    ('unexpected text after the frequency'), and 'at noon' was no frequency."""
+    orders = parse_medication(text).orders
+    assert [o.dose_mg for o in orders] == [d for d, _ in doses]
+    for o, (_, time) in zip(orders, doses, strict=True):
+        if time is not None:
+            assert o.frequency is not None and o.frequency.times == (time,)
+
+
+def test_a_part_of_another_drug_is_not_a_split_dose() -> None:
+    with pytest.raises(SigParseError):
+        parse_medication("baclofen 10 mg qam, tizanidine 2 mg qhs")

@@ -1876,6 +1876,9 @@ class _Parser:
         elif w in ("every", "each") and self.word(1) in ("day", "morning"):
             self.i += 2
             base = ("qd", 1, 24)
+        elif w == "at" and self.word(1) in ("noon", "midday"):
+            self.i += 2  # 'at noon': once a day, at 12:00
+            return Frequency(code="qd", doses_per_day=1, interval_h=24, times=("12:00",))
         elif (w in ("every", "each") and self.word(1) in ("night", "evening")) or (
             w == "at" and self.word(1) in ("bedtime", "night")
         ):
@@ -2341,12 +2344,22 @@ def _split_dose(
         each = first.doses[0].value / first.tablets
         second_text = f"{drug_text} {each:g} {first.doses[0].unit} {m['second'].strip()}"
     second = _one_drug_part(second_text, terminology, field, like=first)
+    rest: MedicationLine | None = None
     if second is None:
-        return None
-    if first.duration is not None or second.duration is not None:
+        # More than two parts ('10 mg qam, 10 mg at noon and 20 mg qhs'): the rest is split
+        # the same way, each part of the same drug.
+        rest = _split_dose(second_text, start=start, terminology=terminology, field=field)
+        assert first.match is not None
+        if rest is None or {m.ingredient.id for m in rest.match.ingredients} != {
+            m.ingredient.id for m in first.match.ingredients
+        }:
+            return None
+    if first.duration is not None or (second is not None and second.duration is not None):
         # One part for a while, the other after it ('5 mg tid x 3 days and 10 mg tid').
         raise SigParseError(text, m.start("second"), CHANGES_OVER_TIME, field=field)
-    orders = _orders(first, start) + _orders(second, start)
+    orders = _orders(first, start) + (
+        _orders(second, start) if second is not None else rest.orders if rest else ()
+    )
     assert first.match is not None
     return MedicationLine(text, first.match, orders, ())
 
