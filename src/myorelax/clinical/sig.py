@@ -1865,14 +1865,7 @@ class _Parser:
             )
         ):
             # 'x3/day', 'x 3 daily': three times a day (a duration is 'x 3 days')
-            n = self.number_at(1)
-            assert n is not None
-            if n <= 0 or n > 24 or n != int(n):
-                raise self.fail("the number of doses a day must be a whole number from 1 to 24")
-            self.i += 2
-            self.day_phrase(optional=False)
-            code = _REGULAR_CODES.get(int(n), f"{int(n)}x/day")
-            base = (code, n, 24 / n)
+            base = self.times_a_day(self.number_at(1))
         elif w in ("every", "each") and self.word(1) in ("day", "morning"):
             self.i += 2
             base = ("qd", 1, 24)
@@ -1907,13 +1900,7 @@ class _Parser:
             if self.word(1) in ("-", "to"):
                 self.i += 2  # '3-4 times daily': the most the order allows is checked
                 n = max(n or 0.0, self.number_at() or 0.0)
-            assert n is not None
-            if n <= 0 or n > 24 or n != int(n):
-                raise self.fail("the number of doses a day must be a whole number from 1 to 24")
-            self.i += 2
-            self.day_phrase(optional=False)
-            code = {1: "qd", 2: "bid", 3: "tid", 4: "qid"}.get(int(n), f"{int(n)}x/day")
-            base = (code, n, 24 / n)
+            base = self.times_a_day(n)
         else:
             raise self.fail("expected a frequency (e.g. tid, q8h, twice daily, once)")
         code, per_day, base_interval = base
@@ -1938,6 +1925,16 @@ class _Parser:
         every = re.fullmatch(r"q(\d+(?:\.\d+)?)h", code)
         times = times_for(code, per_day, interval if every else None)
         return Frequency(code=code, doses_per_day=per_day, interval_h=interval, times=times)
+
+    def times_a_day(self, n: float | None) -> tuple[str, float, float]:
+        """'3 times a day', 'x3/day': the two words of the count read past, then the day
+        phrase; (code, doses a day, interval)."""
+        assert n is not None
+        if n <= 0 or n > 24 or n != int(n):
+            raise self.fail("the number of doses a day must be a whole number from 1 to 24")
+        self.i += 2
+        self.day_phrase(optional=False)
+        return (_REGULAR_CODES.get(int(n), f"{int(n)}x/day"), n, 24 / n)
 
     def day_phrase(self, *, optional: bool) -> None:
         if self.accept("daily"):
@@ -2343,25 +2340,22 @@ def _split_dose(
         # '1 tab qam, 2 tabs qhs': the second count is of the first part's tablets.
         each = first.doses[0].value / first.tablets
         second_text = f"{drug_text} {each:g} {first.doses[0].unit} {m['second'].strip()}"
+    assert first.match is not None
     second = _one_drug_part(second_text, terminology, field, like=first)
-    rest: MedicationLine | None = None
-    if second is None:
+    if second is not None:
+        later = _orders(second, start)
+    else:
         # More than two parts ('10 mg qam, 10 mg at noon and 20 mg qhs'): the rest is split
         # the same way, each part of the same drug.
         rest = _split_dose(second_text, start=start, terminology=terminology, field=field)
-        assert first.match is not None
-        if rest is None or {m.ingredient.id for m in rest.match.ingredients} != {
-            m.ingredient.id for m in first.match.ingredients
-        }:
+        ids = [m.ingredient.id for m in first.match.ingredients]
+        if rest is None or [m.ingredient.id for m in rest.match.ingredients] != ids:
             return None
+        later = rest.orders
     if first.duration is not None or (second is not None and second.duration is not None):
         # One part for a while, the other after it ('5 mg tid x 3 days and 10 mg tid').
         raise SigParseError(text, m.start("second"), CHANGES_OVER_TIME, field=field)
-    orders = _orders(first, start) + (
-        _orders(second, start) if second is not None else rest.orders if rest else ()
-    )
-    assert first.match is not None
-    return MedicationLine(text, first.match, orders, ())
+    return MedicationLine(text, first.match, _orders(first, start) + later, ())
 
 
 def _parse_medication(

@@ -20,8 +20,8 @@ Percodan's 'oxycodone hydrochloride 4.5 MG / oxycodone terephthalate 0.38 MG', a
 component named without the salt, their strengths added), the dose form, the brand in
 brackets, and for a pack the union of its drugs' components (a strength is kept only when every
 active drug of the pack has the component at that strength, so a triphasic pill, and a pack of
-different tablets taken together such as Paxlovid's, gives the ingredients without one). The parser is also used on what people type, so units are matched without regard to
-case. It returns None for text that is not in this form (a bare ingredient name, free text),
+different tablets taken together such as Paxlovid's, gives the ingredients without one). The
+parser is also used on what people type, so units are matched without regard to case. It returns None for text that is not in this form (a bare ingredient name, free text),
 never a guess.
 """
 

@@ -16,6 +16,7 @@ from myorelax.knowledge.schema import (
     applies_from_age,
 )
 from myorelax.plans.tablets import SOLID_FORMS, Formulation, formulations, make_dose
+from myorelax.safety.checks.common import usual_contains
 from myorelax.units import convert, has_dimension
 
 
@@ -25,13 +26,13 @@ def oral_dosing(
     kb: KnowledgeBase,
     *,
     named: str | None = None,
-    dose_mg: float | None = None,
+    order: Order | None = None,
     field: str = "drug",
 ) -> Dosing:
     """The adult oral dosing entry (solid products, mg doses); refuse children plainly (the age
     of adulthood is patient_states.yaml's). Of several (cyclobenzaprine tablets and AMRIX
     capsules), the entry of the product a brand in `named` names, else the one whose usual dose
-    holds `dose_mg`, else the first: a taper from AMRIX 15 mg was judged on the tablets' 10 mg
+    holds `order`'s (as the safety check chooses it), else the first: a taper from AMRIX 15 mg was judged on the tablets' 10 mg
     maximum and refused. A brand of a liquid (Ozobax) is refused: plans are made from tablets
     and capsules, and one in tablets would not be the product named."""
     if kb.patient_states.is_child(patient.age_years):
@@ -57,7 +58,7 @@ def oral_dosing(
         solid = {p.id for p in products if p.route == "oral" and p.form in SOLID_FORMS}
         if not solid:
             p = products[0]
-            brand = next(b for b in p.brands if re.search(re.escape(b), named or "", re.I))
+            brand = next(b for b in p.brands if _names(b, named or ""))
             raise InputError(
                 f"{brand} is {drug.name.lower()} {p.form.replace('_', ' ')}; plans are made "
                 f"from tablets and capsules: name the drug ({drug.name.lower()}) for a plan in "
@@ -67,13 +68,12 @@ def oral_dosing(
         for d in entries:
             if solid.intersection(d.products):
                 return d
-    if dose_mg is not None:
+    dose_mg = order.dose_mg if order is not None else None
+    if order is not None and dose_mg is not None:
+        daily_mg = order.daily_dose_mg or dose_mg
         for d in entries:
-            u = d.usual_dose
-            if u is not None and has_dimension(u.unit, "mg"):
-                lo, hi = convert(u.lower, u.unit, "mg"), convert(u.upper, u.unit, "mg")
-                if lo - 1e-9 <= dose_mg <= hi + 1e-9:
-                    return d
+            if usual_contains(d, dose_mg, daily_mg, patient.weight_kg):
+                return d
     return entries[0]
 
 
@@ -81,11 +81,12 @@ def named_products(drug: Monograph, text: str | None) -> list[Product]:
     """The drug's products whose brand the text names as a word ('Amrix 15 mg daily')."""
     if not text:
         return []
-    return [
-        p
-        for p in drug.products
-        if any(re.search(rf"(?<!\w){re.escape(b)}(?!\w)", text, re.IGNORECASE) for b in p.brands)
-    ]
+    return [p for p in drug.products if any(_names(b, text) for b in p.brands)]
+
+
+def _names(brand: str, text: str) -> bool:
+    """Whether the text names the brand as a word (any case)."""
+    return re.search(rf"(?<!\w){re.escape(brand)}(?!\w)", text, re.IGNORECASE) is not None
 
 
 def geriatric_dosing(drug: Monograph, patient: Patient) -> Dosing | None:

@@ -186,7 +186,7 @@ def plan_taper(
     if days is not None and not 1 <= days <= MAX_TAPER_DAYS:
         raise InputError(f"must be between 1 and {MAX_TAPER_DAYS} days", field="days")
     drug = kb.drugs[order.drug]
-    dosing = oral_dosing(drug, patient, kb, named=order.product, dose_mg=order.dose_mg, field="sig")
+    dosing = oral_dosing(drug, patient, kb, named=order.product, order=order, field="sig")
     dose, n = regular_schedule(
         drug,
         dosing,

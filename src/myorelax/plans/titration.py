@@ -252,9 +252,7 @@ def plan_titration(
     it was asked for by (a brand names its product: Amrix, the capsules)."""
     if step_days is not None and not 1 <= step_days <= 60:
         raise InputError("must be between 1 and 60 days", field="step_days")
-    dosing = oral_dosing(
-        drug, patient, kb, named=named, dose_mg=None if target is None else target.dose_mg
-    )
+    dosing = oral_dosing(drug, patient, kb, named=named, order=target)
     t = dosing.titration
     if t is None or not (t.schedule or t.step):
         raise InputError(

@@ -93,7 +93,9 @@ def population_groups(ctx: CheckContext, drug: Monograph, order: Order) -> tuple
     return ("geriatric", "adult") if first == "geriatric" else (first,)
 
 
-def _usual_contains(d: Dosing, dose_mg: float, daily_mg: float, weight: float | None) -> bool:
+def usual_contains(d: Dosing, dose_mg: float, daily_mg: float, weight: float | None) -> bool:
+    """Whether the entry's usual dose (per dose or per day, per kg at `weight`) holds this dose:
+    the entry an order of several (IR tablets or ER capsules) belongs to."""
     u = d.usual_dose
     if u is None:
         return False
@@ -132,7 +134,7 @@ def dosing_for(ctx: CheckContext, drug: Monograph, order: Order) -> Dosing | Non
         rate = order.dose is not None and order.dose.is_mass_rate
         daily = dose if rate else dose * (order.doses_per_day or 1)
         for d in pool:
-            if _usual_contains(d, dose, daily, ctx.patient.weight_kg):
+            if usual_contains(d, dose, daily, ctx.patient.weight_kg):
                 return d
     return entries[0]
 
